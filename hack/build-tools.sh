@@ -1,0 +1,102 @@
+#!/usr/bin/env bash
+# Builds the third-party binaries the tests and the dev cluster need, with the Go toolchain,
+# into a cache outside the work tree so only the first run pays for it.
+#   kube-apiserver  from k8s.io/kubernetes (wrapper module pinning the staging modules)
+#   etcd            from go.etcd.io/etcd/server/v3 (wrapper main calling etcdmain)
+#   crane           from github.com/google/go-containerregistry (test images are built with it)
+# Usage: hack/build-tools.sh [tool...]   (default: all)
+set -euo pipefail
+
+KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.34.4}"
+ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
+CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
+CACHE_DIR="${DOCKMASTER_CACHE:-$HOME/.cache/dockmaster}"
+BIN_DIR="$CACHE_DIR/bin"
+mkdir -p "$BIN_DIR"
+
+log() { printf '[build-tools] %s\n' "$*" >&2; }
+
+need_go() {
+  command -v go >/dev/null || { log "go is not installed; install Go 1.24+ (apt-get install golang-go is too old on some systems)"; exit 1; }
+}
+
+build_kube_apiserver() {
+  local out="$BIN_DIR/kube-apiserver-$KUBERNETES_VERSION"
+  if [[ -x "$out" ]]; then log "kube-apiserver $KUBERNETES_VERSION cached"; return; fi
+  need_go
+  log "building kube-apiserver $KUBERNETES_VERSION (first time only, several minutes)"
+  local work; work="$(mktemp -d)"
+  local gomod
+  gomod="$(cd "$work" && go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  # k8s.io/kubernetes requires its staging modules at v0.0.0 and replaces them with local paths;
+  # outside its own tree we pin each to the published v0.Y.Z of the same release.
+  local staging_version="v0.${KUBERNETES_VERSION#v1.}"
+  {
+    echo "module dockmaster.dev/kube-apiserver-build"
+    echo "go 1.24"
+    echo "require k8s.io/kubernetes $KUBERNETES_VERSION"
+    grep -E '^\s+k8s\.io/[a-z0-9./-]+ v0\.0\.0$' "$gomod" | awk -v v="$staging_version" '{print "replace " $1 " => " $1 " " v}'
+  } > "$work/go.mod"
+  cat > "$work/tools.go" <<'GO'
+//go:build tools
+
+package tools
+
+import _ "k8s.io/kubernetes/cmd/kube-apiserver"
+GO
+  (cd "$work" && go mod tidy -e >/dev/null 2>&1 || true
+   cd "$work" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" >/dev/null
+   cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
+  mv "$out.tmp" "$out"
+  rm -rf "$work"
+  log "kube-apiserver built: $out"
+}
+
+build_etcd() {
+  local out="$BIN_DIR/etcd-$ETCD_VERSION"
+  if [[ -x "$out" ]]; then log "etcd $ETCD_VERSION cached"; return; fi
+  need_go
+  log "building etcd $ETCD_VERSION (first time only)"
+  local work; work="$(mktemp -d)"
+  cat > "$work/main.go" <<'GO'
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }
+GO
+  (cd "$work" && go mod init dockmaster.dev/etcd-build >/dev/null 2>&1
+   cd "$work" && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1
+   cd "$work" && go mod tidy >/dev/null 2>&1
+   cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" .)
+  mv "$out.tmp" "$out"
+  rm -rf "$work"
+  log "etcd built: $out"
+}
+
+build_crane() {
+  local out="$BIN_DIR/crane-$CRANE_VERSION"
+  if [[ -x "$out" ]]; then log "crane $CRANE_VERSION cached"; return; fi
+  need_go
+  log "building crane $CRANE_VERSION"
+  GOBIN="$BIN_DIR/.crane-$CRANE_VERSION" CGO_ENABLED=0 go install -trimpath "github.com/google/go-containerregistry/cmd/crane@$CRANE_VERSION"
+  mv "$BIN_DIR/.crane-$CRANE_VERSION/crane" "$out"
+  rmdir "$BIN_DIR/.crane-$CRANE_VERSION"
+}
+
+link() { ln -sf "$BIN_DIR/$1-$2" "$BIN_DIR/$1"; }
+
+tools=("$@")
+[[ ${#tools[@]} -gt 0 ]] || tools=(etcd crane kube-apiserver)
+for t in "${tools[@]}"; do
+  case "$t" in
+    kube-apiserver) build_kube_apiserver; link kube-apiserver "$KUBERNETES_VERSION" ;;
+    etcd) build_etcd; link etcd "$ETCD_VERSION" ;;
+    crane) build_crane; link crane "$CRANE_VERSION" ;;
+    *) log "unknown tool '$t' (known: kube-apiserver etcd crane)"; exit 2 ;;
+  esac
+done
