@@ -1,0 +1,56 @@
+# Dockmaster developer entry points. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+MVN ?= mvn -B -ntp
+JAR := operator/target/dockmaster.jar
+GENERATED_CRDS := operator/target/classes/META-INF/fabric8
+CRDS := imagepolicies.dockmaster.io imagemirrors.dockmaster.io
+export DOCKMASTER_CACHE ?= $(HOME)/.cache/dockmaster
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
+
+.PHONY: tools
+tools: ## Build the third-party binaries tests need (kube-apiserver, etcd, crane) into $DOCKMASTER_CACHE
+	hack/build-tools.sh
+
+.PHONY: build
+build: ## Build dockmaster.jar (no tests)
+	$(MVN) -DskipTests package
+
+.PHONY: crds
+crds: ## Regenerate crds/ and helm/dockmaster/crds/ from the Java API classes
+	$(MVN) -pl operator -DskipTests -Dspotless.check.skip=true process-classes
+	@for crd in $(CRDS); do \
+	  cp $(GENERATED_CRDS)/$$crd-v1.yml crds/$$crd.yaml; \
+	  cp $(GENERATED_CRDS)/$$crd-v1.yml helm/dockmaster/crds/$$crd.yaml; \
+	  echo "wrote crds/$$crd.yaml and helm/dockmaster/crds/$$crd.yaml"; \
+	done
+
+.PHONY: format
+format: ## Format Java sources (google-java-format)
+	$(MVN) spotless:apply
+
+.PHONY: test
+test: tools ## Everything CI runs: unit, integration (real kube-apiserver + registry) and end-to-end tests
+	hack/dev-up.sh
+	$(MVN) verify
+
+.PHONY: dev-up
+dev-up: ## Start etcd, kube-apiserver and a registry on 127.0.0.1; writes .dev/kubeconfig and .dev/env
+	hack/dev-up.sh
+
+.PHONY: dev-down
+dev-down: ## Stop everything dev-up started
+	hack/dev-down.sh
+
+.PHONY: run
+run: build dev-up ## Run the operator from the build against $KUBECONFIG (default: the dev cluster)
+	source .dev/env && KUBECONFIG=$${KUBECONFIG_OVERRIDE:-$$KUBECONFIG} \
+	  java -jar $(JAR) operator --health-port $${DOCKMASTER_HEALTH_PORT:-18080}
+
+.PHONY: demo
+demo: ## Bring up the dev cluster, install the CRDs, run the operator and show it reconciling
+	hack/demo.sh

@@ -1,0 +1,78 @@
+package io.dockmaster.cli;
+
+import io.dockmaster.operator.DockmasterOperator;
+import io.dockmaster.operator.OperatorSettings;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(
+    name = "operator",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Runs the operator: reconciles ImagePolicy and ImageMirror resources.",
+      "Connects with the in-cluster service account, or with $KUBECONFIG / ~/.kube/config"
+          + " outside a cluster."
+    })
+final class OperatorCommand implements Callable<Integer> {
+
+  @Option(
+      names = "--namespace",
+      defaultValue = "${env:DOCKMASTER_NAMESPACE:-dockmaster}",
+      description =
+          "Namespace the operator runs in; exempt from policies unless one names it"
+              + " (env DOCKMASTER_NAMESPACE, default: ${DEFAULT-VALUE}).")
+  String namespace;
+
+  @Option(
+      names = "--health-port",
+      defaultValue = "${env:DOCKMASTER_HEALTH_PORT:-8080}",
+      description =
+          "Port for /healthz, /readyz and /metrics (env DOCKMASTER_HEALTH_PORT, default:"
+              + " ${DEFAULT-VALUE}; 0 picks a free port).")
+  int healthPort;
+
+  @Option(
+      names = "--bind-address",
+      defaultValue = "${env:DOCKMASTER_BIND_ADDRESS:-0.0.0.0}",
+      description = "Address the health port listens on (default: ${DEFAULT-VALUE}).")
+  String bindAddress;
+
+  @Option(
+      names = "--leader-election-namespace",
+      defaultValue = "${env:DOCKMASTER_LEADER_ELECTION_NAMESPACE}",
+      description =
+          "Elect a leader through a Lease in this namespace, so only one replica reconciles"
+              + " (env DOCKMASTER_LEADER_ELECTION_NAMESPACE; unset: no leader election).")
+  String leaderElectionNamespace;
+
+  @Option(
+      names = "--lease-name",
+      defaultValue = "${env:DOCKMASTER_LEASE_NAME:-dockmaster-operator}",
+      description = "Name of the leader-election Lease (default: ${DEFAULT-VALUE}).")
+  String leaseName;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    OperatorSettings settings =
+        new OperatorSettings(
+            namespace,
+            healthPort,
+            bindAddress,
+            Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank()),
+            leaseName,
+            Duration.ofMinutes(10));
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (KubernetesClient client = new KubernetesClientBuilder().build();
+        DockmasterOperator operator = DockmasterOperator.start(client, settings)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
+      stopped.await();
+    }
+    return 0;
+  }
+}

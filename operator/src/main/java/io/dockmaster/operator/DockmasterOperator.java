@@ -1,0 +1,100 @@
+package io.dockmaster.operator;
+
+import io.dockmaster.events.EventRecorder;
+import io.dockmaster.policy.ClusterSecretKeyReader;
+import io.dockmaster.policy.ImagePolicyReconciler;
+import io.dockmaster.policy.ImagePolicyStatusBuilder;
+import io.dockmaster.policy.PolicyStore;
+import io.dockmaster.policy.PolicyValidator;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Clock;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires the reconcilers and their collaborators into a running operator. */
+public final class DockmasterOperator implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DockmasterOperator.class);
+  private static final String COMPONENT = "dockmaster-operator";
+
+  private final Operator operator;
+  private final HealthServer health;
+  private final PolicyStore policies;
+
+  private DockmasterOperator(Operator operator, HealthServer health, PolicyStore policies) {
+    this.operator = operator;
+    this.health = health;
+    this.policies = policies;
+  }
+
+  public static DockmasterOperator start(KubernetesClient client, OperatorSettings settings) {
+    Clock clock = Clock.systemUTC();
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+
+    Operator operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
+                  .withStopOnInformerErrorDuringStartup(true)
+                  .withCacheSyncTimeout(Duration.ofMinutes(2))
+                  .withCloseClientOnStop(false);
+              settings
+                  .leaderElectionNamespace()
+                  .ifPresent(
+                      ns ->
+                          o.withLeaderElectionConfiguration(
+                              new LeaderElectionConfiguration(settings.leaseName(), ns)));
+            });
+
+    EventRecorder events = new EventRecorder(client, COMPONENT, clock);
+    PolicyStore policies = new PolicyStore();
+    operator.register(
+        new ImagePolicyReconciler(
+            new PolicyValidator(new ClusterSecretKeyReader(client)),
+            policies,
+            new ImagePolicyStatusBuilder(clock),
+            events));
+
+    HealthServer health =
+        HealthServer.start(
+            settings.bindAddress(),
+            settings.healthPort(),
+            metrics,
+            () -> true,
+            () ->
+                operator.getRuntimeInfo().isStarted()
+                    && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    operator.start();
+    log.info(
+        "operator started (namespace {}, leader election {}, health and metrics on port {})",
+        settings.namespace(),
+        settings.leaderElectionNamespace().map(ns -> "in " + ns).orElse("off"),
+        health.port());
+    return new DockmasterOperator(operator, health, policies);
+  }
+
+  public PolicyStore policies() {
+    return policies;
+  }
+
+  public int healthPort() {
+    return health.port();
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+    health.close();
+  }
+}

@@ -1,0 +1,94 @@
+package io.dockmaster.policy;
+
+import io.dockmaster.api.v1alpha1.ImagePolicy;
+import io.dockmaster.api.v1alpha1.ImagePolicyStatus;
+import io.dockmaster.events.EventReason;
+import io.dockmaster.events.EventRecorder;
+import io.dockmaster.status.ConditionSet;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Validates each {@link ImagePolicy}, puts valid ones in force and reports in status why an invalid
+ * one was refused. Re-validated periodically because referenced key Secrets can change without the
+ * policy changing.
+ */
+@ControllerConfiguration(
+    name = "imagepolicy",
+    maxReconciliationInterval =
+        @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
+public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
+
+  private final PolicyValidator validator;
+  private final PolicyStore store;
+  private final ImagePolicyStatusBuilder statuses;
+  private final EventRecorder events;
+
+  public ImagePolicyReconciler(
+      PolicyValidator validator,
+      PolicyStore store,
+      ImagePolicyStatusBuilder statuses,
+      EventRecorder events) {
+    this.validator = validator;
+    this.store = store;
+    this.statuses = statuses;
+    this.events = events;
+  }
+
+  @Override
+  public UpdateControl<ImagePolicy> reconcile(ImagePolicy policy, Context<ImagePolicy> context) {
+    PolicyValidation validation = validator.validate(policy);
+    String name = policy.getMetadata().getName();
+    ImagePolicyStatus status;
+    if (validation.policy().isPresent()) {
+      store.put(validation.policy().get());
+      status = statuses.loaded(policy, validation.policy().get());
+    } else {
+      Optional<LoadedPolicy> inForce =
+          store.get(name).filter(p -> p.uid().equals(policy.getMetadata().getUid()));
+      status = statuses.refused(policy, validation, inForce);
+    }
+    announceTransition(policy, status);
+    return UpdateControl.patchStatus(withStatus(policy, status));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<ImagePolicy> updateErrorStatus(
+      ImagePolicy policy, Context<ImagePolicy> context, Exception e) {
+    ImagePolicyStatus status =
+        statuses.failed(policy, "Reconciliation failed and will be retried: " + e.getMessage());
+    return ErrorStatusUpdateControl.patchStatus(withStatus(policy, status));
+  }
+
+  private void announceTransition(ImagePolicy policy, ImagePolicyStatus status) {
+    List<Condition> before =
+        policy.getStatus() == null ? List.of() : policy.getStatus().getConditions();
+    if (!ConditionSet.changed(before, status.getConditions(), ImagePolicyStatusBuilder.READY)) {
+      return;
+    }
+    Condition ready =
+        ConditionSet.find(status.getConditions(), ImagePolicyStatusBuilder.READY).orElseThrow();
+    if (ConditionSet.TRUE.equals(ready.getStatus())) {
+      events.normal(policy, EventReason.PolicyLoaded, ready.getMessage());
+    } else {
+      events.warning(policy, EventReason.PolicyRejected, ready.getMessage());
+    }
+  }
+
+  /** A fresh object carrying only identity and status, so the status patch touches nothing else. */
+  private static ImagePolicy withStatus(ImagePolicy policy, ImagePolicyStatus status) {
+    ImagePolicy patch = new ImagePolicy();
+    patch.setMetadata(new ObjectMetaBuilder().withName(policy.getMetadata().getName()).build());
+    patch.setStatus(status);
+    return patch;
+  }
+}

@@ -1,0 +1,136 @@
+package io.dockmaster.policy;
+
+import io.dockmaster.api.v1alpha1.Authority;
+import io.dockmaster.api.v1alpha1.ImagePolicy;
+import io.dockmaster.api.v1alpha1.ImagePolicySpec;
+import io.dockmaster.api.v1alpha1.PublicKeySource;
+import io.dockmaster.api.v1alpha1.SignaturePolicy;
+import io.dockmaster.api.v1alpha1.UpstreamRegistry;
+import io.dockmaster.policy.SecretKeyReader.SecretLookupException;
+import io.dockmaster.signature.InvalidPublicKeyException;
+import io.dockmaster.signature.PublicKeys;
+import io.dockmaster.signature.TrustedKey;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Checks what the CRD schema cannot: patterns compile, keys parse, referenced Secrets exist. The
+ * schema already rejected wrong types, enums and shapes, so this reports only semantic errors, all
+ * of them at once.
+ */
+public final class PolicyValidator {
+
+  private static final Pattern REGISTRY = Pattern.compile(UpstreamRegistry.HOST_PATTERN);
+  private static final Pattern PLATFORM = Pattern.compile("^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$");
+
+  private final SecretKeyReader secrets;
+
+  public PolicyValidator(SecretKeyReader secrets) {
+    this.secrets = secrets;
+  }
+
+  public PolicyValidation validate(ImagePolicy policy) {
+    ImagePolicySpec spec = policy.getSpec();
+    List<FieldError> errors = new ArrayList<>();
+    if (spec == null) {
+      errors.add(new FieldError("spec", "is required"));
+      return PolicyValidation.invalid(errors);
+    }
+    List<ImagePattern> images = compile(spec.getImages(), "spec.images", errors);
+    List<ImagePattern> exclude = compile(spec.getExclude(), "spec.exclude", errors);
+    checkRegistries(spec.getAllowedRegistries(), errors);
+    checkPlatforms(spec.getPlatforms(), errors);
+    Map<String, TrustedKey> authorities = loadAuthorities(spec.getSignature(), errors);
+    if (!errors.isEmpty()) {
+      return PolicyValidation.invalid(errors);
+    }
+    return PolicyValidation.valid(
+        new LoadedPolicy(
+            policy.getMetadata().getName(),
+            policy.getMetadata().getUid(),
+            policy.getMetadata().getGeneration() == null ? 0 : policy.getMetadata().getGeneration(),
+            spec,
+            images,
+            exclude,
+            authorities));
+  }
+
+  private static List<ImagePattern> compile(
+      List<String> globs, String path, List<FieldError> errors) {
+    List<ImagePattern> patterns = new ArrayList<>();
+    for (int i = 0; i < sizeOf(globs); i++) {
+      try {
+        patterns.add(ImagePattern.compile(globs.get(i)));
+      } catch (IllegalArgumentException e) {
+        errors.add(new FieldError(path + "[" + i + "]", e.getMessage()));
+      }
+    }
+    return patterns;
+  }
+
+  private static void checkRegistries(List<String> registries, List<FieldError> errors) {
+    for (int i = 0; i < sizeOf(registries); i++) {
+      String registry = registries.get(i);
+      if (registry == null || !REGISTRY.matcher(registry).matches()) {
+        errors.add(
+            new FieldError(
+                "spec.allowedRegistries[" + i + "]",
+                "\""
+                    + registry
+                    + "\" is not a registry host; write host or host:port in lowercase, without"
+                    + " scheme or path, e.g. registry.example.com or 10.0.0.5:5000"));
+      }
+    }
+  }
+
+  private static void checkPlatforms(List<String> platforms, List<FieldError> errors) {
+    for (int i = 0; i < sizeOf(platforms); i++) {
+      String platform = platforms.get(i);
+      if (platform == null || !PLATFORM.matcher(platform).matches()) {
+        errors.add(
+            new FieldError(
+                "spec.platforms[" + i + "]",
+                "\""
+                    + platform
+                    + "\" is not a platform; write os/architecture[/variant], e.g. linux/amd64 or"
+                    + " linux/arm64/v8"));
+      }
+    }
+  }
+
+  private Map<String, TrustedKey> loadAuthorities(
+      SignaturePolicy signature, List<FieldError> errors) {
+    Map<String, TrustedKey> keys = new LinkedHashMap<>();
+    if (signature == null) {
+      return keys;
+    }
+    List<Authority> authorities = signature.getAuthorities();
+    for (int i = 0; i < sizeOf(authorities); i++) {
+      Authority authority = authorities.get(i);
+      String path = "spec.signature.authorities[" + i + "].key";
+      PublicKeySource source = authority.getKey();
+      try {
+        if (source == null) {
+          errors.add(new FieldError(path, "is required"));
+        } else if (source.getPem() != null) {
+          keys.put(authority.getName(), PublicKeys.parse(source.getPem()));
+        } else if (source.getSecretRef() != null) {
+          path += ".secretRef";
+          keys.put(authority.getName(), PublicKeys.parse(secrets.read(source.getSecretRef())));
+        } else {
+          errors.add(new FieldError(path, "set exactly one of pem or secretRef"));
+        }
+      } catch (InvalidPublicKeyException | SecretLookupException e) {
+        errors.add(new FieldError(source.getPem() != null ? path + ".pem" : path, e.getMessage()));
+      }
+    }
+    return keys;
+  }
+
+  private static int sizeOf(List<?> list) {
+    return list == null ? 0 : list.size();
+  }
+}

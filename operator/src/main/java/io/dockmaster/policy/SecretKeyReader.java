@@ -1,0 +1,19 @@
+package io.dockmaster.policy;
+
+import io.dockmaster.api.v1alpha1.SecretKeyReference;
+
+/** Reads one key of a Secret; an interface so validation stays testable without an API server. */
+public interface SecretKeyReader {
+
+  /**
+   * @return the decoded value
+   * @throws SecretLookupException when the Secret or the key is missing, saying which
+   */
+  String read(SecretKeyReference reference);
+
+  final class SecretLookupException extends RuntimeException {
+    public SecretLookupException(String message) {
+      super(message);
+    }
+  }
+}
