@@ -2,6 +2,7 @@ package io.dockmaster.cli;
 
 import io.dockmaster.operator.DockmasterOperator;
 import io.dockmaster.operator.OperatorSettings;
+import io.dockmaster.registry.RegistrySettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
@@ -66,6 +67,8 @@ final class OperatorCommand implements Callable<Integer> {
             bindAddress,
             Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank()),
             leaseName,
+            RegistrySettings.defaults(),
+            Duration.ofSeconds(15),
             Duration.ofMinutes(10));
     CountDownLatch stopped = new CountDownLatch(1);
     try (KubernetesClient client = new KubernetesClientBuilder().build();

@@ -1,5 +1,7 @@
 package io.dockmaster.events;
 
+import io.dockmaster.status.ConditionSet;
+import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
@@ -8,6 +10,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +34,31 @@ public final class EventRecorder {
     this.client = client;
     this.component = component;
     this.clock = clock;
+  }
+
+  /**
+   * Records an Event when the condition of {@code type} changed between {@code before} and {@code
+   * after}: Normal with {@code whenTrue} if it is now True, Warning with {@code otherwise} if not.
+   */
+  public void onTransition(
+      HasMetadata about,
+      List<Condition> before,
+      List<Condition> after,
+      String type,
+      EventReason whenTrue,
+      EventReason otherwise) {
+    if (!ConditionSet.changed(before, after, type)) {
+      return;
+    }
+    ConditionSet.find(after, type)
+        .ifPresent(
+            condition -> {
+              if (ConditionSet.TRUE.equals(condition.getStatus())) {
+                normal(about, whenTrue, condition.getMessage());
+              } else {
+                warning(about, otherwise, condition.getMessage());
+              }
+            });
   }
 
   public void normal(HasMetadata about, EventReason reason, String message) {

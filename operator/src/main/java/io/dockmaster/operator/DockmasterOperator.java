@@ -1,11 +1,17 @@
 package io.dockmaster.operator;
 
 import io.dockmaster.events.EventRecorder;
-import io.dockmaster.policy.ClusterSecretKeyReader;
+import io.dockmaster.mirror.ImageMirrorReconciler;
+import io.dockmaster.mirror.ImageMirrorStatusBuilder;
+import io.dockmaster.mirror.ImageResolver;
+import io.dockmaster.mirror.MirrorSpecValidator;
+import io.dockmaster.mirror.RetryBackoff;
+import io.dockmaster.mirror.UpstreamClients;
 import io.dockmaster.policy.ImagePolicyReconciler;
 import io.dockmaster.policy.ImagePolicyStatusBuilder;
 import io.dockmaster.policy.PolicyStore;
 import io.dockmaster.policy.PolicyValidator;
+import io.dockmaster.secret.ClusterSecretKeyReader;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -58,13 +64,20 @@ public final class DockmasterOperator implements AutoCloseable {
             });
 
     EventRecorder events = new EventRecorder(client, COMPONENT, clock);
+    ClusterSecretKeyReader secrets = new ClusterSecretKeyReader(client);
     PolicyStore policies = new PolicyStore();
     operator.register(
         new ImagePolicyReconciler(
-            new PolicyValidator(new ClusterSecretKeyReader(client)),
-            policies,
-            new ImagePolicyStatusBuilder(clock),
-            events));
+            new PolicyValidator(secrets), policies, new ImagePolicyStatusBuilder(clock), events));
+    operator.register(
+        new ImageMirrorReconciler(
+            new MirrorSpecValidator(),
+            new UpstreamClients(secrets, settings.registrySettings()),
+            new ImageResolver(),
+            new ImageMirrorStatusBuilder(clock),
+            new RetryBackoff(settings.retryInitialDelay(), settings.retryMaxDelay()),
+            events,
+            clock));
 
     HealthServer health =
         HealthServer.start(

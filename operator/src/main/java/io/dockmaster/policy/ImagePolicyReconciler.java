@@ -4,9 +4,9 @@ import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicyStatus;
 import io.dockmaster.events.EventReason;
 import io.dockmaster.events.EventRecorder;
-import io.dockmaster.status.ConditionSet;
+import io.dockmaster.status.StatusPatch;
+import io.dockmaster.validation.Validated;
 import io.fabric8.kubernetes.api.model.Condition;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -46,19 +46,25 @@ public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
 
   @Override
   public UpdateControl<ImagePolicy> reconcile(ImagePolicy policy, Context<ImagePolicy> context) {
-    PolicyValidation validation = validator.validate(policy);
+    Validated<LoadedPolicy> validation = validator.validate(policy);
     String name = policy.getMetadata().getName();
     ImagePolicyStatus status;
-    if (validation.policy().isPresent()) {
-      store.put(validation.policy().get());
-      status = statuses.loaded(policy, validation.policy().get());
+    if (validation.value().isPresent()) {
+      store.put(validation.value().get());
+      status = statuses.loaded(policy, validation.value().get());
     } else {
       Optional<LoadedPolicy> inForce =
           store.get(name).filter(p -> p.uid().equals(policy.getMetadata().getUid()));
       status = statuses.refused(policy, validation, inForce);
     }
-    announceTransition(policy, status);
-    return UpdateControl.patchStatus(withStatus(policy, status));
+    events.onTransition(
+        policy,
+        previousConditions(policy),
+        status.getConditions(),
+        ImagePolicyStatusBuilder.READY,
+        EventReason.PolicyLoaded,
+        EventReason.PolicyRejected);
+    return UpdateControl.patchStatus(StatusPatch.of(policy, status, ImagePolicy::new));
   }
 
   @Override
@@ -66,29 +72,10 @@ public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
       ImagePolicy policy, Context<ImagePolicy> context, Exception e) {
     ImagePolicyStatus status =
         statuses.failed(policy, "Reconciliation failed and will be retried: " + e.getMessage());
-    return ErrorStatusUpdateControl.patchStatus(withStatus(policy, status));
+    return ErrorStatusUpdateControl.patchStatus(StatusPatch.of(policy, status, ImagePolicy::new));
   }
 
-  private void announceTransition(ImagePolicy policy, ImagePolicyStatus status) {
-    List<Condition> before =
-        policy.getStatus() == null ? List.of() : policy.getStatus().getConditions();
-    if (!ConditionSet.changed(before, status.getConditions(), ImagePolicyStatusBuilder.READY)) {
-      return;
-    }
-    Condition ready =
-        ConditionSet.find(status.getConditions(), ImagePolicyStatusBuilder.READY).orElseThrow();
-    if (ConditionSet.TRUE.equals(ready.getStatus())) {
-      events.normal(policy, EventReason.PolicyLoaded, ready.getMessage());
-    } else {
-      events.warning(policy, EventReason.PolicyRejected, ready.getMessage());
-    }
-  }
-
-  /** A fresh object carrying only identity and status, so the status patch touches nothing else. */
-  private static ImagePolicy withStatus(ImagePolicy policy, ImagePolicyStatus status) {
-    ImagePolicy patch = new ImagePolicy();
-    patch.setMetadata(new ObjectMetaBuilder().withName(policy.getMetadata().getName()).build());
-    patch.setStatus(status);
-    return patch;
+  private static List<Condition> previousConditions(ImagePolicy policy) {
+    return policy.getStatus() == null ? List.of() : policy.getStatus().getConditions();
   }
 }

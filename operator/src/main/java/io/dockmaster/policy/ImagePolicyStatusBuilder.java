@@ -3,6 +3,7 @@ package io.dockmaster.policy;
 import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicyStatus;
 import io.dockmaster.status.ConditionSet;
+import io.dockmaster.validation.Validated;
 import java.time.Clock;
 import java.util.Optional;
 
@@ -46,7 +47,7 @@ public final class ImagePolicyStatusBuilder {
    * @param inForce the version admission still enforces, if an earlier one was valid
    */
   public ImagePolicyStatus refused(
-      ImagePolicy policy, PolicyValidation validation, Optional<LoadedPolicy> inForce) {
+      ImagePolicy policy, Validated<LoadedPolicy> validation, Optional<LoadedPolicy> inForce) {
     String message =
         "Spec refused: "
             + validation.describeErrors()

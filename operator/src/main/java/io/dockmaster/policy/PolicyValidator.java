@@ -6,10 +6,14 @@ import io.dockmaster.api.v1alpha1.ImagePolicySpec;
 import io.dockmaster.api.v1alpha1.PublicKeySource;
 import io.dockmaster.api.v1alpha1.SignaturePolicy;
 import io.dockmaster.api.v1alpha1.UpstreamRegistry;
-import io.dockmaster.policy.SecretKeyReader.SecretLookupException;
+import io.dockmaster.registry.Platform;
+import io.dockmaster.secret.SecretKeyReader;
+import io.dockmaster.secret.SecretKeyReader.SecretLookupException;
 import io.dockmaster.signature.InvalidPublicKeyException;
 import io.dockmaster.signature.PublicKeys;
 import io.dockmaster.signature.TrustedKey;
+import io.dockmaster.validation.FieldError;
+import io.dockmaster.validation.Validated;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,7 +28,6 @@ import java.util.regex.Pattern;
 public final class PolicyValidator {
 
   private static final Pattern REGISTRY = Pattern.compile(UpstreamRegistry.HOST_PATTERN);
-  private static final Pattern PLATFORM = Pattern.compile("^[a-z0-9]+/[a-z0-9_]+(/[a-z0-9]+)?$");
 
   private final SecretKeyReader secrets;
 
@@ -32,12 +35,12 @@ public final class PolicyValidator {
     this.secrets = secrets;
   }
 
-  public PolicyValidation validate(ImagePolicy policy) {
+  public Validated<LoadedPolicy> validate(ImagePolicy policy) {
     ImagePolicySpec spec = policy.getSpec();
     List<FieldError> errors = new ArrayList<>();
     if (spec == null) {
       errors.add(new FieldError("spec", "is required"));
-      return PolicyValidation.invalid(errors);
+      return Validated.invalid(errors);
     }
     List<ImagePattern> images = compile(spec.getImages(), "spec.images", errors);
     List<ImagePattern> exclude = compile(spec.getExclude(), "spec.exclude", errors);
@@ -45,9 +48,9 @@ public final class PolicyValidator {
     checkPlatforms(spec.getPlatforms(), errors);
     Map<String, TrustedKey> authorities = loadAuthorities(spec.getSignature(), errors);
     if (!errors.isEmpty()) {
-      return PolicyValidation.invalid(errors);
+      return Validated.invalid(errors);
     }
-    return PolicyValidation.valid(
+    return Validated.valid(
         new LoadedPolicy(
             policy.getMetadata().getName(),
             policy.getMetadata().getUid(),
@@ -88,15 +91,10 @@ public final class PolicyValidator {
 
   private static void checkPlatforms(List<String> platforms, List<FieldError> errors) {
     for (int i = 0; i < sizeOf(platforms); i++) {
-      String platform = platforms.get(i);
-      if (platform == null || !PLATFORM.matcher(platform).matches()) {
-        errors.add(
-            new FieldError(
-                "spec.platforms[" + i + "]",
-                "\""
-                    + platform
-                    + "\" is not a platform; write os/architecture[/variant], e.g. linux/amd64 or"
-                    + " linux/arm64/v8"));
+      try {
+        Platform.parse(platforms.get(i));
+      } catch (IllegalArgumentException e) {
+        errors.add(new FieldError("spec.platforms[" + i + "]", e.getMessage()));
       }
     }
   }

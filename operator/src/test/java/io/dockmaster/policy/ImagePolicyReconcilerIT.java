@@ -27,7 +27,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -44,11 +43,7 @@ class ImagePolicyReconcilerIT {
   static void startOperator() {
     Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
     Crds.install(client);
-    operator =
-        DockmasterOperator.start(
-            client,
-            new OperatorSettings(
-                "dockmaster", 0, "127.0.0.1", Optional.empty(), "unused", Duration.ofMinutes(1)));
+    operator = DockmasterOperator.start(client, OperatorSettings.local("dockmaster"));
   }
 
   @AfterAll

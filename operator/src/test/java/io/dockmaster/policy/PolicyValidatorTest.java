@@ -8,7 +8,10 @@ import io.dockmaster.api.v1alpha1.ImagePolicySpec;
 import io.dockmaster.api.v1alpha1.PublicKeySource;
 import io.dockmaster.api.v1alpha1.SecretKeyReference;
 import io.dockmaster.api.v1alpha1.SignaturePolicy;
+import io.dockmaster.secret.SecretKeyReader;
 import io.dockmaster.testing.TestKeys;
+import io.dockmaster.validation.FieldError;
+import io.dockmaster.validation.Validated;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import java.util.HashMap;
 import java.util.List;
@@ -42,10 +45,10 @@ class PolicyValidatorTest {
                 "release", PublicKeySource.inline(TestKeys.publicPem(TestKeys.ed25519()))),
             secretAuthority("security", "keys", "security")));
 
-    PolicyValidation result = validator.validate(policy(spec));
+    Validated<LoadedPolicy> result = validator.validate(policy(spec));
 
     assertThat(result.errors()).isEmpty();
-    LoadedPolicy loaded = result.policy().orElseThrow();
+    LoadedPolicy loaded = result.value().orElseThrow();
     assertThat(loaded.authorities()).containsOnlyKeys("release", "security");
     assertThat(loaded.authorities().get("security").description()).isEqualTo("ECDSA P-384");
     assertThat(loaded.generation()).isEqualTo(3);
@@ -65,9 +68,9 @@ class PolicyValidatorTest {
                     "-----BEGIN PUBLIC KEY-----\nAA==\n-----END PUBLIC KEY-----")),
             secretAuthority("security", "keys", "absent")));
 
-    PolicyValidation result = validator.validate(policy(spec));
+    Validated<LoadedPolicy> result = validator.validate(policy(spec));
 
-    assertThat(result.policy()).isEmpty();
+    assertThat(result.value()).isEmpty();
     assertThat(result.errors())
         .extracting(FieldError::path)
         .containsExactly(

@@ -1,4 +1,4 @@
-package io.dockmaster.policy;
+package io.dockmaster.secret;
 
 import io.dockmaster.api.v1alpha1.SecretKeyReference;
 

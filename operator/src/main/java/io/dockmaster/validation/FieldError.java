@@ -1,4 +1,4 @@
-package io.dockmaster.policy;
+package io.dockmaster.validation;
 
 /**
  * One thing wrong with a spec, located by its JSON path so the message reads like the API server's

@@ -1,0 +1,70 @@
+package io.dockmaster.mirror;
+
+import io.dockmaster.api.v1alpha1.SecretKeyReference;
+import io.dockmaster.registry.DockerConfig;
+import io.dockmaster.registry.RegistryClient;
+import io.dockmaster.registry.RegistrySettings;
+import io.dockmaster.registry.RegistrySettings.Security;
+import io.dockmaster.secret.SecretKeyReader;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Registry clients for mirror upstreams. One client (connections, token cache) per registry and
+ * transport security, shared by every mirror of that registry; credentials are applied per mirror
+ * from its Secret, read fresh each time so a rotated Secret takes effect at the next run.
+ */
+public final class UpstreamClients {
+
+  /** The key Kubernetes stores a kubernetes.io/dockerconfigjson Secret's content under. */
+  static final String DOCKER_CONFIG_KEY = ".dockerconfigjson";
+
+  private final SecretKeyReader secrets;
+  private final RegistrySettings defaults;
+  private final Map<String, RegistryClient> clients = new ConcurrentHashMap<>();
+
+  public UpstreamClients(SecretKeyReader secrets, RegistrySettings defaults) {
+    this.secrets = secrets;
+    this.defaults = defaults;
+  }
+
+  /**
+   * @throws SecretKeyReader.SecretLookupException if the credentials Secret is missing
+   * @throws IllegalArgumentException if the Secret does not hold a docker config
+   */
+  public RegistryClient clientFor(MirrorTarget target) {
+    Security security = target.insecure() ? Security.INSECURE : Security.TLS;
+    RegistryClient client =
+        clients.computeIfAbsent(
+            target.registry() + "|" + security,
+            key ->
+                RegistryClient.builder()
+                    .settings(withSecurity(target.registry(), security))
+                    .build());
+    if (target.credentials().isEmpty()) {
+      return client;
+    }
+    var reference = target.credentials().get();
+    String json =
+        secrets.read(
+            new SecretKeyReference(
+                reference.getNamespace(), reference.getName(), DOCKER_CONFIG_KEY));
+    try {
+      return client.withCredentials(DockerConfig.parse(json));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(reference + ": " + e.getMessage());
+    }
+  }
+
+  private RegistrySettings withSecurity(String registry, Security security) {
+    RegistrySettings.Builder builder =
+        RegistrySettings.builder()
+            .connectTimeout(defaults.connectTimeout())
+            .requestTimeout(defaults.requestTimeout())
+            .retryPolicy(defaults.retryPolicy())
+            .userAgent(defaults.userAgent())
+            .maxManifestBytes(defaults.maxManifestBytes())
+            .security(registry, security);
+    return builder.build();
+  }
+}
