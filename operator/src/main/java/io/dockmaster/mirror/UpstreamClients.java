@@ -33,7 +33,10 @@ public final class UpstreamClients {
    * @throws IllegalArgumentException if the Secret does not hold a docker config
    */
   public RegistryClient clientFor(MirrorTarget target) {
-    Security security = target.insecure() ? Security.INSECURE : Security.TLS;
+    // Not insecure means the registry's default: verified TLS, except on loopback addresses where,
+    // as in containerd, plain HTTP is allowed.
+    Security security =
+        target.insecure() ? Security.INSECURE : defaults.securityFor(target.registry());
     RegistryClient client =
         clients.computeIfAbsent(
             target.registry() + "|" + security,
