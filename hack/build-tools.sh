@@ -4,6 +4,8 @@
 #   kube-apiserver  from k8s.io/kubernetes (wrapper module pinning the staging modules)
 #   etcd            from go.etcd.io/etcd/server/v3 (wrapper main calling etcdmain)
 #   crane           from github.com/google/go-containerregistry (test images are built with it)
+#   kube-api-test-layout  symlinks the above into the directory layout fabric8 kube-api-test looks in:
+#                   $KUBE_API_TEST_DIR/k8s/<version>-<os>-<arch>/{kube-apiserver,etcd,kubectl}
 # Usage: hack/build-tools.sh [tool...]   (default: all)
 set -euo pipefail
 
@@ -12,6 +14,7 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
 CACHE_DIR="${DOCKMASTER_CACHE:-$HOME/.cache/dockmaster}"
 BIN_DIR="$CACHE_DIR/bin"
+KUBE_API_TEST_DIR="${KUBE_API_TEST_DIR:-$CACHE_DIR/kube-api-test}"
 mkdir -p "$BIN_DIR"
 
 log() { printf '[build-tools] %s\n' "$*" >&2; }
@@ -22,7 +25,11 @@ need_go() {
 
 build_kube_apiserver() {
   local out="$BIN_DIR/kube-apiserver-$KUBERNETES_VERSION"
-  if [[ -x "$out" ]]; then log "kube-apiserver $KUBERNETES_VERSION cached"; return; fi
+  # A binary without the version stamp (older builds of this script) breaks `kubectl version` and
+  # clients that read /version, so it does not count as cached.
+  if [[ -x "$out" ]] && [[ "$("$out" --version 2>/dev/null)" == "Kubernetes $KUBERNETES_VERSION" ]]; then
+    log "kube-apiserver $KUBERNETES_VERSION cached"; return
+  fi
   need_go
   log "building kube-apiserver $KUBERNETES_VERSION (first time only, several minutes)"
   local work; work="$(mktemp -d)"
@@ -46,7 +53,11 @@ import _ "k8s.io/kubernetes/cmd/kube-apiserver"
 GO
   (cd "$work" && go mod tidy -e >/dev/null 2>&1 || true
    cd "$work" && go get "k8s.io/kubernetes/cmd/kube-apiserver@$KUBERNETES_VERSION" >/dev/null
-   cd "$work" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$out.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
+   local vpkg=k8s.io/component-base/version minor="${KUBERNETES_VERSION#v1.}"
+   minor="${minor%%.*}"
+   cd "$work" && CGO_ENABLED=0 go build -trimpath -o "$out.tmp" \
+     -ldflags "-s -w -X $vpkg.gitVersion=$KUBERNETES_VERSION -X $vpkg.gitMajor=1 -X $vpkg.gitMinor=$minor -X $vpkg.gitTreeState=clean -X $vpkg.buildDate=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+     k8s.io/kubernetes/cmd/kube-apiserver)
   mv "$out.tmp" "$out"
   rm -rf "$work"
   log "kube-apiserver built: $out"
@@ -90,13 +101,32 @@ build_crane() {
 
 link() { ln -sf "$BIN_DIR/$1-$2" "$BIN_DIR/$1"; }
 
+# kube-api-test (io.fabric8:kube-api-test) finds binaries in $KUBE_API_TEST_DIR/k8s/<version><suffix>/ with
+# <version> like 1.34.4 and <suffix> "-" + lower-cased os.name + "-" + arch (amd64, arm64; anything
+# else it maps to amd64). Without a pinned version it takes the highest such directory, and it only
+# downloads when none matches, so this layout keeps it offline.
+kube_api_test_layout() {
+  local os arch kubectl_bin dir
+  os="$(uname -s | tr '[:upper:]' '[:lower:]')"
+  case "$(uname -m)" in aarch64|arm64) arch=arm64 ;; *) arch=amd64 ;; esac
+  kubectl_bin="$(command -v kubectl || true)"
+  [[ -n "$kubectl_bin" ]] || { log "kubectl not found on PATH; kube-api-test needs it (install kubectl 1.3x)"; exit 1; }
+  dir="$KUBE_API_TEST_DIR/k8s/${KUBERNETES_VERSION#v}-$os-$arch"
+  mkdir -p "$dir"
+  ln -sfn "$BIN_DIR/kube-apiserver-$KUBERNETES_VERSION" "$dir/kube-apiserver"
+  ln -sfn "$BIN_DIR/etcd-$ETCD_VERSION" "$dir/etcd"
+  ln -sfn "$kubectl_bin" "$dir/kubectl"
+  log "kube-api-test layout: $dir"
+}
+
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(etcd crane kube-apiserver)
+[[ ${#tools[@]} -gt 0 ]] || tools=(etcd crane kube-apiserver kube-api-test-layout)
 for t in "${tools[@]}"; do
   case "$t" in
     kube-apiserver) build_kube_apiserver; link kube-apiserver "$KUBERNETES_VERSION" ;;
     etcd) build_etcd; link etcd "$ETCD_VERSION" ;;
     crane) build_crane; link crane "$CRANE_VERSION" ;;
-    *) log "unknown tool '$t' (known: kube-apiserver etcd crane)"; exit 2 ;;
+    kube-api-test-layout) build_etcd; build_kube_apiserver; kube_api_test_layout ;;
+    *) log "unknown tool '$t' (known: kube-apiserver etcd crane kube-api-test-layout)"; exit 2 ;;
   esac
 done

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# make demo: the dev control plane, the CRDs applied with kubectl, the operator from the build, and
+# an ImagePolicy and an ImageMirror reconciled, each step said before it runs.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+fail() { printf '\033[31mdemo: %s\033[0m\n' "$*" >&2; exit 1; }
+trap 'fail "step failed (line $LINENO); see the output above and .dev/logs/"' ERR
+
+step "Building dockmaster.jar (skipped when it is newer than the sources)"
+if [[ ! -f operator/target/dockmaster.jar ]] || [[ -n "$(find operator/src pom.xml operator/pom.xml -newer operator/target/dockmaster.jar -print -quit)" ]]; then
+  mvn -B -ntp -q -DskipTests package
+fi
+
+step "Starting the dev control plane (etcd, kube-apiserver, registry) and tools"
+hack/dev-up.sh
+# shellcheck disable=SC1091
+source .dev/env
+CRANE="$DOCKMASTER_CACHE/bin/crane"
+
+step "Installing the CRDs: kubectl apply --server-side -f crds/"
+kubectl apply --server-side -f crds/
+kubectl wait --for condition=Established --timeout=60s crd/imagepolicies.dockmaster.io crd/imagemirrors.dockmaster.io
+
+step "Pushing demo images to $REGISTRY with crane"
+work="$(mktemp -d)"
+mkdir -p "$work/layer" && echo "hello from dockmaster" > "$work/layer/index.html"
+tar -cf "$work/layer.tar" -C "$work/layer" .
+for tag in 1.0 1.1; do
+  "$CRANE" append -f "$work/layer.tar" -t "$REGISTRY/demo/web:$tag" --insecure >/dev/null 2>&1
+  "$CRANE" mutate --user 1000 --set-platform linux/amd64 -t "$REGISTRY/demo/web:$tag" "$REGISTRY/demo/web:$tag" --insecure >/dev/null 2>&1
+  echo "  $REGISTRY/demo/web:$tag -> $("$CRANE" digest "$REGISTRY/demo/web:$tag" --insecure)"
+done
+
+step "Starting the operator (log: .dev/logs/operator.log)"
+mkdir -p .dev/logs .dev/run
+java -jar operator/target/dockmaster.jar operator --health-port 0 --bind-address 127.0.0.1 \
+  > .dev/logs/operator.log 2>&1 &
+echo $! > .dev/run/operator.pid
+stop_operator() { kill "$(cat .dev/run/operator.pid)" 2>/dev/null || true; rm -f .dev/run/operator.pid; }
+trap 'stop_operator' EXIT
+for _ in $(seq 60); do grep -q "operator started" .dev/logs/operator.log && break; sleep 1; done
+grep -q "operator started" .dev/logs/operator.log || fail "the operator did not start; see .dev/logs/operator.log"
+grep "operator started" .dev/logs/operator.log
+
+step "A malformed policy is refused by the API server itself"
+if kubectl apply -f - <<'YAML' 2>&1; then fail "the API server accepted mode: Sometimes"; fi
+apiVersion: dockmaster.io/v1alpha1
+kind: ImagePolicy
+metadata: {name: demo-bad}
+spec: {mode: Sometimes}
+YAML
+
+step "Applying an ImagePolicy whose key Secret does not exist yet"
+kubectl delete secret release-key --ignore-not-found >/dev/null
+kubectl apply -f docs/examples/imagepolicy.yaml
+kubectl wait --for=jsonpath='{.status.conditions[?(@.type=="Ready")].reason}'=InvalidSpec --timeout=60s imagepolicy/demo
+kubectl get imagepolicy demo -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}{"\n"}'
+
+step "Creating the key Secret (a fresh P-256 key) and applying the policy again"
+openssl ecparam -name prime256v1 -genkey -noout -out "$work/cosign.key" 2>/dev/null
+openssl ec -in "$work/cosign.key" -pubout -out "$work/cosign.pub" 2>/dev/null
+kubectl create secret generic release-key --from-file=cosign.pub="$work/cosign.pub"
+# Key Secrets are re-read every 5 minutes; re-creating the policy picks the key up at once.
+kubectl delete -f docs/examples/imagepolicy.yaml >/dev/null
+kubectl apply -f docs/examples/imagepolicy.yaml
+kubectl wait --for=condition=Ready --timeout=120s imagepolicy/demo
+kubectl get imagepolicies
+
+step "Applying an ImageMirror for demo/web:1.0 and 1.1"
+kubectl apply -f docs/examples/imagemirror.yaml
+kubectl wait --for=condition=Ready --timeout=60s imagemirror/demo
+kubectl get imagemirrors -o wide
+kubectl get imagemirror demo -o jsonpath='{range .status.images[*]}  {.reference} {.digest} {.platforms} {.layers} layer(s) {.bytes} bytes{"\n"}{end}'
+
+step "Events the operator recorded"
+kubectl get events -n default --field-selector involvedObject.kind=ImageMirror -o custom-columns=TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message
+kubectl get events -n default --field-selector involvedObject.kind=ImagePolicy -o custom-columns=TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message
+
+rm -rf "$work"
+step "Done. Where to look next"
+cat <<TEXT
+  source .dev/env                      # KUBECONFIG and REGISTRY for your shell
+  kubectl describe imagemirror demo     # conditions, resolved digests, events
+  kubectl explain imagepolicy.spec      # every field documented
+  make run                              # the operator in the foreground against the dev cluster
+  make dev-down                         # stop etcd, kube-apiserver and the registry
+TEXT
