@@ -27,8 +27,9 @@ kubectl wait --for condition=Established --timeout=60s crd/imagepolicies.dockmas
 step "Pushing demo images to $REGISTRY with crane"
 work="$(mktemp -d)"
 mkdir -p "$work/layer" && echo "hello from dockmaster" > "$work/layer/index.html"
-tar -cf "$work/layer.tar" -C "$work/layer" .
 for tag in 1.0 1.1; do
+  echo "demo web $tag" > "$work/layer/version.txt"
+  tar -cf "$work/layer.tar" -C "$work/layer" .
   "$CRANE" append -f "$work/layer.tar" -t "$REGISTRY/demo/web:$tag" --insecure >/dev/null 2>&1
   "$CRANE" mutate --user 1000 --set-platform linux/amd64 -t "$REGISTRY/demo/web:$tag" "$REGISTRY/demo/web:$tag" --insecure >/dev/null 2>&1
   echo "  $REGISTRY/demo/web:$tag -> $("$CRANE" digest "$REGISTRY/demo/web:$tag" --insecure)"
@@ -44,6 +45,10 @@ trap 'stop_operator' EXIT
 for _ in $(seq 60); do grep -q "operator started" .dev/logs/operator.log && break; sleep 1; done
 grep -q "operator started" .dev/logs/operator.log || fail "the operator did not start; see .dev/logs/operator.log"
 grep "operator started" .dev/logs/operator.log
+
+# A demo run starts from scratch, so every step shows what it says.
+kubectl delete imagepolicy demo --ignore-not-found >/dev/null
+kubectl delete imagemirror demo --ignore-not-found >/dev/null
 
 step "A malformed policy is refused by the API server itself"
 if kubectl apply -f - <<'YAML' 2>&1; then fail "the API server accepted mode: Sometimes"; fi

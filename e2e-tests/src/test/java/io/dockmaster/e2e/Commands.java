@@ -28,7 +28,7 @@ final class Commands {
     this.workDir = workDir;
   }
 
-  Result run(String stdin, String... command) {
+  Result runWithInput(String stdin, String... command) {
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
     builder.environment().putAll(environment);
     try {
@@ -60,6 +60,6 @@ final class Commands {
   }
 
   Result run(String... command) {
-    return run(null, command);
+    return runWithInput(null, command);
   }
 }

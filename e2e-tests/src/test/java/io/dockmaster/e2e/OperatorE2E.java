@@ -168,7 +168,7 @@ class OperatorE2E {
   @Test
   void apiServerRejectsAnUnknownModeNamingTheField() {
     Commands.Result result =
-        commands.run(
+        commands.runWithInput(
             """
             apiVersion: dockmaster.io/v1alpha1
             kind: ImagePolicy
@@ -223,7 +223,9 @@ class OperatorE2E {
   }
 
   private void apply(String yaml) {
-    commands.run(yaml, "kubectl", "apply", "-f", "-").orFail("kubectl apply -f -\n" + yaml);
+    commands
+        .runWithInput(yaml, "kubectl", "apply", "-f", "-")
+        .orFail("kubectl apply -f -\n" + yaml);
   }
 
   private String jsonpath(String kind, String name, String path) {

@@ -58,6 +58,13 @@ final class OperatorCommand implements Callable<Integer> {
       description = "Name of the leader-election Lease (default: ${DEFAULT-VALUE}).")
   String leaseName;
 
+  @Option(
+      names = "--leader-election-identity",
+      defaultValue = "${env:POD_NAME}",
+      description =
+          "This replica's name in the Lease (env POD_NAME; default: host name and process id).")
+  String leaderElectionIdentity;
+
   @Override
   public Integer call() throws InterruptedException {
     OperatorSettings settings =
@@ -65,11 +72,22 @@ final class OperatorCommand implements Callable<Integer> {
             namespace,
             healthPort,
             bindAddress,
-            Optional.ofNullable(leaderElectionNamespace).filter(s -> !s.isBlank()),
-            leaseName,
+            Optional.empty(),
             RegistrySettings.defaults(),
             Duration.ofSeconds(15),
             Duration.ofMinutes(10));
+    if (leaderElectionNamespace != null && !leaderElectionNamespace.isBlank()) {
+      settings =
+          settings.withLeaderElection(
+              new OperatorSettings.LeaderElection(
+                  leaderElectionNamespace,
+                  leaseName,
+                  identity(),
+                  Duration.ofSeconds(15),
+                  Duration.ofSeconds(10),
+                  Duration.ofSeconds(2),
+                  true));
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     try (KubernetesClient client = new KubernetesClientBuilder().build();
         DockmasterOperator operator = DockmasterOperator.start(client, settings)) {
@@ -77,5 +95,13 @@ final class OperatorCommand implements Callable<Integer> {
       stopped.await();
     }
     return 0;
+  }
+
+  private String identity() {
+    if (leaderElectionIdentity != null && !leaderElectionIdentity.isBlank()) {
+      return leaderElectionIdentity;
+    }
+    String host = System.getenv().getOrDefault("HOSTNAME", "dockmaster");
+    return host + "-" + ProcessHandle.current().pid();
   }
 }

@@ -22,6 +22,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,6 +35,7 @@ public final class DockmasterOperator implements AutoCloseable {
   private final Operator operator;
   private final HealthServer health;
   private final PolicyStore policies;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private DockmasterOperator(Operator operator, HealthServer health, PolicyStore policies) {
     this.operator = operator;
@@ -56,11 +58,19 @@ public final class DockmasterOperator implements AutoCloseable {
                   .withCacheSyncTimeout(Duration.ofMinutes(2))
                   .withCloseClientOnStop(false);
               settings
-                  .leaderElectionNamespace()
+                  .leaderElection()
                   .ifPresent(
-                      ns ->
+                      election ->
                           o.withLeaderElectionConfiguration(
-                              new LeaderElectionConfiguration(settings.leaseName(), ns)));
+                              new LeaderElectionConfiguration(
+                                  election.leaseName(),
+                                  election.namespace(),
+                                  election.leaseDuration(),
+                                  election.renewDeadline(),
+                                  election.retryPeriod(),
+                                  election.identity(),
+                                  null,
+                                  election.exitOnLoss())));
             });
 
     EventRecorder events = new EventRecorder(client, COMPONENT, clock);
@@ -92,7 +102,10 @@ public final class DockmasterOperator implements AutoCloseable {
     log.info(
         "operator started (namespace {}, leader election {}, health and metrics on port {})",
         settings.namespace(),
-        settings.leaderElectionNamespace().map(ns -> "in " + ns).orElse("off"),
+        settings
+            .leaderElection()
+            .map(e -> "as " + e.identity() + " in " + e.namespace())
+            .orElse("off"),
         health.port());
     return new DockmasterOperator(operator, health, policies);
   }
@@ -105,9 +118,12 @@ public final class DockmasterOperator implements AutoCloseable {
     return health.port();
   }
 
+  /** Stops reconciling and serving; safe to call more than once. */
   @Override
   public void close() {
-    operator.stop();
-    health.close();
+    if (closed.compareAndSet(false, true)) {
+      operator.stop();
+      health.close();
+    }
   }
 }

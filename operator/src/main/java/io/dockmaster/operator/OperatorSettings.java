@@ -8,20 +8,34 @@ import java.util.Optional;
  * How the operator process runs, as parsed from flags and environment.
  *
  * @param namespace the namespace the operator is installed in; exempt from policies by default
+ * @param leaderElection empty disables leader election, as for a single operator run from a laptop
  * @param retryInitialDelay first delay before retrying a mirror whose upstream failed; doubles per
  *     failure up to {@code retryMaxDelay}
- * @param leaderElectionNamespace where the leader Lease lives; empty disables leader election, as
- *     for a single operator run from a laptop
  */
 public record OperatorSettings(
     String namespace,
     int healthPort,
     String bindAddress,
-    Optional<String> leaderElectionNamespace,
-    String leaseName,
+    Optional<LeaderElection> leaderElection,
     RegistrySettings registrySettings,
     Duration retryInitialDelay,
     Duration retryMaxDelay) {
+
+  /**
+   * Only the holder of the Lease reconciles; every replica serves health (and, later, admission).
+   *
+   * @param identity unique per replica: the pod name in a cluster
+   * @param exitOnLoss exit the process when leadership is lost, so it restarts as a clean follower
+   *     instead of reconciling with state it may no longer own
+   */
+  public record LeaderElection(
+      String namespace,
+      String leaseName,
+      String identity,
+      Duration leaseDuration,
+      Duration renewDeadline,
+      Duration retryPeriod,
+      boolean exitOnLoss) {}
 
   /** Settings for a local run or a test: no leader election, an ephemeral health port. */
   public static OperatorSettings local(String namespace) {
@@ -30,9 +44,19 @@ public record OperatorSettings(
         0,
         "127.0.0.1",
         Optional.empty(),
-        "dockmaster-operator",
         RegistrySettings.defaults(),
         Duration.ofSeconds(5),
         Duration.ofMinutes(10));
+  }
+
+  public OperatorSettings withLeaderElection(LeaderElection election) {
+    return new OperatorSettings(
+        namespace,
+        healthPort,
+        bindAddress,
+        Optional.of(election),
+        registrySettings,
+        retryInitialDelay,
+        retryMaxDelay);
   }
 }

@@ -1,0 +1,94 @@
+package io.dockmaster.operator;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dockmaster.api.v1alpha1.ImagePolicy;
+import io.dockmaster.api.v1alpha1.ImagePolicySpec;
+import io.dockmaster.testing.Crds;
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Two operator replicas on one API server: only the Lease holder reconciles, and it hands over. */
+@EnableKubeAPIServer
+class LeaderElectionIT {
+
+  static KubernetesClient client;
+
+  @Test
+  void followerTakesOverWhenTheLeaderStops() {
+    Crds.install(client);
+    client
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName("dockmaster").endMetadata().build())
+        .create();
+    DockmasterOperator first = DockmasterOperator.start(client, settings("replica-a"));
+    DockmasterOperator second = null;
+    try {
+      await().atMost(Duration.ofSeconds(30)).until(() -> "replica-a".equals(holder()));
+      second = DockmasterOperator.start(client, settings("replica-b"));
+
+      client.resource(policy("handover", "registry.example.com/a/**")).create();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(observedGeneration("handover")).isEqualTo(1L));
+      assertThat(first.policies().get("handover")).as("the leader loaded it").isPresent();
+      assertThat(second.policies().get("handover")).as("the follower did not").isEmpty();
+      assertThat(holder()).isEqualTo("replica-a");
+
+      first.close();
+      await().atMost(Duration.ofSeconds(30)).until(() -> "replica-b".equals(holder()));
+
+      ImagePolicy edited = client.resources(ImagePolicy.class).withName("handover").get();
+      edited.getSpec().setImages(List.of("registry.example.com/b/**"));
+      client.resource(edited).update();
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(observedGeneration("handover")).isEqualTo(2L));
+      assertThat(second.policies().get("handover").orElseThrow().generation()).isEqualTo(2L);
+    } finally {
+      first.close();
+      if (second != null) {
+        second.close();
+      }
+    }
+  }
+
+  private static String holder() {
+    Lease lease = client.leases().inNamespace("dockmaster").withName("dockmaster-operator").get();
+    return lease == null ? null : lease.getSpec().getHolderIdentity();
+  }
+
+  private static Long observedGeneration(String name) {
+    ImagePolicy policy = client.resources(ImagePolicy.class).withName(name).get();
+    return policy.getStatus() == null ? null : policy.getStatus().getObservedGeneration();
+  }
+
+  private static OperatorSettings settings(String identity) {
+    return OperatorSettings.local("dockmaster")
+        .withLeaderElection(
+            new OperatorSettings.LeaderElection(
+                "dockmaster",
+                "dockmaster-operator",
+                identity,
+                Duration.ofSeconds(4),
+                Duration.ofSeconds(3),
+                Duration.ofMillis(500),
+                false));
+  }
+
+  private static ImagePolicy policy(String name, String image) {
+    ImagePolicy policy = new ImagePolicy();
+    policy.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    ImagePolicySpec spec = new ImagePolicySpec();
+    spec.setImages(List.of(image));
+    policy.setSpec(spec);
+    return policy;
+  }
+}
