@@ -26,12 +26,14 @@ kubectl wait --for condition=Established --timeout=60s crd/imagepolicies.dockmas
 
 step "Pushing demo images to $REGISTRY with crane"
 work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/layer" && echo "hello from dockmaster" > "$work/layer/index.html"
 for tag in 1.0 1.1; do
   echo "demo web $tag" > "$work/layer/version.txt"
   tar -cf "$work/layer.tar" -C "$work/layer" .
-  "$CRANE" append -f "$work/layer.tar" -t "$REGISTRY/demo/web:$tag" --insecure >/dev/null 2>&1
-  "$CRANE" mutate --user 1000 --set-platform linux/amd64 -t "$REGISTRY/demo/web:$tag" "$REGISTRY/demo/web:$tag" --insecure >/dev/null 2>&1
+  # crane logs every request; only its errors are worth showing.
+  "$CRANE" append -f "$work/layer.tar" -t "$REGISTRY/demo/web:$tag" --insecure 2> >(grep -i error >&2) >/dev/null
+  "$CRANE" mutate --user 1000 --set-platform linux/amd64 -t "$REGISTRY/demo/web:$tag" "$REGISTRY/demo/web:$tag" --insecure 2> >(grep -i error >&2) >/dev/null
   echo "  $REGISTRY/demo/web:$tag -> $("$CRANE" digest "$REGISTRY/demo/web:$tag" --insecure)"
 done
 
@@ -41,7 +43,7 @@ java -jar operator/target/dockmaster.jar operator --health-port 0 --bind-address
   > .dev/logs/operator.log 2>&1 &
 echo $! > .dev/run/operator.pid
 stop_operator() { kill "$(cat .dev/run/operator.pid)" 2>/dev/null || true; rm -f .dev/run/operator.pid; }
-trap 'stop_operator' EXIT
+trap 'stop_operator; rm -rf "$work"' EXIT
 for _ in $(seq 60); do grep -q "operator started" .dev/logs/operator.log && break; sleep 1; done
 grep -q "operator started" .dev/logs/operator.log || fail "the operator did not start; see .dev/logs/operator.log"
 grep "operator started" .dev/logs/operator.log
@@ -84,7 +86,6 @@ step "Events the operator recorded"
 kubectl get events -n default --field-selector involvedObject.kind=ImageMirror -o custom-columns=TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message
 kubectl get events -n default --field-selector involvedObject.kind=ImagePolicy -o custom-columns=TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message
 
-rm -rf "$work"
 step "Done. Where to look next"
 cat <<TEXT
   source .dev/env                      # KUBECONFIG and REGISTRY for your shell

@@ -88,12 +88,27 @@ final class OperatorCommand implements Callable<Integer> {
                   Duration.ofSeconds(2),
                   true));
     }
-    CountDownLatch stopped = new CountDownLatch(1);
-    try (KubernetesClient client = new KubernetesClientBuilder().build();
-        DockmasterOperator operator = DockmasterOperator.start(client, settings)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "shutdown"));
-      stopped.await();
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    DockmasterOperator operator;
+    try {
+      operator = DockmasterOperator.start(client, settings);
+    } catch (RuntimeException e) {
+      client.close();
+      throw e;
     }
+    CountDownLatch closed = new CountDownLatch(1);
+    // The JVM halts once shutdown hooks return, so the hook itself must finish the shutdown:
+    // release the Lease, let in-flight reconciliations end, close connections.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  operator.close();
+                  client.close();
+                  closed.countDown();
+                },
+                "shutdown"));
+    closed.await();
     return 0;
   }
 

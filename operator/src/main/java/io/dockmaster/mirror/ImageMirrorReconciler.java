@@ -9,6 +9,7 @@ import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.registry.RegistryException;
 import io.dockmaster.secret.SecretKeyReader.SecretLookupException;
+import io.dockmaster.status.ErrorMessages;
 import io.dockmaster.status.StatusPatch;
 import io.dockmaster.validation.Validated;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -32,6 +33,8 @@ import java.util.Map;
  */
 @ControllerConfiguration(name = "imagemirror")
 public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
+
+  private static final Duration RETRY_CEILING = Duration.ofMinutes(10);
 
   private final MirrorSpecValidator validator;
   private final UpstreamClients upstreams;
@@ -63,7 +66,7 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
     String uid = mirror.getMetadata().getUid();
     Validated<MirrorTarget> validation = validator.validate(mirror);
     if (validation.value().isEmpty()) {
-      ImageMirrorStatus status = statuses.invalid(mirror, validation.errors());
+      ImageMirrorStatus status = statuses.invalid(mirror, validation);
       announce(mirror, status, EventReason.MirrorSpecInvalid);
       // A spec change triggers the next reconciliation; retrying the same spec cannot help.
       return UpdateControl.patchStatus(StatusPatch.of(mirror, status, ImageMirror::new));
@@ -93,12 +96,19 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
         .rescheduleAfter(next);
   }
 
+  /**
+   * After JOSDK's own retries are spent it would not run again until the next event, so this
+   * schedules the next attempt itself.
+   */
   @Override
   public ErrorStatusUpdateControl<ImageMirror> updateErrorStatus(
       ImageMirror mirror, Context<ImageMirror> context, Exception e) {
+    Duration next = backoff.failed(mirror.getMetadata().getUid(), RETRY_CEILING);
     ImageMirrorStatus status =
-        statuses.failed(mirror, "Reconciliation failed and will be retried: " + e.getMessage());
-    return ErrorStatusUpdateControl.patchStatus(StatusPatch.of(mirror, status, ImageMirror::new));
+        statuses.failed(
+            mirror, "Reconciliation failed: " + ErrorMessages.of(e) + "; retrying in " + next);
+    return ErrorStatusUpdateControl.patchStatus(StatusPatch.of(mirror, status, ImageMirror::new))
+        .rescheduleAfter(next);
   }
 
   private ResolutionRun resolveAll(RegistryClient client, MirrorTarget target) {

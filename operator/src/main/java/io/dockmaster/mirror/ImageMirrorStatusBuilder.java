@@ -6,7 +6,8 @@ import io.dockmaster.api.v1alpha1.ResolvedImage;
 import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.RegistryException;
 import io.dockmaster.status.ConditionSet;
-import io.dockmaster.validation.FieldError;
+import io.dockmaster.validation.Validated;
+import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -29,7 +30,6 @@ public final class ImageMirrorStatusBuilder {
   /** Reasons of the conditions. */
   public enum Reason {
     Resolved,
-    Resolving,
     InvalidSpec,
     CredentialsUnavailable,
     UpstreamUnauthorized,
@@ -55,60 +55,85 @@ public final class ImageMirrorStatusBuilder {
     status.setResolvedImageCount(run.resolved().size());
     status.setLastRunStartTime(run.started().truncatedTo(ChronoUnit.SECONDS).toString());
     status.setLastRunFinishTime(run.finished().truncatedTo(ChronoUnit.SECONDS).toString());
-    ConditionSet conditions = conditions(mirror);
     if (run.complete()) {
       String message = describeResolved(run.resolved(), target.registry());
-      conditions
-          .set(READY, true, Reason.Resolved.name(), message)
-          .set(PROGRESSING, false, Reason.Resolved.name(), message)
-          .set(
-              DEGRADED,
-              false,
-              Reason.AsExpected.name(),
-              "Upstream " + target.registry() + " answers");
+      status.setConditions(
+          conditions(mirror)
+              .set(READY, true, Reason.Resolved.name(), message)
+              .set(PROGRESSING, false, Reason.Resolved.name(), message)
+              .set(
+                  DEGRADED,
+                  false,
+                  Reason.AsExpected.name(),
+                  "Upstream " + target.registry() + " answers")
+              .toList());
     } else {
       Reason reason = reasonOf(run.failures().values().iterator().next());
-      String message = describeFailures(run.failures(), run.resolved().size());
-      conditions
-          .set(READY, false, reason.name(), message)
-          .set(PROGRESSING, false, reason.name(), "Retrying with backoff: " + message)
-          .set(DEGRADED, true, reason.name(), message);
+      status.setConditions(
+          failing(
+              mirror,
+              reason,
+              describeFailures(run.failures(), run.resolved().size()) + ". " + fixFor(reason)));
     }
-    status.setConditions(conditions.toList());
     return status;
   }
 
-  public ImageMirrorStatus invalid(ImageMirror mirror, List<FieldError> errors) {
-    String message =
-        "Spec refused: "
-            + errors.stream().map(FieldError::toString).collect(Collectors.joining("; "));
+  public ImageMirrorStatus invalid(ImageMirror mirror, Validated<MirrorTarget> validation) {
     ImageMirrorStatus status = start(mirror);
+    // Resolutions of the refused spec's images would describe a spec that is not in force.
+    status.setImages(List.of());
+    status.setResolvedImageCount(0);
     status.setConditions(
-        conditions(mirror)
-            .set(READY, false, Reason.InvalidSpec.name(), message)
-            .set(PROGRESSING, false, Reason.InvalidSpec.name(), "Waiting for a valid spec")
-            .toList());
+        failing(mirror, Reason.InvalidSpec, "Spec refused: " + validation.describeErrors()));
     return status;
   }
 
   public ImageMirrorStatus credentialsUnavailable(ImageMirror mirror, String problem) {
-    String message = "Cannot read upstream credentials: " + problem;
     ImageMirrorStatus status = start(mirror);
     status.setConditions(
+        failing(
+            mirror, Reason.CredentialsUnavailable, "Cannot read upstream credentials: " + problem));
+    return status;
+  }
+
+  /**
+   * Reconciliation itself failed, so the spec was not acted on: observedGeneration stays where it
+   * was.
+   */
+  public ImageMirrorStatus failed(ImageMirror mirror, String message) {
+    ImageMirrorStatus status = start(mirror);
+    if (mirror.getStatus() != null) {
+      status.setObservedGeneration(mirror.getStatus().getObservedGeneration());
+    }
+    status.setConditions(
         conditions(mirror)
-            .set(READY, false, Reason.CredentialsUnavailable.name(), message)
-            .set(DEGRADED, true, Reason.CredentialsUnavailable.name(), message)
+            .set(READY, ConditionSet.UNKNOWN, Reason.ReconcileError.name(), message)
+            .set(PROGRESSING, ConditionSet.UNKNOWN, Reason.ReconcileError.name(), message)
+            .set(DEGRADED, true, Reason.ReconcileError.name(), message)
             .toList());
     return status;
   }
 
-  public ImageMirrorStatus failed(ImageMirror mirror, String message) {
-    ImageMirrorStatus status = start(mirror);
-    status.setConditions(
-        conditions(mirror)
-            .set(READY, ConditionSet.UNKNOWN, Reason.ReconcileError.name(), message)
-            .toList());
-    return status;
+  /** Every condition says the same thing on a failing path, so no alert watches a stale one. */
+  private List<Condition> failing(ImageMirror mirror, Reason reason, String message) {
+    return conditions(mirror)
+        .set(READY, false, reason.name(), message)
+        .set(PROGRESSING, false, reason.name(), message)
+        .set(DEGRADED, true, reason.name(), message)
+        .toList();
+  }
+
+  private static String fixFor(Reason reason) {
+    return switch (reason) {
+      case UpstreamUnauthorized ->
+          "Set spec.upstream.credentialsSecretRef to a kubernetes.io/dockerconfigjson Secret with"
+              + " pull access";
+      case UpstreamForbidden -> "Grant the credentials' account pull access to these repositories";
+      case ImageNotFound -> "Check the repository and tag in spec.images; retrying with backoff";
+      case UpstreamUnreachable ->
+          "Check that spec.upstream.registry is reachable from the operator; retrying with backoff";
+      default -> "Retrying with backoff";
+    };
   }
 
   static Reason reasonOf(RegistryException failure) {

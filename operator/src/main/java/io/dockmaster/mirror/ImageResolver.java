@@ -4,7 +4,6 @@ import io.dockmaster.api.v1alpha1.ResolvedImage;
 import io.dockmaster.registry.Descriptor;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.FetchedManifest;
-import io.dockmaster.registry.ImageIndex;
 import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.Manifest;
 import io.dockmaster.registry.RegistryClient;
@@ -25,10 +24,13 @@ public final class ImageResolver {
     Map<Digest, Long> configs = new LinkedHashMap<>();
     List<String> platforms = new ArrayList<>();
     if (top.index().isPresent()) {
-      for (Descriptor entry : runnableEntries(top.index().get())) {
+      for (Descriptor entry : top.index().get().platformManifests()) {
         FetchedManifest child = client.fetchManifest(reference.withDigest(entry.digest()));
-        child.manifest().ifPresent(m -> collect(m, layers, configs));
-        platforms.add(entry.platform().toString());
+        // Nested indexes are not images a node runs; their platform is not provided.
+        if (child.manifest().isPresent()) {
+          collect(child.manifest().get(), layers, configs);
+          platforms.add(entry.platform().toString());
+        }
       }
     } else {
       Manifest manifest = top.manifest().orElseThrow();
@@ -42,13 +44,6 @@ public final class ImageResolver {
     resolved.setLayers(layers.size());
     resolved.setBytes(sum(layers) + sum(configs));
     return resolved;
-  }
-
-  /** Entries a node could run: attestation manifests ({@code unknown/unknown}) are not images. */
-  private static List<Descriptor> runnableEntries(ImageIndex index) {
-    return index.manifests().stream()
-        .filter(e -> e.platformIfSet().map(p -> !p.isUnknown()).orElse(false))
-        .toList();
   }
 
   private static void collect(

@@ -6,6 +6,7 @@ import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.registry.RegistrySettings;
 import io.dockmaster.registry.RegistrySettings.Security;
 import io.dockmaster.secret.SecretKeyReader;
+import io.dockmaster.secret.SecretKeyReader.SecretLookupException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -48,10 +49,24 @@ public final class UpstreamClients {
       return client;
     }
     var reference = target.credentials().get();
-    String json =
-        secrets.read(
-            new SecretKeyReference(
-                reference.getNamespace(), reference.getName(), DOCKER_CONFIG_KEY));
+    String json;
+    try {
+      json =
+          secrets.read(
+              new SecretKeyReference(
+                  reference.getNamespace(), reference.getName(), DOCKER_CONFIG_KEY));
+    } catch (SecretLookupException e) {
+      if (e.missing() != SecretLookupException.Missing.KEY) {
+        throw e;
+      }
+      throw new SecretLookupException(
+          SecretLookupException.Missing.KEY,
+          reference
+              + " holds no "
+              + DOCKER_CONFIG_KEY
+              + "; spec.upstream.credentialsSecretRef must name a Secret of type"
+              + " kubernetes.io/dockerconfigjson (kubectl create secret docker-registry)");
+    }
     try {
       return client.withCredentials(DockerConfig.parse(json));
     } catch (IllegalArgumentException e) {

@@ -9,7 +9,7 @@ import io.dockmaster.mirror.RetryBackoff;
 import io.dockmaster.mirror.UpstreamClients;
 import io.dockmaster.policy.ImagePolicyReconciler;
 import io.dockmaster.policy.ImagePolicyStatusBuilder;
-import io.dockmaster.policy.PolicyStore;
+import io.dockmaster.policy.PolicyIndex;
 import io.dockmaster.policy.PolicyValidator;
 import io.dockmaster.secret.ClusterSecretKeyReader;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -34,10 +34,10 @@ public final class DockmasterOperator implements AutoCloseable {
 
   private final Operator operator;
   private final HealthServer health;
-  private final PolicyStore policies;
+  private final PolicyIndex policies;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private DockmasterOperator(Operator operator, HealthServer health, PolicyStore policies) {
+  private DockmasterOperator(Operator operator, HealthServer health, PolicyIndex policies) {
     this.operator = operator;
     this.health = health;
     this.policies = policies;
@@ -75,10 +75,11 @@ public final class DockmasterOperator implements AutoCloseable {
 
     EventRecorder events = new EventRecorder(client, COMPONENT, clock);
     ClusterSecretKeyReader secrets = new ClusterSecretKeyReader(client);
-    PolicyStore policies = new PolicyStore();
+    PolicyValidator policyValidator = new PolicyValidator(secrets);
+    PolicyIndex policies = new PolicyIndex(policyValidator);
     operator.register(
         new ImagePolicyReconciler(
-            new PolicyValidator(secrets), policies, new ImagePolicyStatusBuilder(clock), events));
+            policyValidator, policies, new ImagePolicyStatusBuilder(clock), events));
     operator.register(
         new ImageMirrorReconciler(
             new MirrorSpecValidator(),
@@ -96,9 +97,19 @@ public final class DockmasterOperator implements AutoCloseable {
             metrics,
             () -> true,
             () ->
-                operator.getRuntimeInfo().isStarted()
+                policies.isSynced()
+                    && operator.getRuntimeInfo().isStarted()
                     && operator.getRuntimeInfo().allEventSourcesAreHealthy());
-    operator.start();
+    try {
+      policies.start(client);
+      operator.start();
+    } catch (RuntimeException e) {
+      // Vert.x threads are not daemons: a failed start must not leave a process that never exits.
+      policies.close();
+      operator.stop();
+      health.close();
+      throw e;
+    }
     log.info(
         "operator started (namespace {}, leader election {}, health and metrics on port {})",
         settings.namespace(),
@@ -110,7 +121,7 @@ public final class DockmasterOperator implements AutoCloseable {
     return new DockmasterOperator(operator, health, policies);
   }
 
-  public PolicyStore policies() {
+  public PolicyIndex policies() {
     return policies;
   }
 
@@ -123,6 +134,7 @@ public final class DockmasterOperator implements AutoCloseable {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       operator.stop();
+      policies.close();
       health.close();
     }
   }

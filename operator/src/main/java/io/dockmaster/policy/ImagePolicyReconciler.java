@@ -4,6 +4,7 @@ import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicyStatus;
 import io.dockmaster.events.EventReason;
 import io.dockmaster.events.EventRecorder;
+import io.dockmaster.status.ErrorMessages;
 import io.dockmaster.status.StatusPatch;
 import io.dockmaster.validation.Validated;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -29,17 +30,17 @@ import java.util.concurrent.TimeUnit;
 public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
 
   private final PolicyValidator validator;
-  private final PolicyStore store;
+  private final PolicyIndex index;
   private final ImagePolicyStatusBuilder statuses;
   private final EventRecorder events;
 
   public ImagePolicyReconciler(
       PolicyValidator validator,
-      PolicyStore store,
+      PolicyIndex index,
       ImagePolicyStatusBuilder statuses,
       EventRecorder events) {
     this.validator = validator;
-    this.store = store;
+    this.index = index;
     this.statuses = statuses;
     this.events = events;
   }
@@ -50,11 +51,9 @@ public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
     String name = policy.getMetadata().getName();
     ImagePolicyStatus status;
     if (validation.value().isPresent()) {
-      store.put(validation.value().get());
       status = statuses.loaded(policy, validation.value().get());
     } else {
-      Optional<LoadedPolicy> inForce =
-          store.get(name).filter(p -> p.uid().equals(policy.getMetadata().getUid()));
+      Optional<LoadedPolicy> inForce = index.inForce(name, policy.getMetadata().getUid());
       status = statuses.refused(policy, validation, inForce);
     }
     events.onTransition(
@@ -71,7 +70,7 @@ public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
   public ErrorStatusUpdateControl<ImagePolicy> updateErrorStatus(
       ImagePolicy policy, Context<ImagePolicy> context, Exception e) {
     ImagePolicyStatus status =
-        statuses.failed(policy, "Reconciliation failed and will be retried: " + e.getMessage());
+        statuses.failed(policy, "Reconciliation failed and is retried: " + ErrorMessages.of(e));
     return ErrorStatusUpdateControl.patchStatus(StatusPatch.of(policy, status, ImagePolicy::new));
   }
 

@@ -61,8 +61,12 @@ public final class ImagePolicyStatusBuilder {
     return status;
   }
 
+  /** The spec was not acted on, so observedGeneration stays where it was. */
   public ImagePolicyStatus failed(ImagePolicy policy, String message) {
     ImagePolicyStatus status = start(policy);
+    if (policy.getStatus() != null) {
+      status.setObservedGeneration(policy.getStatus().getObservedGeneration());
+    }
     status.setConditions(
         conditions(policy)
             .set(READY, ConditionSet.UNKNOWN, Reason.ReconcileError.name(), message)

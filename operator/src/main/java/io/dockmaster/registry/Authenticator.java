@@ -124,6 +124,13 @@ final class Authenticator {
         || !(realmUri.getScheme().equals("https") || realmUri.getScheme().equals("http"))) {
       throw RegistryErrors.protocol(target, "a Bearer challenge with a non-HTTP realm");
     }
+    boolean registryVerifiesTls =
+        settings.securityFor(target.registry()) == RegistrySettings.Security.TLS;
+    if (registryVerifiesTls && realmUri.getScheme().equals("http")) {
+      // Credentials would travel in cleartext to wherever the registry pointed us.
+      throw RegistryErrors.protocol(
+          target, "a Bearer challenge whose token realm " + realm + " is not HTTPS");
+    }
     String service = challenge.service().orElse("");
     Optional<String> refreshToken =
         credentials == null ? Optional.empty() : credentials.identityTokenValue();
@@ -133,7 +140,11 @@ final class Authenticator {
             : tokenRequest(realmUri, service, scope, credentials);
     Target tokenTarget =
         new Target(target.registry(), target.repository(), "a token for " + target.what());
-    boolean skipTls = settings.securityFor(target.registry()) != RegistrySettings.Security.TLS;
+    // The realm's own host decides: an insecure registry does not make its token server so.
+    String realmHost =
+        realmUri.getPort() < 0 ? realmUri.getHost() : realmUri.getHost() + ":" + realmUri.getPort();
+    boolean skipTls =
+        !registryVerifiesTls && settings.securityFor(realmHost) != RegistrySettings.Security.TLS;
     HttpResponse<InputStream> response = exchange.send(request, skipTls, tokenTarget);
     int status = response.statusCode();
     if (status != 200) {

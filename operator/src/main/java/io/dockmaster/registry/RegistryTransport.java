@@ -90,9 +90,14 @@ final class RegistryTransport {
       Call call, Optional<String> authorization, boolean hasCredentials) {
     String registryHost = ImageReference.apiHostOf(call.target().registry());
     URI uri = call.uri();
+    String scheme = uri.getScheme();
     String method = call.method();
     for (int hop = 0; ; hop++) {
-      boolean onRegistry = registryHost.equalsIgnoreCase(uri.getAuthority());
+      // Credentials follow a redirect only to the same host over the same scheme: an https
+      // registry redirecting to its own http port must not receive them in cleartext.
+      boolean onRegistry =
+          registryHost.equalsIgnoreCase(uri.getAuthority())
+              && scheme.equalsIgnoreCase(uri.getScheme());
       Optional<String> auth = onRegistry ? authorization : Optional.empty();
       HttpResponse<InputStream> response = sendWithFallback(call, method, uri, auth, onRegistry);
       uri = response.request().uri();

@@ -21,6 +21,7 @@ public final class ClusterSecretKeyReader implements SecretKeyReader {
         client.secrets().inNamespace(reference.getNamespace()).withName(reference.getName()).get();
     if (secret == null) {
       throw new SecretLookupException(
+          SecretLookupException.Missing.SECRET,
           "Secret "
               + reference.getNamespace()
               + "/"
@@ -36,6 +37,7 @@ public final class ClusterSecretKeyReader implements SecretKeyReader {
       return secret.getStringData().get(reference.getKey());
     }
     throw new SecretLookupException(
+        SecretLookupException.Missing.KEY,
         "Secret "
             + reference.getNamespace()
             + "/"

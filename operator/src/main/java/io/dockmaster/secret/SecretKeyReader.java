@@ -12,8 +12,22 @@ public interface SecretKeyReader {
   String read(SecretKeyReference reference);
 
   final class SecretLookupException extends RuntimeException {
-    public SecretLookupException(String message) {
+
+    /** Which part of the reference is missing, so callers can word the fix for their field. */
+    public enum Missing {
+      SECRET,
+      KEY
+    }
+
+    private final Missing missing;
+
+    public SecretLookupException(Missing missing, String message) {
       super(message);
+      this.missing = missing;
+    }
+
+    public Missing missing() {
+      return missing;
     }
   }
 }

@@ -59,7 +59,7 @@ public final class PublicKeys {
       String curve = CURVES.get(info.getAlgorithm().getParameters());
       if (curve == null) {
         throw new InvalidPublicKeyException(
-            "is an ECDSA key on an unsupported curve; use P-256 (cosign's default) or P-384");
+            "is an ECDSA key on an unsupported curve; use P-256 (cosign's default), P-384 or P-521");
       }
       return new TrustedKey(key, "ECDSA " + curve);
     }
@@ -75,7 +75,9 @@ public final class PublicKeys {
       return new TrustedKey(key, "Ed25519");
     }
     throw new InvalidPublicKeyException(
-        "uses unsupported algorithm " + algorithm + "; use ECDSA P-256/P-384, RSA or Ed25519");
+        "uses unsupported algorithm "
+            + algorithm
+            + "; use ECDSA P-256/P-384/P-521, RSA or Ed25519");
   }
 
   private static PublicKey convert(SubjectPublicKeyInfo info) {

@@ -1,7 +1,6 @@
 package io.dockmaster.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.dockmaster.api.v1alpha1.ImageMirror;
 import io.dockmaster.api.v1alpha1.ImageMirrorSpec;
@@ -54,7 +53,6 @@ class ImageMirrorReconcilerIT {
 
   @BeforeAll
   static void start() throws Exception {
-    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
     open = RegistryServer.distribution().start();
     guarded = RegistryServer.distribution().htpasswd(USER, PASSWORD).start();
 
@@ -80,6 +78,10 @@ class ImageMirrorReconcilerIT {
 
     Crds.install(client);
     operator = DockmasterOperator.start(client, OperatorSettings.local("dockmaster"));
+  }
+
+  private static org.awaitility.core.ConditionFactory await() {
+    return Awaitility.await().atMost(Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -173,7 +175,15 @@ class ImageMirrorReconcilerIT {
         .filteredOn(e -> "private".equals(e.getInvolvedObject().getName()))
         .extracting(e -> e.getReason())
         .contains("UpstreamFailed", "MirrorResolved");
-    assertThat(get("private").toString()).doesNotContain(PASSWORD);
+    String auth =
+        Base64.getEncoder()
+            .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));
+    String everythingUsersSee =
+        client.getKubernetesSerialization().asJson(get("private"))
+            + client
+                .getKubernetesSerialization()
+                .asJson(client.v1().events().inNamespace("default").list());
+    assertThat(everythingUsersSee).doesNotContain(PASSWORD).doesNotContain(auth);
   }
 
   @Test

@@ -33,13 +33,21 @@ class LeaderElectionIT {
     try {
       await().atMost(Duration.ofSeconds(30)).until(() -> "replica-a".equals(holder()));
       second = DockmasterOperator.start(client, settings("replica-b"));
+      DockmasterOperator follower = second;
 
       client.resource(policy("handover", "registry.example.com/a/**")).create();
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(observedGeneration("handover")).isEqualTo(1L));
-      assertThat(first.policies().get("handover")).as("the leader loaded it").isPresent();
-      assertThat(second.policies().get("handover")).as("the follower did not").isEmpty();
+      String uid =
+          client.resources(ImagePolicy.class).withName("handover").get().getMetadata().getUid();
+      // Only the leader writes status, but every replica must enforce: admission runs on all.
+      await()
+          .untilAsserted(
+              () -> {
+                assertThat(first.policies().inForce("handover", uid)).isPresent();
+                assertThat(follower.policies().inForce("handover", uid)).isPresent();
+              });
       assertThat(holder()).isEqualTo("replica-a");
 
       first.close();
@@ -51,7 +59,8 @@ class LeaderElectionIT {
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(observedGeneration("handover")).isEqualTo(2L));
-      assertThat(second.policies().get("handover").orElseThrow().generation()).isEqualTo(2L);
+      assertThat(second.policies().inForce("handover", uid).orElseThrow().generation())
+          .isEqualTo(2L);
     } finally {
       first.close();
       if (second != null) {

@@ -1,7 +1,6 @@
 package io.dockmaster.policy;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import io.dockmaster.api.v1alpha1.Authority;
 import io.dockmaster.api.v1alpha1.ImagePolicy;
@@ -41,9 +40,12 @@ class ImagePolicyReconcilerIT {
 
   @BeforeAll
   static void startOperator() {
-    Awaitility.setDefaultTimeout(Duration.ofSeconds(30));
     Crds.install(client);
     operator = DockmasterOperator.start(client, OperatorSettings.local("dockmaster"));
+  }
+
+  private static org.awaitility.core.ConditionFactory await() {
+    return Awaitility.await().atMost(Duration.ofSeconds(30));
   }
 
   @AfterAll
@@ -67,7 +69,8 @@ class ImagePolicyReconcilerIT {
               assertThat(ready(current).getReason()).isEqualTo("Loaded");
               assertThat(current.getStatus().getAuthorities()).isEqualTo(1);
             });
-    assertThat(operator.policies().get("prod")).isPresent();
+    String uid = created.getMetadata().getUid();
+    await().untilAsserted(() -> assertThat(operator.policies().inForce("prod", uid)).isPresent());
     await().untilAsserted(() -> assertThat(events("prod")).contains("PolicyLoaded"));
 
     created = get("prod");
@@ -85,12 +88,43 @@ class ImagePolicyReconcilerIT {
                   .contains("spec.images[0]: \"nginx\" must start with a registry host")
                   .contains("Generation 1 stays in force");
             });
-    assertThat(operator.policies().get("prod").orElseThrow().generation()).isEqualTo(1L);
+    assertThat(operator.policies().inForce("prod", uid).orElseThrow().generation()).isEqualTo(1L);
     await().untilAsserted(() -> assertThat(events("prod")).contains("PolicyRejected"));
   }
 
   @Test
-  void missingKeySecretIsReportedUntilItExists() {
+  void deletedOrRecreatedPolicyTakesItsRulesWithIt() {
+    ImagePolicy first =
+        client
+            .resource(policy("short-lived", spec("registry.example.com/**", inlineKey())))
+            .create();
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(operator.policies().inForce("short-lived", first.getMetadata().getUid()))
+                    .isPresent());
+
+    client.resource(first).withTimeout(10, java.util.concurrent.TimeUnit.SECONDS).delete();
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(operator.policies().all())
+                    .noneMatch(p -> p.name().equals("short-lived")));
+
+    ImagePolicy invalidNamesake =
+        client.resource(policy("short-lived", spec("nginx", inlineKey()))).create();
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(ready(get("short-lived")).getMessage())
+                    .contains("No version of this policy is in force"));
+    assertThat(operator.policies().all()).noneMatch(p -> p.name().equals("short-lived"));
+    assertThat(invalidNamesake.getMetadata().getUid()).isNotEqualTo(first.getMetadata().getUid());
+  }
+
+  /** Key Secrets are not watched: a spec change (or the 5-minute resync) picks a new one up. */
+  @Test
+  void missingKeySecretIsReportedUntilItExistsAndTheSpecChanges() {
     PublicKeySource fromSecret = new PublicKeySource();
     fromSecret.setSecretRef(new SecretKeyReference("keys", "release", "cosign.pub"));
     client.resource(policy("from-secret", spec("registry.example.com/**", fromSecret))).create();

@@ -27,6 +27,7 @@ class PolicyValidatorTest {
             String value = secrets.get(reference.getNamespace() + "/" + reference.getName());
             if (value == null) {
               throw new SecretKeyReader.SecretLookupException(
+                  SecretKeyReader.SecretLookupException.Missing.SECRET,
                   "Secret " + reference.getNamespace() + "/" + reference.getName() + " is missing");
             }
             return value;
