@@ -4,6 +4,7 @@
 #   kube-apiserver  from k8s.io/kubernetes (wrapper module pinning the staging modules)
 #   etcd            from go.etcd.io/etcd/server/v3 (wrapper main calling etcdmain)
 #   crane           from github.com/google/go-containerregistry (test images are built with it)
+#   cosign          from github.com/sigstore/cosign (test images are signed with it)
 #   kube-api-test-layout  symlinks the above into the directory layout fabric8 kube-api-test looks in:
 #                   $KUBE_API_TEST_DIR/k8s/<version>-<os>-<arch>/{kube-apiserver,etcd,kubectl}
 # Usage: hack/build-tools.sh [tool...]   (default: all)
@@ -12,6 +13,7 @@ set -euo pipefail
 KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.34.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
+COSIGN_VERSION="${COSIGN_VERSION:-v2.6.5}"
 CACHE_DIR="${DOCKMASTER_CACHE:-$HOME/.cache/dockmaster}"
 BIN_DIR="$CACHE_DIR/bin"
 KUBE_API_TEST_DIR="${KUBE_API_TEST_DIR:-$CACHE_DIR/kube-api-test}"
@@ -99,6 +101,16 @@ build_crane() {
   rmdir "$BIN_DIR/.crane-$CRANE_VERSION"
 }
 
+build_cosign() {
+  local out="$BIN_DIR/cosign-$COSIGN_VERSION"
+  if [[ -x "$out" ]]; then log "cosign $COSIGN_VERSION cached"; return; fi
+  need_go
+  log "building cosign $COSIGN_VERSION (first time only, a few minutes)"
+  GOBIN="$BIN_DIR/.cosign-$COSIGN_VERSION" CGO_ENABLED=0 go install -trimpath "github.com/sigstore/cosign/v2/cmd/cosign@$COSIGN_VERSION"
+  mv "$BIN_DIR/.cosign-$COSIGN_VERSION/cosign" "$out"
+  rmdir "$BIN_DIR/.cosign-$COSIGN_VERSION"
+}
+
 link() { ln -sf "$BIN_DIR/$1-$2" "$BIN_DIR/$1"; }
 
 # kube-api-test (io.fabric8:kube-api-test) finds binaries in $KUBE_API_TEST_DIR/k8s/<version><suffix>/ with
@@ -120,13 +132,14 @@ kube_api_test_layout() {
 }
 
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(etcd crane kube-apiserver kube-api-test-layout)
+[[ ${#tools[@]} -gt 0 ]] || tools=(etcd crane cosign kube-apiserver kube-api-test-layout)
 for t in "${tools[@]}"; do
   case "$t" in
     kube-apiserver) build_kube_apiserver; link kube-apiserver "$KUBERNETES_VERSION" ;;
     etcd) build_etcd; link etcd "$ETCD_VERSION" ;;
     crane) build_crane; link crane "$CRANE_VERSION" ;;
+    cosign) build_cosign; link cosign "$COSIGN_VERSION" ;;
     kube-api-test-layout) build_etcd; build_kube_apiserver; kube_api_test_layout ;;
-    *) log "unknown tool '$t' (known: kube-apiserver etcd crane kube-api-test-layout)"; exit 2 ;;
+    *) log "unknown tool '$t' (known: kube-apiserver etcd crane cosign kube-api-test-layout)"; exit 2 ;;
   esac
 done

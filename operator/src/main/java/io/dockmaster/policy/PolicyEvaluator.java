@@ -1,0 +1,143 @@
+package io.dockmaster.policy;
+
+import io.dockmaster.api.v1alpha1.ImagePolicySpec;
+import io.dockmaster.registry.CredentialsProvider;
+import io.dockmaster.registry.ImageReference;
+import io.dockmaster.registry.InvalidReferenceException;
+import io.dockmaster.registry.RegistryException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Supplier;
+
+/**
+ * Judges pod specs against the policies in force. Which rules apply where is decided here; what
+ * each rule says about one image is {@link ImageRules}'. Registry trouble becomes a violation, so
+ * admission fails closed with the registry named rather than with an exception.
+ */
+public final class PolicyEvaluator implements PodReviewer {
+
+  private final Supplier<? extends java.util.Collection<LoadedPolicy>> policies;
+  private final ImageInspector inspector;
+  private final PullCredentials pullCredentials;
+  private final Set<String> exemptNamespaces;
+
+  /**
+   * @param exemptNamespaces governed only by policies whose namespaceSelector names them by {@code
+   *     kubernetes.io/metadata.name}: the operator's own namespace and kube-system
+   */
+  public PolicyEvaluator(
+      Supplier<? extends java.util.Collection<LoadedPolicy>> policies,
+      ImageInspector inspector,
+      PullCredentials pullCredentials,
+      Set<String> exemptNamespaces) {
+    this.policies = policies;
+    this.inspector = inspector;
+    this.pullCredentials = pullCredentials;
+    this.exemptNamespaces = Set.copyOf(exemptNamespaces);
+  }
+
+  @Override
+  public List<Violation> review(PodUnderReview pod) {
+    List<LoadedPolicy> applicable =
+        policies.get().stream()
+            .filter(p -> appliesTo(p, pod))
+            .sorted(Comparator.comparing(LoadedPolicy::name))
+            .toList();
+    if (applicable.isEmpty()) {
+      return List.of();
+    }
+    Lazy<CredentialsProvider> credentials =
+        new Lazy<>(() -> pullCredentials.forPod(pod.namespace(), pod.pullSecrets()));
+    List<Violation> violations = new ArrayList<>();
+    for (ImageUse use : PodImages.of(pod)) {
+      for (LoadedPolicy policy : applicable) {
+        violations.addAll(judge(policy, use, pod, credentials));
+      }
+    }
+    return violations;
+  }
+
+  private boolean appliesTo(LoadedPolicy policy, PodUnderReview pod) {
+    var selector = policy.spec().getNamespaceSelector();
+    if (exemptNamespaces.contains(pod.namespace())) {
+      return LabelSelectors.namesNamespace(selector, pod.namespace())
+          && LabelSelectors.matches(selector, pod.namespaceLabels());
+    }
+    return LabelSelectors.matches(selector, pod.namespaceLabels());
+  }
+
+  private List<Violation> judge(
+      LoadedPolicy policy, ImageUse use, PodUnderReview pod, Lazy<CredentialsProvider> creds) {
+    ImageRules rules = new ImageRules(policy, use, pod);
+    ImageReference reference;
+    try {
+      reference = ImageReference.parse(use.image());
+    } catch (InvalidReferenceException e) {
+      return List.of(rules.invalidReference(e.getMessage()));
+    }
+    List<Violation> violations = new ArrayList<>();
+    rules.registryNotAllowed(reference).ifPresent(violations::add);
+    if (!matches(policy, reference)) {
+      return violations;
+    }
+    rules.digestRequired(reference).ifPresent(violations::add);
+    rules.privilegeEscalation(reference).ifPresent(violations::add);
+    rules.rootUserInSpec(reference).ifPresent(violations::add);
+    if (!needsRegistry(policy.spec(), rules, reference)) {
+      return violations;
+    }
+    try {
+      ImageFacts facts = inspector.inspect(reference, creds.get());
+      ImageReference pinned = reference.withDigest(facts.digest());
+      if (policy.spec().getSignature() != null) {
+        rules
+            .signatures(pinned, inspector.signatures(pinned, policy, creds.get()))
+            .ifPresent(violations::add);
+      }
+      violations.addAll(rules.imageUserIsRoot(pinned, facts));
+      violations.addAll(rules.platforms(pinned, facts));
+    } catch (RegistryException e) {
+      violations.add(rules.imageUnavailable(reference, e));
+    }
+    return violations;
+  }
+
+  /** Registry-free rules run first; the registry is asked only when a rule needs what it knows. */
+  private static boolean needsRegistry(
+      ImagePolicySpec spec, ImageRules rules, ImageReference reference) {
+    return spec.getSignature() != null
+        || (Boolean.TRUE.equals(spec.getRunAsNonRoot()) && rules.userFromSpec().isEmpty())
+        || (spec.getPlatforms() != null && !spec.getPlatforms().isEmpty());
+  }
+
+  static boolean matches(LoadedPolicy policy, ImageReference reference) {
+    String repository = reference.registry() + "/" + reference.repository();
+    String suffix =
+        reference.digest().map(d -> "@" + d).orElse(reference.tag().map(t -> ":" + t).orElse(""));
+    boolean included =
+        policy.images().isEmpty()
+            || policy.images().stream().anyMatch(p -> p.matches(repository, suffix));
+    boolean excluded = policy.exclude().stream().anyMatch(p -> p.matches(repository, suffix));
+    return included && !excluded;
+  }
+
+  /** Pull secrets are read once per review, and only if some image needs the registry. */
+  private static final class Lazy<T> {
+    private final Supplier<T> supplier;
+    private Optional<T> value = Optional.empty();
+
+    Lazy(Supplier<T> supplier) {
+      this.supplier = supplier;
+    }
+
+    T get() {
+      if (value.isEmpty()) {
+        value = Optional.of(supplier.get());
+      }
+      return value.get();
+    }
+  }
+}

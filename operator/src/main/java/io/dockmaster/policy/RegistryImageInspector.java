@@ -1,0 +1,124 @@
+package io.dockmaster.policy;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import io.dockmaster.registry.CredentialsProvider;
+import io.dockmaster.registry.Digest;
+import io.dockmaster.registry.FetchedManifest;
+import io.dockmaster.registry.ImageIndex;
+import io.dockmaster.registry.ImageReference;
+import io.dockmaster.registry.Manifest;
+import io.dockmaster.registry.RegistryClient;
+import io.dockmaster.signature.SignatureVerdict;
+import io.dockmaster.signature.SignatureVerifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Answers admission's registry questions with caches shaped by what can change: facts of a digest
+ * never change (cached by digest), a tag can move (cached briefly), and a signature verdict depends
+ * on the digest and on the exact policy version that judged it (cached by digest, policy UID and
+ * generation, never by tag; a positive verdict longer than a negative one, so a freshly signed
+ * image is admitted soon).
+ */
+public final class RegistryImageInspector implements ImageInspector {
+
+  /** How long caches keep answers. */
+  public record CacheSettings(
+      Duration tagTtl, Duration verifiedTtl, Duration unverifiedTtl, long maxEntries) {
+    public static CacheSettings defaults() {
+      return new CacheSettings(
+          Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ofSeconds(30), 10_000);
+    }
+  }
+
+  private record SignatureKey(
+      String repository, Digest digest, String policyUid, long generation) {}
+
+  private final RegistryClient registry;
+  private final SignatureVerifier verifier;
+  private final Cache<String, Digest> tags;
+  private final Cache<String, ImageFacts> facts;
+  private final Cache<SignatureKey, SignatureVerdict> signatures;
+
+  public RegistryImageInspector(
+      RegistryClient registry, SignatureVerifier verifier, CacheSettings settings) {
+    this.registry = registry;
+    this.verifier = verifier;
+    this.tags =
+        Caffeine.newBuilder()
+            .maximumSize(settings.maxEntries())
+            .expireAfterWrite(settings.tagTtl())
+            .build();
+    this.facts = Caffeine.newBuilder().maximumSize(settings.maxEntries()).build();
+    this.signatures =
+        Caffeine.newBuilder()
+            .maximumSize(settings.maxEntries())
+            .expireAfter(
+                Expiry.<SignatureKey, SignatureVerdict>creating(
+                    (key, verdict) ->
+                        verdict.verifiedAuthorities().isEmpty()
+                            ? settings.unverifiedTtl()
+                            : settings.verifiedTtl()))
+            .build();
+  }
+
+  @Override
+  public ImageFacts inspect(ImageReference reference, CredentialsProvider credentials) {
+    RegistryClient client = registry.withCredentials(credentials);
+    Digest digest =
+        reference
+            .digest()
+            .orElseGet(
+                () -> tags.get(reference.toString(), key -> client.resolve(reference).digest()));
+    ImageReference pinned = reference.withDigest(digest);
+    String key = reference.registry() + "/" + reference.repository() + "@" + digest;
+    return facts.get(key, k -> readFacts(client, pinned, digest));
+  }
+
+  @Override
+  public SignatureVerdict signatures(
+      ImageReference imageAtDigest, LoadedPolicy policy, CredentialsProvider credentials) {
+    Digest digest =
+        imageAtDigest
+            .digest()
+            .orElseThrow(() -> new IllegalArgumentException(imageAtDigest + " has no digest"));
+    SignatureKey key =
+        new SignatureKey(
+            imageAtDigest.registry() + "/" + imageAtDigest.repository(),
+            digest,
+            policy.uid(),
+            policy.generation());
+    return signatures.get(
+        key,
+        k ->
+            verifier.verify(
+                registry.withCredentials(credentials), imageAtDigest, policy.authorities()));
+  }
+
+  private ImageFacts readFacts(RegistryClient client, ImageReference pinned, Digest digest) {
+    FetchedManifest top = client.fetchManifest(pinned);
+    List<ImageFacts.PlatformImage> platforms = new ArrayList<>();
+    Optional<ImageIndex> index = top.index();
+    if (index.isPresent()) {
+      for (var entry : index.get().platformManifests()) {
+        FetchedManifest child = client.fetchManifest(pinned.withDigest(entry.digest()));
+        if (child.manifest().isPresent()) {
+          platforms.add(platformImage(client, pinned, child.manifest().get()));
+        }
+      }
+    } else {
+      platforms.add(platformImage(client, pinned, top.manifest().orElseThrow()));
+    }
+    return new ImageFacts(digest, platforms);
+  }
+
+  private static ImageFacts.PlatformImage platformImage(
+      RegistryClient client, ImageReference pinned, Manifest manifest) {
+    var config = client.fetchConfig(pinned, manifest);
+    return new ImageFacts.PlatformImage(config.platform(), config.user().orElse(""));
+  }
+}
