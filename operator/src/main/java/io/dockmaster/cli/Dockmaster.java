@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Governs and distributes container images on Kubernetes.",
-    subcommands = {OperatorCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {OperatorCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
 public final class Dockmaster {
 
   public static void main(String[] args) {
