@@ -10,13 +10,15 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 @Command(
     name = "operator",
     mixinStandardHelpOptions = true,
     description = {
-      "Runs the operator: reconciles ImagePolicy and ImageMirror resources.",
+      "Runs the operator: reconciles ImagePolicy and ImageMirror resources and, with"
+          + " --webhook-mode, serves the admission webhook that enforces ImagePolicies.",
       "Connects with the in-cluster service account, or with $KUBECONFIG / ~/.kube/config"
           + " outside a cluster."
     })
@@ -58,6 +60,8 @@ final class OperatorCommand implements Callable<Integer> {
       description = "Name of the leader-election Lease (default: ${DEFAULT-VALUE}).")
   String leaseName;
 
+  @Mixin WebhookOptions webhook = new WebhookOptions();
+
   @Option(
       names = "--leader-election-identity",
       defaultValue = "${env:POD_NAME}",
@@ -66,13 +70,14 @@ final class OperatorCommand implements Callable<Integer> {
   String leaderElectionIdentity;
 
   @Override
-  public Integer call() throws InterruptedException {
+  public Integer call() throws InterruptedException, java.io.IOException {
     OperatorSettings settings =
         new OperatorSettings(
             namespace,
             healthPort,
             bindAddress,
             Optional.empty(),
+            webhook.toSettings(namespace),
             RegistrySettings.defaults(),
             Duration.ofSeconds(15),
             Duration.ofMinutes(10));

@@ -1,5 +1,6 @@
 package io.dockmaster.operator;
 
+import io.dockmaster.admission.AdmissionWebhook;
 import io.dockmaster.events.EventRecorder;
 import io.dockmaster.mirror.ImageMirrorReconciler;
 import io.dockmaster.mirror.ImageMirrorStatusBuilder;
@@ -7,11 +8,16 @@ import io.dockmaster.mirror.ImageResolver;
 import io.dockmaster.mirror.MirrorSpecValidator;
 import io.dockmaster.mirror.RetryBackoff;
 import io.dockmaster.mirror.UpstreamClients;
+import io.dockmaster.policy.ClusterPullCredentials;
 import io.dockmaster.policy.ImagePolicyReconciler;
 import io.dockmaster.policy.ImagePolicyStatusBuilder;
+import io.dockmaster.policy.PolicyEvaluator;
 import io.dockmaster.policy.PolicyIndex;
 import io.dockmaster.policy.PolicyValidator;
+import io.dockmaster.policy.RegistryImageInspector;
+import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.secret.ClusterSecretKeyReader;
+import io.dockmaster.signature.SignatureVerifier;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
@@ -22,11 +28,16 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Wires the reconcilers and their collaborators into a running operator. */
+/**
+ * Wires the reconcilers, the policy index and the admission webhook into a running operator. The
+ * reconcilers run on the leader only; the index and the webhook on every replica.
+ */
 public final class DockmasterOperator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DockmasterOperator.class);
@@ -35,12 +46,18 @@ public final class DockmasterOperator implements AutoCloseable {
   private final Operator operator;
   private final HealthServer health;
   private final PolicyIndex policies;
+  private final Optional<AdmissionWebhook> webhook;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private DockmasterOperator(Operator operator, HealthServer health, PolicyIndex policies) {
+  private DockmasterOperator(
+      Operator operator,
+      HealthServer health,
+      PolicyIndex policies,
+      Optional<AdmissionWebhook> webhook) {
     this.operator = operator;
     this.health = health;
     this.policies = policies;
+    this.webhook = webhook;
   }
 
   public static DockmasterOperator start(KubernetesClient client, OperatorSettings settings) {
@@ -48,30 +65,7 @@ public final class DockmasterOperator implements AutoCloseable {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
-
-    Operator operator =
-        new Operator(
-            o -> {
-              o.withKubernetesClient(client)
-                  .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
-                  .withStopOnInformerErrorDuringStartup(true)
-                  .withCacheSyncTimeout(Duration.ofMinutes(2))
-                  .withCloseClientOnStop(false);
-              settings
-                  .leaderElection()
-                  .ifPresent(
-                      election ->
-                          o.withLeaderElectionConfiguration(
-                              new LeaderElectionConfiguration(
-                                  election.leaseName(),
-                                  election.namespace(),
-                                  election.leaseDuration(),
-                                  election.renewDeadline(),
-                                  election.retryPeriod(),
-                                  election.identity(),
-                                  null,
-                                  election.exitOnLoss())));
-            });
+    Operator operator = new Operator(o -> configure(o, client, metrics, settings));
 
     EventRecorder events = new EventRecorder(client, COMPONENT, clock);
     ClusterSecretKeyReader secrets = new ClusterSecretKeyReader(client);
@@ -90,35 +84,89 @@ public final class DockmasterOperator implements AutoCloseable {
             events,
             clock));
 
-    HealthServer health =
-        HealthServer.start(
-            settings.bindAddress(),
-            settings.healthPort(),
-            metrics,
-            () -> true,
-            () ->
-                policies.isSynced()
-                    && operator.getRuntimeInfo().isStarted()
-                    && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+    Optional<AdmissionWebhook> webhook = Optional.empty();
+    HealthServer health = null;
     try {
       policies.start(client);
+      webhook =
+          settings
+              .admission()
+              .map(
+                  admission ->
+                      AdmissionWebhook.start(
+                          client, evaluator(client, policies, settings), metrics, admission));
+      Optional<AdmissionWebhook> serving = webhook;
+      health =
+          HealthServer.start(
+              settings.bindAddress(),
+              settings.healthPort(),
+              metrics,
+              () -> true,
+              () ->
+                  policies.isSynced()
+                      && serving.map(w -> w.server().serving()).orElse(true)
+                      && operator.getRuntimeInfo().isStarted()
+                      && operator.getRuntimeInfo().allEventSourcesAreHealthy());
       operator.start();
     } catch (RuntimeException e) {
       // Vert.x threads are not daemons: a failed start must not leave a process that never exits.
+      webhook.ifPresent(AdmissionWebhook::close);
       policies.close();
       operator.stop();
-      health.close();
+      if (health != null) {
+        health.close();
+      }
       throw e;
     }
     log.info(
-        "operator started (namespace {}, leader election {}, health and metrics on port {})",
+        "operator started (namespace {}, leader election {}, admission {}, health and metrics on"
+            + " port {})",
         settings.namespace(),
         settings
             .leaderElection()
             .map(e -> "as " + e.identity() + " in " + e.namespace())
             .orElse("off"),
+        webhook.map(w -> "on port " + w.port()).orElse("off"),
         health.port());
-    return new DockmasterOperator(operator, health, policies);
+    return new DockmasterOperator(operator, health, policies, webhook);
+  }
+
+  private static void configure(
+      io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider o,
+      KubernetesClient client,
+      PrometheusMeterRegistry metrics,
+      OperatorSettings settings) {
+    o.withKubernetesClient(client)
+        .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
+        .withStopOnInformerErrorDuringStartup(true)
+        .withCacheSyncTimeout(Duration.ofMinutes(2))
+        .withCloseClientOnStop(false);
+    settings
+        .leaderElection()
+        .ifPresent(
+            election ->
+                o.withLeaderElectionConfiguration(
+                    new LeaderElectionConfiguration(
+                        election.leaseName(),
+                        election.namespace(),
+                        election.leaseDuration(),
+                        election.renewDeadline(),
+                        election.retryPeriod(),
+                        election.identity(),
+                        null,
+                        election.exitOnLoss())));
+  }
+
+  private static PolicyEvaluator evaluator(
+      KubernetesClient client, PolicyIndex policies, OperatorSettings settings) {
+    return new PolicyEvaluator(
+        policies::all,
+        new RegistryImageInspector(
+            RegistryClient.builder().settings(settings.registrySettings()).build(),
+            SignatureVerifier.cosign(),
+            RegistryImageInspector.CacheSettings.defaults()),
+        new ClusterPullCredentials(client),
+        Set.of(settings.namespace(), "kube-system"));
   }
 
   public PolicyIndex policies() {
@@ -129,10 +177,15 @@ public final class DockmasterOperator implements AutoCloseable {
     return health.port();
   }
 
-  /** Stops reconciling and serving; safe to call more than once. */
+  public Optional<Integer> webhookPort() {
+    return webhook.map(AdmissionWebhook::port);
+  }
+
+  /** Stops serving admission first (draining reviews in flight), then reconciling; idempotent. */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
+      webhook.ifPresent(AdmissionWebhook::close);
       operator.stop();
       policies.close();
       health.close();

@@ -1,5 +1,6 @@
 package io.dockmaster.operator;
 
+import io.dockmaster.admission.AdmissionSettings;
 import io.dockmaster.registry.RegistrySettings;
 import java.time.Duration;
 import java.util.Optional;
@@ -9,6 +10,7 @@ import java.util.Optional;
  *
  * @param namespace the namespace the operator is installed in; exempt from policies by default
  * @param leaderElection empty disables leader election, as for a single operator run from a laptop
+ * @param admission empty serves no admission webhook
  * @param retryInitialDelay first delay before retrying a mirror whose upstream failed; doubles per
  *     failure up to {@code retryMaxDelay}
  */
@@ -17,6 +19,7 @@ public record OperatorSettings(
     int healthPort,
     String bindAddress,
     Optional<LeaderElection> leaderElection,
+    Optional<AdmissionSettings> admission,
     RegistrySettings registrySettings,
     Duration retryInitialDelay,
     Duration retryMaxDelay) {
@@ -44,9 +47,22 @@ public record OperatorSettings(
         0,
         "127.0.0.1",
         Optional.empty(),
+        Optional.empty(),
         RegistrySettings.defaults(),
         Duration.ofSeconds(5),
         Duration.ofMinutes(10));
+  }
+
+  public OperatorSettings withAdmission(AdmissionSettings webhook) {
+    return new OperatorSettings(
+        namespace,
+        healthPort,
+        bindAddress,
+        leaderElection,
+        Optional.of(webhook),
+        registrySettings,
+        retryInitialDelay,
+        retryMaxDelay);
   }
 
   public OperatorSettings withLeaderElection(LeaderElection election) {
@@ -55,6 +71,7 @@ public record OperatorSettings(
         healthPort,
         bindAddress,
         Optional.of(election),
+        admission,
         registrySettings,
         retryInitialDelay,
         retryMaxDelay);

@@ -28,7 +28,7 @@ public record Violation(
 
   /**
    * The one-line form admission returns: {@code ImagePolicy "prod": spec.containers[1] "sidecar"
-   * image registry.example.com/prod/sidecar:1.2 (sha256:ab12…): NOT_SIGNED: no signature by
+   * image registry.example.com/prod/sidecar:1.2 (sha256:ab12...): NOT_SIGNED: no signature by
    * authority "release"; sign it with cosign using the release key}.
    */
   public String message() {
@@ -49,10 +49,11 @@ public record Violation(
         + fix;
   }
 
+  /** ASCII, because warnings travel in HTTP headers that some clients read as Latin-1. */
   private static String abbreviate(String digest) {
     int colon = digest.indexOf(':');
     return colon >= 0 && digest.length() > colon + 13
-        ? digest.substring(0, colon + 13) + "…"
+        ? digest.substring(0, colon + 13) + "..."
         : digest;
   }
 }

@@ -1,0 +1,36 @@
+package io.dockmaster.admission;
+
+import java.util.List;
+
+/** Who registers the webhook with the API server, and how it is reached. */
+public sealed interface Registration {
+
+  /** The Helm chart or an administrator owns the ValidatingWebhookConfiguration. */
+  record External() implements Registration {}
+
+  /**
+   * A run outside the cluster: fresh self-signed certificates in the certificate directory, the API
+   * server calling {@code https://127.0.0.1:<port>/validate}, and the registration removed on
+   * close.
+   *
+   * @param exemptNamespaces never sent to the webhook besides kube-system; include the operator's
+   */
+  record Local(List<String> exemptNamespaces) implements Registration {
+    public Local {
+      exemptNamespaces = List.copyOf(exemptNamespaces);
+    }
+  }
+
+  /**
+   * In the cluster: the API server calls the operator's Service; the caBundle comes from {@code
+   * ca.crt} in the certificate directory (as cert-manager writes it). Kept on close, since other
+   * replicas keep serving.
+   */
+  record InCluster(
+      String serviceNamespace, String serviceName, int servicePort, List<String> exemptNamespaces)
+      implements Registration {
+    public InCluster {
+      exemptNamespaces = List.copyOf(exemptNamespaces);
+    }
+  }
+}
