@@ -36,13 +36,29 @@ for tag in 1.0 1.1; do
   "$CRANE" mutate --user 1000 --set-platform linux/amd64 -t "$REGISTRY/demo/web:$tag" "$REGISTRY/demo/web:$tag" --insecure 2> >(grep -i error >&2) >/dev/null
   echo "  $REGISTRY/demo/web:$tag -> $("$CRANE" digest "$REGISTRY/demo/web:$tag" --insecure)"
 done
+"$CRANE" mutate --user 0 -t "$REGISTRY/demo/web:root" "$REGISTRY/demo/web:1.0" --insecure 2> >(grep -i error >&2) >/dev/null
+echo "  $REGISTRY/demo/web:root -> $("$CRANE" digest "$REGISTRY/demo/web:root" --insecure) (runs as root, unsigned)"
 
-step "Starting the operator (log: .dev/logs/operator.log)"
+step "Signing demo/web:1.0 with cosign (a fresh key pair, no transparency log)"
+COSIGN="$DOCKMASTER_CACHE/bin/cosign"
+signed_digest="$("$CRANE" digest "$REGISTRY/demo/web:1.0" --insecure)"
+(cd "$work" && COSIGN_PASSWORD= HOME="$work" "$COSIGN" generate-key-pair >/dev/null 2>&1)
+COSIGN_PASSWORD= HOME="$work" "$COSIGN" sign --key "$work/cosign.key" --tlog-upload=false \
+  --allow-insecure-registry --allow-http-registry --yes "$REGISTRY/demo/web@$signed_digest" 2>&1 | grep -iv "^$" | tail -1
+echo "  signed $REGISTRY/demo/web@$signed_digest"
+
+step "Starting the operator with its admission webhook registered for this cluster (log: .dev/logs/operator.log)"
 mkdir -p .dev/logs .dev/run
 java -jar operator/target/dockmaster.jar operator --health-port 0 --bind-address 127.0.0.1 \
-  > .dev/logs/operator.log 2>&1 &
+  --webhook-mode local --webhook-port 0 > .dev/logs/operator.log 2>&1 &
 echo $! > .dev/run/operator.pid
-stop_operator() { kill "$(cat .dev/run/operator.pid)" 2>/dev/null || true; rm -f .dev/run/operator.pid; }
+stop_operator() {
+  local pid; pid="$(cat .dev/run/operator.pid 2>/dev/null)" || return 0
+  kill "$pid" 2>/dev/null && while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
+  rm -f .dev/run/operator.pid
+  # The operator removes its local webhook registration on the way out; make sure of it.
+  kubectl delete validatingwebhookconfiguration dockmaster --ignore-not-found >/dev/null 2>&1 || true
+}
 trap 'stop_operator; rm -rf "$work"' EXIT
 for _ in $(seq 60); do grep -q "operator started" .dev/logs/operator.log && break; sleep 1; done
 grep -q "operator started" .dev/logs/operator.log || fail "the operator did not start; see .dev/logs/operator.log"
@@ -66,15 +82,38 @@ kubectl apply -f docs/examples/imagepolicy.yaml
 kubectl wait --for=jsonpath='{.status.conditions[?(@.type=="Ready")].reason}'=InvalidSpec --timeout=60s imagepolicy/demo
 kubectl get imagepolicy demo -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}{"\n"}'
 
-step "Creating the key Secret (a fresh P-256 key) and applying the policy again"
-openssl ecparam -name prime256v1 -genkey -noout -out "$work/cosign.key" 2>/dev/null
-openssl ec -in "$work/cosign.key" -pubout -out "$work/cosign.pub" 2>/dev/null
+step "Creating the key Secret from cosign.pub and applying the policy again"
 kubectl create secret generic release-key --from-file=cosign.pub="$work/cosign.pub"
 # Key Secrets are re-read every 5 minutes; re-creating the policy picks the key up at once.
 kubectl delete -f docs/examples/imagepolicy.yaml >/dev/null
 kubectl apply -f docs/examples/imagepolicy.yaml
 kubectl wait --for=condition=Ready --timeout=120s imagepolicy/demo
 kubectl get imagepolicies
+
+step "A signed, non-root Deployment is admitted"
+kubectl create namespace demo --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+# The dev cluster runs no controller-manager, so the default ServiceAccount is made by hand.
+kubectl -n demo create serviceaccount default --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+kubectl -n demo delete deployment web root --ignore-not-found >/dev/null
+deployment() {
+  cat <<YAML
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: $1, namespace: demo}
+spec:
+  selector: {matchLabels: {app: $1}}
+  template:
+    metadata: {labels: {app: $1}}
+    spec:
+      containers: [{name: $1, image: "$2"}]
+YAML
+}
+deployment web "$REGISTRY/demo/web:1.0" | kubectl apply -f -
+
+step "An unsigned Deployment running as root is refused at apply time, with every reason"
+if deployment root "$REGISTRY/demo/web:root" | kubectl apply -f -; then
+  fail "the webhook admitted an unsigned root image"
+fi
 
 step "Applying an ImageMirror for demo/web:1.0 and 1.1"
 kubectl apply -f docs/examples/imagemirror.yaml
