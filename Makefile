@@ -47,9 +47,13 @@ dev-down: ## Stop everything dev-up started
 	hack/dev-down.sh
 
 .PHONY: run
-run: build dev-up ## Run the operator from the build against $KUBECONFIG (default: the dev cluster)
+# Local webhook mode registers https://127.0.0.1:<port>, which only an API server on this machine can
+# call: against another cluster (KUBECONFIG_OVERRIDE) the webhook is off unless asked for.
+run: build dev-up ## Run the operator and its webhook against the dev cluster (KUBECONFIG_OVERRIDE=... for another)
 	source .dev/env && KUBECONFIG=$${KUBECONFIG_OVERRIDE:-$$KUBECONFIG} \
-	  java -jar $(JAR) operator --health-port $${DOCKMASTER_HEALTH_PORT:-18080}
+	  java -jar $(JAR) operator --health-port $${DOCKMASTER_HEALTH_PORT:-18080} \
+	    --webhook-mode $${DOCKMASTER_WEBHOOK_MODE:-$$([ -n "$$KUBECONFIG_OVERRIDE" ] && echo off || echo local)} \
+	    --webhook-port $${DOCKMASTER_WEBHOOK_PORT:-18443}
 
 .PHONY: demo
 demo: ## Bring up the dev cluster, install the CRDs, run the operator and show it reconciling
