@@ -19,6 +19,7 @@ import io.dockmaster.validation.Validated;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -118,7 +119,8 @@ final class VerifyCommand implements Callable<Integer> {
             new RegistryImageInspector(
                 RegistryClient.builder().settings(RegistrySettings.defaults()).build(),
                 SignatureVerifier.cosign(),
-                RegistryImageInspector.CacheSettings.defaults()),
+                RegistryImageInspector.CacheSettings.defaults(),
+                new SimpleMeterRegistry()),
             (namespace, secrets) -> credentials,
             Set.of());
     boolean denied = false;

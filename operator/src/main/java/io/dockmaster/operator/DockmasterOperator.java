@@ -22,6 +22,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -94,7 +95,10 @@ public final class DockmasterOperator implements AutoCloseable {
               .map(
                   admission ->
                       AdmissionWebhook.start(
-                          client, evaluator(client, policies, settings), metrics, admission));
+                          client,
+                          evaluator(client, policies, settings, metrics),
+                          metrics,
+                          admission));
       Optional<AdmissionWebhook> serving = webhook;
       health =
           HealthServer.start(
@@ -158,13 +162,17 @@ public final class DockmasterOperator implements AutoCloseable {
   }
 
   private static PolicyEvaluator evaluator(
-      KubernetesClient client, PolicyIndex policies, OperatorSettings settings) {
+      KubernetesClient client,
+      PolicyIndex policies,
+      OperatorSettings settings,
+      MeterRegistry metrics) {
     return new PolicyEvaluator(
         policies::all,
         new RegistryImageInspector(
             RegistryClient.builder().settings(settings.registrySettings()).build(),
             SignatureVerifier.cosign(),
-            RegistryImageInspector.CacheSettings.defaults()),
+            RegistryImageInspector.CacheSettings.defaults(),
+            metrics),
         new ClusterPullCredentials(client),
         Set.of(settings.namespace(), "kube-system"));
   }

@@ -10,12 +10,17 @@ import io.dockmaster.registry.ImageIndex;
 import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.Manifest;
 import io.dockmaster.registry.RegistryClient;
+import io.dockmaster.registry.RegistryException;
 import io.dockmaster.signature.SignatureVerdict;
 import io.dockmaster.signature.SignatureVerifier;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Answers admission's registry questions with caches shaped by what can change: facts of a digest
@@ -23,6 +28,10 @@ import java.util.Optional;
  * on the digest and on the exact policy version that judged it (cached by digest, policy UID and
  * generation, never by tag; a positive verdict longer than a negative one, so a freshly signed
  * image is admitted soon).
+ *
+ * <p>When the registry cannot be reached, a digest verified before keeps its verdict for a day: a
+ * registry outage should not stop a node from rescheduling what already runs. Nothing else is
+ * served stale: a tag is never resolved from memory, and an unverified digest stays unverified.
  */
 public final class RegistryImageInspector implements ImageInspector {
 
@@ -38,22 +47,36 @@ public final class RegistryImageInspector implements ImageInspector {
   private record SignatureKey(
       String repository, Digest digest, String policyUid, long generation) {}
 
+  private static final Duration LAST_VERIFIED_TTL = Duration.ofHours(24);
+
   private final RegistryClient registry;
   private final SignatureVerifier verifier;
   private final Cache<String, Digest> tags;
   private final Cache<String, ImageFacts> facts;
   private final Cache<SignatureKey, SignatureVerdict> signatures;
+  private final Cache<SignatureKey, SignatureVerdict> lastVerified;
+  private final MeterRegistry metrics;
 
   public RegistryImageInspector(
-      RegistryClient registry, SignatureVerifier verifier, CacheSettings settings) {
+      RegistryClient registry,
+      SignatureVerifier verifier,
+      CacheSettings settings,
+      MeterRegistry metrics) {
     this.registry = registry;
     this.verifier = verifier;
+    this.metrics = metrics;
     this.tags =
         Caffeine.newBuilder()
             .maximumSize(settings.maxEntries())
             .expireAfterWrite(settings.tagTtl())
+            .recordStats()
             .build();
-    this.facts = Caffeine.newBuilder().maximumSize(settings.maxEntries()).build();
+    this.facts = Caffeine.newBuilder().maximumSize(settings.maxEntries()).recordStats().build();
+    this.lastVerified =
+        Caffeine.newBuilder()
+            .maximumSize(settings.maxEntries())
+            .expireAfterWrite(LAST_VERIFIED_TTL)
+            .build();
     this.signatures =
         Caffeine.newBuilder()
             .maximumSize(settings.maxEntries())
@@ -63,7 +86,11 @@ public final class RegistryImageInspector implements ImageInspector {
                         verdict.verifiedAuthorities().isEmpty()
                             ? settings.unverifiedTtl()
                             : settings.verifiedTtl()))
+            .recordStats()
             .build();
+    CaffeineCacheMetrics.monitor(metrics, tags, "dockmaster_admission_tags");
+    CaffeineCacheMetrics.monitor(metrics, facts, "dockmaster_admission_image_facts");
+    CaffeineCacheMetrics.monitor(metrics, signatures, "dockmaster_admission_signatures");
   }
 
   @Override
@@ -73,10 +100,15 @@ public final class RegistryImageInspector implements ImageInspector {
         reference
             .digest()
             .orElseGet(
-                () -> tags.get(reference.toString(), key -> client.resolve(reference).digest()));
+                () ->
+                    tags.get(
+                        reference.toString(),
+                        key ->
+                            counted("resolve", reference, () -> client.resolve(reference))
+                                .digest()));
     ImageReference pinned = reference.withDigest(digest);
     String key = reference.registry() + "/" + reference.repository() + "@" + digest;
-    return facts.get(key, k -> readFacts(client, pinned, digest));
+    return facts.get(key, k -> counted("facts", pinned, () -> readFacts(client, pinned, digest)));
   }
 
   @Override
@@ -92,11 +124,53 @@ public final class RegistryImageInspector implements ImageInspector {
             digest,
             policy.uid(),
             policy.generation());
-    return signatures.get(
-        key,
-        k ->
-            verifier.verify(
-                registry.withCredentials(credentials), imageAtDigest, policy.authorities()));
+    try {
+      SignatureVerdict verdict =
+          signatures.get(
+              key,
+              k ->
+                  counted(
+                      "signatures",
+                      imageAtDigest,
+                      () ->
+                          verifier.verify(
+                              registry.withCredentials(credentials),
+                              imageAtDigest,
+                              policy.authorities())));
+      if (!verdict.verifiedAuthorities().isEmpty()) {
+        lastVerified.put(key, verdict);
+      }
+      return verdict;
+    } catch (RegistryException e) {
+      SignatureVerdict known = e.kind().isTransient() ? lastVerified.getIfPresent(key) : null;
+      if (known == null) {
+        throw e;
+      }
+      metrics.counter("dockmaster_admission_stale_verdicts_total").increment();
+      return known;
+    }
+  }
+
+  /** Counts registry lookups by what was asked and how it ended, for the registry dashboard. */
+  private <T> T counted(String lookup, ImageReference reference, Supplier<T> call) {
+    String outcome = "ok";
+    try {
+      return call.get();
+    } catch (RegistryException e) {
+      outcome = e.kind().name().toLowerCase(Locale.ROOT);
+      throw e;
+    } finally {
+      metrics
+          .counter(
+              "dockmaster_registry_lookups_total",
+              "lookup",
+              lookup,
+              "registry",
+              reference.registry(),
+              "outcome",
+              outcome)
+          .increment();
+    }
   }
 
   private ImageFacts readFacts(RegistryClient client, ImageReference pinned, Digest digest) {

@@ -46,7 +46,8 @@ class RegistryImageInspectorIT {
           new RegistryImageInspector(
               RegistryClient.builder().build(),
               SignatureVerifier.cosign(),
-              RegistryImageInspector.CacheSettings.defaults()),
+              RegistryImageInspector.CacheSettings.defaults(),
+              new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
           (namespace, secrets) -> CredentialsProvider.anonymous(),
           Set.of("dockmaster", "kube-system"));
 
