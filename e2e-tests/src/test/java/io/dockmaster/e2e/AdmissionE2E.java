@@ -27,6 +27,7 @@ class AdmissionE2E {
   private final String run = UUID.randomUUID().toString().substring(0, 8);
   private final String governed = "team-" + run;
   private final String ungoverned = "free-" + run;
+  private final String warned = "warn-" + run;
   private Path tmp;
   private Commands commands;
   private Process operator;
@@ -45,13 +46,14 @@ class AdmissionE2E {
                 "HOME", tmp.toString()),
             tmp);
     kubectl("apply", "--server-side", "-f", cluster.root().resolve("crds").toString());
-    for (String ns : new String[] {governed, ungoverned}) {
+    for (String ns : new String[] {governed, ungoverned, warned}) {
       kubectl("create", "namespace", ns);
       kubectl("label", "namespace", ns, "dockmaster.io/e2e-run=" + run);
       // No controller-manager in the dev cluster: pods need their ServiceAccount made by hand.
       kubectl("create", "serviceaccount", "default", "-n", ns);
     }
     kubectl("label", "namespace", governed, "governed=" + run);
+    kubectl("label", "namespace", warned, "warned=" + run);
 
     String crane = cluster.crane().toString();
     Files.createDirectories(tmp.resolve("layer"));
@@ -157,7 +159,7 @@ class AdmissionE2E {
     commands.run(
         "kubectl", "delete", "validatingwebhookconfiguration", "dockmaster", "--ignore-not-found");
     commands.run("kubectl", "delete", "imagepolicies", "-l", "dockmaster.io/e2e-run=" + run);
-    commands.run("kubectl", "delete", "namespace", governed, ungoverned, "--wait=false");
+    commands.run("kubectl", "delete", "namespace", governed, ungoverned, warned, "--wait=false");
   }
 
   @Test
@@ -225,6 +227,96 @@ class AdmissionE2E {
 
     assertThat(result.exitCode()).isNotZero();
     assertThat(result.stderr()).contains("NOT_SIGNED");
+  }
+
+  @Test
+  void warnModeAdmitsWithAWarningUntilThePolicyTurnsToEnforce() {
+    String policy = "e2e-warn-" + run;
+    apply(
+        """
+        apiVersion: dockmaster.io/v1alpha1
+        kind: ImagePolicy
+        metadata: {name: %s, labels: {dockmaster.io/e2e-run: "%s"}}
+        spec:
+          mode: Warn
+          namespaceSelector: {matchLabels: {warned: "%s"}}
+          images: ["%s/**"]
+          requireDigest: true
+        """
+            .formatted(policy, run, run, cluster.registry() + "/adm-" + run));
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .untilAsserted(
+            () -> {
+              Commands.Result result = tryApply(deployment("tagged", repo + ":signed", warned));
+              assertThat(result.exitCode()).as(result.stderr()).isZero();
+              assertThat(result.stderr())
+                  .contains(
+                      "Warning: ImagePolicy \"" + policy + "\": spec.template.spec.containers[0]")
+                  .contains("DIGEST_REQUIRED");
+            });
+
+    kubectl(
+        "patch",
+        "imagepolicy",
+        policy,
+        "--type",
+        "merge",
+        "-p",
+        "{\"spec\":{\"mode\":\"Enforce\"}}");
+
+    // A policy change takes effect on every replica within seconds, without a restart.
+    await()
+        .atMost(Duration.ofSeconds(15))
+        .untilAsserted(
+            () -> {
+              Commands.Result result = tryApply(deployment("tagged-2", repo + ":signed", warned));
+              assertThat(result.exitCode()).isNotZero();
+              assertThat(result.stderr()).contains("DIGEST_REQUIRED: it is referenced by tag");
+            });
+  }
+
+  @Test
+  void initContainersAndDebugContainersAreJudged() {
+    Commands.Result init =
+        tryApply(
+            """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: with-init, namespace: %s}
+            spec:
+              initContainers: [{name: setup, image: "%s:root"}]
+              containers: [{name: app, image: "%s:signed"}]
+            """
+                .formatted(governed, repo, repo));
+    assertThat(init.exitCode()).isNotZero();
+    assertThat(init.stderr())
+        .contains("spec.initContainers[0] \"setup\"")
+        .doesNotContain("spec.containers[0]");
+
+    apply(
+        """
+        apiVersion: v1
+        kind: Pod
+        metadata: {name: target, namespace: %s}
+        spec:
+          containers: [{name: app, image: "%s:signed"}]
+        """
+            .formatted(governed, repo));
+    Commands.Result debug =
+        commands.run(
+            "kubectl",
+            "debug",
+            "-n",
+            governed,
+            "target",
+            "--image=" + repo + ":root",
+            "--container=debugger",
+            "--attach=false");
+    assertThat(debug.exitCode()).isNotZero();
+    assertThat(debug.stderr())
+        .contains("spec.ephemeralContainers[0] \"debugger\"")
+        .contains("RUNS_AS_ROOT");
   }
 
   private void mutate(String crane, String user, String tag) {
