@@ -32,8 +32,8 @@ class AdmissionE2E {
   private Commands commands;
   private Process operator;
   private Path operatorLog;
+  private DevImages images;
   private String repo;
-  private String signedDigest;
 
   @BeforeAll
   void setUp() throws IOException {
@@ -55,36 +55,11 @@ class AdmissionE2E {
     kubectl("label", "namespace", governed, "governed=" + run);
     kubectl("label", "namespace", warned, "warned=" + run);
 
-    String crane = cluster.crane().toString();
-    Files.createDirectories(tmp.resolve("layer"));
-    Files.writeString(tmp.resolve("layer/run.txt"), run);
-    commands.run("tar", "-cf", "layer.tar", "-C", "layer", ".").orFail("tar");
-    repo = cluster.registry() + "/adm-" + run + "/app";
-    commands
-        .run(crane, "append", "-f", "layer.tar", "-t", repo + ":base", "--insecure")
-        .orFail("crane append");
-    mutate(crane, "10001", "signed");
-    mutate(crane, "0", "root");
-    signedDigest =
-        commands
-            .run(crane, "digest", repo + ":signed", "--insecure")
-            .orFail("crane digest")
-            .stdout()
-            .trim();
-    String cosign = cluster.crane().resolveSibling("cosign").toString();
-    commands.run(cosign, "generate-key-pair").orFail("cosign generate-key-pair");
-    commands
-        .run(
-            cosign,
-            "sign",
-            "--key",
-            "cosign.key",
-            "--tlog-upload=false",
-            "--allow-insecure-registry",
-            "--allow-http-registry",
-            "--yes",
-            repo + "@" + signedDigest)
-        .orFail("cosign sign");
+    images = new DevImages(cluster, commands, tmp, "adm-" + run + "/app");
+    repo = images.repository();
+    images.withUser("signed", "10001");
+    images.withUser("root", "0");
+    images.sign(repo + ":signed");
 
     operatorLog = tmp.resolve("operator.log");
     ProcessBuilder builder =
@@ -110,7 +85,7 @@ class AdmissionE2E {
         .untilAsserted(
             () -> assertThat(Files.readString(operatorLog)).contains("operator started"));
 
-    String pem = Files.readString(tmp.resolve("cosign.pub")).indent(16).stripTrailing();
+    String pem = images.publicKeyPem(16);
     apply(
         """
         apiVersion: dockmaster.io/v1alpha1
@@ -220,8 +195,7 @@ class AdmissionE2E {
 
   @Test
   void aMovedTagIsJudgedByItsNewDigest() {
-    String crane = cluster.crane().toString();
-    commands.run(crane, "tag", repo + ":root", "moving", "--insecure").orFail("crane tag");
+    images.crane("tag", repo + ":root", "moving");
 
     Commands.Result result = tryApply(deployment("moving", repo + ":moving", governed));
 
@@ -317,22 +291,6 @@ class AdmissionE2E {
     assertThat(debug.stderr())
         .contains("spec.ephemeralContainers[0] \"debugger\"")
         .contains("RUNS_AS_ROOT");
-  }
-
-  private void mutate(String crane, String user, String tag) {
-    commands
-        .run(
-            crane,
-            "mutate",
-            "--user",
-            user,
-            "--set-platform",
-            "linux/amd64",
-            "-t",
-            repo + ":" + tag,
-            repo + ":base",
-            "--insecure")
-        .orFail("crane mutate");
   }
 
   private static String deployment(String name, String image, String namespace) {

@@ -30,65 +30,11 @@ class VerifyCommandE2E {
   void pushAndSign() throws IOException {
     tmp = Files.createTempDirectory("dockmaster-verify-e2e-");
     commands = new Commands(Map.of("COSIGN_PASSWORD", "", "HOME", tmp.toString()), tmp);
-    String crane = cluster.crane().toString();
-    Path layer = Files.createDirectories(tmp.resolve("layer"));
-    Files.writeString(layer.resolve("run.txt"), run);
-    commands.run("tar", "-cf", "layer.tar", "-C", layer.toString(), ".").orFail("tar");
-    String repo = cluster.registry() + "/verify-" + run + "/app";
-    commands
-        .run(crane, "append", "-f", "layer.tar", "-t", repo + ":base", "--insecure")
-        .orFail("crane append");
-    commands
-        .run(
-            crane,
-            "mutate",
-            "--user",
-            "10001",
-            "--set-platform",
-            "linux/amd64",
-            "-t",
-            repo + ":signed",
-            repo + ":base",
-            "--insecure")
-        .orFail("crane mutate");
-    commands
-        .run(
-            crane,
-            "mutate",
-            "--user",
-            "0",
-            "--set-platform",
-            "linux/amd64",
-            "-t",
-            repo + ":root",
-            repo + ":base",
-            "--insecure")
-        .orFail("crane mutate");
-    String digest =
-        commands
-            .run(crane, "digest", repo + ":signed", "--insecure")
-            .orFail("crane digest")
-            .stdout()
-            .trim();
-    signed = repo + ":signed";
-    unsignedRoot = repo + ":root";
-
-    String cosign = cluster.crane().resolveSibling("cosign").toString();
-    commands.run(cosign, "generate-key-pair").orFail("cosign generate-key-pair");
-    commands
-        .run(
-            cosign,
-            "sign",
-            "--key",
-            "cosign.key",
-            "--tlog-upload=false",
-            "--allow-insecure-registry",
-            "--allow-http-registry",
-            "--yes",
-            repo + "@" + digest)
-        .orFail("cosign sign");
-
-    String pem = Files.readString(tmp.resolve("cosign.pub")).indent(16).stripTrailing();
+    DevImages images = new DevImages(cluster, commands, tmp, "verify-" + run + "/app");
+    signed = images.withUser("signed", "10001");
+    unsignedRoot = images.withUser("root", "0");
+    images.sign(signed);
+    String pem = images.publicKeyPem(16);
     policy = tmp.resolve("policy.yaml");
     Files.writeString(
         policy,
