@@ -1,6 +1,10 @@
 package io.dockmaster.operator;
 
 import io.dockmaster.admission.AdmissionWebhook;
+import io.dockmaster.admission.PodSpecLocator;
+import io.dockmaster.audit.AuditLimits;
+import io.dockmaster.audit.ClusterWorkloads;
+import io.dockmaster.audit.PolicyAudit;
 import io.dockmaster.events.EventRecorder;
 import io.dockmaster.mirror.ImageMirrorReconciler;
 import io.dockmaster.mirror.ImageMirrorStatusBuilder;
@@ -8,12 +12,16 @@ import io.dockmaster.mirror.ImageResolver;
 import io.dockmaster.mirror.MirrorSpecValidator;
 import io.dockmaster.mirror.RetryBackoff;
 import io.dockmaster.mirror.UpstreamClients;
+import io.dockmaster.policy.AuditSchedule;
 import io.dockmaster.policy.ClusterPullCredentials;
+import io.dockmaster.policy.ImageInspector;
 import io.dockmaster.policy.ImagePolicyReconciler;
 import io.dockmaster.policy.ImagePolicyStatusBuilder;
 import io.dockmaster.policy.PolicyEvaluator;
 import io.dockmaster.policy.PolicyIndex;
+import io.dockmaster.policy.PolicyScope;
 import io.dockmaster.policy.PolicyValidator;
+import io.dockmaster.policy.PullCredentials;
 import io.dockmaster.policy.RegistryImageInspector;
 import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.secret.ClusterSecretKeyReader;
@@ -72,9 +80,25 @@ public final class DockmasterOperator implements AutoCloseable {
     ClusterSecretKeyReader secrets = new ClusterSecretKeyReader(client);
     PolicyValidator policyValidator = new PolicyValidator(secrets);
     PolicyIndex policies = new PolicyIndex(policyValidator);
+    // One inspector for admission and the audit: the same caches, so both give the same answer.
+    ImageInspector inspector = inspector(settings, metrics);
+    PullCredentials pullCredentials = new ClusterPullCredentials(client);
+    PolicyScope scope = new PolicyScope(Set.of(settings.namespace(), "kube-system"));
     operator.register(
         new ImagePolicyReconciler(
-            policyValidator, policies, new ImagePolicyStatusBuilder(clock), events));
+            policyValidator,
+            policies,
+            new PolicyAudit(
+                new ClusterWorkloads(client),
+                new PodSpecLocator(client.getKubernetesSerialization()),
+                inspector,
+                pullCredentials,
+                scope,
+                AuditLimits.defaults(),
+                clock),
+            new AuditSchedule(clock, AuditSchedule.DEFAULT_INTERVAL),
+            new ImagePolicyStatusBuilder(clock),
+            events));
     operator.register(
         new ImageMirrorReconciler(
             new MirrorSpecValidator(),
@@ -96,7 +120,8 @@ public final class DockmasterOperator implements AutoCloseable {
                   admission ->
                       AdmissionWebhook.start(
                           client,
-                          evaluator(client, policies, settings, metrics),
+                          new PolicyEvaluator(
+                              policies::all, inspector, pullCredentials, scope.exemptNamespaces()),
                           metrics,
                           admission));
       Optional<AdmissionWebhook> serving = webhook;
@@ -161,20 +186,12 @@ public final class DockmasterOperator implements AutoCloseable {
                         election.exitOnLoss())));
   }
 
-  private static PolicyEvaluator evaluator(
-      KubernetesClient client,
-      PolicyIndex policies,
-      OperatorSettings settings,
-      MeterRegistry metrics) {
-    return new PolicyEvaluator(
-        policies::all,
-        new RegistryImageInspector(
-            RegistryClient.builder().settings(settings.registrySettings()).build(),
-            SignatureVerifier.cosign(),
-            RegistryImageInspector.CacheSettings.defaults(),
-            metrics),
-        new ClusterPullCredentials(client),
-        Set.of(settings.namespace(), "kube-system"));
+  private static ImageInspector inspector(OperatorSettings settings, MeterRegistry metrics) {
+    return new RegistryImageInspector(
+        RegistryClient.builder().settings(settings.registrySettings()).build(),
+        SignatureVerifier.cosign(),
+        RegistryImageInspector.CacheSettings.defaults(),
+        metrics);
   }
 
   public PolicyIndex policies() {

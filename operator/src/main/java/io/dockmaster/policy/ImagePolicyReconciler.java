@@ -4,6 +4,7 @@ import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicyStatus;
 import io.dockmaster.events.EventReason;
 import io.dockmaster.events.EventRecorder;
+import io.dockmaster.status.ConditionSet;
 import io.dockmaster.status.ErrorMessages;
 import io.dockmaster.status.StatusPatch;
 import io.dockmaster.validation.Validated;
@@ -14,6 +15,7 @@ import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Validates each {@link ImagePolicy}, puts valid ones in force and reports in status why an invalid
  * one was refused. Re-validated periodically because referenced key Secrets can change without the
- * policy changing.
+ * policy changing. A valid policy also has the workloads already running in its scope audited when
+ * its generation is new to the audit and then on the {@link AuditSchedule}; the periodic
+ * reconciliation is what brings the schedule round.
  */
 @ControllerConfiguration(
     name = "imagepolicy",
@@ -29,18 +33,26 @@ import java.util.concurrent.TimeUnit;
         @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
 public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
 
+  private static final Duration AUDIT_AFTER_READY = Duration.ofSeconds(1);
+
   private final PolicyValidator validator;
   private final PolicyIndex index;
+  private final WorkloadAudit audit;
+  private final AuditSchedule auditSchedule;
   private final ImagePolicyStatusBuilder statuses;
   private final EventRecorder events;
 
   public ImagePolicyReconciler(
       PolicyValidator validator,
       PolicyIndex index,
+      WorkloadAudit audit,
+      AuditSchedule auditSchedule,
       ImagePolicyStatusBuilder statuses,
       EventRecorder events) {
     this.validator = validator;
     this.index = index;
+    this.audit = audit;
+    this.auditSchedule = auditSchedule;
     this.statuses = statuses;
     this.events = events;
   }
@@ -50,8 +62,19 @@ public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
     Validated<LoadedPolicy> validation = validator.validate(policy);
     String name = policy.getMetadata().getName();
     ImagePolicyStatus status;
+    boolean auditNext = false;
     if (validation.value().isPresent()) {
-      status = statuses.loaded(policy, validation.value().get());
+      LoadedPolicy loaded = validation.value().get();
+      status = statuses.loaded(policy, loaded, Optional.empty());
+      if (auditSchedule.isDue(policy)) {
+        // An audit can take a minute: a policy newly in force says so first and is audited next.
+        auditNext =
+            ConditionSet.changed(
+                previousConditions(policy), status.getConditions(), ImagePolicyStatusBuilder.READY);
+        if (!auditNext) {
+          status = statuses.loaded(policy, loaded, Optional.of(audit.audit(loaded)));
+        }
+      }
     } else {
       Optional<LoadedPolicy> inForce = index.inForce(name, policy.getMetadata().getUid());
       status = statuses.refused(policy, validation, inForce);
@@ -63,7 +86,9 @@ public class ImagePolicyReconciler implements Reconciler<ImagePolicy> {
         ImagePolicyStatusBuilder.READY,
         EventReason.PolicyLoaded,
         EventReason.PolicyRejected);
-    return UpdateControl.patchStatus(StatusPatch.of(policy, status, ImagePolicy::new));
+    UpdateControl<ImagePolicy> control =
+        UpdateControl.patchStatus(StatusPatch.of(policy, status, ImagePolicy::new));
+    return auditNext ? control.rescheduleAfter(AUDIT_AFTER_READY) : control;
   }
 
   @Override

@@ -1,16 +1,25 @@
 package io.dockmaster.policy;
 
+import io.dockmaster.api.v1alpha1.AuditFinding;
+import io.dockmaster.api.v1alpha1.AuditSummary;
 import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicyStatus;
 import io.dockmaster.status.ConditionSet;
 import io.dockmaster.validation.Validated;
 import java.time.Clock;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 
 /** The one place an {@link ImagePolicy}'s status is computed. */
 public final class ImagePolicyStatusBuilder {
 
   public static final String READY = "Ready";
+
+  /**
+   * Whether status.audit describes the running workloads; its observedGeneration is the policy
+   * generation they were judged against.
+   */
+  public static final String AUDITED = "Audited";
 
   /** Reasons of the Ready condition. */
   public enum Reason {
@@ -19,13 +28,25 @@ public final class ImagePolicyStatusBuilder {
     ReconcileError
   }
 
+  /** Reasons of the Audited condition. */
+  public enum AuditReason {
+    Complete,
+    Partial,
+    Failed
+  }
+
   private final Clock clock;
 
   public ImagePolicyStatusBuilder(Clock clock) {
     this.clock = clock;
   }
 
-  public ImagePolicyStatus loaded(ImagePolicy policy, LoadedPolicy loaded) {
+  /**
+   * @param audit a fresh audit of the running workloads; without one, the previous summary and
+   *     Audited condition stay as they were
+   */
+  public ImagePolicyStatus loaded(
+      ImagePolicy policy, LoadedPolicy loaded, Optional<AuditReport> audit) {
     int authorities = loaded.authorities().size();
     String message =
         "Policy generation "
@@ -38,8 +59,9 @@ public final class ImagePolicyStatusBuilder {
             + ")";
     ImagePolicyStatus status = start(policy);
     status.setAuthorities(authorities);
-    status.setConditions(
-        conditions(policy).set(READY, true, Reason.Loaded.name(), message).toList());
+    ConditionSet conditions = conditions(policy).set(READY, true, Reason.Loaded.name(), message);
+    audit.ifPresent(report -> audited(status, conditions, report));
+    status.setConditions(conditions.toList());
     return status;
   }
 
@@ -72,6 +94,64 @@ public final class ImagePolicyStatusBuilder {
             .set(READY, ConditionSet.UNKNOWN, Reason.ReconcileError.name(), message)
             .toList());
     return status;
+  }
+
+  /** A failed audit keeps the last summary: stale counts say more than none. */
+  private void audited(ImagePolicyStatus status, ConditionSet conditions, AuditReport report) {
+    if (report.failure().isPresent()) {
+      conditions.set(
+          AUDITED,
+          false,
+          AuditReason.Failed.name(),
+          "Running workloads could not be evaluated against generation "
+              + report.generation()
+              + ": "
+              + report.failure().get()
+              + ". Retried at the next reconciliation");
+      return;
+    }
+    AuditSummary summary = new AuditSummary();
+    summary.setEvaluatedAt(report.evaluatedAt().truncatedTo(ChronoUnit.SECONDS).toString());
+    summary.setWorkloads(report.workloads());
+    summary.setViolations(report.violations());
+    summary.setFindings(report.findings().stream().map(ImagePolicyStatusBuilder::finding).toList());
+    status.setAudit(summary);
+    conditions.set(
+        AUDITED,
+        true,
+        report.complete() ? AuditReason.Complete.name() : AuditReason.Partial.name(),
+        auditMessage(report));
+  }
+
+  private static String auditMessage(AuditReport report) {
+    String counts =
+        report.workloads()
+            + (report.workloads() == 1 ? " workload" : " workloads")
+            + " in "
+            + report.namespaces()
+            + (report.namespaces() == 1 ? " namespace" : " namespaces")
+            + " evaluated against generation "
+            + report.generation()
+            + ": "
+            + report.failing()
+            + (report.failing() == 1 ? " breaks" : " break")
+            + " the policy and would be denied in Enforce mode ("
+            + report.violations()
+            + (report.violations() == 1 ? " violation)" : " violations)");
+    return report.gaps().isEmpty()
+        ? counts
+        : counts + ". Incomplete: " + String.join("; ", report.gaps());
+  }
+
+  private static AuditFinding finding(AuditReport.Finding found) {
+    AuditFinding finding = new AuditFinding();
+    finding.setNamespace(found.namespace());
+    finding.setKind(found.kind());
+    finding.setName(found.name());
+    finding.setContainer(found.violation().container());
+    finding.setReason(found.violation().reason().name());
+    finding.setMessage(found.violation().message());
+    return finding;
   }
 
   private ImagePolicyStatus start(ImagePolicy policy) {

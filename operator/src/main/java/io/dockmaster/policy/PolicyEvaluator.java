@@ -22,7 +22,7 @@ public final class PolicyEvaluator implements PodReviewer {
   private final Supplier<? extends java.util.Collection<LoadedPolicy>> policies;
   private final ImageInspector inspector;
   private final PullCredentials pullCredentials;
-  private final Set<String> exemptNamespaces;
+  private final PolicyScope scope;
 
   /**
    * @param exemptNamespaces governed only by policies whose namespaceSelector names them by {@code
@@ -36,14 +36,14 @@ public final class PolicyEvaluator implements PodReviewer {
     this.policies = policies;
     this.inspector = inspector;
     this.pullCredentials = pullCredentials;
-    this.exemptNamespaces = Set.copyOf(exemptNamespaces);
+    this.scope = new PolicyScope(exemptNamespaces);
   }
 
   @Override
   public List<Violation> review(PodUnderReview pod) {
     List<LoadedPolicy> applicable =
         policies.get().stream()
-            .filter(p -> appliesTo(p, pod))
+            .filter(p -> scope.governs(p, pod.namespace(), pod.namespaceLabels()))
             .sorted(Comparator.comparing(LoadedPolicy::name))
             .toList();
     if (applicable.isEmpty()) {
@@ -58,15 +58,6 @@ public final class PolicyEvaluator implements PodReviewer {
       }
     }
     return violations;
-  }
-
-  private boolean appliesTo(LoadedPolicy policy, PodUnderReview pod) {
-    var selector = policy.spec().getNamespaceSelector();
-    if (exemptNamespaces.contains(pod.namespace())) {
-      return LabelSelectors.namesNamespace(selector, pod.namespace())
-          && LabelSelectors.matches(selector, pod.namespaceLabels());
-    }
-    return LabelSelectors.matches(selector, pod.namespaceLabels());
   }
 
   private List<Violation> judge(
