@@ -1,12 +1,10 @@
 package io.dockmaster.mirror;
 
-import io.dockmaster.api.v1alpha1.SecretKeyReference;
-import io.dockmaster.registry.DockerConfig;
 import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.registry.RegistrySettings;
 import io.dockmaster.registry.RegistrySettings.Security;
+import io.dockmaster.secret.DockerConfigSecrets;
 import io.dockmaster.secret.SecretKeyReader;
-import io.dockmaster.secret.SecretKeyReader.SecretLookupException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -16,9 +14,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * from its Secret, read fresh each time so a rotated Secret takes effect at the next run.
  */
 public final class UpstreamClients {
-
-  /** The key Kubernetes stores a kubernetes.io/dockerconfigjson Secret's content under. */
-  static final String DOCKER_CONFIG_KEY = ".dockerconfigjson";
 
   private final SecretKeyReader secrets;
   private final RegistrySettings defaults;
@@ -48,30 +43,7 @@ public final class UpstreamClients {
     if (target.credentials().isEmpty()) {
       return client;
     }
-    var reference = target.credentials().get();
-    String json;
-    try {
-      json =
-          secrets.read(
-              new SecretKeyReference(
-                  reference.getNamespace(), reference.getName(), DOCKER_CONFIG_KEY));
-    } catch (SecretLookupException e) {
-      if (e.missing() != SecretLookupException.Missing.KEY) {
-        throw e;
-      }
-      throw new SecretLookupException(
-          SecretLookupException.Missing.KEY,
-          reference
-              + " holds no "
-              + DOCKER_CONFIG_KEY
-              + "; spec.upstream.credentialsSecretRef must name a Secret of type"
-              + " kubernetes.io/dockerconfigjson (kubectl create secret docker-registry)");
-    }
-    try {
-      return client.withCredentials(DockerConfig.parse(json));
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(reference + ": " + e.getMessage());
-    }
+    return client.withCredentials(DockerConfigSecrets.read(secrets, target.credentials().get()));
   }
 
   private RegistrySettings withSecurity(String registry, Security security) {

@@ -81,11 +81,14 @@ public final class PolicyEvaluator implements PodReviewer {
       return violations;
     }
     try {
-      ImageFacts facts = inspector.inspect(reference, creds.get());
+      // The pod's own pull secrets first, as the kubelet would use them; the policy's after.
+      CredentialsProvider credentials =
+          CredentialsProvider.firstOf(List.of(creds.get(), policy.registryCredentials()));
+      ImageFacts facts = inspector.inspect(reference, credentials);
       ImageReference pinned = reference.withDigest(facts.digest());
       if (policy.spec().getSignature() != null) {
         rules
-            .signatures(pinned, inspector.signatures(pinned, policy, creds.get()))
+            .signatures(pinned, inspector.signatures(pinned, policy, credentials))
             .ifPresent(violations::add);
       }
       violations.addAll(rules.imageUserIsRoot(pinned, facts));

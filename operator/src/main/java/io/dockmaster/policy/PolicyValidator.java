@@ -4,9 +4,13 @@ import io.dockmaster.api.v1alpha1.Authority;
 import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicySpec;
 import io.dockmaster.api.v1alpha1.PublicKeySource;
+import io.dockmaster.api.v1alpha1.SecretReference;
 import io.dockmaster.api.v1alpha1.SignaturePolicy;
 import io.dockmaster.api.v1alpha1.UpstreamRegistry;
+import io.dockmaster.registry.CredentialsProvider;
+import io.dockmaster.registry.DockerConfig;
 import io.dockmaster.registry.Platform;
+import io.dockmaster.secret.DockerConfigSecrets;
 import io.dockmaster.secret.SecretKeyReader;
 import io.dockmaster.secret.SecretKeyReader.SecretLookupException;
 import io.dockmaster.signature.InvalidPublicKeyException;
@@ -47,6 +51,7 @@ public final class PolicyValidator {
     checkRegistries(spec.getAllowedRegistries(), errors);
     checkPlatforms(spec.getPlatforms(), errors);
     Map<String, TrustedKey> authorities = loadAuthorities(spec.getSignature(), errors);
+    CredentialsProvider credentials = loadCredentials(spec.getRegistryCredentials(), errors);
     if (!errors.isEmpty()) {
       return Validated.invalid(errors);
     }
@@ -58,7 +63,8 @@ public final class PolicyValidator {
             spec,
             images,
             exclude,
-            authorities));
+            authorities,
+            credentials));
   }
 
   private static List<ImagePattern> compile(
@@ -126,6 +132,21 @@ public final class PolicyValidator {
       }
     }
     return keys;
+  }
+
+  private CredentialsProvider loadCredentials(
+      List<SecretReference> references, List<FieldError> errors) {
+    List<DockerConfig> configs = new ArrayList<>();
+    for (int i = 0; i < sizeOf(references); i++) {
+      try {
+        configs.add(DockerConfigSecrets.read(secrets, references.get(i)));
+      } catch (SecretLookupException | IllegalArgumentException e) {
+        errors.add(new FieldError("spec.registryCredentials[" + i + "]", e.getMessage()));
+      }
+    }
+    return configs.isEmpty()
+        ? CredentialsProvider.anonymous()
+        : CredentialsProvider.firstOf(configs);
   }
 
   private static int sizeOf(List<?> list) {

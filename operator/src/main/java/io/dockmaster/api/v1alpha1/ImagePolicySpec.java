@@ -52,6 +52,13 @@ public class ImagePolicySpec {
   private Boolean requireDigest = false;
 
   @JsonPropertyDescription(
+      "Secrets of type kubernetes.io/dockerconfigjson with credentials admission uses to read"
+          + " image configs, signatures and attestations from private registries, after the pod's"
+          + " own imagePullSecrets.")
+  @Size(max = 8)
+  private List<SecretReference> registryCredentials = new ArrayList<>();
+
+  @JsonPropertyDescription(
       "Signatures and attestations that every matched image must carry. Omit to skip signature"
           + " checks.")
   private SignaturePolicy signature;
@@ -120,6 +127,14 @@ public class ImagePolicySpec {
 
   public void setRequireDigest(Boolean requireDigest) {
     this.requireDigest = requireDigest;
+  }
+
+  public List<SecretReference> getRegistryCredentials() {
+    return registryCredentials;
+  }
+
+  public void setRegistryCredentials(List<SecretReference> registryCredentials) {
+    this.registryCredentials = registryCredentials;
   }
 
   public SignaturePolicy getSignature() {
