@@ -2,6 +2,7 @@ package io.dockmaster.policy;
 
 import io.dockmaster.registry.CredentialsProvider;
 import io.dockmaster.registry.ImageReference;
+import io.dockmaster.signature.AttestationVerdict;
 import io.dockmaster.signature.SignatureVerdict;
 
 /**
@@ -24,5 +25,14 @@ public interface ImageInspector {
    * @throws io.dockmaster.registry.RegistryException when the registry cannot answer
    */
   SignatureVerdict signatures(
+      ImageReference imageAtDigest, LoadedPolicy policy, CredentialsProvider credentials);
+
+  /**
+   * Which predicate types are attested for {@code imageAtDigest}, and by which of the policy's
+   * authorities.
+   *
+   * @throws io.dockmaster.registry.RegistryException when the registry cannot answer
+   */
+  AttestationVerdict attestations(
       ImageReference imageAtDigest, LoadedPolicy policy, CredentialsProvider credentials);
 }

@@ -1,9 +1,12 @@
 package io.dockmaster.policy;
 
+import io.dockmaster.api.v1alpha1.AttestationRequirement;
 import io.dockmaster.api.v1alpha1.ImagePolicySpec;
 import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.Platform;
 import io.dockmaster.registry.RegistryException;
+import io.dockmaster.signature.AttestationVerdict;
+import io.dockmaster.signature.PredicateType;
 import io.dockmaster.signature.SignatureVerdict;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -137,6 +140,55 @@ final class ImageRules {
                 + threshold
                 + " distinct authorities",
             "have " + quotedMissing + " sign it too"));
+  }
+
+  List<AttestationRequirement> requiredAttestations() {
+    List<AttestationRequirement> required = spec.getSignature().getAttestations();
+    return required == null ? List.of() : required;
+  }
+
+  /** One violation per required predicate type without a valid attestation by its signers. */
+  List<Violation> attestations(ImageReference pinned, AttestationVerdict verdict) {
+    List<Violation> violations = new ArrayList<>();
+    for (AttestationRequirement requirement : requiredAttestations()) {
+      String uri = requirement.getPredicateType();
+      List<String> signedBy =
+          requirement.getSignedBy() == null ? List.of() : requirement.getSignedBy();
+      if (verdict.isAttested(uri, signedBy)) {
+        continue;
+      }
+      List<String> signers =
+          signedBy.isEmpty() ? policy.authorities().keySet().stream().sorted().toList() : signedBy;
+      String by =
+          signers.isEmpty()
+              ? "a trusted authority"
+              : signers.stream().map(a -> "\"" + a + "\"").collect(Collectors.joining(" or "));
+      PredicateType type = PredicateType.of(uri);
+      String atDigest =
+          pinned.registry()
+              + "/"
+              + pinned.repository()
+              + "@"
+              + pinned.digest().map(Object::toString).orElse("");
+      violations.add(
+          violation(
+              pinned,
+              ViolationReason.ATTESTATION_MISSING,
+              "no "
+                  + type.attestationLabel()
+                  + " signed by "
+                  + by
+                  + " ("
+                  + verdict.whyNotAttested(uri, signedBy)
+                  + ")",
+              "attach one with "
+                  + type.cosignAttestCommand(
+                      "<key of "
+                          + (signers.isEmpty() ? "a trusted authority" : signers.get(0))
+                          + ">",
+                      atDigest)));
+    }
+    return violations;
   }
 
   /** The user the container runs as when its spec says so, which overrides the image's USER. */

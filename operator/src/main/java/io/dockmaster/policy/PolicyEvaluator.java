@@ -90,6 +90,10 @@ public final class PolicyEvaluator implements PodReviewer {
         rules
             .signatures(pinned, inspector.signatures(pinned, policy, credentials))
             .ifPresent(violations::add);
+        if (!rules.requiredAttestations().isEmpty()) {
+          violations.addAll(
+              rules.attestations(pinned, inspector.attestations(pinned, policy, credentials)));
+        }
       }
       violations.addAll(rules.imageUserIsRoot(pinned, facts));
       violations.addAll(rules.platforms(pinned, facts));

@@ -11,6 +11,8 @@ import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.Manifest;
 import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.registry.RegistryException;
+import io.dockmaster.signature.AttestationVerdict;
+import io.dockmaster.signature.AttestationVerifier;
 import io.dockmaster.signature.SignatureVerdict;
 import io.dockmaster.signature.SignatureVerifier;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -55,6 +57,9 @@ public final class RegistryImageInspector implements ImageInspector {
   private final Cache<String, ImageFacts> facts;
   private final Cache<SignatureKey, SignatureVerdict> signatures;
   private final Cache<SignatureKey, SignatureVerdict> lastVerified;
+  private final AttestationVerifier attestationVerifier;
+  private final Cache<SignatureKey, AttestationVerdict> attestations;
+  private final Cache<SignatureKey, AttestationVerdict> lastAttested;
   private final MeterRegistry metrics;
 
   public RegistryImageInspector(
@@ -62,8 +67,18 @@ public final class RegistryImageInspector implements ImageInspector {
       SignatureVerifier verifier,
       CacheSettings settings,
       MeterRegistry metrics) {
+    this(registry, verifier, AttestationVerifier.cosign(), settings, metrics);
+  }
+
+  public RegistryImageInspector(
+      RegistryClient registry,
+      SignatureVerifier verifier,
+      AttestationVerifier attestationVerifier,
+      CacheSettings settings,
+      MeterRegistry metrics) {
     this.registry = registry;
     this.verifier = verifier;
+    this.attestationVerifier = attestationVerifier;
     this.metrics = metrics;
     this.tags =
         Caffeine.newBuilder()
@@ -88,7 +103,24 @@ public final class RegistryImageInspector implements ImageInspector {
                             : settings.verifiedTtl()))
             .recordStats()
             .build();
+    this.attestations =
+        Caffeine.newBuilder()
+            .maximumSize(settings.maxEntries())
+            .expireAfter(
+                Expiry.<SignatureKey, AttestationVerdict>creating(
+                    (key, verdict) ->
+                        verdict.verified().isEmpty()
+                            ? settings.unverifiedTtl()
+                            : settings.verifiedTtl()))
+            .recordStats()
+            .build();
+    this.lastAttested =
+        Caffeine.newBuilder()
+            .maximumSize(settings.maxEntries())
+            .expireAfterWrite(LAST_VERIFIED_TTL)
+            .build();
     CaffeineCacheMetrics.monitor(metrics, tags, "dockmaster_admission_tags");
+    CaffeineCacheMetrics.monitor(metrics, attestations, "dockmaster_admission_attestations");
     CaffeineCacheMetrics.monitor(metrics, facts, "dockmaster_admission_image_facts");
     CaffeineCacheMetrics.monitor(metrics, signatures, "dockmaster_admission_signatures");
   }
@@ -114,6 +146,45 @@ public final class RegistryImageInspector implements ImageInspector {
   @Override
   public SignatureVerdict signatures(
       ImageReference imageAtDigest, LoadedPolicy policy, CredentialsProvider credentials) {
+    return verdict(
+        "signatures",
+        imageAtDigest,
+        policy,
+        signatures,
+        lastVerified,
+        verdict -> !verdict.verifiedAuthorities().isEmpty(),
+        () ->
+            verifier.verify(
+                registry.withCredentials(credentials), imageAtDigest, policy.authorities()));
+  }
+
+  @Override
+  public AttestationVerdict attestations(
+      ImageReference imageAtDigest, LoadedPolicy policy, CredentialsProvider credentials) {
+    return verdict(
+        "attestations",
+        imageAtDigest,
+        policy,
+        attestations,
+        lastAttested,
+        verdict -> !verdict.verified().isEmpty(),
+        () ->
+            attestationVerifier.verify(
+                registry.withCredentials(credentials), imageAtDigest, policy.authorities()));
+  }
+
+  /**
+   * A verdict for one digest under one policy version: cached, counted, and kept through a registry
+   * outage once something was verified.
+   */
+  private <V> V verdict(
+      String lookup,
+      ImageReference imageAtDigest,
+      LoadedPolicy policy,
+      Cache<SignatureKey, V> cache,
+      Cache<SignatureKey, V> lastGood,
+      java.util.function.Predicate<V> verified,
+      Supplier<V> fetch) {
     Digest digest =
         imageAtDigest
             .digest()
@@ -125,28 +196,17 @@ public final class RegistryImageInspector implements ImageInspector {
             policy.uid(),
             policy.generation());
     try {
-      SignatureVerdict verdict =
-          signatures.get(
-              key,
-              k ->
-                  counted(
-                      "signatures",
-                      imageAtDigest,
-                      () ->
-                          verifier.verify(
-                              registry.withCredentials(credentials),
-                              imageAtDigest,
-                              policy.authorities())));
-      if (!verdict.verifiedAuthorities().isEmpty()) {
-        lastVerified.put(key, verdict);
+      V verdict = cache.get(key, k -> counted(lookup, imageAtDigest, fetch));
+      if (verified.test(verdict)) {
+        lastGood.put(key, verdict);
       }
       return verdict;
     } catch (RegistryException e) {
-      SignatureVerdict known = e.kind().isTransient() ? lastVerified.getIfPresent(key) : null;
+      V known = e.kind().isTransient() ? lastGood.getIfPresent(key) : null;
       if (known == null) {
         throw e;
       }
-      metrics.counter("dockmaster_admission_stale_verdicts_total").increment();
+      metrics.counter("dockmaster_admission_stale_verdicts_total", "lookup", lookup).increment();
       return known;
     }
   }

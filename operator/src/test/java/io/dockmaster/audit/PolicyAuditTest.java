@@ -344,5 +344,11 @@ class PolicyAuditTest {
         ImageReference imageAtDigest, LoadedPolicy policy, CredentialsProvider credentials) {
       throw new AssertionError("no policy here checks signatures");
     }
+
+    @Override
+    public io.dockmaster.signature.AttestationVerdict attestations(
+        ImageReference imageAtDigest, LoadedPolicy policy, CredentialsProvider credentials) {
+      throw new AssertionError("no policy here checks attestations");
+    }
   }
 }

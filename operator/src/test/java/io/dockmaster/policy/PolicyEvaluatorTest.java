@@ -166,6 +166,38 @@ class PolicyEvaluatorTest {
   }
 
   @Test
+  void requiredAttestationsMustBeSignedByTheNamedAuthority() {
+    ImagePolicySpec spec = spec(REG + "/**");
+    SignaturePolicy signature = new SignaturePolicy();
+    var sbom = new io.dockmaster.api.v1alpha1.AttestationRequirement();
+    sbom.setPredicateType("https://cyclonedx.org/bom");
+    sbom.setSignedBy(List.of("release"));
+    signature.setAttestations(List.of(sbom));
+    spec.setSignature(signature);
+    add("sbom", spec, "release", "build");
+    registry.image(REG + "/app:1", "1000");
+    registry.signedBy(REG + "/app:1", "release");
+
+    registry.attested = Map.of("https://cyclonedx.org/bom", Set.of("build"));
+    assertThat(review(pod(REG + "/app:1")))
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.reason()).isEqualTo(ViolationReason.ATTESTATION_MISSING);
+              assertThat(v.problem())
+                  .startsWith("no CycloneDX SBOM attestation")
+                  .contains("signed by \"release\"");
+              assertThat(v.fix())
+                  .startsWith(
+                      "attach one with cosign attest --key <key of release> --type cyclonedx")
+                  .contains(REG + "/app@sha256:");
+            });
+
+    registry.attested = Map.of("https://cyclonedx.org/bom", Set.of("release"));
+    assertThat(review(pod(REG + "/app:1"))).isEmpty();
+  }
+
+  @Test
   void missingPlatformsAreNamed() {
     ImagePolicySpec spec = spec(REG + "/**");
     spec.setPlatforms(List.of("linux/amd64", "linux/arm64"));
@@ -353,6 +385,7 @@ class PolicyEvaluatorTest {
     private final Map<String, String> users = new HashMap<>();
     private final Map<String, Set<String>> signers = new HashMap<>();
     int inspections;
+    Map<String, Set<String>> attested = Map.of();
 
     void image(String reference, String user) {
       users.put(ImageReference.parse(reference).toString(), user);
@@ -377,6 +410,13 @@ class PolicyEvaluatorTest {
       return new ImageFacts(
           digestOf(reference.toString()),
           List.of(new ImageFacts.PlatformImage(Platform.parse("linux/amd64"), user)));
+    }
+
+    @Override
+    public io.dockmaster.signature.AttestationVerdict attestations(
+        ImageReference imageAtDigest, LoadedPolicy policy, CredentialsProvider credentials) {
+      return new io.dockmaster.signature.AttestationVerdict(
+          imageAtDigest.digest().orElseThrow(), attested, List.of(), attested.size());
     }
 
     @Override

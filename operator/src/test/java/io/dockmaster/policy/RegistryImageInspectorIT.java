@@ -15,6 +15,7 @@ import io.dockmaster.testing.TestImages;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -38,6 +39,7 @@ class RegistryImageInspectorIT {
   static Cosign.Keys release;
   static Cosign.Keys other;
   static String signedDigest;
+  static Path sbom;
 
   final List<LoadedPolicy> policies = new ArrayList<>();
   final PolicyEvaluator evaluator =
@@ -46,13 +48,15 @@ class RegistryImageInspectorIT {
           new RegistryImageInspector(
               RegistryClient.builder().build(),
               SignatureVerifier.cosign(),
-              RegistryImageInspector.CacheSettings.defaults(),
+              // Negative verdicts are not cached here, so a test can sign or attest and re-check.
+              new RegistryImageInspector.CacheSettings(
+                  Duration.ofSeconds(30), Duration.ofMinutes(10), Duration.ZERO, 1_000),
               new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
           (namespace, secrets) -> CredentialsProvider.anonymous(),
           Set.of("dockmaster", "kube-system"));
 
   @BeforeAll
-  static void pushImages() {
+  static void pushImages() throws java.io.IOException {
     registry = RegistryServer.distribution().start();
     host = registry.host();
     TestImages crane = TestImages.anonymous();
@@ -71,6 +75,10 @@ class RegistryImageInspectorIT {
     cosign.sign(release, host + "/app@" + signedDigest);
     crane.mutate(host + "/base:1", host + "/app:other-signed", "10002", "linux/amd64");
     cosign.sign(other, host + "/app@" + crane.digest(host + "/app:other-signed"));
+    sbom =
+        java.nio.file.Files.writeString(
+            tmp.resolve("sbom.json"),
+            "{\"bomFormat\":\"CycloneDX\",\"specVersion\":\"1.5\",\"components\":[]}");
   }
 
   @AfterAll
@@ -129,6 +137,21 @@ class RegistryImageInspectorIT {
                   .contains("image " + host + "/app:root (sha256:")
                   .contains("NOT_SIGNED: it has no signature (trusted: \"release\")");
             });
+  }
+
+  @Test
+  void anSbomAttestationByTheTrustedKeyIsRequiredWhenThePolicySaysSo() {
+    ImagePolicySpec spec = spec();
+    SignaturePolicy signature = new SignaturePolicy();
+    var requirement = new io.dockmaster.api.v1alpha1.AttestationRequirement();
+    requirement.setPredicateType("https://cyclonedx.org/bom");
+    signature.setAttestations(List.of(requirement));
+    spec.setSignature(signature);
+    load(spec);
+
+    assertThat(reasons("app:amd64")).containsExactly(ViolationReason.ATTESTATION_MISSING);
+    cosign.attest(release, host + "/app@" + signedDigest, sbom, "cyclonedx");
+    assertThat(reasons("app:amd64")).isEmpty();
   }
 
   @Test

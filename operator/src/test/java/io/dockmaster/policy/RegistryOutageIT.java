@@ -106,7 +106,11 @@ class RegistryOutageIT {
               assertThat(v.reason()).isEqualTo(ViolationReason.IMAGE_UNAVAILABLE);
               assertThat(v.problem()).contains(host).contains("unreachable");
             });
-    assertThat(metrics.counter("dockmaster_admission_stale_verdicts_total").count()).isEqualTo(1);
+    assertThat(
+            metrics
+                .counter("dockmaster_admission_stale_verdicts_total", "lookup", "signatures")
+                .count())
+        .isEqualTo(1);
     assertThat(
             metrics
                 .counter(
