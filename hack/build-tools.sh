@@ -5,6 +5,7 @@
 #   etcd            from go.etcd.io/etcd/server/v3 (wrapper main calling etcdmain)
 #   crane           from github.com/google/go-containerregistry (test images are built with it)
 #   cosign          from github.com/sigstore/cosign (test images are signed with it)
+#   helm            from helm.sh/helm/v3 (the chart in helm/dockmaster is linted, rendered and installed with it)
 #   kube-api-test-layout  symlinks the above into the directory layout fabric8 kube-api-test looks in:
 #                   $KUBE_API_TEST_DIR/k8s/<version>-<os>-<arch>/{kube-apiserver,etcd,kubectl}
 # Usage: hack/build-tools.sh [tool...]   (default: all)
@@ -14,6 +15,7 @@ KUBERNETES_VERSION="${KUBERNETES_VERSION:-v1.34.4}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 CRANE_VERSION="${CRANE_VERSION:-v0.22.1}"
 COSIGN_VERSION="${COSIGN_VERSION:-v2.6.5}"
+HELM_VERSION="${HELM_VERSION:-v3.19.5}"
 CACHE_DIR="${DOCKMASTER_CACHE:-$HOME/.cache/dockmaster}"
 BIN_DIR="$CACHE_DIR/bin"
 KUBE_API_TEST_DIR="${KUBE_API_TEST_DIR:-$CACHE_DIR/kube-api-test}"
@@ -111,6 +113,29 @@ build_cosign() {
   rmdir "$BIN_DIR/.cosign-$COSIGN_VERSION"
 }
 
+build_helm() {
+  local out="$BIN_DIR/helm-$HELM_VERSION"
+  if [[ -x "$out" ]] && [[ "$("$out" version --template '{{.Version}}' 2>/dev/null)" == "$HELM_VERSION" ]]; then
+    log "helm $HELM_VERSION cached"; return
+  fi
+  need_go
+  log "building helm $HELM_VERSION (first time only, a few minutes)"
+  # As Helm's Makefile does: stamp the version, and the Kubernetes version `helm template` and
+  # `helm lint` assume without a cluster (1.<client-go minor>; unstamped it is 1.20, which fails
+  # charts with a kubeVersion constraint such as ours).
+  local work gomod minor pkg=helm.sh/helm/v3
+  work="$(mktemp -d)"
+  gomod="$(cd "$work" && go mod download -json "$pkg@$HELM_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  minor="$(sed -n 's/^[[:space:]]*k8s\.io\/client-go v0\.\([0-9]*\)\..*/\1/p' "$gomod" | head -1)"
+  [[ -n "$minor" ]] || { log "cannot find the client-go version helm $HELM_VERSION uses"; exit 1; }
+  GOBIN="$work/bin" CGO_ENABLED=0 go install -trimpath \
+    -ldflags "-s -w -X $pkg/internal/version.version=$HELM_VERSION -X $pkg/pkg/chartutil.k8sVersionMajor=1 -X $pkg/pkg/chartutil.k8sVersionMinor=$minor -X $pkg/pkg/lint/rules.k8sVersionMajor=1 -X $pkg/pkg/lint/rules.k8sVersionMinor=$minor" \
+    "$pkg/cmd/helm@$HELM_VERSION"
+  mv "$work/bin/helm" "$out"
+  rm -rf "$work"
+  log "helm built: $out (assumes Kubernetes 1.$minor without a cluster)"
+}
+
 link() { ln -sf "$BIN_DIR/$1-$2" "$BIN_DIR/$1"; }
 
 # kube-api-test (io.fabric8:kube-api-test) finds binaries in $KUBE_API_TEST_DIR/k8s/<version><suffix>/ with
@@ -132,14 +157,15 @@ kube_api_test_layout() {
 }
 
 tools=("$@")
-[[ ${#tools[@]} -gt 0 ]] || tools=(etcd crane cosign kube-apiserver kube-api-test-layout)
+[[ ${#tools[@]} -gt 0 ]] || tools=(etcd crane cosign helm kube-apiserver kube-api-test-layout)
 for t in "${tools[@]}"; do
   case "$t" in
     kube-apiserver) build_kube_apiserver; link kube-apiserver "$KUBERNETES_VERSION" ;;
     etcd) build_etcd; link etcd "$ETCD_VERSION" ;;
     crane) build_crane; link crane "$CRANE_VERSION" ;;
     cosign) build_cosign; link cosign "$COSIGN_VERSION" ;;
+    helm) build_helm; link helm "$HELM_VERSION" ;;
     kube-api-test-layout) build_etcd; build_kube_apiserver; kube_api_test_layout ;;
-    *) log "unknown tool '$t' (known: kube-apiserver etcd crane cosign kube-api-test-layout)"; exit 2 ;;
+    *) log "unknown tool '$t' (known: kube-apiserver etcd crane cosign helm kube-api-test-layout)"; exit 2 ;;
   esac
 done

@@ -20,8 +20,9 @@ hack/dev-up.sh
 source .dev/env
 CRANE="$DOCKMASTER_CACHE/bin/crane"
 
-step "Installing the CRDs: kubectl apply --server-side -f crds/"
-kubectl apply --server-side -f crds/
+# --force-conflicts: the CRDs may have been installed by helm before (make test does); take them over.
+step "Installing the CRDs: kubectl apply --server-side --force-conflicts -f crds/"
+kubectl apply --server-side --force-conflicts -f crds/
 kubectl wait --for condition=Established --timeout=60s crd/imagepolicies.dockmaster.io crd/imagemirrors.dockmaster.io
 
 step "Pushing demo images to $REGISTRY with crane"

@@ -45,7 +45,12 @@ class AdmissionE2E {
                 "COSIGN_PASSWORD", "",
                 "HOME", tmp.toString()),
             tmp);
-    kubectl("apply", "--server-side", "-f", cluster.root().resolve("crds").toString());
+    kubectl(
+        "apply",
+        "--server-side",
+        "--force-conflicts",
+        "-f",
+        cluster.root().resolve("crds").toString());
     for (String ns : new String[] {governed, ungoverned, warned}) {
       kubectl("create", "namespace", ns);
       kubectl("label", "namespace", ns, "dockmaster.io/e2e-run=" + run);

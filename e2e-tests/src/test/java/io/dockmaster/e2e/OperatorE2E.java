@@ -32,7 +32,7 @@ class OperatorE2E {
   void startOperator() throws IOException {
     commands = new Commands(Map.of("KUBECONFIG", cluster.kubeconfig().toString()), cluster.root());
     commands
-        .run("kubectl", "apply", "--server-side", "-f", "crds/")
+        .run("kubectl", "apply", "--server-side", "--force-conflicts", "-f", "crds/")
         .orFail("kubectl apply -f crds/");
     commands
         .run(
@@ -55,7 +55,12 @@ class OperatorE2E {
                 "--health-port",
                 "0",
                 "--bind-address",
-                "127.0.0.1")
+                "127.0.0.1",
+                // As in a cluster: a leader that must hand over cleanly on SIGTERM.
+                "--leader-election-namespace",
+                "default",
+                "--lease-name",
+                "dockmaster-e2e-" + run)
             .redirectErrorStream(true)
             .redirectOutput(operatorLog.toFile());
     builder.environment().put("KUBECONFIG", cluster.kubeconfig().toString());

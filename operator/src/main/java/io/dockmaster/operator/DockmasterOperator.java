@@ -27,6 +27,7 @@ import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.secret.ClusterSecretKeyReader;
 import io.dockmaster.signature.SignatureVerifier;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
@@ -56,13 +57,16 @@ public final class DockmasterOperator implements AutoCloseable {
   private final HealthServer health;
   private final PolicyIndex policies;
   private final Optional<AdmissionWebhook> webhook;
-  private final AtomicBoolean closed = new AtomicBoolean();
+  /** Set once close() starts, so the leader callbacks can tell our own stop from a lost Lease. */
+  private final AtomicBoolean closed;
 
   private DockmasterOperator(
       Operator operator,
       HealthServer health,
       PolicyIndex policies,
-      Optional<AdmissionWebhook> webhook) {
+      Optional<AdmissionWebhook> webhook,
+      AtomicBoolean closed) {
+    this.closed = closed;
     this.operator = operator;
     this.health = health;
     this.policies = policies;
@@ -74,7 +78,8 @@ public final class DockmasterOperator implements AutoCloseable {
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
-    Operator operator = new Operator(o -> configure(o, client, metrics, settings));
+    AtomicBoolean closing = new AtomicBoolean();
+    Operator operator = new Operator(o -> configure(o, client, metrics, settings, closing));
 
     EventRecorder events = new EventRecorder(client, COMPONENT, clock);
     ClusterSecretKeyReader secrets = new ClusterSecretKeyReader(client);
@@ -157,14 +162,15 @@ public final class DockmasterOperator implements AutoCloseable {
             .orElse("off"),
         webhook.map(w -> "on port " + w.port()).orElse("off"),
         health.port());
-    return new DockmasterOperator(operator, health, policies, webhook);
+    return new DockmasterOperator(operator, health, policies, webhook, closing);
   }
 
   private static void configure(
       io.javaoperatorsdk.operator.api.config.ConfigurationServiceOverrider o,
       KubernetesClient client,
       PrometheusMeterRegistry metrics,
-      OperatorSettings settings) {
+      OperatorSettings settings,
+      AtomicBoolean closing) {
     o.withKubernetesClient(client)
         .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
         .withStopOnInformerErrorDuringStartup(true)
@@ -182,8 +188,26 @@ public final class DockmasterOperator implements AutoCloseable {
                         election.renewDeadline(),
                         election.retryPeriod(),
                         election.identity(),
-                        null,
-                        election.exitOnLoss())));
+                        new LeaderCallbacks(
+                            () -> log.info("leading as {}", election.identity()),
+                            () -> onLeadershipLost(election, closing),
+                            leader -> log.info("leader is {}", leader)),
+                        // JOSDK would exit even when our own shutdown ends the leadership, from
+                        // inside the shutdown hook, which deadlocks the JVM; we decide here.
+                        false)));
+  }
+
+  private static void onLeadershipLost(
+      OperatorSettings.LeaderElection election, AtomicBoolean closing) {
+    if (closing.get() || !election.exitOnLoss()) {
+      return;
+    }
+    log.error(
+        "lost the leader Lease {}/{}; exiting so this replica restarts as a follower",
+        election.namespace(),
+        election.leaseName());
+    // Not from this thread: exit runs shutdown hooks, which wait for the elector we are on.
+    new Thread(() -> System.exit(1), "exit-on-lost-leadership").start();
   }
 
   private static ImageInspector inspector(OperatorSettings settings, MeterRegistry metrics) {
