@@ -58,3 +58,7 @@ run: build dev-up ## Run the operator and its webhook against the dev cluster (K
 .PHONY: demo
 demo: ## Bring up the dev cluster, install the CRDs, run the operator and show it reconciling
 	hack/demo.sh
+
+.PHONY: bench-admission
+bench-admission: ## Measure the admission webhook (warm and cold cache, kubectl create overhead) on the dev cluster
+	hack/bench-admission.sh

@@ -46,8 +46,7 @@ record BenchImages(
     String base = prefix + "/app:base";
     commands.run(crane, "append", "-f", "layer.tar", "-t", base, "--insecure").orFail();
     String app = mutate(commands, crane, base, prefix + "/app:signed", "10001", "app");
-    String sidecar =
-        mutate(commands, crane, base, prefix + "/sidecar:signed", "10002", "sidecar");
+    String sidecar = mutate(commands, crane, base, prefix + "/sidecar:signed", "10002", "sidecar");
     mutate(commands, crane, base, prefix + "/app:root", "0", "root");
 
     List<String> cold = new ArrayList<>();

@@ -1,8 +1,12 @@
 package io.dockmaster.bench;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,7 +18,7 @@ record BenchSettings(
     Path jar,
     Path kubeconfig,
     String registry,
-    Path registryLog,
+    Path devDir,
     Path crane,
     Path cosign,
     Path workDir,
@@ -26,6 +30,8 @@ record BenchSettings(
     int coldImages,
     int coldWarmUp,
     int pods,
+    Duration quietWait,
+    List<String> webhookJvmOptions,
     boolean profile) {
 
   static BenchSettings parse(String[] args) {
@@ -42,10 +48,11 @@ record BenchSettings(
     BenchSettings settings =
         new BenchSettings(
             root,
-            Path.of(values.getOrDefault("jar", root.resolve("operator/target/dockmaster.jar") + "")),
+            Path.of(
+                values.getOrDefault("jar", root.resolve("operator/target/dockmaster.jar") + "")),
             Path.of(required(values, "kubeconfig")),
             required(values, "registry"),
-            Path.of(required(values, "registry-log")),
+            Path.of(required(values, "dev-dir")),
             cache.resolve("crane"),
             cache.resolve("cosign"),
             Path.of(required(values, "work-dir")),
@@ -57,6 +64,10 @@ record BenchSettings(
             integer(values, "cold-images", 50),
             integer(values, "cold-warm-up", 10),
             integer(values, "pods", 30),
+            Duration.ofSeconds(integer(values, "quiet-wait-seconds", 60)),
+            List.of(values.getOrDefault("webhook-jvm-options", "").trim().split("\\s+")).stream()
+                .filter(option -> !option.isEmpty())
+                .toList(),
             Boolean.parseBoolean(values.getOrDefault("profile", "false")));
     values.keySet().removeAll(KNOWN);
     if (!values.isEmpty()) {
@@ -72,7 +83,7 @@ record BenchSettings(
           "tools",
           "kubeconfig",
           "registry",
-          "registry-log",
+          "dev-dir",
           "work-dir",
           "rate",
           "warm-up-seconds",
@@ -82,7 +93,29 @@ record BenchSettings(
           "cold-images",
           "cold-warm-up",
           "pods",
+          "quiet-wait-seconds",
+          "webhook-jvm-options",
           "profile");
+
+  /** The dev registry's log, where it records every request it answers. */
+  Path registryLog() {
+    return devDir.resolve("logs/registry.log");
+  }
+
+  /** etcd, kube-apiserver and the registry that hack/dev-up.sh started, by their pid files. */
+  List<ProcessHandle> devCluster() {
+    List<ProcessHandle> processes = new ArrayList<>();
+    for (String component : List.of("etcd", "kube-apiserver", "registry")) {
+      try {
+        long pid =
+            Long.parseLong(Files.readString(devDir.resolve("run/" + component + ".pid")).trim());
+        ProcessHandle.of(pid).ifPresent(processes::add);
+      } catch (IOException | NumberFormatException e) {
+        // Not started by dev-up: its CPU then counts as other processes'.
+      }
+    }
+    return processes;
+  }
 
   private static String required(Map<String, String> values, String name) {
     String value = values.get(name);

@@ -3,9 +3,9 @@ package io.dockmaster.bench;
 import java.util.List;
 
 /**
- * The dev cluster objects one run needs: a namespace the policy governs, one the webhook never
- * sees (exempt in its registration), each with the {@code default} ServiceAccount that the dev
- * cluster's missing controller-manager would otherwise create, and the ImagePolicy itself.
+ * The dev cluster objects one run needs: a namespace the policy governs, one the webhook never sees
+ * (exempt in its registration), each with the {@code default} ServiceAccount that the dev cluster's
+ * missing controller-manager would otherwise create, and the ImagePolicy itself.
  */
 final class ClusterFixture implements AutoCloseable {
 
@@ -75,11 +75,7 @@ final class ClusterFixture implements AutoCloseable {
         """
             .formatted(policy, run, run, images.repositoryPrefix(), pem);
     commands.runWithInput(yaml, List.of("kubectl", "apply", "-f", "-")).orFail();
-    kubectl(
-        "wait",
-        "--for=condition=Ready",
-        "--timeout=60s",
-        "imagepolicy/" + policy);
+    kubectl("wait", "--for=condition=Ready", "--timeout=60s", "imagepolicy/" + policy);
   }
 
   String kubectl(String... args) {

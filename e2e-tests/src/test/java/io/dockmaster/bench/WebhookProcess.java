@@ -64,6 +64,9 @@ final class WebhookProcess implements AutoCloseable {
     builder.environment().put("KUBECONFIG", settings.kubeconfig().toString());
     try {
       Process process = builder.start();
+      // Ctrl-C on the benchmark must not leave a failurePolicy=Fail webhook registered: SIGTERM
+      // makes the jar remove its registration.
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "stop-webhook"));
       long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
       while (System.nanoTime() < deadline) {
         String text = Files.exists(log) ? Files.readString(log) : "";

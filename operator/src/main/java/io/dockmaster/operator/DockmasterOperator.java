@@ -57,6 +57,7 @@ public final class DockmasterOperator implements AutoCloseable {
   private final HealthServer health;
   private final PolicyIndex policies;
   private final Optional<AdmissionWebhook> webhook;
+
   /** Set once close() starts, so the leader callbacks can tell our own stop from a lost Lease. */
   private final AtomicBoolean closed;
 
