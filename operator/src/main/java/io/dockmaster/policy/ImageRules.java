@@ -224,8 +224,23 @@ final class ImageRules {
         || userFromSpec().isPresent()) {
       return List.of();
     }
+    List<ImageFacts.PlatformImage> images = platformsToCheck(facts);
+    if (images.isEmpty()) {
+      // Nothing readable says who the image runs as; it cannot be proven non-root.
+      return List.of(
+          violation(
+              pinned,
+              ViolationReason.RUNS_AS_ROOT,
+              "its user cannot be determined: no image manifest for "
+                  + (spec.getPlatforms() == null || spec.getPlatforms().isEmpty()
+                      ? "any platform"
+                      : String.join(", ", spec.getPlatforms()))
+                  + " could be read",
+              "set securityContext.runAsUser to a non-zero UID, or publish the image with its"
+                  + " platforms"));
+    }
     List<Violation> violations = new ArrayList<>();
-    for (ImageFacts.PlatformImage image : platformsToCheck(facts)) {
+    for (ImageFacts.PlatformImage image : images) {
       String where = facts.platforms().size() > 1 ? " on " + image.platform() : "";
       switch (ImageUser.judge(image.user())) {
         case ROOT ->

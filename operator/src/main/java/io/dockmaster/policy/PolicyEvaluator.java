@@ -111,14 +111,26 @@ public final class PolicyEvaluator implements PodReviewer {
         || (spec.getPlatforms() != null && !spec.getPlatforms().isEmpty());
   }
 
+  /**
+   * Includes match the repository, its tag or its digest, so writing both never escapes a policy.
+   * Excludes ignore the tag when a digest is present: the runtime pulls the digest, and the tag
+   * beside it is whatever the author chose to write.
+   */
   static boolean matches(LoadedPolicy policy, ImageReference reference) {
     String repository = reference.registry() + "/" + reference.repository();
-    String suffix =
-        reference.digest().map(d -> "@" + d).orElse(reference.tag().map(t -> ":" + t).orElse(""));
+    List<String> includeSuffixes = new ArrayList<>();
+    reference.tag().ifPresent(t -> includeSuffixes.add(":" + t));
+    reference.digest().ifPresent(d -> includeSuffixes.add("@" + d));
+    if (includeSuffixes.isEmpty()) {
+      includeSuffixes.add("");
+    }
+    String excludeSuffix = includeSuffixes.get(includeSuffixes.size() - 1);
     boolean included =
         policy.images().isEmpty()
-            || policy.images().stream().anyMatch(p -> p.matches(repository, suffix));
-    boolean excluded = policy.exclude().stream().anyMatch(p -> p.matches(repository, suffix));
+            || policy.images().stream()
+                .anyMatch(p -> includeSuffixes.stream().anyMatch(s -> p.matches(repository, s)));
+    boolean excluded =
+        policy.exclude().stream().anyMatch(p -> p.matches(repository, excludeSuffix));
     return included && !excluded;
   }
 

@@ -17,10 +17,13 @@ import io.dockmaster.signature.SignatureVerdict;
 import io.dockmaster.signature.SignatureVerifier;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 
@@ -46,8 +49,12 @@ public final class RegistryImageInspector implements ImageInspector {
     }
   }
 
+  /**
+   * The trust fingerprint covers the keys themselves: a key rotated in its Secret changes no policy
+   * generation, and a verdict by the old key must not outlive it.
+   */
   private record SignatureKey(
-      String repository, Digest digest, String policyUid, long generation) {}
+      String repository, Digest digest, String policyUid, long generation, String trust) {}
 
   private static final Duration LAST_VERIFIED_TTL = Duration.ofHours(24);
 
@@ -194,7 +201,8 @@ public final class RegistryImageInspector implements ImageInspector {
             imageAtDigest.registry() + "/" + imageAtDigest.repository(),
             digest,
             policy.uid(),
-            policy.generation());
+            policy.generation(),
+            trustFingerprint(policy));
     try {
       V verdict = cache.get(key, k -> counted(lookup, imageAtDigest, fetch));
       if (verified.test(verdict)) {
@@ -233,12 +241,29 @@ public final class RegistryImageInspector implements ImageInspector {
     }
   }
 
+  private static String trustFingerprint(LoadedPolicy policy) {
+    ByteArrayOutputStream material = new ByteArrayOutputStream();
+    policy.authorities().entrySet().stream()
+        .sorted(Map.Entry.comparingByKey())
+        .forEach(
+            e -> {
+              material.writeBytes(e.getKey().getBytes(StandardCharsets.UTF_8));
+              material.writeBytes(e.getValue().key().getEncoded());
+            });
+    return Digest.sha256(material.toByteArray()).toString();
+  }
+
   private ImageFacts readFacts(RegistryClient client, ImageReference pinned, Digest digest) {
     FetchedManifest top = client.fetchManifest(pinned);
     List<ImageFacts.PlatformImage> platforms = new ArrayList<>();
     Optional<ImageIndex> index = top.index();
     if (index.isPresent()) {
-      for (var entry : index.get().platformManifests()) {
+      // Entries without a platform are still images a runtime may pick; their config says which
+      // platform they are. Only attestation entries (unknown/unknown) are not images.
+      for (var entry : index.get().manifests()) {
+        if (entry.platformIfSet().map(p -> p.isUnknown()).orElse(false)) {
+          continue;
+        }
         FetchedManifest child = client.fetchManifest(pinned.withDigest(entry.digest()));
         if (child.manifest().isPresent()) {
           platforms.add(platformImage(client, pinned, child.manifest().get()));

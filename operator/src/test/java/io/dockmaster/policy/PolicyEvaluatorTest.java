@@ -74,6 +74,60 @@ class PolicyEvaluatorTest {
   }
 
   @Test
+  void aTagBesideTheDigestNeitherEscapesAnIncludeNorEntersAnExclude() {
+    ImagePolicySpec spec = spec(REG + "/app:prod");
+    spec.setRequireDigest(true);
+    spec.setAllowPrivilegeEscalation(false);
+    ImagePattern debug = ImagePattern.compile(REG + "/app:debug");
+    policies.add(
+        new LoadedPolicy(
+            "tags",
+            "uid-tags",
+            1,
+            spec,
+            List.of(ImagePattern.compile(REG + "/app:prod")),
+            List.of(debug),
+            Map.of()));
+    String digest = "@sha256:" + "d".repeat(64);
+
+    assertThat(reasons(pod(REG + "/app:prod" + digest)))
+        .as("the include names the tag; the digest beside it does not hide it")
+        .containsExactly(ViolationReason.PRIVILEGE_ESCALATION_ALLOWED);
+    ImagePolicySpec all = spec(REG + "/**");
+    all.setAllowPrivilegeEscalation(false);
+    policies.clear();
+    policies.add(
+        new LoadedPolicy(
+            "all",
+            "uid-all",
+            1,
+            all,
+            List.of(ImagePattern.compile(REG + "/**")),
+            List.of(debug),
+            Map.of()));
+    assertThat(reasons(pod(REG + "/app:debug" + digest)))
+        .as("a decorative tag does not buy an exclusion; the digest is what runs")
+        .containsExactly(ViolationReason.PRIVILEGE_ESCALATION_ALLOWED);
+    assertThat(reasons(pod(REG + "/app:debug"))).isEmpty();
+  }
+
+  @Test
+  void anImageWhoseUserCannotBeReadIsNotProvenNonRoot() {
+    ImagePolicySpec spec = spec(REG + "/**");
+    spec.setRunAsNonRoot(true);
+    add("nonroot", spec);
+    registry.platformless(REG + "/odd:1");
+
+    assertThat(review(pod(REG + "/odd:1")))
+        .singleElement()
+        .satisfies(
+            v -> {
+              assertThat(v.reason()).isEqualTo(ViolationReason.RUNS_AS_ROOT);
+              assertThat(v.problem()).startsWith("its user cannot be determined");
+            });
+  }
+
+  @Test
   void dockerHubShortNamesAreNormalizedBeforeMatching() {
     ImagePolicySpec spec = spec("docker.io/library/*");
     spec.setRequireDigest(true);
@@ -391,6 +445,13 @@ class PolicyEvaluatorTest {
       users.put(ImageReference.parse(reference).toString(), user);
     }
 
+    /** An index whose entries cannot be read as images: no platform, no user. */
+    void platformless(String reference) {
+      users.put(ImageReference.parse(reference).toString(), PLATFORMLESS);
+    }
+
+    private static final String PLATFORMLESS = "<no platforms>";
+
     void signedBy(String reference, String... authorities) {
       signers.put(digestOf(reference).toString(), Set.of(authorities));
     }
@@ -409,7 +470,9 @@ class PolicyEvaluatorTest {
       }
       return new ImageFacts(
           digestOf(reference.toString()),
-          List.of(new ImageFacts.PlatformImage(Platform.parse("linux/amd64"), user)));
+          user.equals(PLATFORMLESS)
+              ? List.of()
+              : List.of(new ImageFacts.PlatformImage(Platform.parse("linux/amd64"), user)));
     }
 
     @Override

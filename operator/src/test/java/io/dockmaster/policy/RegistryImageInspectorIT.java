@@ -155,6 +155,28 @@ class RegistryImageInspectorIT {
   }
 
   @Test
+  void aRotatedKeyDoesNotInheritTheOldKeysVerdicts() {
+    ImagePolicySpec spec = spec();
+    spec.setSignature(new SignaturePolicy());
+    load(spec);
+    assertThat(reasons("app:amd64")).isEmpty();
+
+    // Same policy object and generation, key replaced in its Secret and reloaded on resync.
+    policies.clear();
+    policies.add(
+        new LoadedPolicy(
+            "p",
+            "uid-p",
+            1,
+            spec,
+            spec.getImages().stream().map(ImagePattern::compile).toList(),
+            List.of(),
+            Map.of("release", PublicKeys.parse(other.publicPem()))));
+
+    assertThat(reasons("app:amd64")).containsExactly(ViolationReason.NOT_SIGNED);
+  }
+
+  @Test
   void aMissingImageFailsClosedWithTheRegistryAnswer() {
     ImagePolicySpec spec = spec();
     spec.setRunAsNonRoot(true);
