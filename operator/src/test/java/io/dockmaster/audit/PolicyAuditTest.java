@@ -1,16 +1,16 @@
 package io.dockmaster.audit;
 
-import static io.dockmaster.audit.TestWorkloads.controlledBy;
-import static io.dockmaster.audit.TestWorkloads.cronJob;
-import static io.dockmaster.audit.TestWorkloads.daemonSet;
-import static io.dockmaster.audit.TestWorkloads.deployment;
-import static io.dockmaster.audit.TestWorkloads.job;
-import static io.dockmaster.audit.TestWorkloads.pod;
-import static io.dockmaster.audit.TestWorkloads.replicaSet;
-import static io.dockmaster.audit.TestWorkloads.replicationController;
 import static io.dockmaster.audit.TestWorkloads.spec;
 import static io.dockmaster.audit.TestWorkloads.specWithoutUser;
-import static io.dockmaster.audit.TestWorkloads.statefulSet;
+import static io.dockmaster.testing.Workloads.controlledBy;
+import static io.dockmaster.testing.Workloads.cronJob;
+import static io.dockmaster.testing.Workloads.daemonSet;
+import static io.dockmaster.testing.Workloads.deployment;
+import static io.dockmaster.testing.Workloads.job;
+import static io.dockmaster.testing.Workloads.pod;
+import static io.dockmaster.testing.Workloads.replicaSet;
+import static io.dockmaster.testing.Workloads.replicationController;
+import static io.dockmaster.testing.Workloads.statefulSet;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
