@@ -85,43 +85,13 @@ class OperatorE2E {
 
   @Test
   void imageMirrorResolvesAnImagePushedWithCrane() throws IOException {
-    Path layer = Files.createTempDirectory("layer");
-    Files.writeString(layer.resolve("hello.txt"), "hello from " + run);
-    Path tar = layer.resolveSibling(layer.getFileName() + ".tar");
-    commands.run("tar", "-cf", tar.toString(), "-C", layer.toString(), ".").orFail("tar");
-    String image = cluster.registry() + "/e2e-" + run + "/app:1.0";
-    commands
-        .run(cluster.crane().toString(), "append", "-f", tar.toString(), "-t", image, "--insecure")
-        .orFail("crane append");
-    commands
-        .run(
-            cluster.crane().toString(),
-            "mutate",
-            "--set-platform",
-            "linux/amd64",
-            "-t",
-            image,
-            image,
-            "--insecure")
-        .orFail("crane mutate");
-    String digest =
-        commands
-            .run(cluster.crane().toString(), "digest", image, "--insecure")
-            .orFail("crane digest")
-            .stdout()
-            .trim();
+    DevImages images =
+        new DevImages(
+            cluster, commands, Files.createTempDirectory("dockmaster-e2e-"), "e2e-" + run + "/app");
+    String digest = images.digest(images.withUser("1.0", "10001"));
 
     String name = "e2e-" + run;
-    apply(
-        """
-            apiVersion: dockmaster.io/v1alpha1
-            kind: ImageMirror
-            metadata: {name: %s, labels: {dockmaster.io/e2e-run: "%s"}}
-            spec:
-              upstream: {registry: "%s"}
-              images: [e2e-%s/app:1.0]
-            """
-            .formatted(name, run, cluster.registry(), run));
+    applyMirror(name, "e2e-" + run + "/app:1.0");
 
     await()
         .atMost(Duration.ofSeconds(60))
@@ -144,16 +114,7 @@ class OperatorE2E {
   @Test
   void imageMirrorOfAMissingImageIsDegradedWithTheReason() {
     String name = "e2e-missing-" + run;
-    apply(
-        """
-            apiVersion: dockmaster.io/v1alpha1
-            kind: ImageMirror
-            metadata: {name: %s, labels: {dockmaster.io/e2e-run: "%s"}}
-            spec:
-              upstream: {registry: "%s"}
-              images: [e2e-%s/absent:1.0]
-            """
-            .formatted(name, run, cluster.registry(), run));
+    applyMirror(name, "e2e-" + run + "/absent:1.0");
 
     await()
         .atMost(Duration.ofSeconds(60))
@@ -223,6 +184,19 @@ class OperatorE2E {
                             + " does not exist"));
     assertThat(jsonpath("imagepolicy", name, "{.status.conditions[?(@.type==\"Ready\")].reason}"))
         .isEqualTo("InvalidSpec");
+  }
+
+  private void applyMirror(String name, String image) {
+    apply(
+        """
+        apiVersion: dockmaster.io/v1alpha1
+        kind: ImageMirror
+        metadata: {name: %s, labels: {dockmaster.io/e2e-run: "%s"}}
+        spec:
+          upstream: {registry: "%s"}
+          images: [%s]
+        """
+            .formatted(name, run, cluster.registry(), image));
   }
 
   private void apply(String yaml) {
