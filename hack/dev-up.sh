@@ -53,6 +53,13 @@ apiserver_ready() {
   [[ "$(curl -s --max-time 5 --cacert "$PKI_DIR/ca.crt" --cert "$PKI_DIR/admin.crt" --key "$PKI_DIR/admin.key" \
         "https://127.0.0.1:$APISERVER_PORT/readyz" 2>/dev/null)" == ok ]]
 }
+# Network-lab hosts (e2e-tests, io.dockmaster.e2e.lab) reach the API server through a forwarder on
+# the lab bridge's address, so the serving cert must name it; older .dev/pki certs lack it.
+LAB_BRIDGE_IP=198.18.0.1
+apiserver_cert_has_lab_san() {
+  openssl x509 -in "$PKI_DIR/apiserver.crt" -noout -ext subjectAltName 2>/dev/null \
+    | grep -qwF "IP Address:$LAB_BRIDGE_IP"
+}
 apiserver_serves() { "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" --request-timeout=5s get ns default -o name >/dev/null 2>&1; }
 registry_ready() { curl -sf --max-time 3 -o /dev/null "http://127.0.0.1:$REGISTRY_PORT/v2/" 2>/dev/null; }
 
@@ -105,6 +112,14 @@ EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
 }
 
+# The operator keeps its agent CA in its own namespace (dockmaster by default), as the chart
+# installs it; `make run`, the demo and the end-to-end tests run it against this cluster.
+ensure_operator_namespace() {
+  "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" get namespace dockmaster -o name >/dev/null 2>&1 \
+    || "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" create namespace dockmaster >/dev/null \
+    || die "cannot create namespace dockmaster"
+}
+
 # --- fast path: everything already up -----------------------------------------------------------
 
 all_up=true
@@ -113,7 +128,9 @@ for c in "${DEV_COMPONENTS[@]}"; do
   config_matches "$c" "$pid" \
     || die "$c is already running (pid $pid) with other ports than requested; run hack/dev-down.sh first"
 done
-if $all_up && [[ -f "$KUBECONFIG_FILE" ]] && etcd_healthy && apiserver_ready && registry_ready; then
+if $all_up && [[ -f "$KUBECONFIG_FILE" ]] && apiserver_cert_has_lab_san && etcd_healthy && apiserver_ready \
+  && registry_ready; then
+  ensure_operator_namespace
   [[ -f "$ENV_FILE" ]] || write_env
   say "already up ($(elapsed))"
   summary
@@ -181,7 +198,7 @@ keyUsage = critical,digitalSignature,keyEncipherment
 extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
-subjectAltName = DNS:localhost,IP:127.0.0.1,IP:10.96.0.1,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
+subjectAltName = DNS:localhost,IP:127.0.0.1,IP:10.96.0.1,IP:$LAB_BRIDGE_IP,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local
 [v3_client]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature,keyEncipherment
@@ -217,6 +234,9 @@ ensure_pki() {
     gen_ca ca dockmaster-dev-ca
     gen_leaf apiserver /CN=kube-apiserver ca v3_server
     made+=("serving CA + kube-apiserver cert")
+  elif ! apiserver_cert_has_lab_san; then
+    gen_leaf apiserver /CN=kube-apiserver ca v3_server
+    made+=("kube-apiserver cert (same CA, adds IP:$LAB_BRIDGE_IP)")
   fi
   if missing_any client-ca.key client-ca.crt admin.key admin.crt; then
     gen_ca client-ca dockmaster-dev-client-ca
@@ -335,6 +355,7 @@ wait_until registry "/v2/ answering" registry_ready
 wait_until kube-apiserver "/readyz ok" apiserver_ready
 wait_until kube-apiserver "namespace default served" apiserver_serves
 
+ensure_operator_namespace
 write_env
 say "up in $(elapsed)"
 summary

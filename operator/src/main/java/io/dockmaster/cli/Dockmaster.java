@@ -9,7 +9,12 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Governs and distributes container images on Kubernetes.",
-    subcommands = {OperatorCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {
+      OperatorCommand.class,
+      AgentCommand.class,
+      VerifyCommand.class,
+      CommandLine.HelpCommand.class
+    })
 public final class Dockmaster {
 
   public static void main(String[] args) {

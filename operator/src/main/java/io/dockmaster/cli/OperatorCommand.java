@@ -2,10 +2,12 @@ package io.dockmaster.cli;
 
 import io.dockmaster.operator.DockmasterOperator;
 import io.dockmaster.operator.OperatorSettings;
+import io.dockmaster.peering.AgentCsrPolicy;
 import io.dockmaster.registry.RegistrySettings;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -63,6 +65,27 @@ final class OperatorCommand implements Callable<Integer> {
   @Mixin WebhookOptions webhook = new WebhookOptions();
 
   @Option(
+      names = "--agent-requester",
+      split = ",",
+      defaultValue = "${env:DOCKMASTER_AGENT_REQUESTERS}",
+      description =
+          "Users allowed to obtain node agent certificates: the agents' service account, as"
+              + " system:serviceaccount:<namespace>:<name> (env DOCKMASTER_AGENT_REQUESTERS,"
+              + " comma-separated; default: the dockmaster-agent service account of --namespace).")
+  List<String> agentRequesters;
+
+  @Option(
+      names = "--agent-node-binding",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
+      description =
+          "Issue an agent certificate for node N only to a token bound to node N (Kubernetes"
+              + " 1.30+ service-account tokens carry it). Turn off only for clusters whose tokens"
+              + " do not (default: ${DEFAULT-VALUE}).")
+  boolean agentNodeBinding;
+
+  @Option(
       names = "--leader-election-identity",
       defaultValue = "${env:POD_NAME}",
       description =
@@ -80,7 +103,8 @@ final class OperatorCommand implements Callable<Integer> {
             webhook.toSettings(namespace),
             RegistrySettings.defaults(),
             Duration.ofSeconds(15),
-            Duration.ofMinutes(10));
+            Duration.ofMinutes(10),
+            agentPolicy());
     if (leaderElectionNamespace != null && !leaderElectionNamespace.isBlank()) {
       settings =
           settings.withLeaderElection(
@@ -115,6 +139,15 @@ final class OperatorCommand implements Callable<Integer> {
                 "shutdown"));
     closed.await();
     return 0;
+  }
+
+  private AgentCsrPolicy agentPolicy() {
+    List<String> requesters =
+        agentRequesters == null || agentRequesters.stream().allMatch(String::isBlank)
+            ? List.of(AgentCsrPolicy.serviceAccountUser(namespace, "dockmaster-agent"))
+            : agentRequesters.stream().filter(r -> !r.isBlank()).map(String::trim).toList();
+    AgentCsrPolicy policy = AgentCsrPolicy.of(requesters);
+    return agentNodeBinding ? policy : policy.withoutNodeBinding();
   }
 
   private String identity() {

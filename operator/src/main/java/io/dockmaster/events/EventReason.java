@@ -4,7 +4,8 @@ package io.dockmaster.events;
 public enum EventReason {
   PolicyLoaded,
   PolicyRejected,
-  MirrorResolved,
   MirrorSpecInvalid,
+  MirrorPrefetched,
+  MirrorPrefetching,
   UpstreamFailed
 }

@@ -2,7 +2,9 @@ package io.dockmaster.mirror;
 
 import io.dockmaster.api.v1alpha1.ImageMirror;
 import io.dockmaster.api.v1alpha1.ImageMirrorStatus;
-import io.dockmaster.api.v1alpha1.ResolvedImage;
+import io.dockmaster.control.UpstreamAccess;
+import io.dockmaster.distribution.DistributionCoordinator;
+import io.dockmaster.distribution.DistributionProgress;
 import io.dockmaster.events.EventReason;
 import io.dockmaster.events.EventRecorder;
 import io.dockmaster.registry.ImageReference;
@@ -13,8 +15,10 @@ import io.dockmaster.status.ErrorMessages;
 import io.dockmaster.status.StatusPatch;
 import io.dockmaster.validation.Validated;
 import io.fabric8.kubernetes.api.model.Condition;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -25,24 +29,30 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Resolves each {@link ImageMirror}'s images upstream and reports digests, sizes and failures in
- * status; runs again every refreshInterval so moved tags are noticed, and sooner, with backoff,
- * after a failure.
+ * Resolves each {@link ImageMirror}'s images upstream (again every refreshInterval, sooner with
+ * backoff after a failure), hands the blobs to the distribution coordinator, and reports both in
+ * status — every few seconds while nodes are still receiving. Deleting a mirror releases its blobs
+ * on every node.
  */
 @ControllerConfiguration(name = "imagemirror")
-public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
+public class ImageMirrorReconciler implements Reconciler<ImageMirror>, Cleaner<ImageMirror> {
 
   private static final Duration RETRY_CEILING = Duration.ofMinutes(10);
+  private static final Duration PROGRESS_INTERVAL = Duration.ofSeconds(2);
+  private static final Duration SETTLED_INTERVAL = Duration.ofSeconds(30);
 
   private final MirrorSpecValidator validator;
   private final UpstreamClients upstreams;
   private final ImageResolver resolver;
   private final ImageMirrorStatusBuilder statuses;
   private final RetryBackoff backoff;
+  private final DistributionCoordinator distribution;
   private final EventRecorder events;
   private final Clock clock;
+  private final ResolutionSchedule resolutions = new ResolutionSchedule();
 
   public ImageMirrorReconciler(
       MirrorSpecValidator validator,
@@ -50,6 +60,7 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
       ImageResolver resolver,
       ImageMirrorStatusBuilder statuses,
       RetryBackoff backoff,
+      DistributionCoordinator distribution,
       EventRecorder events,
       Clock clock) {
     this.validator = validator;
@@ -57,6 +68,7 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
     this.resolver = resolver;
     this.statuses = statuses;
     this.backoff = backoff;
+    this.distribution = distribution;
     this.events = events;
     this.clock = clock;
   }
@@ -64,36 +76,86 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
   @Override
   public UpdateControl<ImageMirror> reconcile(ImageMirror mirror, Context<ImageMirror> context) {
     String uid = mirror.getMetadata().getUid();
+    long generation = mirror.getMetadata().getGeneration();
     Validated<MirrorTarget> validation = validator.validate(mirror);
     if (validation.value().isEmpty()) {
       ImageMirrorStatus status = statuses.invalid(mirror, validation);
-      announce(mirror, status, EventReason.MirrorSpecInvalid);
-      // A spec change triggers the next reconciliation; retrying the same spec cannot help.
+      announce(mirror, status, EventReason.MirrorSpecInvalid, EventReason.MirrorSpecInvalid);
+      // A spec change triggers the next reconciliation; retrying the same spec cannot help. The
+      // previous generation's blobs stay pinned and distributed: nothing in force is dropped.
       return UpdateControl.patchStatus(StatusPatch.of(mirror, status, ImageMirror::new));
     }
     MirrorTarget target = validation.value().get();
     RegistryClient client;
+    UpstreamAccess access;
     try {
       client = upstreams.clientFor(target);
+      access = upstreams.accessFor(target);
     } catch (SecretLookupException | IllegalArgumentException e) {
       ImageMirrorStatus status = statuses.credentialsUnavailable(mirror, e.getMessage());
-      announce(mirror, status, EventReason.UpstreamFailed);
+      announce(mirror, status, EventReason.UpstreamFailed, EventReason.UpstreamFailed);
       return UpdateControl.patchStatus(StatusPatch.of(mirror, status, ImageMirror::new))
           .rescheduleAfter(backoff.failed(uid, target.refreshInterval()));
     }
-    ResolutionRun run = resolveAll(client, target);
-    ImageMirrorStatus status = statuses.afterRun(mirror, target, run);
+    Instant now = clock.instant();
+    ResolutionRun run =
+        resolutions
+            .current(uid, generation, now)
+            .orElseGet(() -> resolveNow(uid, generation, client, target));
+    Optional<DistributionProgress> progress = Optional.empty();
+    if (!run.contents().isEmpty()) {
+      progress = distribution.distribute(DistributionTargets.of(mirror, target, run, access));
+    }
+    ImageMirrorStatus status = statuses.afterRun(mirror, target, run, progress);
     announce(
-        mirror, status, run.complete() ? EventReason.MirrorResolved : EventReason.UpstreamFailed);
-    Duration next;
+        mirror,
+        status,
+        EventReason.MirrorPrefetched,
+        run.complete() ? EventReason.MirrorPrefetching : EventReason.UpstreamFailed);
+    return UpdateControl.patchStatus(StatusPatch.of(mirror, status, ImageMirror::new))
+        .rescheduleAfter(nextReconcile(uid, run, progress, now));
+  }
+
+  private ResolutionRun resolveNow(
+      String uid, long generation, RegistryClient client, MirrorTarget target) {
+    ResolutionRun run = resolveAll(client, target);
+    Duration wait;
     if (run.complete()) {
       backoff.succeeded(uid);
-      next = target.refreshInterval();
+      wait = target.refreshInterval();
     } else {
-      next = backoff.failed(uid, target.refreshInterval());
+      wait = backoff.failed(uid, target.refreshInterval());
     }
-    return UpdateControl.patchStatus(StatusPatch.of(mirror, status, ImageMirror::new))
-        .rescheduleAfter(next);
+    resolutions.resolved(uid, generation, run, run.finished().plus(wait));
+    return run;
+  }
+
+  /**
+   * Soon while nodes are still receiving; every half minute once settled, so nodes that join (or
+   * agents that start) show in status; never later than the next resolution.
+   */
+  private Duration nextReconcile(
+      String uid, ResolutionRun run, Optional<DistributionProgress> progress, Instant now) {
+    Instant resolveAt = resolutions.nextResolution(uid).orElse(now);
+    Duration untilResolve = Duration.between(now, resolveAt);
+    if (untilResolve.isNegative()) {
+      untilResolve = Duration.ZERO;
+    }
+    if (run.contents().isEmpty()) {
+      return untilResolve.plusMillis(1);
+    }
+    boolean settled = progress.map(p -> p.isComplete() || p.desired() == 0).orElse(false);
+    Duration refresh = settled ? SETTLED_INTERVAL : PROGRESS_INTERVAL;
+    return untilResolve.compareTo(refresh) < 0 ? untilResolve.plusMillis(1) : refresh;
+  }
+
+  @Override
+  public DeleteControl cleanup(ImageMirror mirror, Context<ImageMirror> context) {
+    String uid = mirror.getMetadata().getUid();
+    distribution.forget(uid);
+    resolutions.forget(uid);
+    backoff.succeeded(uid);
+    return DeleteControl.defaultDelete();
   }
 
   /**
@@ -113,7 +175,7 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
 
   private ResolutionRun resolveAll(RegistryClient client, MirrorTarget target) {
     Instant started = clock.instant();
-    List<ResolvedImage> resolved = new ArrayList<>();
+    List<ImageContent> resolved = new ArrayList<>();
     Map<ImageReference, RegistryException> failures = new LinkedHashMap<>();
     for (ImageReference image : target.images()) {
       try {
@@ -125,10 +187,16 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror> {
     return new ResolutionRun(started, clock.instant(), resolved, failures);
   }
 
-  private void announce(ImageMirror mirror, ImageMirrorStatus status, EventReason reason) {
+  private void announce(
+      ImageMirror mirror, ImageMirrorStatus status, EventReason whenReady, EventReason otherwise) {
     List<Condition> before =
         mirror.getStatus() == null ? List.of() : mirror.getStatus().getConditions();
     events.onTransition(
-        mirror, before, status.getConditions(), ImageMirrorStatusBuilder.READY, reason, reason);
+        mirror,
+        before,
+        status.getConditions(),
+        ImageMirrorStatusBuilder.READY,
+        whenReady,
+        otherwise);
   }
 }

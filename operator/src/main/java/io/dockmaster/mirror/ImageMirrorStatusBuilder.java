@@ -2,13 +2,17 @@ package io.dockmaster.mirror;
 
 import io.dockmaster.api.v1alpha1.ImageMirror;
 import io.dockmaster.api.v1alpha1.ImageMirrorStatus;
+import io.dockmaster.api.v1alpha1.NodeCounts;
+import io.dockmaster.api.v1alpha1.NodeFailure;
 import io.dockmaster.api.v1alpha1.ResolvedImage;
+import io.dockmaster.distribution.DistributionProgress;
 import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.RegistryException;
 import io.dockmaster.status.ConditionSet;
 import io.dockmaster.validation.Validated;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +44,10 @@ public final class ImageMirrorStatusBuilder {
     DigestMismatch,
     UpstreamProtocolError,
     ReconcileError,
+    Prefetching,
+    Prefetched,
+    NoAgents,
+    TransferFailed,
     AsExpected
   }
 
@@ -49,24 +57,43 @@ public final class ImageMirrorStatusBuilder {
     this.clock = clock;
   }
 
-  public ImageMirrorStatus afterRun(ImageMirror mirror, MirrorTarget target, ResolutionRun run) {
+  /**
+   * Status after a resolution and, when agents run, the distribution it feeds.
+   *
+   * @param progress empty before the first distribution round
+   */
+  public ImageMirrorStatus afterRun(
+      ImageMirror mirror,
+      MirrorTarget target,
+      ResolutionRun run,
+      Optional<DistributionProgress> progress) {
     ImageMirrorStatus status = start(mirror);
     status.setImages(merge(mirror, target, run));
     status.setResolvedImageCount(run.resolved().size());
-    status.setLastRunStartTime(run.started().truncatedTo(ChronoUnit.SECONDS).toString());
-    status.setLastRunFinishTime(run.finished().truncatedTo(ChronoUnit.SECONDS).toString());
+    status.setLastRunStartTime(seconds(run.started()));
+    status.setLastRunFinishTime(seconds(run.finished()));
+    progress.ifPresent(p -> distribution(status, p));
     if (run.complete()) {
-      String message = describeResolved(run.resolved(), target.registry());
-      status.setConditions(
+      String resolved = describeResolved(run.resolved(), target.registry());
+      ConditionSet conditions =
           conditions(mirror)
-              .set(READY, true, Reason.Resolved.name(), message)
-              .set(PROGRESSING, false, Reason.Resolved.name(), message)
               .set(
                   DEGRADED,
                   false,
                   Reason.AsExpected.name(),
-                  "Upstream " + target.registry() + " answers")
-              .toList());
+                  "Upstream " + target.registry() + " answers");
+      PrefetchState state = PrefetchState.of(progress);
+      // Ready's message stays put while bytes flow (it drives Events); the numbers go on
+      // Progressing, which is rewritten every few seconds during a run.
+      String summary = resolved + state.summarize(progress);
+      String detail = resolved + state.describe(progress);
+      conditions
+          .set(READY, state.ready, state.reason.name(), summary)
+          .set(PROGRESSING, state.progressing, state.reason.name(), detail);
+      if (state.reason == Reason.TransferFailed) {
+        conditions.set(DEGRADED, true, Reason.TransferFailed.name(), detail);
+      }
+      status.setConditions(conditions.toList());
     } else {
       Reason reason = reasonOf(run.failures().values().iterator().next());
       status.setConditions(
@@ -76,6 +103,106 @@ public final class ImageMirrorStatusBuilder {
               describeFailures(run.failures(), run.resolved().size()) + ". " + fixFor(reason)));
     }
     return status;
+  }
+
+  private static void distribution(ImageMirrorStatus status, DistributionProgress progress) {
+    status.setNodes(new NodeCounts(progress.desired(), progress.complete(), progress.failed()));
+    status.setNodesReady(progress.complete() + "/" + progress.desired());
+    status.setProgress(progress.percent() + "%");
+    status.setBytesFromUpstream(progress.bytesFromUpstream());
+    status.setBytesFromPeers(progress.bytesFromPeers());
+    if (progress.desired() > 0) {
+      // A run is resolve-and-distribute: it ends when the last node holds everything.
+      status.setLastRunStartTime(seconds(progress.started()));
+      status.setLastRunFinishTime(
+          progress.finished().map(ImageMirrorStatusBuilder::seconds).orElse(null));
+    }
+    List<NodeFailure> failures = new ArrayList<>();
+    for (DistributionProgress.NodeProblem problem : progress.failures()) {
+      NodeFailure failure = new NodeFailure();
+      failure.setNode(problem.node());
+      failure.setBlob(problem.blob());
+      failure.setReason(problem.reason());
+      failure.setMessage(problem.message());
+      failure.setTime(seconds(problem.at()));
+      failures.add(failure);
+    }
+    status.setFailures(failures);
+  }
+
+  private static String seconds(Instant instant) {
+    return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  /** Ready, Progressing and their reason, from how far distribution got. */
+  private record PrefetchState(boolean ready, boolean progressing, Reason reason) {
+
+    static PrefetchState of(Optional<DistributionProgress> progress) {
+      if (progress.isEmpty()) {
+        return new PrefetchState(false, true, Reason.Prefetching);
+      }
+      DistributionProgress p = progress.get();
+      if (p.desired() == 0) {
+        return new PrefetchState(false, false, Reason.NoAgents);
+      }
+      if (p.isComplete()) {
+        return new PrefetchState(true, false, Reason.Prefetched);
+      }
+      return new PrefetchState(
+          false, true, p.failed() > 0 ? Reason.TransferFailed : Reason.Prefetching);
+    }
+
+    String summarize(Optional<DistributionProgress> progress) {
+      int nodes = progress.map(DistributionProgress::desired).orElse(0);
+      return switch (reason) {
+        case NoAgents -> describe(progress);
+        case Prefetched -> "; all " + nodes + " nodes hold every layer";
+        case TransferFailed ->
+            "; transfers failed on some of "
+                + nodes
+                + " nodes and are planned again from other sources; see status.failures";
+        default ->
+            progress.isEmpty() ? "; prefetching starts" : "; prefetching onto " + nodes + " nodes";
+      };
+    }
+
+    String describe(Optional<DistributionProgress> progress) {
+      if (progress.isEmpty()) {
+        return "; prefetching starts";
+      }
+      DistributionProgress p = progress.get();
+      return switch (reason) {
+        case NoAgents ->
+            "; no node running a Dockmaster agent matches spec.nodeSelector, so nothing is"
+                + " prefetched. Enable the agent DaemonSet (Helm value agent.enabled) or widen"
+                + " spec.nodeSelector";
+        case Prefetched ->
+            "; all "
+                + p.desired()
+                + " nodes hold every layer ("
+                + humanBytes(p.bytesFromUpstream())
+                + " from upstream, "
+                + humanBytes(p.bytesFromPeers())
+                + " from peers)";
+        default ->
+            "; "
+                + p.complete()
+                + " of "
+                + p.desired()
+                + " nodes complete, "
+                + p.percent()
+                + "% of bytes"
+                + (p.failures().isEmpty()
+                    ? ""
+                    : "; latest failure on node "
+                        + p.failures().get(0).node()
+                        + ": "
+                        + p.failures().get(0).reason()
+                        + ": "
+                        + p.failures().get(0).message()
+                        + " (re-planned from another source)");
+      };
+    }
   }
 
   public ImageMirrorStatus invalid(ImageMirror mirror, Validated<MirrorTarget> validation) {
@@ -218,6 +345,8 @@ public final class ImageMirrorStatusBuilder {
       status.setImages(previous.getImages());
       status.setResolvedImageCount(previous.getResolvedImageCount());
       status.setNodes(previous.getNodes());
+      status.setNodesReady(previous.getNodesReady());
+      status.setProgress(previous.getProgress());
       status.setFailures(previous.getFailures());
       status.setBytesFromUpstream(previous.getBytesFromUpstream());
       status.setBytesFromPeers(previous.getBytesFromPeers());

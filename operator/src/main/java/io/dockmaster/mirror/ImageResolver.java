@@ -1,8 +1,7 @@
 package io.dockmaster.mirror;
 
-import io.dockmaster.api.v1alpha1.ResolvedImage;
+import io.dockmaster.distribution.DistributionTarget;
 import io.dockmaster.registry.Descriptor;
-import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.FetchedManifest;
 import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.Manifest;
@@ -13,48 +12,46 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Resolves one image upstream to its digest and the blobs a node needs for it: the config and
- * layers of every platform the image provides, each counted once however many platforms share it.
+ * Resolves one image upstream to its digest and the blobs a node needs for it, per platform the
+ * image provides.
  */
 public final class ImageResolver {
 
-  public ResolvedImage resolve(RegistryClient client, ImageReference reference) {
+  public ImageContent resolve(RegistryClient client, ImageReference reference) {
     FetchedManifest top = client.fetchManifest(reference);
-    Map<Digest, Long> layers = new LinkedHashMap<>();
-    Map<Digest, Long> configs = new LinkedHashMap<>();
-    List<String> platforms = new ArrayList<>();
+    Map<String, List<Descriptor>> byPlatform = new LinkedHashMap<>();
     if (top.index().isPresent()) {
       for (Descriptor entry : top.index().get().platformManifests()) {
         FetchedManifest child = client.fetchManifest(reference.withDigest(entry.digest()));
         // Nested indexes are not images a node runs; their platform is not provided.
         if (child.manifest().isPresent()) {
-          collect(child.manifest().get(), layers, configs);
-          platforms.add(entry.platform().toString());
+          List<Descriptor> blobs = new ArrayList<>();
+          blobs.add(top.descriptor());
+          blobs.add(child.descriptor());
+          collect(child.manifest().get(), blobs);
+          byPlatform.putIfAbsent(entry.platform().toString(), blobs);
         }
       }
     } else {
       Manifest manifest = top.manifest().orElseThrow();
-      collect(manifest, layers, configs);
-      platforms.add(client.fetchConfig(reference, manifest).platform().toString());
+      List<Descriptor> blobs = new ArrayList<>();
+      blobs.add(top.descriptor());
+      collect(manifest, blobs);
+      // A plain manifest is what every node pulls, whatever it runs: it goes to all of them.
+      byPlatform.put(DistributionTarget.ANY_PLATFORM, blobs);
+      String declared = client.fetchConfig(reference, manifest).platform().toString();
+      // An image built without os/architecture in its config declares no platform at all.
+      List<String> platforms = declared.equals("/") ? List.of() : List.of(declared);
+      return new ImageContent(reference, top.descriptor(), byPlatform, platforms);
     }
-    ResolvedImage resolved = new ResolvedImage();
-    resolved.setReference(reference.toString());
-    resolved.setDigest(top.digest().toString());
-    resolved.setPlatforms(platforms);
-    resolved.setLayers(layers.size());
-    resolved.setBytes(sum(layers) + sum(configs));
-    return resolved;
+    return new ImageContent(
+        reference, top.descriptor(), byPlatform, List.copyOf(byPlatform.keySet()));
   }
 
-  private static void collect(
-      Manifest manifest, Map<Digest, Long> layers, Map<Digest, Long> configs) {
+  private static void collect(Manifest manifest, List<Descriptor> blobs) {
     if (manifest.config() != null) {
-      configs.put(manifest.config().digest(), manifest.config().size());
+      blobs.add(manifest.config());
     }
-    manifest.layers().forEach(layer -> layers.put(layer.digest(), layer.size()));
-  }
-
-  private static long sum(Map<Digest, Long> sizes) {
-    return sizes.values().stream().mapToLong(Long::longValue).sum();
+    blobs.addAll(manifest.layers());
   }
 }

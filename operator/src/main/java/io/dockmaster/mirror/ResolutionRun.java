@@ -15,8 +15,12 @@ import java.util.Map;
 public record ResolutionRun(
     Instant started,
     Instant finished,
-    List<ResolvedImage> resolved,
+    List<ImageContent> contents,
     Map<ImageReference, RegistryException> failures) {
+
+  public List<ResolvedImage> resolved() {
+    return contents.stream().map(ImageContent::status).toList();
+  }
 
   public boolean complete() {
     return failures.isEmpty();

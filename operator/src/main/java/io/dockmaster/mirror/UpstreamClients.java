@@ -1,5 +1,6 @@
 package io.dockmaster.mirror;
 
+import io.dockmaster.control.UpstreamAccess;
 import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.registry.RegistrySettings;
 import io.dockmaster.registry.RegistrySettings.Security;
@@ -44,6 +45,20 @@ public final class UpstreamClients {
       return client;
     }
     return client.withCredentials(DockerConfigSecrets.read(secrets, target.credentials().get()));
+  }
+
+  /**
+   * How agents reach the upstream: the same registry, security and credentials the operator uses.
+   *
+   * @throws SecretKeyReader.SecretLookupException if the credentials Secret is missing
+   * @throws IllegalArgumentException if the Secret does not hold a docker config
+   */
+  public UpstreamAccess accessFor(MirrorTarget target) {
+    boolean insecure = target.insecure() || defaults.securityFor(target.registry()) != Security.TLS;
+    return new UpstreamAccess(
+        target.registry(),
+        insecure,
+        target.credentials().map(ref -> DockerConfigSecrets.readJson(secrets, ref)).orElse(null));
   }
 
   private RegistrySettings withSecurity(String registry, Security security) {

@@ -56,6 +56,7 @@ public final class DockmasterOperator implements AutoCloseable {
   private final Operator operator;
   private final HealthServer health;
   private final PolicyIndex policies;
+  private final DistributionComponents distribution;
   private final Optional<AdmissionWebhook> webhook;
 
   /** Set once close() starts, so the leader callbacks can tell our own stop from a lost Lease. */
@@ -66,8 +67,10 @@ public final class DockmasterOperator implements AutoCloseable {
       HealthServer health,
       PolicyIndex policies,
       Optional<AdmissionWebhook> webhook,
+      DistributionComponents distribution,
       AtomicBoolean closed) {
     this.closed = closed;
+    this.distribution = distribution;
     this.operator = operator;
     this.health = health;
     this.policies = policies;
@@ -80,7 +83,10 @@ public final class DockmasterOperator implements AutoCloseable {
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
     AtomicBoolean closing = new AtomicBoolean();
-    Operator operator = new Operator(o -> configure(o, client, metrics, settings, closing));
+    DistributionComponents distribution =
+        DistributionComponents.create(client, settings, metrics, clock);
+    Operator operator =
+        new Operator(o -> configure(o, client, metrics, settings, closing, distribution));
 
     EventRecorder events = new EventRecorder(client, COMPONENT, clock);
     ClusterSecretKeyReader secrets = new ClusterSecretKeyReader(client);
@@ -112,6 +118,7 @@ public final class DockmasterOperator implements AutoCloseable {
             new ImageResolver(),
             new ImageMirrorStatusBuilder(clock),
             new RetryBackoff(settings.retryInitialDelay(), settings.retryMaxDelay()),
+            distribution.coordinator(),
             events,
             clock));
 
@@ -143,11 +150,15 @@ public final class DockmasterOperator implements AutoCloseable {
                       && operator.getRuntimeInfo().isStarted()
                       && operator.getRuntimeInfo().allEventSourcesAreHealthy());
       operator.start();
+      if (settings.leaderElection().isEmpty()) {
+        distribution.startSigning();
+      }
     } catch (RuntimeException e) {
       // Vert.x threads are not daemons: a failed start must not leave a process that never exits.
       webhook.ifPresent(AdmissionWebhook::close);
       policies.close();
       operator.stop();
+      distribution.close();
       if (health != null) {
         health.close();
       }
@@ -163,7 +174,7 @@ public final class DockmasterOperator implements AutoCloseable {
             .orElse("off"),
         webhook.map(w -> "on port " + w.port()).orElse("off"),
         health.port());
-    return new DockmasterOperator(operator, health, policies, webhook, closing);
+    return new DockmasterOperator(operator, health, policies, webhook, distribution, closing);
   }
 
   private static void configure(
@@ -171,7 +182,8 @@ public final class DockmasterOperator implements AutoCloseable {
       KubernetesClient client,
       PrometheusMeterRegistry metrics,
       OperatorSettings settings,
-      AtomicBoolean closing) {
+      AtomicBoolean closing,
+      DistributionComponents distribution) {
     o.withKubernetesClient(client)
         .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
         .withStopOnInformerErrorDuringStartup(true)
@@ -190,8 +202,14 @@ public final class DockmasterOperator implements AutoCloseable {
                         election.retryPeriod(),
                         election.identity(),
                         new LeaderCallbacks(
-                            () -> log.info("leading as {}", election.identity()),
-                            () -> onLeadershipLost(election, closing),
+                            () -> {
+                              log.info("leading as {}", election.identity());
+                              distribution.startSigning();
+                            },
+                            () -> {
+                              distribution.stopSigning();
+                              onLeadershipLost(election, closing);
+                            },
                             leader -> log.info("leader is {}", leader)),
                         // JOSDK would exit even when our own shutdown ends the leadership, from
                         // inside the shutdown hook, which deadlocks the JVM; we decide here.
@@ -237,6 +255,7 @@ public final class DockmasterOperator implements AutoCloseable {
     if (closed.compareAndSet(false, true)) {
       webhook.ifPresent(AdmissionWebhook::close);
       operator.stop();
+      distribution.close();
       policies.close();
       health.close();
     }

@@ -1,8 +1,10 @@
 package io.dockmaster.operator;
 
 import io.dockmaster.admission.AdmissionSettings;
+import io.dockmaster.peering.AgentCsrPolicy;
 import io.dockmaster.registry.RegistrySettings;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -13,6 +15,7 @@ import java.util.Optional;
  * @param admission empty serves no admission webhook
  * @param retryInitialDelay first delay before retrying a mirror whose upstream failed; doubles per
  *     failure up to {@code retryMaxDelay}
+ * @param agentCertificates who may obtain a node agent certificate, and for how long
  */
 public record OperatorSettings(
     String namespace,
@@ -22,7 +25,8 @@ public record OperatorSettings(
     Optional<AdmissionSettings> admission,
     RegistrySettings registrySettings,
     Duration retryInitialDelay,
-    Duration retryMaxDelay) {
+    Duration retryMaxDelay,
+    AgentCsrPolicy agentCertificates) {
 
   /**
    * Only the holder of the Lease reconciles; every replica serves health (and, later, admission).
@@ -50,7 +54,9 @@ public record OperatorSettings(
         Optional.empty(),
         RegistrySettings.defaults(),
         Duration.ofSeconds(5),
-        Duration.ofMinutes(10));
+        Duration.ofMinutes(10),
+        AgentCsrPolicy.of(
+            List.of(AgentCsrPolicy.serviceAccountUser(namespace, "dockmaster-agent"))));
   }
 
   public OperatorSettings withAdmission(AdmissionSettings webhook) {
@@ -62,7 +68,21 @@ public record OperatorSettings(
         Optional.of(webhook),
         registrySettings,
         retryInitialDelay,
-        retryMaxDelay);
+        retryMaxDelay,
+        agentCertificates);
+  }
+
+  public OperatorSettings withAgentCertificates(AgentCsrPolicy policy) {
+    return new OperatorSettings(
+        namespace,
+        healthPort,
+        bindAddress,
+        leaderElection,
+        admission,
+        registrySettings,
+        retryInitialDelay,
+        retryMaxDelay,
+        policy);
   }
 
   public OperatorSettings withLeaderElection(LeaderElection election) {
@@ -74,6 +94,7 @@ public record OperatorSettings(
         admission,
         registrySettings,
         retryInitialDelay,
-        retryMaxDelay);
+        retryMaxDelay,
+        agentCertificates);
   }
 }

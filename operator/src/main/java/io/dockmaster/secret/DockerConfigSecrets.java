@@ -18,7 +18,7 @@ public final class DockerConfigSecrets {
    *     create the right kind of Secret
    * @throws IllegalArgumentException if the content is not a docker config, naming the Secret
    */
-  public static DockerConfig read(SecretKeyReader secrets, SecretReference reference) {
+  public static String readJson(SecretKeyReader secrets, SecretReference reference) {
     String json;
     try {
       json =
@@ -36,9 +36,19 @@ public final class DockerConfigSecrets {
               + " docker-registry)");
     }
     try {
-      return DockerConfig.parse(json);
+      DockerConfig.parse(json);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(reference + ": " + e.getMessage());
     }
+    return json;
+  }
+
+  /**
+   * @throws SecretLookupException if the Secret or its {@value #KEY} is missing, saying how to
+   *     create the right kind of Secret
+   * @throws IllegalArgumentException if the content is not a docker config, naming the Secret
+   */
+  public static DockerConfig read(SecretKeyReader secrets, SecretReference reference) {
+    return DockerConfig.parse(readJson(secrets, reference));
   }
 }

@@ -19,6 +19,7 @@ import io.dockmaster.operator.OperatorSettings;
 import io.dockmaster.policy.ImagePolicyStatusBuilder;
 import io.dockmaster.status.ConditionSet;
 import io.dockmaster.testing.Crds;
+import io.dockmaster.testing.OperatorNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -91,6 +92,7 @@ class PolicyAuditIT {
     create(pod("kube-system", "exempt", spec(NGINX)));
     create(deployment("dockmaster", "operator", spec(NGINX)));
 
+    OperatorNamespace.ensure(client);
     operator = DockmasterOperator.start(client, OperatorSettings.local("dockmaster"));
   }
 

@@ -11,6 +11,7 @@ import io.dockmaster.operator.DockmasterOperator;
 import io.dockmaster.operator.OperatorSettings;
 import io.dockmaster.status.ConditionSet;
 import io.dockmaster.testing.Crds;
+import io.dockmaster.testing.OperatorNamespace;
 import io.dockmaster.testing.RegistryServer;
 import io.dockmaster.testing.TestImages;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
@@ -77,6 +78,7 @@ class ImageMirrorReconcilerIT {
             guarded.host() + "/private/app:2.0", TestImages.layer(tmp, Map.of("p.txt", "p\n")));
 
     Crds.install(client);
+    OperatorNamespace.ensure(client);
     operator = DockmasterOperator.start(client, OperatorSettings.local("dockmaster"));
   }
 
@@ -105,7 +107,7 @@ class ImageMirrorReconcilerIT {
         .untilAsserted(
             () -> {
               ImageMirror current = get("multi");
-              assertThat(condition(current, "Ready").getStatus()).isEqualTo("True");
+              assertThat(condition(current, "Ready").getReason()).isEqualTo("NoAgents");
               assertThat(current.getStatus().getObservedGeneration()).isEqualTo(1L);
             });
     ImageMirror mirror = get("multi");
@@ -116,8 +118,12 @@ class ImageMirrorReconcilerIT {
     assertThat(image.getLayers()).as("both platforms share the one layer").isEqualTo(1);
     assertThat(mirror.getStatus().getResolvedImageCount()).isEqualTo(1);
     assertThat(condition(mirror, "Degraded").getStatus()).isEqualTo("False");
-    assertThat(condition(mirror, "Ready").getMessage())
-        .startsWith("Resolved 1 image on " + open.host() + " (1 layer, ");
+    Condition ready = condition(mirror, "Ready");
+    assertThat(ready.getStatus()).as("nothing is prefetched without agents").isEqualTo("False");
+    assertThat(ready.getMessage())
+        .startsWith("Resolved 1 image on " + open.host() + " (1 layer, ")
+        .contains("no node running a Dockmaster agent matches spec.nodeSelector");
+    assertThat(mirror.getStatus().getNodesReady()).isEqualTo("0/0");
     assertThat(mirror.getStatus().getLastRunFinishTime()).isNotBlank();
   }
 
@@ -167,14 +173,15 @@ class ImageMirrorReconcilerIT {
         .untilAsserted(
             () -> {
               ImageMirror current = get("private");
-              assertThat(condition(current, "Ready").getStatus()).isEqualTo("True");
+              assertThat(condition(current, "Ready").getReason()).isEqualTo("NoAgents");
+              assertThat(condition(current, "Degraded").getStatus()).isEqualTo("False");
               assertThat(current.getStatus().getImages().get(0).getDigest())
                   .isEqualTo(privateDigest);
             });
     assertThat(client.v1().events().inNamespace("default").list().getItems())
         .filteredOn(e -> "private".equals(e.getInvolvedObject().getName()))
         .extracting(e -> e.getReason())
-        .contains("UpstreamFailed", "MirrorResolved");
+        .contains("UpstreamFailed", "MirrorPrefetching");
     String auth =
         Base64.getEncoder()
             .encodeToString((USER + ":" + PASSWORD).getBytes(StandardCharsets.UTF_8));

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicySpec;
 import io.dockmaster.testing.Crds;
+import io.dockmaster.testing.OperatorNamespace;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -28,6 +29,7 @@ class LeaderElectionIT {
         .resource(
             new NamespaceBuilder().withNewMetadata().withName("dockmaster").endMetadata().build())
         .create();
+    OperatorNamespace.ensure(client);
     DockmasterOperator first = DockmasterOperator.start(client, settings("replica-a"));
     DockmasterOperator second = null;
     try {

@@ -12,6 +12,7 @@ import io.dockmaster.operator.DockmasterOperator;
 import io.dockmaster.operator.OperatorSettings;
 import io.dockmaster.status.ConditionSet;
 import io.dockmaster.testing.Crds;
+import io.dockmaster.testing.OperatorNamespace;
 import io.dockmaster.testing.TestKeys;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -41,6 +42,7 @@ class ImagePolicyReconcilerIT {
   @BeforeAll
   static void startOperator() {
     Crds.install(client);
+    OperatorNamespace.ensure(client);
     operator = DockmasterOperator.start(client, OperatorSettings.local("dockmaster"));
   }
 

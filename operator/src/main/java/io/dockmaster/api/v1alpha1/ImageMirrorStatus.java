@@ -17,6 +17,13 @@ public class ImageMirrorStatus extends ReconciledStatus {
   @JsonPropertyDescription("How many selected nodes hold every layer, and how many failed.")
   private NodeCounts nodes;
 
+  @JsonPropertyDescription("Nodes complete of nodes desired, e.g. 3/5, for kubectl get.")
+  private String nodesReady;
+
+  @JsonPropertyDescription(
+      "Share of the bytes the selected nodes need that they hold, e.g. 73%, for kubectl get.")
+  private String progress;
+
   @JsonPropertyDescription(
       "The most recent failures, per node and image (capped so status stays small on large"
           + " clusters).")
@@ -56,6 +63,22 @@ public class ImageMirrorStatus extends ReconciledStatus {
 
   public void setNodes(NodeCounts nodes) {
     this.nodes = nodes;
+  }
+
+  public String getNodesReady() {
+    return nodesReady;
+  }
+
+  public void setNodesReady(String nodesReady) {
+    this.nodesReady = nodesReady;
+  }
+
+  public String getProgress() {
+    return progress;
+  }
+
+  public void setProgress(String progress) {
+    this.progress = progress;
   }
 
   public List<NodeFailure> getFailures() {

@@ -12,6 +12,10 @@ public class NodeFailure {
   @JsonPropertyDescription("The image whose layers it failed to receive.")
   private String image;
 
+  @JsonPropertyDescription(
+      "The blob (layer, config or manifest digest) the failure concerns, if one.")
+  private String blob;
+
   @JsonPropertyDescription("Stable reason code, e.g. DigestMismatch or UpstreamUnreachable.")
   private String reason;
 
@@ -35,6 +39,14 @@ public class NodeFailure {
 
   public void setImage(String image) {
     this.image = image;
+  }
+
+  public String getBlob() {
+    return blob;
+  }
+
+  public void setBlob(String blob) {
+    this.blob = blob;
   }
 
   public String getReason() {

@@ -1,0 +1,100 @@
+package io.dockmaster.agent;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * What an agent moved and from where. Byte counters double as the operator's source of "bytes from
+ * upstream vs from peers": cumulative since start, so a run's share is a difference.
+ */
+final class AgentMetrics {
+
+  /** Where bytes came from or went to. */
+  enum Flow {
+    UPSTREAM("upstream"),
+    PEER("peer"),
+    SERVED_TO_PEER("served_peer"),
+    SERVED_TO_RUNTIME("served_runtime");
+
+    final String tag;
+
+    Flow(String tag) {
+      this.tag = tag;
+    }
+  }
+
+  private final MeterRegistry registry;
+  private final AtomicLong fromUpstream = new AtomicLong();
+  private final AtomicLong fromPeers = new AtomicLong();
+  private final AtomicLong servedToPeers = new AtomicLong();
+  private final Counter upstreamCounter;
+  private final Counter peerCounter;
+  private final Counter servedPeerCounter;
+  private final Counter servedRuntimeCounter;
+
+  AgentMetrics(MeterRegistry registry, Supplier<Number> activeTransfers) {
+    this.registry = registry;
+    this.upstreamCounter = bytes(Flow.UPSTREAM);
+    this.peerCounter = bytes(Flow.PEER);
+    this.servedPeerCounter = bytes(Flow.SERVED_TO_PEER);
+    this.servedRuntimeCounter = bytes(Flow.SERVED_TO_RUNTIME);
+    Gauge.builder("dockmaster.agent.transfers.active", activeTransfers)
+        .description("Blob transfers in flight on this agent")
+        .register(registry);
+  }
+
+  private Counter bytes(Flow flow) {
+    return Counter.builder("dockmaster.agent.bytes")
+        .description(
+            "Blob bytes by flow: received from upstream or peers, served to peers or to the local"
+                + " container runtime")
+        .baseUnit("bytes")
+        .tag("flow", flow.tag)
+        .register(registry);
+  }
+
+  void received(boolean fromUpstreamRegistry, long bytes) {
+    if (fromUpstreamRegistry) {
+      fromUpstream.addAndGet(bytes);
+      upstreamCounter.increment(bytes);
+    } else {
+      fromPeers.addAndGet(bytes);
+      peerCounter.increment(bytes);
+    }
+  }
+
+  void served(boolean toPeer, long bytes) {
+    if (toPeer) {
+      servedToPeers.addAndGet(bytes);
+      servedPeerCounter.increment(bytes);
+    } else {
+      servedRuntimeCounter.increment(bytes);
+    }
+  }
+
+  void transferFinished(boolean fromUpstreamRegistry, String outcome, Duration took) {
+    Timer.builder("dockmaster.agent.transfer.duration")
+        .description("How long blob transfers took, by source and outcome")
+        .tag("source", fromUpstreamRegistry ? "upstream" : "peer")
+        .tag("outcome", outcome)
+        .register(registry)
+        .record(took);
+  }
+
+  long bytesFromUpstream() {
+    return fromUpstream.get();
+  }
+
+  long bytesFromPeers() {
+    return fromPeers.get();
+  }
+
+  long bytesServedToPeers() {
+    return servedToPeers.get();
+  }
+}

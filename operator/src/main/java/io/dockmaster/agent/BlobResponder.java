@@ -1,0 +1,235 @@
+package io.dockmaster.agent;
+
+import io.dockmaster.cache.BlobCache;
+import io.dockmaster.cache.BlobHandle;
+import io.dockmaster.registry.Digest;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The OCI distribution read API over the cache: {@code GET/HEAD /v2/<name>/blobs/<digest>} and
+ * {@code /v2/<name>/manifests/<digest-or-tag>}, with single byte ranges. Content is found by digest
+ * alone, whatever repository the client names. A blob still arriving is streamed as it arrives; if
+ * its write fails the response is cut off, so a client never mistakes a partial body for the blob
+ * (it also verifies the digest itself).
+ */
+final class BlobResponder {
+
+  private static final Logger log = LoggerFactory.getLogger(BlobResponder.class);
+  private static final Pattern PATH =
+      Pattern.compile("^/v2/(.+)/(blobs|manifests)/([A-Za-z0-9_+.:=-]+)$");
+  private static final int CHUNK_BYTES = 64 * 1024;
+  private static final String OCTET_STREAM = "application/octet-stream";
+
+  private final BlobCache cache;
+  private final TransferLedger ledger;
+  private final RuntimeTags tags;
+  private final Bandwidth upload;
+  private final AgentMetrics metrics;
+  private final ExecutorService streams;
+  private final long peerWaitMillis;
+
+  BlobResponder(
+      BlobCache cache,
+      TransferLedger ledger,
+      RuntimeTags tags,
+      Bandwidth upload,
+      AgentMetrics metrics,
+      ExecutorService streams,
+      long peerWaitMillis) {
+    this.cache = cache;
+    this.ledger = ledger;
+    this.tags = tags;
+    this.upload = upload;
+    this.metrics = metrics;
+    this.streams = streams;
+    this.peerWaitMillis = peerWaitMillis;
+  }
+
+  /**
+   * @param forPeer a peer agent asks (upload cap applies; waits briefly for a blob about to arrive)
+   *     rather than the local container runtime (answered at once, found or not)
+   */
+  void handle(HttpServerRequest request, boolean forPeer) {
+    HttpServerResponse response = request.response();
+    if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
+      error(response, 405, "UNSUPPORTED", "this mirror is read-only: GET and HEAD only");
+      return;
+    }
+    String path = request.path();
+    if (path.equals("/v2/") || path.equals("/v2")) {
+      response.putHeader("Docker-Distribution-API-Version", "registry/2.0").end("{}");
+      return;
+    }
+    Matcher m = PATH.matcher(path);
+    if (!m.matches()) {
+      error(response, 404, "NAME_UNKNOWN", "not an OCI distribution read path: " + path);
+      return;
+    }
+    boolean manifest = m.group(2).equals("manifests");
+    Optional<Digest> digest = digestOf(m.group(3), m.group(1), request.getParam("ns"), manifest);
+    if (digest.isEmpty()) {
+      error(
+          response,
+          404,
+          manifest ? "MANIFEST_UNKNOWN" : "BLOB_UNKNOWN",
+          "not a digest, or a tag this agent was not told about: " + m.group(3));
+      return;
+    }
+    Optional<BlobHandle> found = cache.find(digest.get());
+    if (found.isEmpty() && forPeer) {
+      // The operator only names this agent as a source once it was told to fetch the blob, and
+      // orders travel separately: the write is about to start, so wait (off the event loop)
+      // rather than fail the pipeline.
+      submit(response, () -> waitThenServe(request, digest.get(), manifest));
+      return;
+    }
+    serve(request, digest.get(), found, manifest, forPeer);
+  }
+
+  private Optional<Digest> digestOf(String ref, String repository, String ns, boolean manifest) {
+    if (ref.contains(":")) {
+      try {
+        return Optional.of(Digest.parse(ref));
+      } catch (IllegalArgumentException e) {
+        return Optional.empty();
+      }
+    }
+    return manifest ? tags.lookup(ns, repository, ref) : Optional.empty();
+  }
+
+  private void waitThenServe(HttpServerRequest request, Digest digest, boolean manifest) {
+    try {
+      ledger.awaitWriteStarted(digest, peerWaitMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    serve(request, digest, cache.find(digest), manifest, true);
+  }
+
+  private void serve(
+      HttpServerRequest request,
+      Digest digest,
+      Optional<BlobHandle> found,
+      boolean manifest,
+      boolean forPeer) {
+    HttpServerResponse response = request.response();
+    if (found.isEmpty()) {
+      error(
+          response,
+          404,
+          manifest ? "MANIFEST_UNKNOWN" : "BLOB_UNKNOWN",
+          digest + " is not in this node's cache");
+      return;
+    }
+    BlobHandle blob = found.get();
+    long size = blob.size();
+    Optional<ByteRange> range;
+    try {
+      range = ByteRange.parse(request.getHeader("Range"), size);
+    } catch (ByteRange.Unsatisfiable e) {
+      response.putHeader("Content-Range", "bytes */" + size);
+      error(response, 416, "RANGE_INVALID", e.getMessage());
+      return;
+    }
+    String type = blob.mediaType().orElse(OCTET_STREAM);
+    response
+        .putHeader("Docker-Content-Digest", digest.toString())
+        .putHeader("Content-Type", type)
+        .putHeader("Accept-Ranges", "bytes")
+        .putHeader("ETag", "\"" + digest + "\"");
+    long offset = range.map(ByteRange::offset).orElse(0L);
+    long length = range.map(ByteRange::length).orElse(size);
+    range.ifPresent(
+        r -> response.setStatusCode(206).putHeader("Content-Range", r.contentRange(size)));
+    response.putHeader("Content-Length", Long.toString(length));
+    if (request.method() == HttpMethod.HEAD || length == 0) {
+      response.end();
+      return;
+    }
+    submit(response, () -> stream(response, blob, offset, length, forPeer));
+  }
+
+  private void submit(HttpServerResponse response, Runnable task) {
+    try {
+      streams.execute(task);
+    } catch (RejectedExecutionException e) {
+      response.putHeader("Retry-After", "1");
+      error(response, 503, "UNAVAILABLE", "too many streams in progress on this agent");
+    }
+  }
+
+  private void stream(
+      HttpServerResponse response, BlobHandle blob, long offset, long length, boolean forPeer) {
+    long sent = 0;
+    try (InputStream in = blob.open(offset, length)) {
+      // A reader of a blob still arriving blocks until bytes come; the transfer's own stall
+      // watchdog aborts the write if they stop, which ends this read with an error.
+      byte[] chunk = new byte[CHUNK_BYTES];
+      while (sent < length) {
+        int n = in.read(chunk, 0, (int) Math.min(chunk.length, length - sent));
+        if (n < 0) {
+          throw new IOException("the cache ended the blob after " + sent + " of " + length);
+        }
+        if (forPeer) {
+          upload.acquire(n);
+        }
+        awaitWritable(response);
+        response.write(Buffer.buffer(Arrays.copyOf(chunk, n)));
+        sent += n;
+        metrics.served(forPeer, n);
+      }
+      response.end();
+    } catch (IOException | IllegalStateException | IllegalArgumentException e) {
+      // Cut the connection: with Content-Length already sent, the client sees a short body.
+      log.debug("stopped serving a blob after {} of {} bytes: {}", sent, length, e.toString());
+      response.reset();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      response.reset();
+    }
+  }
+
+  private static void awaitWritable(HttpServerResponse response) throws InterruptedException {
+    if (!response.writeQueueFull()) {
+      return;
+    }
+    CountDownLatch drained = new CountDownLatch(1);
+    response.drainHandler(v -> drained.countDown());
+    response.closeHandler(v -> drained.countDown());
+    if (response.writeQueueFull() && !response.closed()) {
+      while (!drained.await(1, TimeUnit.SECONDS)) {
+        if (response.closed()) {
+          throw new IllegalStateException("client went away");
+        }
+      }
+    }
+    if (response.closed()) {
+      throw new IllegalStateException("client went away");
+    }
+  }
+
+  static void error(HttpServerResponse response, int status, String code, String message) {
+    String body =
+        "{\"errors\":[{\"code\":\""
+            + code
+            + "\",\"message\":\""
+            + message.replace("\\", "\\\\").replace("\"", "\\\"")
+            + "\"}]}";
+    response.setStatusCode(status).putHeader("Content-Type", "application/json").end(body);
+  }
+}

@@ -1,0 +1,144 @@
+package io.dockmaster.agent;
+
+import io.dockmaster.agent.TransferFailure.Reason;
+import io.dockmaster.control.TransferOrder;
+import io.dockmaster.control.TransferSource;
+import io.dockmaster.control.UpstreamAccess;
+import io.dockmaster.registry.CredentialsProvider;
+import io.dockmaster.registry.Digest;
+import io.dockmaster.registry.DockerConfig;
+import io.dockmaster.registry.ImageReference;
+import io.dockmaster.registry.MediaTypes;
+import io.dockmaster.registry.RegistryClient;
+import io.dockmaster.registry.RegistryException;
+import io.dockmaster.registry.RegistrySettings;
+import io.dockmaster.registry.RegistrySettings.Security;
+import io.dockmaster.status.ErrorMessages;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Opens a blob's bytes at the source a transfer order names: the upstream registry through the
+ * registry client (auth, redirects to storage, retries of the request), or a peer agent over mutual
+ * TLS, which streams it even while it is still receiving it.
+ */
+final class BlobSources {
+
+  /** HTTP clients that present this agent's identity and accept only the named peer node. */
+  interface PeerConnector {
+    HttpClient clientFor(String node);
+  }
+
+  private static final Duration PEER_RESPONSE_TIMEOUT = Duration.ofSeconds(15);
+
+  private final RegistrySettings registryDefaults;
+  private final PeerConnector peers;
+  private final Map<String, RegistryClient> upstreamClients = new ConcurrentHashMap<>();
+
+  BlobSources(RegistrySettings registryDefaults, PeerConnector peers) {
+    this.registryDefaults = registryDefaults;
+    this.peers = peers;
+  }
+
+  InputStream open(TransferOrder order, Digest digest) throws TransferFailure {
+    TransferSource source = order.source();
+    return source.fromUpstream()
+        ? openUpstream(source.upstream(), order, digest)
+        : openPeer(source, order, digest);
+  }
+
+  private InputStream openUpstream(UpstreamAccess access, TransferOrder order, Digest digest)
+      throws TransferFailure {
+    RegistryClient client = upstreamClient(access);
+    if (access.hasCredentials()) {
+      CredentialsProvider credentials = DockerConfig.parse(access.dockerConfigJson());
+      client = client.withCredentials(credentials);
+    }
+    ImageReference repository =
+        ImageReference.parseRepository(access.registry() + "/" + order.repository());
+    try {
+      if (MediaTypes.isManifest(order.mediaType()) || MediaTypes.isIndex(order.mediaType())) {
+        // Registries serve manifests only under /manifests/; the client checks the digest.
+        return new ByteArrayInputStream(client.fetchManifest(repository.withDigest(digest)).raw());
+      }
+      return client.openBlob(repository, digest);
+    } catch (RegistryException e) {
+      throw new TransferFailure(reasonOf(e), ErrorMessages.of(e), e);
+    }
+  }
+
+  private static Reason reasonOf(RegistryException e) {
+    return switch (e.kind()) {
+      case UNAUTHORIZED, FORBIDDEN -> Reason.UpstreamUnauthorized;
+      case NOT_FOUND -> Reason.SourceMissing;
+      case UNREACHABLE -> Reason.SourceUnreachable;
+      case DIGEST_MISMATCH -> Reason.DigestMismatch;
+      default -> Reason.UpstreamFailed;
+    };
+  }
+
+  private RegistryClient upstreamClient(UpstreamAccess access) {
+    Security security =
+        access.insecure() ? Security.INSECURE : registryDefaults.securityFor(access.registry());
+    return upstreamClients.computeIfAbsent(
+        access.registry() + "|" + security,
+        key ->
+            RegistryClient.builder()
+                .settings(
+                    RegistrySettings.builder()
+                        .connectTimeout(registryDefaults.connectTimeout())
+                        .requestTimeout(registryDefaults.requestTimeout())
+                        .retryPolicy(registryDefaults.retryPolicy())
+                        .userAgent(registryDefaults.userAgent())
+                        .security(access.registry(), security)
+                        .build())
+                .build());
+  }
+
+  private InputStream openPeer(TransferSource source, TransferOrder order, Digest digest)
+      throws TransferFailure {
+    String peer = TransferSource.PEER_LABEL_PREFIX + source.node();
+    HttpClient client = peers.clientFor(source.node());
+    HttpRequest request =
+        HttpRequest.newBuilder(
+                URI.create(source.endpoint() + "/v2/" + order.repository() + "/blobs/" + digest))
+            .timeout(PEER_RESPONSE_TIMEOUT)
+            .GET()
+            .build();
+    HttpResponse<InputStream> response;
+    try {
+      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (IOException e) {
+      throw new TransferFailure(
+          Reason.SourceUnreachable, peer + " at " + source.endpoint() + ": " + e, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransferFailure(Reason.Interrupted, "interrupted while connecting to " + peer);
+    }
+    if (response.statusCode() == 200) {
+      return response.body();
+    }
+    closeQuietly(response.body());
+    if (response.statusCode() == 404) {
+      throw new TransferFailure(Reason.SourceMissing, peer + " does not have " + digest);
+    }
+    throw new TransferFailure(
+        Reason.SourceUnreachable, peer + " answered HTTP " + response.statusCode());
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException e) {
+      // Nothing was read from it; the failure reported is the status.
+    }
+  }
+}

@@ -1,0 +1,190 @@
+package io.dockmaster.agent;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dockmaster.cache.BlobCache;
+import io.dockmaster.cache.CacheUsage;
+import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobState;
+import io.dockmaster.control.ControlPaths;
+import io.dockmaster.control.InventoryQuery;
+import io.dockmaster.control.PinSet;
+import io.dockmaster.control.RuntimeMirrors;
+import io.dockmaster.control.TransferOrder;
+import io.dockmaster.control.TransferOrders;
+import io.dockmaster.registry.Digest;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The operator's side door into the agent (see {@link ControlPaths}): start transfers, report blob
+ * states, pin blobs for an ImageMirror, configure the runtime mirror. The server lets only the
+ * operator's identity reach it.
+ */
+final class ControlHandler {
+
+  private static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
+  private static final Pattern OWNER = Pattern.compile("^[A-Za-z0-9._-]{1,128}$");
+
+  private final String node;
+  private final Vertx vertx;
+  private final BlobCache cache;
+  private final TransferLedger ledger;
+  private final TransferRunner runner;
+  private final RuntimeMirrorConfig runtime;
+  private final AgentMetrics metrics;
+  private final ObjectMapper json =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  ControlHandler(
+      String node,
+      Vertx vertx,
+      BlobCache cache,
+      TransferLedger ledger,
+      TransferRunner runner,
+      RuntimeMirrorConfig runtime,
+      AgentMetrics metrics) {
+    this.node = node;
+    this.vertx = vertx;
+    this.cache = cache;
+    this.ledger = ledger;
+    this.runner = runner;
+    this.runtime = runtime;
+    this.metrics = metrics;
+  }
+
+  void handle(HttpServerRequest request) {
+    String path = request.path();
+    HttpMethod method = request.method();
+    if (path.equals(ControlPaths.TRANSFERS) && method == HttpMethod.POST) {
+      withBody(request, body -> transfers(read(body, TransferOrders.class)));
+    } else if (path.equals(ControlPaths.INVENTORY) && method == HttpMethod.POST) {
+      withBody(request, body -> report(read(body, InventoryQuery.class).digests()));
+    } else if (path.startsWith(ControlPaths.PINS + "/")
+        && (method == HttpMethod.PUT || method == HttpMethod.DELETE)) {
+      String owner = path.substring(ControlPaths.PINS.length() + 1);
+      if (!OWNER.matcher(owner).matches()) {
+        BlobResponder.error(request.response(), 400, "INVALID", "bad pin owner " + owner);
+        return;
+      }
+      withBody(request, body -> pins(owner, method, body));
+    } else if (path.equals(ControlPaths.RUNTIME) && method == HttpMethod.PUT) {
+      withBody(
+          request,
+          body -> {
+            runtime.apply(read(body, RuntimeMirrors.class));
+            return null;
+          });
+    } else {
+      BlobResponder.error(request.response(), 404, "UNSUPPORTED", method + " " + path);
+    }
+  }
+
+  private AgentReport transfers(TransferOrders orders) {
+    // Check every digest before starting any, so a bad order starts nothing.
+    orders.transfers().forEach(order -> Digest.parse(order.digest()));
+    List<String> digests = orders.transfers().stream().map(TransferOrder::digest).toList();
+    orders.transfers().forEach(runner::submit);
+    return report(digests);
+  }
+
+  private Object pins(String owner, HttpMethod method, Buffer body) throws IOException {
+    if (method == HttpMethod.DELETE) {
+      cache.unpin(owner);
+      return null;
+    }
+    Set<Digest> digests = new LinkedHashSet<>();
+    read(body, PinSet.class).digests().forEach(d -> digests.add(Digest.parse(d)));
+    cache.pin(owner, digests);
+    return null;
+  }
+
+  AgentReport report(List<String> digests) {
+    List<BlobState> states =
+        digests.stream()
+            .map(Digest::parse)
+            .map(d -> cache.isComplete(d) ? complete(d) : ledger.stateOf(d))
+            .toList();
+    CacheUsage usage = cache.usage();
+    return new AgentReport(
+        node,
+        states,
+        metrics.bytesFromUpstream(),
+        metrics.bytesFromPeers(),
+        metrics.bytesServedToPeers(),
+        usage.usedBytes(),
+        usage.capacityBytes());
+  }
+
+  private BlobState complete(Digest digest) {
+    long size = cache.find(digest).map(h -> h.size()).orElse(0L);
+    return new BlobState(digest.toString(), BlobState.Phase.COMPLETE, size, null, null, null);
+  }
+
+  private <T> T read(Buffer body, Class<T> type) throws IOException {
+    return json.readValue(body.getBytes(), type);
+  }
+
+  @FunctionalInterface
+  private interface BodyAction {
+    Object apply(Buffer body) throws Exception;
+  }
+
+  private void withBody(HttpServerRequest request, BodyAction action) {
+    String length = request.getHeader("Content-Length");
+    if (length != null && parseLong(length) > MAX_BODY_BYTES) {
+      BlobResponder.error(request.response(), 413, "TOO_LARGE", "body over " + MAX_BODY_BYTES);
+      return;
+    }
+    request
+        .body()
+        .onFailure(e -> BlobResponder.error(request.response(), 400, "INVALID", e.toString()))
+        .onSuccess(
+            body ->
+                vertx
+                    .<Object>executeBlocking(() -> action.apply(body), false)
+                    .onSuccess(result -> answer(request, result))
+                    .onFailure(e -> refuse(request, e)));
+  }
+
+  private void answer(HttpServerRequest request, Object result) {
+    if (result == null) {
+      request.response().setStatusCode(204).end();
+      return;
+    }
+    try {
+      request
+          .response()
+          .putHeader("Content-Type", "application/json")
+          .end(Buffer.buffer(json.writeValueAsBytes(result)));
+    } catch (IOException e) {
+      refuse(request, e);
+    }
+  }
+
+  private static void refuse(HttpServerRequest request, Throwable e) {
+    boolean badInput =
+        e instanceof IllegalArgumentException
+            || e instanceof com.fasterxml.jackson.core.JacksonException;
+    BlobResponder.error(
+        request.response(),
+        badInput ? 400 : 500,
+        badInput ? "INVALID" : "INTERNAL",
+        e.getMessage() == null ? e.toString() : e.getMessage());
+  }
+
+  private static long parseLong(String value) {
+    try {
+      return Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+}

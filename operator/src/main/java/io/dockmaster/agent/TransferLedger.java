@@ -1,0 +1,134 @@
+package io.dockmaster.agent;
+
+import io.dockmaster.control.BlobState;
+import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.registry.Digest;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Transfers this agent runs or ran, by digest: what the operator sees when it asks. Completed
+ * transfers are forgotten (the cache answers for them); failures stay until the next attempt so the
+ * operator can report them and plan around the source.
+ */
+final class TransferLedger {
+
+  /** One transfer in flight. */
+  static final class Entry {
+    final String source;
+    final AtomicLong received = new AtomicLong();
+    volatile long lastProgressNanos = System.nanoTime();
+
+    Entry(String source) {
+      this.source = source;
+    }
+
+    void advanced(long bytes) {
+      received.addAndGet(bytes);
+      lastProgressNanos = System.nanoTime();
+    }
+  }
+
+  record Failure(String source, String reason, String message) {}
+
+  private final Map<Digest, Entry> inFlight = new ConcurrentHashMap<>();
+  private final Map<Digest, Failure> failures = new ConcurrentHashMap<>();
+  private final Map<Digest, CompletableFuture<Void>> writeStarts = new ConcurrentHashMap<>();
+
+  /** Registers a transfer, or returns empty if one for this digest is already running. */
+  Optional<Entry> begin(Digest digest, String source) {
+    Entry entry = new Entry(source);
+    if (inFlight.putIfAbsent(digest, entry) != null) {
+      return Optional.empty();
+    }
+    failures.remove(digest);
+    return Optional.of(entry);
+  }
+
+  void succeeded(Digest digest) {
+    inFlight.remove(digest);
+  }
+
+  void failed(Digest digest, String source, String reason, String message) {
+    failures.put(digest, new Failure(source, reason, message));
+    inFlight.remove(digest);
+  }
+
+  /** The blob's bytes now arrive in the cache, where peers can read them. */
+  void writeStarted(Digest digest) {
+    writeStarts.computeIfAbsent(digest, d -> new CompletableFuture<>()).complete(null);
+  }
+
+  /** Wakes anyone still waiting for a write of this digest: it ended, one way or another. */
+  void releaseWaiters(Digest digest) {
+    CompletableFuture<Void> start = writeStarts.remove(digest);
+    if (start != null) {
+      start.complete(null);
+    }
+  }
+
+  /**
+   * Waits until a write of the digest has started here. The operator sends a peer's order to fetch
+   * from this agent at about the same time as this agent's own order, so a peer may ask a moment
+   * before the bytes start arriving; waiting briefly keeps the pipeline instead of failing it.
+   *
+   * @return whether a write started (or ended) within the timeout
+   */
+  boolean awaitWriteStarted(Digest digest, long timeoutMillis) throws InterruptedException {
+    CompletableFuture<Void> start =
+        writeStarts.computeIfAbsent(digest, d -> new CompletableFuture<>());
+    try {
+      start.get(timeoutMillis, TimeUnit.MILLISECONDS);
+      return true;
+    } catch (TimeoutException e) {
+      writeStarts.remove(digest, start);
+      return false;
+    } catch (ExecutionException e) {
+      return true;
+    }
+  }
+
+  /** The transfer in flight for this digest, if any. */
+  Optional<Entry> inFlight(Digest digest) {
+    return Optional.ofNullable(inFlight.get(digest));
+  }
+
+  /** Ends a transfer that was replaced by one from another source: neither success nor failure. */
+  void superseded(Digest digest) {
+    inFlight.remove(digest);
+  }
+
+  boolean isInFlight(Digest digest) {
+    return inFlight.containsKey(digest);
+  }
+
+  int inFlightCount() {
+    return inFlight.size();
+  }
+
+  /** The state of a digest the cache does not hold complete. */
+  BlobState stateOf(Digest digest) {
+    Entry entry = inFlight.get(digest);
+    if (entry != null) {
+      return new BlobState(
+          digest.toString(), Phase.RECEIVING, entry.received.get(), entry.source, null, null);
+    }
+    Failure failure = failures.get(digest);
+    if (failure != null) {
+      return new BlobState(
+          digest.toString(),
+          Phase.FAILED,
+          0,
+          failure.source(),
+          failure.reason(),
+          failure.message());
+    }
+    return BlobState.absent(digest.toString());
+  }
+}

@@ -1,0 +1,342 @@
+package io.dockmaster.cache;
+
+import io.dockmaster.registry.Digest;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's content-addressed blob cache: blobs keyed by sha256 digest only, readable while they
+ * are still being written, evicted least recently used first unless pinned or being read.
+ *
+ * <p>On open, partial blobs left by a crash are deleted and complete ones kept. Complete blobs are
+ * not re-hashed on open: a file only becomes complete by an atomic rename after its digest was
+ * verified and its data synced (see {@link CacheLayout}), and every consumer (containerd, peer
+ * agents) verifies digests again anyway. Recency is not persisted; after a restart blobs count as
+ * used in the order they were written.
+ *
+ * <p>Thread-safe. One lock guards the index; only short file operations (open, rename, delete) run
+ * under it, never data transfer or fsync.
+ */
+public final class BlobCache implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(BlobCache.class);
+
+  private final CacheLayout layout;
+  private final CacheLimits limits;
+  private final CacheMetrics metrics;
+  private final Object lock = new Object();
+  private final Map<Digest, CachedBlob> complete = new HashMap<>();
+  private final Map<Digest, BlobWrite> writing = new HashMap<>();
+  private final RecencyOrder recency = new RecencyOrder();
+  private final Pins pins = new Pins();
+  private long completeBytes;
+  private long reservedBytes;
+  private boolean closed;
+
+  private BlobCache(CacheLayout layout, CacheLimits limits, MeterRegistry meters) {
+    this.layout = layout;
+    this.limits = limits;
+    this.metrics = new CacheMetrics(meters, this::usage);
+  }
+
+  /**
+   * Opens (creating if needed) the cache in {@code directory}.
+   *
+   * @throws IOException naming the directory and the fix if it cannot be created or written
+   */
+  public static BlobCache open(Path directory, CacheLimits limits, MeterRegistry meters)
+      throws IOException {
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(limits, "limits");
+    Objects.requireNonNull(meters, "meters");
+    CacheLayout layout = CacheLayout.prepare(directory);
+    List<StoredBlob> stored = layout.scanCompleteBlobs();
+    BlobCache cache = new BlobCache(layout, limits, meters);
+    stored.stream().sorted(Comparator.comparing(StoredBlob::modified)).forEach(cache::adopt);
+    log.info(
+        "Blob cache at {} holds {} blobs, {} of {} bytes",
+        layout.root(),
+        stored.size(),
+        cache.completeBytes,
+        limits.capacityBytes());
+    return cache;
+  }
+
+  /**
+   * Starts writing a blob, reserving its size (evicting if that crosses the high watermark).
+   *
+   * @param expectedSize the size from the blob's descriptor; the content must match it exactly
+   * @param mediaType recorded beside the blob and served with it, or null
+   * @return empty if the blob is already complete or another write of it is in progress
+   * @throws CacheFullException if the blob does not fit even after evicting everything evictable
+   * @throws IllegalArgumentException for a digest other than sha256, a negative size or an invalid
+   *     media type
+   */
+  public Optional<BlobWrite> startWrite(Digest digest, long expectedSize, String mediaType)
+      throws IOException {
+    requireSha256(digest);
+    if (expectedSize < 0) {
+      throw new IllegalArgumentException(
+          "expectedSize of blob "
+              + digest
+              + " must not be negative, got "
+              + expectedSize
+              + "; pass the size from the blob's descriptor");
+    }
+    MediaTypeSyntax.check(mediaType);
+    synchronized (lock) {
+      ensureOpen();
+      if (complete.containsKey(digest) || writing.containsKey(digest)) {
+        return Optional.empty();
+      }
+      makeRoom(digest, expectedSize);
+      FileChannel channel =
+          FileChannel.open(
+              layout.incoming(digest),
+              StandardOpenOption.CREATE,
+              StandardOpenOption.TRUNCATE_EXISTING,
+              StandardOpenOption.WRITE);
+      CachedBlob blob =
+          new CachedBlob(digest, expectedSize, mediaType, BlobProgress.writing(digest.toString()));
+      BlobWrite write = new BlobWrite(this, blob, channel);
+      writing.put(digest, write);
+      reservedBytes += expectedSize;
+      return Optional.of(write);
+    }
+  }
+
+  /**
+   * The blob, complete or being written; empty if unknown (and for digests other than sha256).
+   * Finding a blob does not count as using it; opening a stream does.
+   */
+  public Optional<BlobHandle> find(Digest digest) {
+    synchronized (lock) {
+      ensureOpen();
+      CachedBlob blob = complete.get(digest);
+      if (blob == null) {
+        BlobWrite write = writing.get(digest);
+        blob = write == null ? null : write.blob();
+      }
+      return Optional.ofNullable(blob).map(found -> new BlobHandle(this, found));
+    }
+  }
+
+  public boolean isComplete(Digest digest) {
+    synchronized (lock) {
+      return complete.containsKey(digest);
+    }
+  }
+
+  /** Complete blobs, least recently used first. */
+  public List<Digest> completeDigests() {
+    synchronized (lock) {
+      return recency.leastRecentFirst();
+    }
+  }
+
+  /**
+   * Replaces the blobs {@code owner} keeps from eviction. Digests not cached yet are pinned as soon
+   * as they arrive.
+   */
+  public void pin(String owner, Set<Digest> digests) {
+    Objects.requireNonNull(owner, "owner");
+    Objects.requireNonNull(digests, "digests");
+    synchronized (lock) {
+      ensureOpen();
+      pins.replace(owner, digests);
+    }
+  }
+
+  public void unpin(String owner) {
+    synchronized (lock) {
+      ensureOpen();
+      pins.remove(owner);
+    }
+  }
+
+  public CacheUsage usage() {
+    synchronized (lock) {
+      long pinnedBytes = 0;
+      for (Digest digest : pins.pinned()) {
+        CachedBlob blob = complete.get(digest);
+        if (blob != null) {
+          pinnedBytes += blob.size;
+        }
+      }
+      return new CacheUsage(
+          completeBytes + reservedBytes,
+          limits.capacityBytes(),
+          pinnedBytes,
+          complete.size(),
+          writing.size());
+    }
+  }
+
+  public CacheLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Aborts writes in progress (their readers fail) and unregisters the meters. Streams of complete
+   * blobs already open keep working until closed.
+   */
+  @Override
+  public void close() {
+    List<BlobWrite> unfinished;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      unfinished = List.copyOf(writing.values());
+    }
+    // Outside the lock: an abort waits for the writer's current chunk, and the writer needs the
+    // lock.
+    unfinished.forEach(write -> write.abort("the blob cache was closed"));
+    metrics.remove();
+  }
+
+  BlobStream openStream(CachedBlob blob, long offset, long length) throws IOException {
+    Digest digest = blob.digest;
+    FileChannel channel;
+    synchronized (lock) {
+      if (closed) {
+        throw new IOException("blob cache is closed; cannot read blob " + digest);
+      }
+      Path file;
+      if (complete.get(digest) == blob) {
+        file = layout.blob(digest);
+        recency.touch(digest);
+      } else if (writing.containsKey(digest) && writing.get(digest).blob() == blob) {
+        file = layout.incoming(digest);
+      } else {
+        blob.progress.checkNotFailed();
+        throw new IOException("blob " + digest + " was evicted from the cache since it was found");
+      }
+      channel = FileChannel.open(file, StandardOpenOption.READ);
+      blob.readers++;
+    }
+    return new BlobStream(channel, blob, offset, length, () -> readerClosed(blob));
+  }
+
+  /** Makes a verified, synced write complete. */
+  void publish(BlobWrite write) throws IOException {
+    CachedBlob blob = write.blob();
+    if (blob.mediaType != null) {
+      layout.writeIncomingMediaType(blob.digest, blob.mediaType);
+    }
+    synchronized (lock) {
+      if (closed) {
+        throw new IOException(
+            "the blob cache was closed before blob " + blob.digest + " was stored");
+      }
+      layout.publish(blob.digest, blob.mediaType != null);
+      writing.remove(blob.digest);
+      reservedBytes -= blob.size;
+      complete.put(blob.digest, blob);
+      completeBytes += blob.size;
+      recency.add(blob.digest, blob.size);
+      blob.progress.complete(blob.size);
+    }
+    layout.syncBlobDirectory();
+  }
+
+  void discard(BlobWrite write, String reason) {
+    CachedBlob blob = write.blob();
+    synchronized (lock) {
+      // Under the lock, so a new write of the same digest cannot have created its file yet.
+      if (writing.get(blob.digest) == write) {
+        writing.remove(blob.digest);
+        reservedBytes -= blob.size;
+        layout.discardIncoming(blob.digest);
+      }
+      blob.progress.fail(reason);
+    }
+    log.debug("Discarded partial blob {}: {}", blob.digest, reason);
+  }
+
+  void countDigestMismatch() {
+    metrics.digestMismatch();
+  }
+
+  private void adopt(StoredBlob stored) {
+    CachedBlob blob =
+        new CachedBlob(
+            stored.digest(),
+            stored.size(),
+            stored.mediaType(),
+            BlobProgress.complete(stored.digest().toString(), stored.size()));
+    complete.put(blob.digest, blob);
+    completeBytes += blob.size;
+    recency.add(blob.digest, blob.size);
+  }
+
+  private void readerClosed(CachedBlob blob) {
+    synchronized (lock) {
+      blob.readers--;
+    }
+  }
+
+  /**
+   * Evicts down to the low watermark if the new blob crosses the high one; never half-way in vain.
+   */
+  private void makeRoom(Digest digest, long size) throws CacheFullException {
+    long after = completeBytes + reservedBytes + size;
+    if (after <= limits.highWatermarkBytes()) {
+      return;
+    }
+    if (after - recency.bytes(this::isEvictable) > limits.capacityBytes()) {
+      throw new CacheFullException(digest, size, usage());
+    }
+    for (Digest victim : recency.victims(after - limits.lowWatermarkBytes(), this::isEvictable)) {
+      evict(victim);
+    }
+    if (completeBytes + reservedBytes + size > limits.capacityBytes()) {
+      // Only when deleting a file failed; the index still counts it.
+      throw new CacheFullException(digest, size, usage());
+    }
+  }
+
+  private boolean isEvictable(Digest digest) {
+    return !pins.isPinned(digest) && complete.get(digest).readers == 0;
+  }
+
+  private void evict(Digest digest) {
+    if (!layout.delete(digest)) {
+      return;
+    }
+    CachedBlob blob = complete.remove(digest);
+    recency.remove(digest);
+    completeBytes -= blob.size;
+    metrics.evicted(blob.size);
+    log.debug("Evicted blob {} ({} bytes)", digest, blob.size);
+  }
+
+  private void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("the blob cache is closed");
+    }
+  }
+
+  private static void requireSha256(Digest digest) {
+    Objects.requireNonNull(digest, "digest");
+    if (!digest.algorithm().equals("sha256")) {
+      throw new IllegalArgumentException(
+          "the blob cache stores sha256 blobs only, got "
+              + digest
+              + "; fetch the blob by its sha256 digest");
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.dockmaster.cache;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Reads a range of a blob from its file with positional reads, blocking for bytes that have not
+ * been written yet. The end of the range is only reported once the whole blob is verified, and a
+ * failed write fails the stream, so a consumer that reached the end without an exception has
+ * received verified content.
+ */
+final class BlobStream extends InputStream {
+
+  private final FileChannel channel;
+  private final CachedBlob blob;
+  private final long end;
+  private final Runnable onClose;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private long position;
+
+  BlobStream(FileChannel channel, CachedBlob blob, long offset, long length, Runnable onClose) {
+    this.channel = channel;
+    this.blob = blob;
+    this.position = offset;
+    this.end = offset + length;
+    this.onClose = onClose;
+  }
+
+  @Override
+  public int read() throws IOException {
+    byte[] one = new byte[1];
+    int n = read(one, 0, 1);
+    return n < 0 ? -1 : one[0] & 0xff;
+  }
+
+  @Override
+  public int read(byte[] buffer, int offset, int length) throws IOException {
+    java.util.Objects.checkFromIndexSize(offset, length, buffer.length);
+    ensureOpen();
+    if (length == 0) {
+      return 0;
+    }
+    if (position >= end) {
+      blob.progress.awaitComplete(closed::get);
+      return -1;
+    }
+    long available = blob.progress.awaitBeyond(position, closed::get);
+    int wanted = (int) Math.min(length, Math.min(end, available) - position);
+    ByteBuffer target = ByteBuffer.wrap(buffer, offset, wanted);
+    while (target.hasRemaining()) {
+      int n = channel.read(target, position + target.position() - offset);
+      if (n < 0) {
+        throw new EOFException(
+            "blob " + blob.digest + " file ends before " + available + " bytes; it was truncated");
+      }
+    }
+    position += wanted;
+    return wanted;
+  }
+
+  @Override
+  public long skip(long n) throws IOException {
+    ensureOpen();
+    long skipped = Math.max(0, Math.min(n, end - position));
+    position += skipped;
+    return skipped;
+  }
+
+  @Override
+  public int available() throws IOException {
+    ensureOpen();
+    return (int)
+        Math.max(
+            0, Math.min(Integer.MAX_VALUE, Math.min(end, blob.progress.available()) - position));
+  }
+
+  /** Safe from any thread; a reader blocked waiting for bytes wakes up and fails. */
+  @Override
+  public void close() throws IOException {
+    if (closed.compareAndSet(false, true)) {
+      try {
+        channel.close();
+      } finally {
+        blob.progress.wakeReaders();
+        onClose.run();
+      }
+    }
+  }
+
+  private void ensureOpen() throws IOException {
+    if (closed.get()) {
+      throw new IOException("stream of blob " + blob.digest + " is closed");
+    }
+  }
+}

@@ -1,0 +1,161 @@
+package io.dockmaster.cache;
+
+import io.dockmaster.registry.Digest;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.security.MessageDigest;
+
+/**
+ * Writing one blob into the cache. Content is hashed as it is written; {@link #commit()} verifies
+ * digest and size, syncs the file and only then makes the blob complete. Anything else discards it:
+ * {@link #abort}, {@link #close()} without a commit, a failed verification, an I/O error, or the
+ * cache closing. Meant for one writing thread; {@link #abort} may come from any thread.
+ */
+public final class BlobWrite implements AutoCloseable {
+
+  private enum State {
+    OPEN,
+    COMMITTED,
+    DISCARDED
+  }
+
+  private final BlobCache cache;
+  private final CachedBlob blob;
+  private final FileChannel channel;
+  private final MessageDigest hasher;
+  private final Object guard = new Object();
+  private State state = State.OPEN;
+  private String discardReason;
+  private long written;
+
+  BlobWrite(BlobCache cache, CachedBlob blob, FileChannel channel) {
+    this.cache = cache;
+    this.blob = blob;
+    this.channel = channel;
+    this.hasher = blob.digest.newHasher();
+  }
+
+  public Digest digest() {
+    return blob.digest;
+  }
+
+  public long expectedSize() {
+    return blob.size;
+  }
+
+  public long written() {
+    synchronized (guard) {
+      return written;
+    }
+  }
+
+  public void write(byte[] content) throws IOException {
+    write(ByteBuffer.wrap(content));
+  }
+
+  public void write(byte[] content, int offset, int length) throws IOException {
+    write(ByteBuffer.wrap(content, offset, length));
+  }
+
+  /**
+   * Appends all remaining bytes of {@code content} and makes them visible to readers.
+   *
+   * @throws DigestMismatchException if this would exceed the expected size; the blob is discarded
+   * @throws IOException if the write was discarded or the disk failed; the blob is discarded
+   */
+  public void write(ByteBuffer content) throws IOException {
+    synchronized (guard) {
+      ensureOpen();
+      int length = content.remaining();
+      if (written + length > blob.size) {
+        hasher.update(content);
+        throw refuse(Digest.of(hasher), written + length);
+      }
+      ByteBuffer hashed = content.duplicate();
+      try {
+        while (content.hasRemaining()) {
+          channel.write(content);
+        }
+      } catch (IOException e) {
+        discard("writing failed: " + e);
+        throw e;
+      }
+      hasher.update(hashed);
+      written += length;
+      blob.progress.advance(written);
+    }
+  }
+
+  /**
+   * Verifies the content and makes the blob complete: synced to disk, then renamed into place.
+   *
+   * @throws DigestMismatchException if digest or size differ; the blob is discarded and counted
+   * @throws IOException if syncing or renaming failed or the cache closed; the blob is discarded
+   */
+  public void commit() throws IOException {
+    synchronized (guard) {
+      ensureOpen();
+      Digest actual = Digest.of(hasher);
+      if (written != blob.size || !actual.equals(blob.digest)) {
+        throw refuse(actual, written);
+      }
+      try {
+        channel.force(true);
+        channel.close();
+        cache.publish(this);
+      } catch (IOException e) {
+        discard("committing failed: " + e.getMessage());
+        throw e;
+      }
+      state = State.COMMITTED;
+    }
+  }
+
+  /** Discards the partial blob; readers waiting for it fail with {@code reason}. Idempotent. */
+  public void abort(String reason) {
+    synchronized (guard) {
+      if (state == State.OPEN) {
+        discard(reason);
+      }
+    }
+  }
+
+  /** Aborts unless committed, so try-with-resources never leaves a partial blob behind. */
+  @Override
+  public void close() {
+    abort("the write was closed without a commit");
+  }
+
+  CachedBlob blob() {
+    return blob;
+  }
+
+  private void ensureOpen() throws IOException {
+    if (state == State.COMMITTED) {
+      throw new IllegalStateException("blob " + blob.digest + " was already committed");
+    }
+    if (state == State.DISCARDED) {
+      throw new IOException("write of blob " + blob.digest + " was discarded: " + discardReason);
+    }
+  }
+
+  private DigestMismatchException refuse(Digest actual, long actualSize) {
+    DigestMismatchException mismatch =
+        new DigestMismatchException(blob.digest, actual, blob.size, actualSize);
+    cache.countDigestMismatch();
+    discard("content does not match the digest");
+    return mismatch;
+  }
+
+  private void discard(String reason) {
+    state = State.DISCARDED;
+    discardReason = reason;
+    try {
+      channel.close();
+    } catch (IOException e) {
+      // The file is deleted next; nothing was promised about its content.
+    }
+    cache.discard(this, reason);
+  }
+}

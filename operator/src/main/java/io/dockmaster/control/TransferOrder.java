@@ -1,0 +1,31 @@
+package io.dockmaster.control;
+
+import java.util.Objects;
+
+/**
+ * Fetch one blob into the agent's cache.
+ *
+ * @param digest content digest, e.g. sha256:...; the only key the cache knows
+ * @param size expected size in bytes; a source sending more or less is a failed transfer
+ * @param mediaType recorded so the agent can serve manifests with the right Content-Type
+ * @param repository repository path on the upstream registry (peers serve any path by digest)
+ * @param source where to fetch it from
+ * @param pinOwner the ImageMirror UID that keeps this blob from eviction, or null
+ */
+public record TransferOrder(
+    String digest,
+    long size,
+    String mediaType,
+    String repository,
+    TransferSource source,
+    String pinOwner) {
+
+  public TransferOrder {
+    Objects.requireNonNull(digest, "digest");
+    Objects.requireNonNull(repository, "repository");
+    Objects.requireNonNull(source, "source");
+    if (size < 0) {
+      throw new IllegalArgumentException("size must not be negative, got " + size);
+    }
+  }
+}

@@ -1,0 +1,84 @@
+package io.dockmaster.distribution;
+
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.TransferOrder;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.function.BiConsumer;
+
+/**
+ * Calls many agents at once on a bounded pool: a round's cost is the slowest agent, not the sum,
+ * and one agent that hangs costs its timeout, not the round.
+ */
+final class AgentCalls {
+
+  @FunctionalInterface
+  interface Call<T> {
+    T apply(AgentLease agent) throws Exception;
+  }
+
+  private final AgentControl control;
+  private final ExecutorService pool;
+
+  AgentCalls(AgentControl control, ExecutorService pool) {
+    this.control = control;
+    this.pool = pool;
+  }
+
+  AgentControl control() {
+    return control;
+  }
+
+  /** Results by node for the agents that answered; {@code onError} hears about the others. */
+  <T> Map<String, T> forEach(
+      Collection<AgentLease> agents, Call<T> call, BiConsumer<AgentLease, Exception> onError) {
+    Map<String, T> results = new ConcurrentHashMap<>();
+    List<CompletableFuture<Void>> pending = new ArrayList<>();
+    for (AgentLease agent : agents) {
+      pending.add(
+          CompletableFuture.runAsync(
+              () -> {
+                try {
+                  T result = call.apply(agent);
+                  if (result != null) {
+                    results.put(agent.node(), result);
+                  }
+                } catch (Exception e) {
+                  onError.accept(agent, e);
+                }
+              },
+              pool));
+    }
+    CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+    return results;
+  }
+
+  /**
+   * Sends the orders in waves by tree depth, shallowest first: a node is told to fetch a blob from
+   * a peer only after that peer has been told where to fetch it, so it has bytes to stream, or soon
+   * will.
+   *
+   * @param waves depth → node → orders of that depth
+   */
+  void sendInWaves(
+      Map<Integer, Map<String, List<TransferOrder>>> waves,
+      Map<String, AgentLease> agents,
+      BiConsumer<AgentLease, Exception> onError) {
+    for (Map<String, List<TransferOrder>> wave : new TreeMap<>(waves).values()) {
+      List<AgentLease> targets = wave.keySet().stream().map(agents::get).toList();
+      forEach(
+          targets,
+          agent -> {
+            control.order(agent, wave.get(agent.node()));
+            return null;
+          },
+          onError);
+    }
+  }
+}

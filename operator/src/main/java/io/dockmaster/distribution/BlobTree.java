@@ -1,0 +1,306 @@
+package io.dockmaster.distribution;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One blob's distribution tree: who holds the blob, which transfers in flight stay, and, once
+ * grown, where every other node fetches it from. Nodes are indexed as in the planner's sorted node
+ * list; a parent is a node index or one of the negative markers below.
+ *
+ * <p>Growing works breadth first so chains stay about log N long, and fills one forwarding node's
+ * slots before opening the next, so each node forwards in few trees but to several children there.
+ * Nodes under their fair share of uploads are preferred as sources, and the least loaded nodes are
+ * placed first, which makes them the forwarding nodes of this tree: across trees, forwarding work
+ * rotates over the nodes.
+ */
+final class BlobTree {
+
+  private static final int UPSTREAM = -1;
+  private static final int HOLDS = -2;
+  private static final int UNPLANNED = -3;
+  private static final int NO_CHILD = -1;
+
+  private final Blob blob;
+  private final int[] parent;
+  private final boolean[] kept;
+  private final int[] depth;
+  private final int[] children;
+  private final int[] firstKeptChild;
+  private final int[] nextKeptSibling;
+  private final long[] rotation;
+  private int[] subtreeScratch;
+  private int unplanned;
+  private int keptPeerEdges;
+  private boolean rooted;
+
+  private BlobTree(Blob blob, int nodes, long blobKey, long[] nodeKeys) {
+    this.blob = blob;
+    this.parent = new int[nodes];
+    this.kept = new boolean[nodes];
+    this.depth = new int[nodes];
+    this.children = new int[nodes];
+    this.firstKeptChild = new int[nodes];
+    this.nextKeptSibling = new int[nodes];
+    this.rotation = new long[nodes];
+    Arrays.fill(depth, -1);
+    Arrays.fill(firstKeptChild, NO_CHILD);
+    Arrays.fill(nextKeptSibling, NO_CHILD);
+    for (int i = 0; i < nodes; i++) {
+      rotation[i] = mix(blobKey ^ nodeKeys[i]);
+    }
+  }
+
+  /**
+   * Reads who holds {@code blob} and which transfers in flight can stay: those from the registry
+   * (the first {@code maxUpstreamStreams} by node name) and those from a peer that is still
+   * present. A peer that is present but lacks the blob will be given a transfer, so its receivers
+   * may keep streaming from it; only cycles among such transfers are broken.
+   */
+  static BlobTree observe(
+      Blob blob,
+      List<PlanNode> nodes,
+      Map<String, Integer> index,
+      int maxUpstreamStreams,
+      long blobKey,
+      long[] nodeKeys) {
+    BlobTree tree = new BlobTree(blob, nodes.size(), blobKey, nodeKeys);
+    int upstream = 0;
+    for (int i = 0; i < nodes.size(); i++) {
+      PlanNode node = nodes.get(i);
+      if (node.complete().contains(blob.digest())) {
+        tree.parent[i] = HOLDS;
+        continue;
+      }
+      Source source = node.receiving().get(blob.digest());
+      tree.parent[i] = UNPLANNED;
+      if (source == null) {
+        continue;
+      }
+      if (source.isUpstream()) {
+        if (upstream < maxUpstreamStreams) {
+          upstream++;
+          tree.parent[i] = UPSTREAM;
+          tree.kept[i] = true;
+        }
+        continue;
+      }
+      Integer peer = index.get(source.node());
+      if (peer != null && peer != i) {
+        tree.parent[i] = peer;
+        tree.kept[i] = true;
+      }
+    }
+    tree.breakCycles();
+    tree.linkKeptChildren();
+    tree.anchorRoots();
+    return tree;
+  }
+
+  /**
+   * Each node has at most one parent, so every cycle is found by walking parents once; the node
+   * with the smallest index in a cycle gets planned again, which keeps the others streaming.
+   */
+  private void breakCycles() {
+    byte[] state = new byte[parent.length]; // 0 unseen, 1 on the current walk, 2 done
+    int[] walk = new int[parent.length];
+    for (int start = 0; start < parent.length; start++) {
+      int length = 0;
+      int current = start;
+      while (current >= 0 && state[current] == 0 && kept[current] && parent[current] >= 0) {
+        state[current] = 1;
+        walk[length++] = current;
+        current = parent[current];
+      }
+      if (current >= 0 && state[current] == 1) {
+        int smallest = current;
+        for (int j = length - 1; walk[j] != current; j--) {
+          smallest = Math.min(smallest, walk[j]);
+        }
+        kept[smallest] = false;
+        parent[smallest] = UNPLANNED;
+      }
+      for (int j = 0; j < length; j++) {
+        state[walk[j]] = 2;
+      }
+    }
+  }
+
+  private void linkKeptChildren() {
+    // Backwards, so each child list comes out in index order.
+    for (int i = parent.length - 1; i >= 0; i--) {
+      if (parent[i] == UNPLANNED) {
+        unplanned++;
+      } else if (kept[i] && parent[i] >= 0) {
+        keptPeerEdges++;
+        children[parent[i]]++;
+        nextKeptSibling[i] = firstKeptChild[parent[i]];
+        firstKeptChild[parent[i]] = i;
+      }
+    }
+  }
+
+  private void anchorRoots() {
+    for (int i = 0; i < parent.length; i++) {
+      if (parent[i] == HOLDS) {
+        rooted = true;
+        anchor(i, 0, null);
+      } else if (parent[i] == UPSTREAM) {
+        rooted = true;
+        anchor(i, 1, null);
+      }
+    }
+  }
+
+  /** Uploads that kept transfers already ask of their sources, and seeds already running. */
+  void chargeKept(UploadShares shares) {
+    for (int i = 0; i < parent.length; i++) {
+      if (kept[i] && parent[i] >= 0) {
+        shares.charge(parent[i], blob.size());
+      } else if (parent[i] == UPSTREAM) {
+        shares.countSeed(i);
+      }
+    }
+  }
+
+  /** Bytes peers will upload for this blob once grown: everything except one seed's download. */
+  long peerBytes() {
+    long edges = keptPeerEdges + unplanned - (!rooted && unplanned > 0 ? 1 : 0);
+    return edges * blob.size();
+  }
+
+  int unplanned() {
+    return unplanned;
+  }
+
+  Blob blob() {
+    return blob;
+  }
+
+  /** Gives every node that still needs the blob a source. */
+  void grow(UploadShares shares, int baseFanout) {
+    if (unplanned == 0) {
+      return;
+    }
+    SourceQueue sources = new SourceQueue(blob, shares, baseFanout, depth, children, rotation);
+    for (int i = 0; i < parent.length; i++) {
+      if (depth[i] >= 0) {
+        sources.offer(i);
+      }
+    }
+    int[] waiting = new int[unplanned];
+    for (int i = 0, w = 0; i < parent.length; i++) {
+      if (parent[i] == UNPLANNED) {
+        waiting[w++] = i;
+      }
+    }
+    int[] orphaned = orphanedReceivers(waiting);
+    PlacementOrder.sort(waiting, orphaned, shares, blob, rotation);
+    int seed = -1;
+    if (!rooted) {
+      seed = chooseSeed(waiting, orphaned, shares);
+      parent[seed] = UPSTREAM;
+      shares.countSeed(seed);
+      anchor(seed, 1, sources);
+    }
+    for (int node : waiting) {
+      if (node == seed) {
+        continue;
+      }
+      int source = sources.take();
+      parent[node] = source;
+      children[source]++;
+      shares.charge(source, blob.size());
+      anchor(node, depth[source] + 1, sources);
+    }
+  }
+
+  /** Descendants through kept transfers of each node that has to be planned again, else 0. */
+  private int[] orphanedReceivers(int[] waiting) {
+    int[] sizes = new int[parent.length];
+    int[] stack = new int[parent.length];
+    for (int head : waiting) {
+      int top = 0;
+      int count = 0;
+      stack[top++] = head;
+      while (top > 0) {
+        int node = stack[--top];
+        for (int c = firstKeptChild[node]; c != NO_CHILD; c = nextKeptSibling[c]) {
+          stack[top++] = c;
+          count++;
+        }
+      }
+      sizes[head] = count;
+    }
+    return sizes;
+  }
+
+  /**
+   * The node that fetches the blob from the registry: among the nodes in placement order, the first
+   * with the most orphaned receivers (that group keeps streaming) and, among those, the first that
+   * seeds fewest blobs, so seeds spread over the nodes.
+   */
+  private static int chooseSeed(int[] ordered, int[] orphaned, UploadShares shares) {
+    int best = ordered[0];
+    for (int candidate : ordered) {
+      if (orphaned[candidate] < orphaned[best]) {
+        break;
+      }
+      if (shares.seeds(candidate) < shares.seeds(best)) {
+        best = candidate;
+      }
+    }
+    return best;
+  }
+
+  /** Sets depths below {@code head} through kept transfers and offers each node as a source. */
+  private void anchor(int head, int headDepth, SourceQueue sources) {
+    depth[head] = headDepth;
+    if (sources != null) {
+      sources.offer(head);
+    }
+    if (firstKeptChild[head] == NO_CHILD) {
+      return;
+    }
+    if (subtreeScratch == null) {
+      subtreeScratch = new int[parent.length];
+    }
+    int[] level = subtreeScratch;
+    int size = 0;
+    level[size++] = head;
+    for (int next = 0; next < size; next++) {
+      int node = level[next];
+      for (int c = firstKeptChild[node]; c != NO_CHILD; c = nextKeptSibling[c]) {
+        depth[c] = depth[node] + 1;
+        level[size++] = c;
+        if (sources != null) {
+          sources.offer(c);
+        }
+      }
+    }
+  }
+
+  /**
+   * Adds this tree's transfers in node order: kept ones to {@code keep}, new ones to {@code start}.
+   */
+  void emit(String[] names, Source[] peers, List<Transfer> start, List<Transfer> keep) {
+    for (int i = 0; i < parent.length; i++) {
+      if (parent[i] == HOLDS) {
+        continue;
+      }
+      if (parent[i] == UNPLANNED) {
+        throw new IllegalStateException("node " + names[i] + " was left without a source");
+      }
+      Source source = parent[i] == UPSTREAM ? Source.UPSTREAM : peers[parent[i]];
+      (kept[i] ? keep : start).add(new Transfer(names[i], blob, source, depth[i]));
+    }
+  }
+
+  /** SplitMix64's finalizer: spreads node order differently for every blob. */
+  static long mix(long z) {
+    z = (z ^ (z >>> 30)) * 0xbf58476d1ce4e5b9L;
+    z = (z ^ (z >>> 27)) * 0x94d049bb133111ebL;
+    return z ^ (z >>> 31);
+  }
+}

@@ -1,0 +1,176 @@
+package io.dockmaster.distribution;
+
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.RuntimeMirrors;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps one {@link DistributionRun} per ImageMirror going: rounds every {@code activeInterval}
+ * while nodes still lack blobs, and every {@code idleInterval} once all are complete, so a new node
+ * or an evicted blob is noticed. The reconciler hands it targets and reads progress; nothing here
+ * touches the ImageMirror itself. State is in memory only: a new leader starts fresh runs that ask
+ * the agents what they hold, so nothing already transferred moves again.
+ */
+public final class DistributionCoordinator implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(DistributionCoordinator.class);
+
+  private final AgentDirectory directory;
+  private final AgentCalls calls;
+  private final DistributionPlanner planner;
+  private final DistributionMetrics metrics;
+  private final Clock clock;
+  private final Duration activeInterval;
+  private final Duration idleInterval;
+  private final Map<String, DistributionRun> runs = new ConcurrentHashMap<>();
+  private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
+  private final Map<String, RuntimeMirrors> runtimeSent = new ConcurrentHashMap<>();
+  private final ScheduledExecutorService ticker;
+  private final ExecutorService callPool;
+
+  public DistributionCoordinator(
+      AgentDirectory directory,
+      AgentControl control,
+      DistributionPlanner planner,
+      DistributionMetrics metrics,
+      Clock clock,
+      Duration activeInterval,
+      Duration idleInterval) {
+    this.directory = directory;
+    this.planner = planner;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.activeInterval = activeInterval;
+    this.idleInterval = idleInterval;
+    AtomicInteger threads = new AtomicInteger();
+    this.callPool =
+        Executors.newFixedThreadPool(16, r -> daemon(r, "agent-call-" + threads.incrementAndGet()));
+    this.calls = new AgentCalls(control, callPool);
+    this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "distribution"));
+    long tick = Math.max(50, Math.min(activeInterval.toMillis(), 1000) / 2);
+    ticker.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread thread = new Thread(r, name);
+    thread.setDaemon(true);
+    return thread;
+  }
+
+  /**
+   * Starts distributing the target, or lets the current run continue if it has the same work;
+   * returns the latest progress, empty until the run's first round.
+   */
+  public Optional<DistributionProgress> distribute(DistributionTarget target) {
+    DistributionRun run =
+        runs.compute(
+            target.owner(),
+            (owner, current) ->
+                current != null && current.target().sameWorkAs(target)
+                    ? current
+                    : new DistributionRun(target, planner, calls, metrics, clock));
+    nextRound.putIfAbsent(target.owner(), clock.instant());
+    return run.progress();
+  }
+
+  public Optional<DistributionProgress> progress(String owner) {
+    return Optional.ofNullable(runs.get(owner)).flatMap(DistributionRun::progress);
+  }
+
+  /** Stops distributing for a deleted mirror and releases its pins on every live agent. */
+  public void forget(String owner) {
+    runs.remove(owner);
+    nextRound.remove(owner);
+    List<AgentLease> agents = directory.live(Optional.empty());
+    calls.forEach(
+        agents,
+        agent -> {
+          calls.control().unpin(agent, owner);
+          return null;
+        },
+        (agent, e) ->
+            log.warn(
+                "could not release pins of {} on {}; they stay until the agent restarts: {}",
+                owner,
+                agent.node(),
+                e.toString()));
+  }
+
+  private void tick() {
+    Instant now = clock.instant();
+    syncRuntimeMirrors();
+    for (Map.Entry<String, DistributionRun> entry : runs.entrySet()) {
+      Instant due = nextRound.getOrDefault(entry.getKey(), now);
+      if (due.isAfter(now)) {
+        continue;
+      }
+      DistributionRun run = entry.getValue();
+      try {
+        List<AgentLease> agents = directory.live(run.target().nodeSelector());
+        DistributionProgress progress = run.round(agents);
+        Duration wait = progress.isComplete() ? idleInterval : activeInterval;
+        nextRound.put(entry.getKey(), clock.instant().plus(wait));
+      } catch (RuntimeException e) {
+        log.warn("distribution round for {} failed: {}", run.target().name(), e.toString(), e);
+        nextRound.put(entry.getKey(), clock.instant().plus(activeInterval));
+      }
+    }
+  }
+
+  /**
+   * Every agent's containerd mirror configuration covers the registries of all mirrors that set
+   * mirrorRuntime, so it is computed across runs and sent only to agents that do not have it yet.
+   */
+  private void syncRuntimeMirrors() {
+    Map<String, Map<String, String>> tags = new java.util.TreeMap<>();
+    Map<String, Boolean> plainHttp = new java.util.HashMap<>();
+    for (DistributionRun run : runs.values()) {
+      DistributionTarget target = run.target();
+      if (target.mirrorRuntime()) {
+        String registry = target.upstream().registry();
+        tags.computeIfAbsent(registry, r -> new java.util.TreeMap<>()).putAll(target.runtimeTags());
+        plainHttp.merge(registry, target.upstream().insecure(), Boolean::logicalOr);
+      }
+    }
+    RuntimeMirrors mirrors =
+        new RuntimeMirrors(
+            tags.entrySet().stream()
+                .map(
+                    e ->
+                        new RuntimeMirrors.MirroredRegistry(
+                            e.getKey(), plainHttp.get(e.getKey()), e.getValue()))
+                .toList());
+    List<AgentLease> stale =
+        directory.live(Optional.empty()).stream()
+            .filter(agent -> !mirrors.equals(runtimeSent.get(agent.node())))
+            .toList();
+    calls.forEach(
+        stale,
+        agent -> {
+          calls.control().configureRuntime(agent, mirrors);
+          runtimeSent.put(agent.node(), mirrors);
+          return null;
+        },
+        (agent, e) ->
+            log.debug("runtime mirrors not sent to {} yet: {}", agent.node(), e.toString()));
+  }
+
+  @Override
+  public void close() {
+    ticker.shutdownNow();
+    callPool.shutdownNow();
+  }
+}

@@ -1,0 +1,66 @@
+package io.dockmaster.distribution;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The operator's view of distribution: transfers planned and completed, planning cost, makespan.
+ */
+public final class DistributionMetrics {
+
+  private final MeterRegistry registry;
+  private final Counter planned;
+  private final Counter completed;
+  private final Timer planning;
+  private final Map<String, AtomicLong> makespanMillis = new ConcurrentHashMap<>();
+
+  public DistributionMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.planned =
+        Counter.builder("dockmaster.distribution.transfers.planned")
+            .description("Blob transfers the planner ordered")
+            .register(registry);
+    this.completed =
+        Counter.builder("dockmaster.distribution.transfers.completed")
+            .description("Blobs that became complete on a node")
+            .register(registry);
+    this.planning =
+        Timer.builder("dockmaster.distribution.plan.duration")
+            .description("Time to compute one plan")
+            .register(registry);
+  }
+
+  void planned(int transfers, long nanos) {
+    planned.increment(transfers);
+    planning.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  void completed() {
+    completed.increment();
+  }
+
+  /** The time from a run's start until its last node held every blob. */
+  void finished(String mirror, Duration makespan) {
+    makespanMillis
+        .computeIfAbsent(
+            mirror,
+            name -> {
+              AtomicLong holder = new AtomicLong();
+              Gauge.builder("dockmaster.distribution.makespan", holder, h -> h.get() / 1000.0)
+                  .description(
+                      "Seconds from the start of a mirror's last run until every node was complete")
+                  .baseUnit("seconds")
+                  .tag("mirror", name)
+                  .register(registry);
+              return holder;
+            })
+        .set(makespan.toMillis());
+  }
+}

@@ -1,0 +1,319 @@
+package io.dockmaster.distribution;
+
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobState;
+import io.dockmaster.control.TransferOrder;
+import io.dockmaster.control.TransferSource;
+import io.dockmaster.distribution.DistributionProgress.NodeProblem;
+import io.dockmaster.registry.Digest;
+import io.dockmaster.status.ErrorMessages;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Drives one mirror's blobs onto its nodes, one round at a time: ask every agent what it holds,
+ * plan what is missing, order the transfers (roots of each tree first, so a peer is already
+ * receiving when its children ask it), and report progress. Failures need no special path: a failed
+ * or orphaned transfer shows up as a missing blob in the next round and is planned again, from a
+ * source that is still there; a source that sent corrupt bytes is not used for that blob again.
+ */
+final class DistributionRun {
+
+  private static final int MAX_PROBLEMS = 20;
+
+  private final DistributionTarget target;
+  private final DistributionPlanner planner;
+  private final AgentCalls calls;
+  private final DistributionMetrics metrics;
+  private final Clock clock;
+  private final Instant started;
+  private final Map<String, long[]> baselines = new ConcurrentHashMap<>();
+  private final Map<String, long[]> latest = new ConcurrentHashMap<>();
+  private final Set<String> pinned = ConcurrentHashMap.newKeySet();
+  private final Map<Digest, Set<String>> suspectSources = new HashMap<>();
+  private final Deque<NodeProblem> problems = new ArrayDeque<>();
+  private final Set<String> reportedFailures = new HashSet<>();
+  private final Map<String, Set<Digest>> completeBefore = new HashMap<>();
+  private long planned;
+  private Instant finished;
+  private volatile Optional<DistributionProgress> progress = Optional.empty();
+
+  DistributionRun(
+      DistributionTarget target,
+      DistributionPlanner planner,
+      AgentCalls calls,
+      DistributionMetrics metrics,
+      Clock clock) {
+    this.target = target;
+    this.planner = planner;
+    this.calls = calls;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.started = clock.instant();
+  }
+
+  DistributionTarget target() {
+    return target;
+  }
+
+  /** Empty until the first round has asked the agents. */
+  Optional<DistributionProgress> progress() {
+    return progress;
+  }
+
+  /** One round against the agents alive now. */
+  synchronized DistributionProgress round(List<AgentLease> agents) {
+    Map<String, AgentLease> byNode = new LinkedHashMap<>();
+    Map<String, List<AgentLease>> byPlatform = new TreeMap<>();
+    for (AgentLease agent : agents) {
+      if (target.provides(agent.platform())) {
+        byNode.put(agent.node(), agent);
+        byPlatform.computeIfAbsent(agent.platform(), p -> new ArrayList<>()).add(agent);
+      } else {
+        problem(
+            agent.node(),
+            null,
+            "PlatformNotProvided",
+            "no image of this mirror provides " + agent.platform());
+      }
+    }
+    Map<String, AgentReport> reports = inventory(byNode.values());
+    Set<String> failedNodes = new HashSet<>(byNode.keySet());
+    failedNodes.removeAll(reports.keySet());
+    Map<Integer, Map<String, List<TransferOrder>>> waves = new HashMap<>();
+    long wanted = 0;
+    long held = 0;
+    int complete = 0;
+    for (Map.Entry<String, List<AgentLease>> group : byPlatform.entrySet()) {
+      List<WantedBlob> blobs = target.blobsFor(group.getKey());
+      Map<Digest, WantedBlob> byDigest = new LinkedHashMap<>();
+      blobs.forEach(b -> byDigest.put(b.descriptor().digest(), b));
+      List<PlanNode> nodes = new ArrayList<>();
+      for (AgentLease agent : group.getValue()) {
+        AgentReport report = reports.get(agent.node());
+        if (report == null) {
+          continue;
+        }
+        NodeHoldings holdings = holdings(agent.node(), report, byDigest);
+        wanted += holdings.wanted;
+        held += holdings.held;
+        if (holdings.complete.size() == byDigest.size()) {
+          complete++;
+          failedNodes.remove(agent.node());
+        } else if (holdings.failed) {
+          failedNodes.add(agent.node());
+        }
+        nodes.add(
+            new PlanNode(
+                agent.node(),
+                agent.uploadBytesPerSecond(),
+                agent.downloadBytesPerSecond(),
+                holdings.complete,
+                holdings.receiving));
+      }
+      if (nodes.isEmpty()) {
+        continue;
+      }
+      List<Blob> planBlobs =
+          blobs.stream()
+              .map(b -> new Blob(b.descriptor().digest(), b.descriptor().size()))
+              .toList();
+      long planStart = System.nanoTime();
+      Plan plan = planner.plan(new PlanRequest(planBlobs, nodes, target.maxUpstreamStreams()));
+      metrics.planned(plan.start().size(), System.nanoTime() - planStart);
+      for (Transfer transfer : plan.start()) {
+        WantedBlob blob = byDigest.get(transfer.blob().digest());
+        waves
+            .computeIfAbsent(transfer.depth(), d -> new LinkedHashMap<>())
+            .computeIfAbsent(transfer.node(), n -> new ArrayList<>())
+            .add(orderFor(transfer, blob, byNode));
+        planned++;
+      }
+    }
+    calls.sendInWaves(waves, byNode, this::orderFailed);
+    int desired = byNode.size();
+    if (desired > 0 && complete == desired && reports.size() == desired) {
+      if (finished == null) {
+        finished = clock.instant();
+        metrics.finished(target.name(), java.time.Duration.between(started, finished));
+      }
+    } else {
+      finished = null;
+    }
+    long fromUpstream = sumDelta(0);
+    long fromPeers = sumDelta(1);
+    DistributionProgress now =
+        new DistributionProgress(
+            desired,
+            complete,
+            failedNodes.size(),
+            wanted,
+            held,
+            fromUpstream,
+            fromPeers,
+            List.copyOf(problems),
+            planned,
+            started,
+            Optional.ofNullable(finished));
+    progress = Optional.of(now);
+    return now;
+  }
+
+  private Map<String, AgentReport> inventory(java.util.Collection<AgentLease> agents) {
+    return calls.forEach(
+        agents,
+        agent -> {
+          List<String> digests =
+              target.blobsFor(agent.platform()).stream()
+                  .map(b -> b.descriptor().digest().toString())
+                  .toList();
+          if (!pinned.contains(agent.node())) {
+            calls.control().pin(agent, target.owner(), digests);
+            pinned.add(agent.node());
+          }
+          AgentReport report = calls.control().inventory(agent, digests);
+          baselines.putIfAbsent(
+              agent.node(), new long[] {report.bytesFromUpstream(), report.bytesFromPeers()});
+          latest.put(
+              agent.node(), new long[] {report.bytesFromUpstream(), report.bytesFromPeers()});
+          return report;
+        },
+        (agent, e) ->
+            problem(
+                agent.node(),
+                null,
+                "AgentUnreachable",
+                "agent did not answer: " + ErrorMessages.of(e)));
+  }
+
+  /** What one node holds, receives and lacks of the blobs its platform needs. */
+  private static final class NodeHoldings {
+    final Set<Digest> complete = new HashSet<>();
+    final Map<Digest, Source> receiving = new HashMap<>();
+    long wanted;
+    long held;
+    boolean failed;
+  }
+
+  private NodeHoldings holdings(String node, AgentReport report, Map<Digest, WantedBlob> blobs) {
+    NodeHoldings holdings = new NodeHoldings();
+    Map<Digest, BlobState> states = new HashMap<>();
+    for (BlobState state : report.blobs()) {
+      states.put(Digest.parse(state.digest()), state);
+    }
+    Set<Digest> before = completeBefore.computeIfAbsent(node, n -> new HashSet<>());
+    for (WantedBlob blob : blobs.values()) {
+      Digest digest = blob.descriptor().digest();
+      long size = blob.descriptor().size();
+      holdings.wanted += size;
+      BlobState state = states.getOrDefault(digest, BlobState.absent(digest.toString()));
+      switch (state.phase()) {
+        case COMPLETE -> {
+          holdings.held += size;
+          if (!isSuspect(digest, node)) {
+            holdings.complete.add(digest);
+          }
+          if (before.add(digest)) {
+            metrics.completed();
+          }
+        }
+        case RECEIVING -> {
+          holdings.held += Math.min(size, state.received());
+          sourceOf(state.source()).ifPresent(s -> holdings.receiving.put(digest, s));
+        }
+        case FAILED -> {
+          holdings.failed = true;
+          if ("DigestMismatch".equals(state.failureReason())
+              && state.source() != null
+              && state.source().startsWith(TransferSource.PEER_LABEL_PREFIX)) {
+            suspectSources
+                .computeIfAbsent(digest, d -> new HashSet<>())
+                .add(state.source().substring(TransferSource.PEER_LABEL_PREFIX.length()));
+          }
+          problem(node, digest.toString(), state.failureReason(), state.failureMessage());
+        }
+        case ABSENT -> {}
+      }
+    }
+    return holdings;
+  }
+
+  private boolean isSuspect(Digest digest, String node) {
+    return suspectSources.getOrDefault(digest, Set.of()).contains(node);
+  }
+
+  private static Optional<Source> sourceOf(String label) {
+    if (label == null) {
+      return Optional.empty();
+    }
+    if (label.equals(TransferSource.UPSTREAM_LABEL)) {
+      return Optional.of(Source.UPSTREAM);
+    }
+    if (label.startsWith(TransferSource.PEER_LABEL_PREFIX)) {
+      return Optional.of(Source.peer(label.substring(TransferSource.PEER_LABEL_PREFIX.length())));
+    }
+    return Optional.empty();
+  }
+
+  private TransferOrder orderFor(
+      Transfer transfer, WantedBlob blob, Map<String, AgentLease> agents) {
+    TransferSource source =
+        transfer.source().isUpstream()
+            ? TransferSource.upstream(target.upstream())
+            : TransferSource.peer(
+                transfer.source().node(), agents.get(transfer.source().node()).endpoint());
+    return new TransferOrder(
+        blob.descriptor().digest().toString(),
+        blob.descriptor().size(),
+        blob.descriptor().mediaType(),
+        blob.repository(),
+        source,
+        target.owner());
+  }
+
+  private void orderFailed(AgentLease agent, Exception e) {
+    problem(
+        agent.node(),
+        null,
+        "AgentUnreachable",
+        "could not order transfers: " + ErrorMessages.of(e));
+  }
+
+  private synchronized void problem(String node, String blob, String reason, String message) {
+    String key = node + "|" + blob + "|" + reason + "|" + message;
+    if (!reportedFailures.add(key)) {
+      return;
+    }
+    problems.addFirst(new NodeProblem(node, blob, reason, message, clock.instant()));
+    while (problems.size() > MAX_PROBLEMS) {
+      problems.removeLast();
+    }
+  }
+
+  private long sumDelta(int index) {
+    long sum = 0;
+    for (Map.Entry<String, long[]> entry : latest.entrySet()) {
+      long[] base = baselines.get(entry.getKey());
+      sum += Math.max(0, entry.getValue()[index] - base[index]);
+    }
+    return sum;
+  }
+
+  /** The nodes this run pinned blobs on, so the pins can be released when the mirror goes. */
+  Set<String> pinnedNodes() {
+    return Set.copyOf(pinned);
+  }
+}

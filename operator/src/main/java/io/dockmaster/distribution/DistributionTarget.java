@@ -1,0 +1,65 @@
+package io.dockmaster.distribution;
+
+import io.dockmaster.control.UpstreamAccess;
+import io.dockmaster.registry.Digest;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What one ImageMirror generation wants on its nodes.
+ *
+ * @param owner the ImageMirror's UID: pins and runs are keyed by it
+ * @param blobsByPlatform "os/arch[/variant]" → every blob a node of that platform needs, each once
+ * @param runtimeTags "repository:tag" → manifest digest, for the runtime mirror; empty unless the
+ *     mirror sets mirrorRuntime
+ * @param mirrorRuntime whether nodes' containerd should pull the upstream through their agent
+ */
+public record DistributionTarget(
+    String owner,
+    String name,
+    long generation,
+    UpstreamAccess upstream,
+    Map<String, List<WantedBlob>> blobsByPlatform,
+    Optional<LabelSelector> nodeSelector,
+    int maxUpstreamStreams,
+    boolean mirrorRuntime,
+    Map<String, String> runtimeTags) {
+
+  /** Blobs every node needs whatever its platform: those of single-platform images. */
+  public static final String ANY_PLATFORM = "*";
+
+  public DistributionTarget {
+    blobsByPlatform = Map.copyOf(blobsByPlatform);
+    runtimeTags = Map.copyOf(runtimeTags);
+  }
+
+  /** Whether a node of this platform has anything to receive. */
+  public boolean provides(String platform) {
+    return blobsByPlatform.containsKey(platform) || blobsByPlatform.containsKey(ANY_PLATFORM);
+  }
+
+  /** What a node of this platform needs, each blob once. */
+  public List<WantedBlob> blobsFor(String platform) {
+    Map<Digest, WantedBlob> blobs = new LinkedHashMap<>();
+    for (String key : List.of(platform, ANY_PLATFORM)) {
+      for (WantedBlob blob : blobsByPlatform.getOrDefault(key, List.of())) {
+        blobs.putIfAbsent(blob.descriptor().digest(), blob);
+      }
+    }
+    return List.copyOf(blobs.values());
+  }
+
+  /** Same blobs, nodes and limits: a run in progress for the old target can simply continue. */
+  public boolean sameWorkAs(DistributionTarget other) {
+    return other != null
+        && blobsByPlatform.equals(other.blobsByPlatform)
+        && nodeSelector.equals(other.nodeSelector)
+        && maxUpstreamStreams == other.maxUpstreamStreams
+        && upstream.equals(other.upstream)
+        && mirrorRuntime == other.mirrorRuntime
+        && runtimeTags.equals(other.runtimeTags);
+  }
+}

@@ -1,0 +1,105 @@
+package io.dockmaster.distribution;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.ControlPaths;
+import io.dockmaster.control.InventoryQuery;
+import io.dockmaster.control.PinSet;
+import io.dockmaster.control.RuntimeMirrors;
+import io.dockmaster.control.TransferOrder;
+import io.dockmaster.control.TransferOrders;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpRequest.BodyPublishers;
+import java.net.http.HttpResponse;
+import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * {@link AgentControl} over HTTPS with the operator's client certificate; each call accepts only a
+ * server proving the identity of the agent it meant to reach.
+ */
+public final class HttpAgentControl implements AgentControl {
+
+  private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  private final Function<String, HttpClient> clientForNode;
+  private final ObjectMapper json =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /**
+   * @param clientForNode an HTTP client presenting the operator's certificate that accepts only the
+   *     agent of the given node
+   */
+  public HttpAgentControl(Function<String, HttpClient> clientForNode) {
+    this.clientForNode = clientForNode;
+  }
+
+  @Override
+  public AgentReport inventory(AgentLease agent, List<String> digests) throws IOException {
+    return send(agent, "POST", ControlPaths.INVENTORY, new InventoryQuery(digests), true);
+  }
+
+  @Override
+  public AgentReport order(AgentLease agent, List<TransferOrder> orders) throws IOException {
+    return send(agent, "POST", ControlPaths.TRANSFERS, new TransferOrders(orders), true);
+  }
+
+  @Override
+  public void pin(AgentLease agent, String owner, List<String> digests) throws IOException {
+    send(agent, "PUT", ControlPaths.PINS + "/" + owner, new PinSet(digests), false);
+  }
+
+  @Override
+  public void unpin(AgentLease agent, String owner) throws IOException {
+    send(agent, "DELETE", ControlPaths.PINS + "/" + owner, null, false);
+  }
+
+  @Override
+  public void configureRuntime(AgentLease agent, RuntimeMirrors mirrors) throws IOException {
+    send(agent, "PUT", ControlPaths.RUNTIME, mirrors, false);
+  }
+
+  private AgentReport send(
+      AgentLease agent, String method, String path, Object body, boolean expectReport)
+      throws IOException {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(URI.create(agent.endpoint() + path))
+            .timeout(TIMEOUT)
+            .header("Content-Type", "application/json");
+    request.method(
+        method,
+        body == null
+            ? BodyPublishers.noBody()
+            : BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
+    HttpClient client = clientForNode.apply(agent.node());
+    HttpResponse<byte[]> response;
+    try {
+      response = client.send(request.build(), BodyHandlers.ofByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted calling agent " + agent.node());
+    }
+    if (response.statusCode() / 100 != 2) {
+      throw new IOException(
+          "agent "
+              + agent.node()
+              + " answered "
+              + method
+              + " "
+              + path
+              + " with HTTP "
+              + response.statusCode()
+              + ": "
+              + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return expectReport ? json.readValue(response.body(), AgentReport.class) : null;
+  }
+}

@@ -1,0 +1,50 @@
+package io.dockmaster.distribution;
+
+import io.dockmaster.registry.Digest;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What the planner knows about one node.
+ *
+ * @param name the Kubernetes node name; unique within a request
+ * @param uploadBytesPerSecond what the node can send to peers; 0 when unknown (treated as the mean
+ *     of the known rates, or all equal when none is known)
+ * @param downloadBytesPerSecond what the node can receive; 0 when unknown
+ * @param complete blobs the node holds, verified
+ * @param receiving blobs in flight to the node and where each comes from
+ */
+public record PlanNode(
+    String name,
+    long uploadBytesPerSecond,
+    long downloadBytesPerSecond,
+    Set<Digest> complete,
+    Map<Digest, Source> receiving) {
+
+  public PlanNode {
+    if (name == null || name.isBlank()) {
+      throw new IllegalArgumentException("node name must not be empty");
+    }
+    if (uploadBytesPerSecond < 0) {
+      throw new IllegalArgumentException(
+          "uploadBytesPerSecond of node \""
+              + name
+              + "\" must not be negative (0 means unknown), got "
+              + uploadBytesPerSecond);
+    }
+    if (downloadBytesPerSecond < 0) {
+      throw new IllegalArgumentException(
+          "downloadBytesPerSecond of node \""
+              + name
+              + "\" must not be negative (0 means unknown), got "
+              + downloadBytesPerSecond);
+    }
+    complete = Set.copyOf(complete);
+    receiving = Map.copyOf(receiving);
+  }
+
+  /** A node with unknown rates that holds and receives nothing yet. */
+  public static PlanNode empty(String name) {
+    return new PlanNode(name, 0, 0, Set.of(), Map.of());
+  }
+}

@@ -1,0 +1,114 @@
+package io.dockmaster.distribution;
+
+/**
+ * Anchored nodes with free slots, best first: nodes under their fair share before those over it,
+ * then shallow before deep, then the least loaded. A node's key is fixed while it waits, so the
+ * head keeps its place until its slots are used up. A binary heap of node indices.
+ */
+final class SourceQueue {
+  private final Blob blob;
+  private final UploadShares shares;
+  private final int baseFanout;
+  private final int[] depth;
+  private final int[] children;
+  private final long[] rotation;
+  private final boolean[] overBudget;
+  private final double[] loadWhenOffered;
+  private final int[] slots;
+  private final int[] heap;
+  private int size;
+
+  /**
+   * @param depth each node's depth in the tree, set before the node is offered
+   * @param children receivers each node already serves in this tree
+   * @param rotation the per-blob shuffle that breaks ties
+   */
+  SourceQueue(
+      Blob blob,
+      UploadShares shares,
+      int baseFanout,
+      int[] depth,
+      int[] children,
+      long[] rotation) {
+    this.blob = blob;
+    this.shares = shares;
+    this.baseFanout = baseFanout;
+    this.depth = depth;
+    this.children = children;
+    this.rotation = rotation;
+    this.overBudget = new boolean[depth.length];
+    this.loadWhenOffered = new double[depth.length];
+    this.slots = new int[depth.length];
+    this.heap = new int[depth.length];
+  }
+
+  void offer(int node) {
+    overBudget[node] = !shares.hasRoomToForward(node, blob);
+    // Within its fair share a node may fill its fanout; beyond it, two more children at a time
+    // keep the tree branching while spreading the excess.
+    slots[node] =
+        Math.min(
+            shares.fanout(node, baseFanout) - children[node],
+            overBudget[node] ? 2 : shares.childrenWithinBudget(node, blob));
+    if (slots[node] <= 0) {
+      return;
+    }
+    loadWhenOffered[node] = shares.loadAfterForwarding(node, blob);
+    int at = size++;
+    while (at > 0) {
+      int up = (at - 1) >>> 1;
+      if (!before(node, heap[up])) {
+        break;
+      }
+      heap[at] = heap[up];
+      at = up;
+    }
+    heap[at] = node;
+  }
+
+  int take() {
+    if (size == 0) {
+      // Every anchored leaf has a free slot, so this means a bug, not bad input.
+      throw new IllegalStateException("no source left for " + blob.digest());
+    }
+    int head = heap[0];
+    if (--slots[head] == 0) {
+      removeHead();
+    }
+    return head;
+  }
+
+  private void removeHead() {
+    int last = heap[--size];
+    int at = 0;
+    while (true) {
+      int child = 2 * at + 1;
+      if (child >= size) {
+        break;
+      }
+      if (child + 1 < size && before(heap[child + 1], heap[child])) {
+        child++;
+      }
+      if (!before(heap[child], last)) {
+        break;
+      }
+      heap[at] = heap[child];
+      at = child;
+    }
+    heap[at] = last;
+  }
+
+  private boolean before(int a, int b) {
+    if (overBudget[a] != overBudget[b]) {
+      return !overBudget[a];
+    }
+    if (depth[a] != depth[b]) {
+      return depth[a] < depth[b];
+    }
+    int order = Double.compare(loadWhenOffered[a], loadWhenOffered[b]);
+    if (order == 0) {
+      order = Long.compare(rotation[a], rotation[b]);
+    }
+    return order != 0 ? order < 0 : a < b;
+  }
+}

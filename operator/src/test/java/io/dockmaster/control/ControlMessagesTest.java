@@ -1,0 +1,75 @@
+package io.dockmaster.control;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The control channel's JSON: what the operator writes is what the agent reads. */
+class ControlMessagesTest {
+
+  private final ObjectMapper json = new ObjectMapper();
+
+  @Test
+  void ordersRoundTripWithEitherKindOfSource() throws Exception {
+    TransferOrders orders =
+        new TransferOrders(
+            List.of(
+                new TransferOrder(
+                    "sha256:" + "a".repeat(64),
+                    10,
+                    "application/vnd.oci.image.layer.v1.tar",
+                    "team/app",
+                    TransferSource.peer("node-2", "https://10.0.0.2:30020"),
+                    "uid-1"),
+                new TransferOrder(
+                    "sha256:" + "b".repeat(64),
+                    20,
+                    null,
+                    "team/app",
+                    TransferSource.upstream(
+                        new UpstreamAccess("registry.example.com", false, "{\"auths\":{}}")),
+                    "uid-1")));
+
+    TransferOrders read = json.readValue(json.writeValueAsBytes(orders), TransferOrders.class);
+
+    assertThat(read).isEqualTo(orders);
+    assertThat(read.transfers().get(0).source().node()).isEqualTo("node-2");
+    assertThat(read.transfers().get(0).source().label()).isEqualTo("peer/node-2");
+    assertThat(read.transfers().get(1).source().fromUpstream()).isTrue();
+    assertThat(read.transfers().get(1).source().label()).isEqualTo("upstream");
+  }
+
+  @Test
+  void credentialsNeverShowInToString() {
+    UpstreamAccess access =
+        new UpstreamAccess(
+            "registry.example.com", false, "{\"auths\":{\"x\":{\"auth\":\"c2VjcmV0\"}}}");
+
+    assertThat(access.toString()).doesNotContain("c2VjcmV0").contains("<redacted>");
+    assertThat(TransferSource.upstream(access).toString()).doesNotContain("c2VjcmV0");
+  }
+
+  @Test
+  void reportsRoundTrip() throws Exception {
+    AgentReport report =
+        new AgentReport(
+            "node-1",
+            List.of(
+                new BlobState(
+                    "sha256:" + "c".repeat(64),
+                    BlobState.Phase.FAILED,
+                    0,
+                    "peer/node-2",
+                    "DigestMismatch",
+                    "bytes from peer/node-2 hashed to something else")),
+            1,
+            2,
+            3,
+            4,
+            5);
+
+    assertThat(json.readValue(json.writeValueAsBytes(report), AgentReport.class)).isEqualTo(report);
+  }
+}

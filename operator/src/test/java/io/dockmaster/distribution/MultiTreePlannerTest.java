@@ -1,0 +1,392 @@
+package io.dockmaster.distribution;
+
+import static io.dockmaster.distribution.PlanFixtures.MIB;
+import static io.dockmaster.distribution.PlanFixtures.blob;
+import static io.dockmaster.distribution.PlanFixtures.blobs;
+import static io.dockmaster.distribution.PlanFixtures.emptyNodes;
+import static io.dockmaster.distribution.PlanFixtures.fresh;
+import static io.dockmaster.distribution.PlanFixtures.holding;
+import static io.dockmaster.distribution.PlanFixtures.name;
+import static io.dockmaster.distribution.PlanFixtures.receiving;
+import static io.dockmaster.distribution.PlanFixtures.request;
+import static io.dockmaster.distribution.PlanFixtures.withUpload;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class MultiTreePlannerTest {
+
+  private final MultiTreePlanner planner = new MultiTreePlanner();
+
+  private final Blob layer = blob(0, 100 * MIB);
+
+  @Test
+  void aLoneNodeFetchesEveryBlobFromUpstream() {
+    PlanRequest request = fresh(1, 3, 10 * MIB);
+
+    Plan plan = planner.plan(request);
+
+    assertThat(plan.keep()).isEmpty();
+    assertThat(plan.start())
+        .hasSize(3)
+        .allSatisfy(
+            t -> {
+              assertThat(t.source()).isEqualTo(Source.UPSTREAM);
+              assertThat(t.depth()).isEqualTo(1);
+            });
+    assertThat(plan.upstreamBytes()).isEqualTo(30 * MIB);
+  }
+
+  @Test
+  void eachBlobIsSeededOnceAndByADifferentNode() {
+    PlanRequest request = fresh(20, 5, 100 * MIB);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    List<Transfer> seeds = plan.start().stream().filter(t -> t.source().isUpstream()).toList();
+    assertThat(seeds).hasSize(5);
+    assertThat(seeds.stream().map(Transfer::node).distinct()).hasSize(5);
+    assertThat(plan.upstreamBytes()).isEqualTo(500 * MIB);
+    assertThat(plan.start()).hasSize(20 * 5);
+  }
+
+  @Test
+  void withMoreBlobsThanNodesSeedsSpreadEvenly() {
+    Plan plan = planner.plan(fresh(3, 50, MIB));
+
+    Map<String, Long> seedsPerNode =
+        plan.start().stream()
+            .filter(t -> t.source().isUpstream())
+            .collect(Collectors.groupingBy(Transfer::node, Collectors.counting()));
+    assertThat(seedsPerNode.values()).containsExactlyInAnyOrder(16L, 17L, 17L);
+  }
+
+  @Test
+  void peersPassOnWhatTheyAreStillReceiving() {
+    Plan plan = planner.plan(fresh(20, 1, 100 * MIB));
+
+    Transfer deepest =
+        plan.start().stream().filter(t -> t.depth() == plan.maxDepth()).findFirst().orElseThrow();
+    assertThat(deepest.depth()).isGreaterThan(2);
+    Transfer feeding = plan.transferFor(deepest.source().node(), layer.digest()).orElseThrow();
+    assertThat(feeding.depth()).isEqualTo(deepest.depth() - 1);
+  }
+
+  @Test
+  void holdersServeAndReceiveNothingTheyHold() {
+    Blob other = blob(1, 50 * MIB);
+    Blob unheld = blob(2, 10 * MIB);
+    List<PlanNode> nodes = new ArrayList<>(emptyNodes(6));
+    nodes.add(holding("holder-a", layer));
+    nodes.add(holding("holder-b", layer, other));
+    PlanRequest request = request(List.of(layer, other, unheld), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.startFor("holder-a")).extracting(Transfer::blob).containsOnly(other, unheld);
+    assertThat(plan.startFor("holder-b")).extracting(Transfer::blob).containsExactly(unheld);
+    assertThat(plan.upstreamBytes()).as("only the blob nobody holds").isEqualTo(unheld.size());
+    assertThat(plan.uploadBytesBy("holder-a") + plan.uploadBytesBy("holder-b"))
+        .as("the holders serve the first copies")
+        .isGreaterThanOrEqualTo(layer.size() + other.size());
+  }
+
+  @Test
+  void transfersFromUpstreamAndPresentPeersStay() {
+    List<PlanNode> nodes =
+        List.of(
+            receiving("a", layer, Source.UPSTREAM),
+            receiving("b", layer, Source.peer("a")),
+            receiving("c", layer, Source.peer("b")),
+            PlanNode.empty("d"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep())
+        .containsExactly(
+            new Transfer("a", layer, Source.UPSTREAM, 1),
+            new Transfer("b", layer, Source.peer("a"), 2),
+            new Transfer("c", layer, Source.peer("b"), 3));
+    assertThat(plan.start()).extracting(Transfer::node).containsExactly("d");
+    assertThat(plan.start().get(0).source().isUpstream()).isFalse();
+  }
+
+  @Test
+  void receiversOfAFailedNodeGetNewSourcesAndTheirReceiversStay() {
+    // seed <- a <- b <- c, and a fails: only b is planned again, c keeps streaming from b.
+    List<PlanNode> nodes =
+        List.of(
+            receiving("seed", layer, Source.UPSTREAM),
+            receiving("b", layer, Source.peer("a")),
+            receiving("c", layer, Source.peer("b")),
+            receiving("d", layer, Source.peer("seed")));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start()).extracting(Transfer::node).containsExactly("b");
+    Transfer replanned = plan.start().get(0);
+    assertThat(replanned.source()).isIn(Source.peer("seed"), Source.peer("d"));
+    assertThat(plan.keep()).extracting(Transfer::node).containsExactlyInAnyOrder("seed", "c", "d");
+    assertThat(plan.transferFor("c", layer.digest()).orElseThrow().depth())
+        .isEqualTo(replanned.depth() + 1);
+    assertThat(plan.upstreamBytes()).isEqualTo(layer.size());
+  }
+
+  @Test
+  void aFailedSeedIsReplacedByTheNodeCarryingItsReceivers() {
+    // The seed is gone; a was streaming from it and passing it on to b and c.
+    List<PlanNode> nodes =
+        List.of(
+            receiving("a", layer, Source.peer("gone")),
+            receiving("b", layer, Source.peer("a")),
+            receiving("c", layer, Source.peer("a")),
+            PlanNode.empty("d"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start())
+        .contains(new Transfer("a", layer, Source.UPSTREAM, 1))
+        .extracting(Transfer::node)
+        .containsExactlyInAnyOrder("a", "d");
+    assertThat(plan.keep()).extracting(Transfer::node).containsExactlyInAnyOrder("b", "c");
+  }
+
+  @Test
+  void aCycleOfPeersIsBrokenAndSeededFromUpstream() {
+    List<PlanNode> nodes =
+        List.of(
+            receiving("a", layer, Source.peer("c")),
+            receiving("b", layer, Source.peer("a")),
+            receiving("c", layer, Source.peer("b")));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start()).containsExactly(new Transfer("a", layer, Source.UPSTREAM, 1));
+    assertThat(plan.keep())
+        .containsExactly(
+            new Transfer("b", layer, Source.peer("a"), 2),
+            new Transfer("c", layer, Source.peer("b"), 3));
+  }
+
+  @Test
+  void aNodeNamedAsItsOwnSourceIsPlannedAgain() {
+    List<PlanNode> nodes = List.of(holding("a", layer), receiving("b", layer, Source.peer("b")));
+
+    Plan plan = planner.plan(request(List.of(layer), nodes));
+
+    assertThat(plan.keep()).isEmpty();
+    assertThat(plan.start()).containsExactly(new Transfer("b", layer, Source.peer("a"), 1));
+  }
+
+  @Test
+  void transfersOfHeldOrUnrequestedBlobsAreDropped() {
+    Blob unrequested = blob(9, MIB);
+    PlanNode finished =
+        new PlanNode(
+            "a",
+            0,
+            0,
+            Set.of(layer.digest()),
+            Map.of(layer.digest(), Source.UPSTREAM, unrequested.digest(), Source.UPSTREAM));
+
+    Plan plan = planner.plan(request(List.of(layer), List.of(finished, PlanNode.empty("b"))));
+
+    assertThat(plan.keep()).isEmpty();
+    assertThat(plan.start()).containsExactly(new Transfer("b", layer, Source.peer("a"), 1));
+  }
+
+  @Test
+  void upstreamStreamsPerBlobAreCapped() {
+    List<PlanNode> nodes =
+        List.of(
+            receiving("a", layer, Source.UPSTREAM),
+            receiving("b", layer, Source.UPSTREAM),
+            receiving("c", layer, Source.UPSTREAM),
+            PlanNode.empty("d"));
+    PlanRequest request = new PlanRequest(List.of(layer), nodes, 2);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep()).extracting(Transfer::node).containsExactly("a", "b");
+    assertThat(plan.start())
+        .extracting(Transfer::node, t -> t.source().isUpstream())
+        .containsExactlyInAnyOrder(tuple("c", false), tuple("d", false));
+  }
+
+  @Test
+  void noNewUpstreamStreamWhileOneIsRunning() {
+    List<PlanNode> nodes = new ArrayList<>(emptyNodes(10));
+    nodes.add(receiving("seed", layer, Source.UPSTREAM));
+    PlanRequest request = new PlanRequest(List.of(layer), nodes, 3);
+
+    Plan plan = planner.plan(request);
+
+    assertThat(plan.start()).noneMatch(t -> t.source().isUpstream());
+    assertThat(plan.upstreamBytes()).isEqualTo(layer.size());
+  }
+
+  /**
+   * Bounds achieved: several equal blobs ≤ 1.25 × the mean upload (1.05 or less from 20 nodes up);
+   * one blob ≤ 2N/(N−1) × the mean, since a tree shallower than a chain needs forwarding nodes with
+   * two children while the mean is (N−1)/N of a copy.
+   */
+  @ParameterizedTest(name = "{0} nodes, {1} blobs: max upload <= {2} x mean")
+  @CsvSource({"20, 5, 1.06", "100, 1, 2.03", "5000, 1, 2.0005", "5000, 50, 1.01", "5, 2, 1.25"})
+  void uploadsAreBalanced(int nodes, int blobs, double bound) {
+    PlanRequest request = fresh(nodes, blobs, 100 * MIB);
+
+    Plan plan = planner.plan(request);
+
+    assertThat(PlanInvariants.uploadImbalance(request, plan)).isLessThanOrEqualTo(bound);
+    assertThat(plan.upstreamBytes()).isEqualTo(blobs * 100 * MIB);
+  }
+
+  @Test
+  void unequalBlobsAreBalancedToo() {
+    List<Blob> blobs = new ArrayList<>();
+    for (int i = 0; i < 8; i++) {
+      blobs.add(blob(i, (1L << i) * MIB)); // 1 MiB to 128 MiB: the largest is half the image
+    }
+    PlanRequest request = request(blobs, emptyNodes(50));
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(PlanInvariants.uploadImbalance(request, plan)).isLessThanOrEqualTo(1.1);
+  }
+
+  @Test
+  void oneBlobDominatingTheImageIsBalancedLikeASingleBlob() {
+    List<Blob> blobs = List.of(blob(0, 950 * MIB), blob(1, 20 * MIB), blob(2, 30 * MIB));
+    PlanRequest request = request(blobs, emptyNodes(19));
+
+    double imbalance = PlanInvariants.uploadImbalance(request, planner.plan(request));
+
+    assertThat(imbalance).isLessThanOrEqualTo(2.0 * 19 / 18);
+  }
+
+  @Test
+  void fasterUploadersCarryMore() {
+    List<PlanNode> nodes = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      nodes.add(withUpload(PlanNode.empty(name(i)), i % 4 == 0 ? 1_000_000_000 : 100_000_000));
+    }
+    PlanRequest request = request(blobs(5, 100 * MIB), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(PlanInvariants.uploadImbalance(request, plan))
+        .as("upload time, each node's bytes over its rate")
+        .isLessThanOrEqualTo(1.34);
+    double fast = meanUpload(plan, nodes, 1_000_000_000);
+    double slow = meanUpload(plan, nodes, 100_000_000);
+    assertThat(fast).isGreaterThan(3 * slow);
+  }
+
+  @ParameterizedTest(name = "{0} blobs")
+  @CsvSource({"1, 2.5", "2, 1.75", "5, 1.75", "20, 1.75"})
+  void randomUploadRatesAreBalancedByCapacity(int blobs, double bound) {
+    Random random = new Random(blobs);
+    for (int round = 0; round < 30; round++) {
+      List<PlanNode> nodes = new ArrayList<>();
+      int count = 5 + random.nextInt(300);
+      for (int i = 0; i < count; i++) {
+        nodes.add(withUpload(PlanNode.empty(name(i)), 1 + random.nextInt(10)));
+      }
+      PlanRequest request = request(blobs(blobs, 10 * MIB), nodes);
+
+      assertThat(PlanInvariants.uploadImbalance(request, planner.plan(request)))
+          .as("%d nodes, rates 1 to 10", count)
+          .isLessThanOrEqualTo(bound);
+    }
+  }
+
+  @Test
+  void aNodeHoldingEverythingServesFirstCopiesWithoutCarryingAll() {
+    List<Blob> blobs = blobs(5, 100 * MIB);
+    List<PlanNode> nodes = new ArrayList<>(emptyNodes(99));
+    nodes.add(holding("warm", blobs.toArray(Blob[]::new)));
+    PlanRequest request = request(blobs, nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.upstreamBytes()).isZero();
+    assertThat(PlanInvariants.uploadImbalance(request, plan)).isLessThanOrEqualTo(2.0);
+  }
+
+  @ParameterizedTest(name = "{0} nodes, {1} blobs")
+  @CsvSource({"5000, 1", "5000, 50", "1000, 3", "100, 1", "2, 1"})
+  void treesAreAboutLogNDeep(int nodes, int blobs) {
+    Plan plan = planner.plan(fresh(nodes, blobs, 10 * MIB));
+
+    int log2 = 32 - Integer.numberOfLeadingZeros(nodes - 1); // ceil(log2(nodes))
+    assertThat(plan.maxDepth()).isLessThanOrEqualTo(log2 + 1);
+  }
+
+  @Test
+  void sameRequestSamePlanWhateverTheOrder() {
+    PlanRequest request = MultiTreePlannerPropertyTest.randomState(new Random(42));
+    List<PlanNode> nodes = new ArrayList<>(request.nodes());
+    List<Blob> blobs = new ArrayList<>(request.blobs());
+    Collections.reverse(nodes);
+    Collections.reverse(blobs);
+
+    Plan plan = planner.plan(request);
+
+    assertThat(new MultiTreePlanner().plan(request)).isEqualTo(plan);
+    assertThat(planner.plan(new PlanRequest(blobs, nodes, request.maxUpstreamStreams())))
+        .isEqualTo(plan);
+  }
+
+  @Test
+  void emptyRequestsGiveEmptyPlans() {
+    assertThat(planner.plan(request(List.of(), emptyNodes(3))))
+        .isEqualTo(new Plan(List.of(), List.of()));
+    assertThat(planner.plan(request(List.of(layer), List.of())))
+        .isEqualTo(new Plan(List.of(), List.of()));
+  }
+
+  @Test
+  void emptyBlobsNeedNoBandwidthButStillAPlan() {
+    Blob empty = blob(0, 0);
+    PlanRequest request = request(List.of(empty, blob(1, MIB)), emptyNodes(30));
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start()).filteredOn(t -> t.blob().equals(empty)).hasSize(30);
+  }
+
+  private static double meanUpload(Plan plan, List<PlanNode> nodes, long rate) {
+    Map<String, Long> uploads = new HashMap<>(plan.uploadBytesByNode());
+    return nodes.stream()
+        .filter(n -> n.uploadBytesPerSecond() == rate)
+        .mapToLong(n -> uploads.getOrDefault(n.name(), 0L))
+        .average()
+        .orElseThrow();
+  }
+}

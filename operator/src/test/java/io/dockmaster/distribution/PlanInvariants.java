@@ -1,0 +1,177 @@
+package io.dockmaster.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dockmaster.registry.Digest;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/** The properties every plan must have, whatever the request. */
+final class PlanInvariants {
+
+  private PlanInvariants() {}
+
+  static void assertValid(PlanRequest request, Plan plan) {
+    Map<String, PlanNode> nodes =
+        request.nodes().stream().collect(Collectors.toMap(PlanNode::name, Function.identity()));
+    Map<Digest, Blob> blobs =
+        request.blobs().stream().collect(Collectors.toMap(Blob::digest, Function.identity()));
+    Map<String, Transfer> byNodeAndBlob = new HashMap<>();
+    plan.transfers()
+        .forEach(
+            t -> {
+              assertThat(nodes)
+                  .as("transfer to a node not in the request: %s", t)
+                  .containsKey(t.node());
+              assertThat(blobs.get(t.blob().digest())).as("blob of %s", t).isEqualTo(t.blob());
+              assertThat(byNodeAndBlob.put(key(t.node(), t.blob().digest()), t))
+                  .as("a second transfer for the same node and blob: %s", t)
+                  .isNull();
+            });
+
+    for (PlanNode node : request.nodes()) {
+      for (Blob blob : request.blobs()) {
+        Transfer transfer = byNodeAndBlob.get(key(node.name(), blob.digest()));
+        if (node.complete().contains(blob.digest())) {
+          assertThat(transfer).as("%s holds %s", node.name(), blob.digest()).isNull();
+        } else {
+          assertThat(transfer).as("%s lacks %s", node.name(), blob.digest()).isNotNull();
+        }
+      }
+    }
+
+    Set<Transfer> kept = new HashSet<>(plan.keep());
+    for (Transfer keep : plan.keep()) {
+      assertThat(nodes.get(keep.node()).receiving().get(keep.blob().digest()))
+          .as("kept %s is in flight", keep)
+          .isEqualTo(keep.source());
+    }
+    for (Transfer start : plan.start()) {
+      assertThat(nodes.get(start.node()).receiving().get(start.blob().digest()))
+          .as("%s restarts what is already in flight", start)
+          .isNotEqualTo(start.source());
+    }
+
+    for (Transfer transfer : byNodeAndBlob.values()) {
+      Digest digest = transfer.blob().digest();
+      if (transfer.source().isUpstream()) {
+        assertThat(transfer.depth()).as("depth of %s", transfer).isEqualTo(1);
+        continue;
+      }
+      String source = transfer.source().node();
+      assertThat(source).as("source of %s", transfer).isNotEqualTo(transfer.node());
+      assertThat(nodes).as("source of %s is present", transfer).containsKey(source);
+      if (nodes.get(source).complete().contains(digest)) {
+        assertThat(transfer.depth()).as("depth of %s", transfer).isEqualTo(1);
+      } else {
+        // One more than its source's: depths strictly fall along a chain, so chains end.
+        Transfer upstreamOfIt = byNodeAndBlob.get(key(source, digest));
+        assertThat(upstreamOfIt).as("source of %s receives the blob", transfer).isNotNull();
+        assertThat(transfer.depth())
+            .as("depth of %s", transfer)
+            .isEqualTo(upstreamOfIt.depth() + 1);
+      }
+    }
+
+    for (Blob blob : request.blobs()) {
+      List<Transfer> upstream =
+          byNodeAndBlob.values().stream()
+              .filter(t -> t.blob().equals(blob) && t.source().isUpstream())
+              .toList();
+      assertThat(upstream.size())
+          .as("upstream transfers of %s", blob.digest())
+          .isLessThanOrEqualTo(request.maxUpstreamStreams());
+      boolean held = request.nodes().stream().anyMatch(n -> n.complete().contains(blob.digest()));
+      boolean keptUpstream = upstream.stream().anyMatch(kept::contains);
+      long newUpstream = upstream.stream().filter(t -> !kept.contains(t)).count();
+      boolean needed =
+          request.nodes().stream().anyMatch(n -> !n.complete().contains(blob.digest()));
+      assertThat(newUpstream)
+          .as("new upstream transfers of %s", blob.digest())
+          .isEqualTo(held || keptUpstream || !needed ? 0 : 1);
+      assertKeptWhereverPossible(request, blob, nodes, kept);
+    }
+  }
+
+  /**
+   * An in-flight transfer to a node that needs the blob stays if its source is a present peer and
+   * it is on no cycle, or if its source is upstream and the cap allows.
+   */
+  private static void assertKeptWhereverPossible(
+      PlanRequest request, Blob blob, Map<String, PlanNode> nodes, Set<Transfer> kept) {
+    Digest digest = blob.digest();
+    Set<String> keptNodes = new HashSet<>();
+    kept.stream().filter(t -> t.blob().equals(blob)).forEach(t -> keptNodes.add(t.node()));
+    int upstreamInFlight = 0;
+    for (PlanNode node : request.nodes()) {
+      Source source = node.receiving().get(digest);
+      if (source == null || node.complete().contains(digest)) {
+        continue;
+      }
+      if (source.isUpstream()) {
+        upstreamInFlight++;
+      } else if (nodes.containsKey(source.node())
+          && !source.node().equals(node.name())
+          && !onCycle(node.name(), digest, nodes)) {
+        assertThat(keptNodes)
+            .as("%s keeps streaming %s from %s", node.name(), digest, source)
+            .contains(node.name());
+      }
+    }
+    long keptUpstream =
+        kept.stream().filter(t -> t.blob().equals(blob) && t.source().isUpstream()).count();
+    assertThat(keptUpstream)
+        .as("kept upstream transfers of %s", digest)
+        .isEqualTo(Math.min(upstreamInFlight, request.maxUpstreamStreams()));
+  }
+
+  private static boolean onCycle(String start, Digest digest, Map<String, PlanNode> nodes) {
+    String current = start;
+    for (int steps = 0; steps <= nodes.size(); steps++) {
+      PlanNode node = nodes.get(current);
+      if (node == null || node.complete().contains(digest)) {
+        return false;
+      }
+      Source source = node.receiving().get(digest);
+      if (source == null || source.isUpstream()) {
+        return false;
+      }
+      current = source.node();
+      if (current.equals(start)) {
+        return true;
+      }
+    }
+    return false; // a cycle further up, not through start
+  }
+
+  /** Largest upload divided by the mean, each node's bytes divided by its upload capacity. */
+  static double uploadImbalance(PlanRequest request, Plan plan) {
+    Map<String, Long> uploads = plan.uploadBytesByNode();
+    double known =
+        request.nodes().stream()
+            .mapToLong(PlanNode::uploadBytesPerSecond)
+            .filter(r -> r > 0)
+            .average()
+            .orElse(1);
+    double totalBytes = 0;
+    double totalRate = 0;
+    double worst = 0;
+    for (PlanNode node : request.nodes()) {
+      double rate = node.uploadBytesPerSecond() > 0 ? node.uploadBytesPerSecond() : known;
+      double bytes = uploads.getOrDefault(node.name(), 0L);
+      totalBytes += bytes;
+      totalRate += rate;
+      worst = Math.max(worst, bytes / rate);
+    }
+    return totalBytes == 0 ? 1 : worst / (totalBytes / totalRate);
+  }
+
+  private static String key(String node, Digest digest) {
+    return node + " " + digest;
+  }
+}

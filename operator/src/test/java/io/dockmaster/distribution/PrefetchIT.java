@@ -1,0 +1,258 @@
+package io.dockmaster.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.dockmaster.agent.LocalAgents;
+import io.dockmaster.agent.NodeAgent;
+import io.dockmaster.api.v1alpha1.ImageMirror;
+import io.dockmaster.api.v1alpha1.ImageMirrorSpec;
+import io.dockmaster.api.v1alpha1.UpstreamRegistry;
+import io.dockmaster.operator.DockmasterOperator;
+import io.dockmaster.operator.OperatorSettings;
+import io.dockmaster.peering.AgentCertificateAuthority;
+import io.dockmaster.peering.AgentCsrPolicy;
+import io.dockmaster.peering.ApiRequester;
+import io.dockmaster.peering.PeerName;
+import io.dockmaster.peering.PeerTls;
+import io.dockmaster.registry.Digest;
+import io.dockmaster.status.ConditionSet;
+import io.dockmaster.testing.Crds;
+import io.dockmaster.testing.OperatorNamespace;
+import io.dockmaster.testing.RegistryServer;
+import io.dockmaster.testing.TestImages;
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubernetes.api.model.Condition;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator and three node agents (in this JVM, on loopback) against a real API server and a
+ * real registry: certificates through the CSR API, Leases, planning, node-to-node streaming, and
+ * the agents' refusal of anyone without a Dockmaster certificate.
+ */
+@EnableKubeAPIServer
+class PrefetchIT {
+
+  private static final String NS = OperatorNamespace.NAME;
+  private static final int AGENTS = 3;
+
+  static KubernetesClient client;
+  static RegistryServer registry;
+  static DockmasterOperator operator;
+  static final List<NodeAgent> agents = new ArrayList<>();
+  static List<String> layers;
+
+  @TempDir static Path tmp;
+
+  @BeforeAll
+  static void start() throws Exception {
+    registry = RegistryServer.distribution().start();
+    TestImages crane = TestImages.anonymous();
+    String reference = registry.host() + "/team/app:1";
+    for (int i = 0; i < 3; i++) {
+      Path layer = TestImages.layer(tmp, Map.of("data-" + i + ".bin", random(512 * 1024)));
+      if (i == 0) {
+        crane.crane("append", "-f", layer.toString(), "-t", reference);
+      } else {
+        crane.crane("append", "-f", layer.toString(), "-b", reference, "-t", reference);
+      }
+    }
+    layers = new ArrayList<>();
+    Matcher m =
+        Pattern.compile("\"(sha256:[0-9a-f]{64})\"").matcher(crane.crane("manifest", reference));
+    while (m.find()) {
+      layers.add(m.group(1));
+    }
+    layers.remove(0); // the config comes first; the rest are the layers
+    assertThat(layers).hasSize(3);
+
+    Crds.install(client);
+    OperatorNamespace.ensure(client);
+    String requester = ApiRequester.usernameOf(client);
+    operator =
+        DockmasterOperator.start(
+            client,
+            OperatorSettings.local(NS)
+                .withAgentCertificates(
+                    new AgentCsrPolicy(List.of(requester), false, Duration.ofHours(1))));
+    for (int i = 1; i <= AGENTS; i++) {
+      Path cache = Files.createDirectories(tmp.resolve("cache-" + i));
+      agents.add(NodeAgent.start(client, LocalAgents.settings("node-" + i, NS, cache)));
+    }
+  }
+
+  @AfterAll
+  static void stop() {
+    agents.forEach(NodeAgent::close);
+    if (operator != null) {
+      operator.close();
+    }
+    if (registry != null) {
+      registry.close();
+    }
+  }
+
+  @Test
+  void everyNodeGetsEveryLayerWhileTheRegistryServesEachLayerOnce() throws Exception {
+    client.resource(mirror("app", "team/app:1")).create();
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              ImageMirror current = client.resources(ImageMirror.class).withName("app").get();
+              assertThat(current.getStatus()).isNotNull();
+              assertThat(current.getStatus().getNodesReady()).isEqualTo(AGENTS + "/" + AGENTS);
+              Condition ready =
+                  ConditionSet.find(current.getStatus().getConditions(), "Ready").orElseThrow();
+              assertThat(ready.getStatus()).as(ready.getMessage()).isEqualTo("True");
+            });
+    ImageMirror done = client.resources(ImageMirror.class).withName("app").get();
+    assertThat(done.getStatus().getProgress()).isEqualTo("100%");
+    assertThat(done.getStatus().getBytesFromPeers())
+        .as("at least one node got its layers from a peer")
+        .isPositive();
+
+    HttpClient http = HttpClient.newHttpClient();
+    for (NodeAgent agent : agents) {
+      for (String layer : layers) {
+        HttpResponse<byte[]> blob =
+            http.send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + agent.runtimePort()
+                                + "/v2/team/app/blobs/"
+                                + layer))
+                    .build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(blob.statusCode()).isEqualTo(200);
+        assertThat(Digest.sha256(blob.body()).toString())
+            .as("the copy on a node is byte-identical to the registry's")
+            .isEqualTo(layer);
+      }
+    }
+    for (String layer : layers) {
+      assertThat(blobGets(layer))
+          .as("the registry served %s to exactly one node", layer)
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void theRuntimePortAnswersAtOnceForWhatTheNodeDoesNotHave() throws Exception {
+    HttpResponse<String> missing =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + agents.get(0).runtimePort()
+                                + "/v2/team/other/manifests/latest?ns="
+                                + registry.host()))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(missing.statusCode()).isEqualTo(404);
+    assertThat(missing.body()).contains("MANIFEST_UNKNOWN");
+  }
+
+  @Test
+  void thePeerPortRefusesClientsWithoutADockmasterCertificate() throws Exception {
+    URI base = URI.create("https://127.0.0.1:" + agents.get(0).peerPort());
+    HttpClient anonymous = HttpClient.newBuilder().sslContext(trustingEverything()).build();
+    assertThatThrownBy(
+            () ->
+                anonymous.send(
+                    HttpRequest.newBuilder(base.resolve("/v2/")).build(),
+                    HttpResponse.BodyHandlers.ofString()))
+        .as("no client certificate: the handshake fails, nothing is served")
+        .isInstanceOf(IOException.class);
+
+    AgentCertificateAuthority ca = AgentCertificateAuthority.loadOrCreate(client, NS);
+    PeerTls intruder =
+        new PeerTls(() -> ca.issueAgentIdentity("intruder", Duration.ofHours(1)), ca.certificate());
+    HttpResponse<String> control =
+        intruder
+            .httpClient(PeerName.agent("node-1"))
+            .build()
+            .send(
+                HttpRequest.newBuilder(base.resolve("/control/v1/inventory"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"digests\":[]}"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(control.statusCode())
+        .as("an agent's certificate does not open the operator's control channel")
+        .isEqualTo(403);
+  }
+
+  private static long blobGets(String digest) {
+    Pattern get =
+        Pattern.compile(
+            "http\\.request\\.method=GET .*http\\.request\\.uri=\"/v2/[^\"]+/blobs/"
+                + Pattern.quote(digest)
+                + "\".*http\\.response\\.status=200");
+    return registry.log().lines().filter(line -> get.matcher(line).find()).count();
+  }
+
+  private static ImageMirror mirror(String name, String... images) {
+    ImageMirror mirror = new ImageMirror();
+    mirror.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    ImageMirrorSpec spec = new ImageMirrorSpec();
+    UpstreamRegistry upstream = new UpstreamRegistry();
+    upstream.setRegistry(registry.host());
+    spec.setUpstream(upstream);
+    spec.setImages(List.of(images));
+    mirror.setSpec(spec);
+    return mirror;
+  }
+
+  private static String random(int bytes) {
+    byte[] data = new byte[bytes];
+    new SecureRandom().nextBytes(data);
+    return Base64.getEncoder().encodeToString(data);
+  }
+
+  private static SSLContext trustingEverything() throws Exception {
+    SSLContext context = SSLContext.getInstance("TLS");
+    TrustManager trustAll =
+        new X509TrustManager() {
+          @Override
+          public void checkClientTrusted(X509Certificate[] chain, String authType) {}
+
+          @Override
+          public void checkServerTrusted(X509Certificate[] chain, String authType) {}
+
+          @Override
+          public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+          }
+        };
+    context.init(null, new TrustManager[] {trustAll}, null);
+    return context;
+  }
+}

@@ -1,0 +1,203 @@
+package io.dockmaster.peering;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.TrustManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Real TLS on localhost: the agent's Vert.x HTTPS server built from {@link PeerTls}, called with
+ * {@code java.net.http.HttpClient} as the operator and other agents do.
+ */
+class PeerTlsTest {
+
+  private static final PeerName NODE_A = PeerName.agent("node-a");
+
+  static Vertx vertx;
+  static AgentCertificateAuthority ca;
+  static AgentCertificateAuthority otherCa;
+
+  private final AtomicInteger handled = new AtomicInteger();
+  private HttpServer server;
+
+  @BeforeAll
+  static void setUp() {
+    vertx = Vertx.vertx();
+    ca = AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
+    otherCa = AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stopServer() throws Exception {
+    if (server != null) {
+      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void anAgentCallerIsAcceptedAndNamedToTheHandler() throws Exception {
+    int port = serve(agent("node-a"));
+    PeerTls caller = new PeerTls(agent("node-b"), ca.certificate());
+
+    HttpResponse<String> response = call(caller.httpClient(NODE_A).build(), port);
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("dockmaster-agent:node-b");
+    assertThat(PeerTls.peerOf(response.sslSession().orElseThrow())).isEqualTo(NODE_A);
+  }
+
+  @Test
+  void theOperatorCallerIsToldApartFromAgents() throws Exception {
+    int port = serve(agent("node-a"));
+    PeerIdentity operator = ca.issueOperatorIdentity();
+    PeerTls caller = new PeerTls(() -> operator, ca.certificate());
+
+    HttpResponse<String> response = call(caller.httpClient(NODE_A).build(), port);
+
+    assertThat(response.body()).isEqualTo("dockmaster-operator");
+  }
+
+  @Test
+  void aClientWithoutACertificateFailsTheHandshakeAndReachesNoHandler() throws Exception {
+    int port = serve(agent("node-a"));
+    SSLContext anonymous = SSLContext.getInstance("TLS");
+    anonymous.init(
+        null, new TrustManager[] {PeerTrustManager.forServer(ca.certificate(), NODE_A)}, null);
+
+    assertThatThrownBy(() -> call(HttpClient.newBuilder().sslContext(anonymous).build(), port))
+        .isInstanceOf(IOException.class)
+        .hasStackTraceContaining("bad_certificate");
+    assertThat(handled).hasValue(0);
+  }
+
+  @Test
+  void aClientCertificateFromAnotherCaFailsTheHandshake() throws Exception {
+    int port = serve(agent("node-a"));
+    PeerIdentity impostor = otherCa.issueAgentIdentity("node-b", Duration.ofHours(1));
+    PeerTls caller = new PeerTls(() -> impostor, ca.certificate());
+
+    assertThatThrownBy(() -> call(caller.httpClient(NODE_A).build(), port))
+        .isInstanceOf(IOException.class)
+        .hasStackTraceContaining("certificate_unknown");
+    assertThat(handled).hasValue(0);
+  }
+
+  @Test
+  void theClientRefusesAServerThatIsNotTheExpectedNode() throws Exception {
+    int port = serve(agent("node-a"));
+    PeerTls caller = new PeerTls(agent("node-b"), ca.certificate());
+
+    assertThatThrownBy(() -> call(caller.httpClient(PeerName.agent("node-c")).build(), port))
+        .isInstanceOf(IOException.class)
+        .hasStackTraceContaining(
+            "the server is dockmaster-agent:node-a, expected dockmaster-agent:node-c");
+    assertThat(handled).hasValue(0);
+  }
+
+  @Test
+  void theClientRefusesAServerFromAnotherCa() throws Exception {
+    PeerIdentity impostor = otherCa.issueAgentIdentity("node-a", Duration.ofHours(1));
+    int port = serve(() -> impostor);
+    PeerTls caller = new PeerTls(agent("node-b"), ca.certificate());
+
+    assertThatThrownBy(() -> call(caller.httpClient(NODE_A).build(), port))
+        .isInstanceOf(IOException.class)
+        .hasStackTraceContaining("PKIX path");
+  }
+
+  @Test
+  void theClientRefusesAServerPresentingAClientOnlyCertificate() throws Exception {
+    PeerIdentity operator = ca.issueOperatorIdentity();
+    int port = serve(() -> operator);
+    PeerTls caller = new PeerTls(agent("node-b"), ca.certificate());
+
+    assertThatThrownBy(() -> call(caller.httpClient(PeerName.operator()).build(), port))
+        .isInstanceOf(IOException.class)
+        .hasStackTraceContaining("Extended key usage does not permit use for TLS server");
+  }
+
+  @Test
+  void aRenewedServerIdentityIsServedWithoutARestart() throws Exception {
+    PeerIdentity first = ca.issueAgentIdentity("node-a", Duration.ofHours(1));
+    PeerIdentity renewed = ca.issueAgentIdentity("node-a", Duration.ofHours(2));
+    AtomicReference<PeerIdentity> current = new AtomicReference<>(first);
+    int port = serve(current::get);
+    PeerTls caller = new PeerTls(agent("node-b"), ca.certificate());
+
+    X509Certificate before = serverCertificate(call(caller.httpClient(NODE_A).build(), port));
+    current.set(renewed);
+    X509Certificate after = serverCertificate(call(caller.httpClient(NODE_A).build(), port));
+
+    assertThat(before.getSerialNumber()).isEqualTo(first.leaf().getSerialNumber());
+    assertThat(after.getSerialNumber()).isEqualTo(renewed.leaf().getSerialNumber());
+    assertThat(handled).hasValue(2);
+  }
+
+  @Test
+  void peerOfRefusesAConnectionWithoutTls() {
+    assertThatThrownBy(() -> PeerTls.peerOf(null))
+        .isInstanceOf(SSLPeerUnverifiedException.class)
+        .hasMessage("the connection is not TLS");
+  }
+
+  private Supplier<PeerIdentity> agent(String node) {
+    PeerIdentity identity = ca.issueAgentIdentity(node, Duration.ofHours(1));
+    return () -> identity;
+  }
+
+  /** Starts an agent server that answers with the caller's common name. */
+  private int serve(Supplier<PeerIdentity> identity) throws Exception {
+    PeerTls tls = new PeerTls(identity, ca.certificate());
+    server =
+        vertx
+            .createHttpServer(tls.vertxServerOptions().setHost("127.0.0.1").setPort(0))
+            .requestHandler(
+                request -> {
+                  handled.incrementAndGet();
+                  try {
+                    request.response().end(PeerTls.peerOf(request.sslSession()).commonName());
+                  } catch (SSLPeerUnverifiedException e) {
+                    request.response().setStatusCode(403).end(e.getMessage());
+                  }
+                });
+    server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return server.actualPort();
+  }
+
+  private static HttpResponse<String> call(HttpClient client, int port) throws Exception {
+    return client.send(
+        HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + port + "/whoami"))
+            .timeout(Duration.ofSeconds(10))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static X509Certificate serverCertificate(HttpResponse<?> response) throws Exception {
+    return (X509Certificate) response.sslSession().orElseThrow().getPeerCertificates()[0];
+  }
+}
