@@ -30,7 +30,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * registry client (auth, redirects to storage, retries of the request), or a peer agent over mutual
  * TLS, which streams it even while it is still receiving it.
  */
-final class BlobSources {
+final class BlobSources implements BlobSource {
 
   /** HTTP clients that present this agent's identity and accept only the named peer node. */
   interface PeerConnector {
@@ -48,7 +48,8 @@ final class BlobSources {
     this.peers = peers;
   }
 
-  InputStream open(TransferOrder order, Digest digest) throws TransferFailure {
+  @Override
+  public InputStream open(TransferOrder order, Digest digest) throws TransferFailure {
     TransferSource source = order.source();
     return source.fromUpstream()
         ? openUpstream(source.upstream(), order, digest)

@@ -36,7 +36,7 @@ final class TransferRunner implements AutoCloseable {
   private static final int CHUNK_BYTES = 64 * 1024;
 
   private final BlobCache cache;
-  private final BlobSources sources;
+  private final BlobSource sources;
   private final TransferLedger ledger;
   private final Bandwidth download;
   private final AgentMetrics metrics;
@@ -64,7 +64,7 @@ final class TransferRunner implements AutoCloseable {
 
   TransferRunner(
       BlobCache cache,
-      BlobSources sources,
+      BlobSource sources,
       TransferLedger ledger,
       Bandwidth download,
       AgentMetrics metrics,

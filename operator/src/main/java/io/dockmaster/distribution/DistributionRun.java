@@ -91,6 +91,7 @@ final class DistributionRun {
       }
     }
     Map<String, AgentReport> reports = inventory(byNode.values());
+    reports.values().forEach(this::noteCorruptSources);
     Set<String> failedNodes = new HashSet<>(byNode.keySet());
     failedNodes.removeAll(reports.keySet());
     Map<Integer, Map<String, List<TransferOrder>>> waves = new HashMap<>();
@@ -164,7 +165,7 @@ final class DistributionRun {
             held,
             fromUpstream,
             fromPeers,
-            List.copyOf(problems),
+            problemsSoFar(),
             planned,
             started,
             Optional.ofNullable(finished));
@@ -236,19 +237,29 @@ final class DistributionRun {
         }
         case FAILED -> {
           holdings.failed = true;
-          if ("DigestMismatch".equals(state.failureReason())
-              && state.source() != null
-              && state.source().startsWith(TransferSource.PEER_LABEL_PREFIX)) {
-            suspectSources
-                .computeIfAbsent(digest, d -> new HashSet<>())
-                .add(state.source().substring(TransferSource.PEER_LABEL_PREFIX.length()));
-          }
           problem(node, digest.toString(), state.failureReason(), state.failureMessage());
         }
         case ABSENT -> {}
       }
     }
     return holdings;
+  }
+
+  /**
+   * A peer whose bytes did not hash to the digest is no source of that blob for the rest of the
+   * run, whatever its own cache says. Noted before any planning, so this round already avoids it.
+   */
+  private void noteCorruptSources(AgentReport report) {
+    for (BlobState state : report.blobs()) {
+      if (state.phase() == BlobState.Phase.FAILED
+          && "DigestMismatch".equals(state.failureReason())
+          && state.source() != null
+          && state.source().startsWith(TransferSource.PEER_LABEL_PREFIX)) {
+        suspectSources
+            .computeIfAbsent(Digest.parse(state.digest()), d -> new HashSet<>())
+            .add(state.source().substring(TransferSource.PEER_LABEL_PREFIX.length()));
+      }
+    }
   }
 
   private boolean isSuspect(Digest digest, String node) {
@@ -292,14 +303,27 @@ final class DistributionRun {
         "could not order transfers: " + ErrorMessages.of(e));
   }
 
-  private synchronized void problem(String node, String blob, String reason, String message) {
-    String key = node + "|" + blob + "|" + reason + "|" + message;
-    if (!reportedFailures.add(key)) {
-      return;
+  /** Called from agent-call threads too, so it locks only the problem list, not the run. */
+  private void problem(String node, String blob, String reason, String message) {
+    synchronized (problems) {
+      String key = node + "|" + blob + "|" + reason + "|" + message;
+      if (reportedFailures.size() > 10 * MAX_PROBLEMS) {
+        // Only recent repeats matter; forgetting old keys keeps memory flat on long runs.
+        reportedFailures.clear();
+      }
+      if (!reportedFailures.add(key)) {
+        return;
+      }
+      problems.addFirst(new NodeProblem(node, blob, reason, message, clock.instant()));
+      while (problems.size() > MAX_PROBLEMS) {
+        problems.removeLast();
+      }
     }
-    problems.addFirst(new NodeProblem(node, blob, reason, message, clock.instant()));
-    while (problems.size() > MAX_PROBLEMS) {
-      problems.removeLast();
+  }
+
+  private List<NodeProblem> problemsSoFar() {
+    synchronized (problems) {
+      return List.copyOf(problems);
     }
   }
 

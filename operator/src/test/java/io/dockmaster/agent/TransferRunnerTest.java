@@ -1,0 +1,181 @@
+package io.dockmaster.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dockmaster.agent.TransferFailure.Reason;
+import io.dockmaster.cache.BlobCache;
+import io.dockmaster.cache.CacheLimits;
+import io.dockmaster.control.BlobState;
+import io.dockmaster.control.TransferOrder;
+import io.dockmaster.control.TransferSource;
+import io.dockmaster.registry.Digest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Transfers into a real cache from sources that behave, lie, stop short or go silent. */
+class TransferRunnerTest {
+
+  private static final byte[] CONTENT = "the layer's bytes, all of them".getBytes();
+  private static final Digest DIGEST = Digest.sha256(CONTENT);
+
+  @TempDir Path dir;
+  private BlobCache cache;
+  private TransferLedger ledger;
+  private TransferRunner runner;
+  private final Map<String, SourceBehaviour> sources = new ConcurrentHashMap<>();
+
+  @FunctionalInterface
+  interface SourceBehaviour {
+    InputStream open() throws TransferFailure;
+  }
+
+  @BeforeEach
+  void start() throws Exception {
+    cache = BlobCache.open(dir, CacheLimits.ofCapacity(1 << 20), new SimpleMeterRegistry());
+    ledger = new TransferLedger();
+    BlobSource source = (order, digest) -> sources.get(order.source().label()).open();
+    runner =
+        new TransferRunner(
+            cache,
+            source,
+            ledger,
+            Bandwidth.of(0),
+            new AgentMetrics(new SimpleMeterRegistry(), ledger::inFlightCount),
+            Duration.ofMillis(300),
+            4);
+  }
+
+  @AfterEach
+  void stop() {
+    runner.close();
+    cache.close();
+  }
+
+  private static TransferOrder from(String peer) {
+    return new TransferOrder(
+        DIGEST.toString(),
+        CONTENT.length,
+        null,
+        "team/app",
+        TransferSource.peer(peer, "https://10.0.0.1:30020"),
+        "mirror-uid");
+  }
+
+  private BlobState state() {
+    return cache.isComplete(DIGEST)
+        ? new BlobState(
+            DIGEST.toString(), BlobState.Phase.COMPLETE, CONTENT.length, null, null, null)
+        : ledger.stateOf(DIGEST);
+  }
+
+  @Test
+  void honestBytesBecomeAVerifiedBlob() {
+    sources.put("peer/a", () -> new ByteArrayInputStream(CONTENT));
+
+    runner.submit(from("a"));
+
+    Awaitility.await().until(() -> cache.isComplete(DIGEST));
+    assertThat(ledger.isInFlight(DIGEST)).isFalse();
+  }
+
+  @Test
+  void corruptBytesAreDiscardedAndTheSourceIsNamed() {
+    byte[] corrupt = CONTENT.clone();
+    corrupt[3] ^= 1;
+    sources.put("peer/liar", () -> new ByteArrayInputStream(corrupt));
+
+    runner.submit(from("liar"));
+
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    BlobState failed = state();
+    assertThat(failed.failureReason()).isEqualTo(Reason.DigestMismatch.name());
+    assertThat(failed.source()).isEqualTo("peer/liar");
+    assertThat(failed.failureMessage()).contains("bytes from peer/liar hashed to");
+    assertThat(cache.find(DIGEST)).as("nothing of it stays in the cache").isEmpty();
+  }
+
+  @Test
+  void aSourceThatStopsShortFailsWithTheCount() {
+    sources.put("peer/short", () -> new ByteArrayInputStream(CONTENT, 0, 5));
+
+    runner.submit(from("short"));
+
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    assertThat(state().failureReason()).isEqualTo(Reason.SizeMismatch.name());
+    assertThat(state().failureMessage()).contains("ended after 5 of " + CONTENT.length + " bytes");
+  }
+
+  @Test
+  void aSilentSourceIsCutOffAfterTheStallTimeout() {
+    sources.put("peer/silent", SilentStream::new);
+
+    runner.submit(from("silent"));
+
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    assertThat(state().failureReason()).isEqualTo(Reason.SourceUnreachable.name());
+    assertThat(state().failureMessage()).contains("peer/silent sent nothing for");
+  }
+
+  @Test
+  void anOrderFromAnotherSourceReplacesTheTransferInFlight() {
+    sources.put("peer/gone", SilentStream::new);
+    sources.put("peer/alive", () -> new ByteArrayInputStream(CONTENT));
+
+    runner.submit(from("gone"));
+    Awaitility.await().until(() -> ledger.isInFlight(DIGEST));
+    runner.submit(from("alive"));
+
+    Awaitility.await().until(() -> cache.isComplete(DIGEST));
+    assertThat(state().failureReason()).as("a replaced transfer is not a failure").isNull();
+  }
+
+  @Test
+  void aSecondOrderFromTheSameSourceDoesNotStartASecondTransfer() throws Exception {
+    CountDownLatch opened = new CountDownLatch(2);
+    sources.put(
+        "peer/a",
+        () -> {
+          opened.countDown();
+          return new SilentStream();
+        });
+
+    runner.submit(from("a"));
+    runner.submit(from("a"));
+
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    assertThat(opened.getCount()).as("opened once").isEqualTo(1);
+  }
+
+  /** Blocks until closed or interrupted, like a peer whose host vanished. */
+  static final class SilentStream extends InputStream {
+    private final CountDownLatch closed = new CountDownLatch(1);
+
+    @Override
+    public int read() throws IOException {
+      try {
+        closed.await();
+      } catch (InterruptedException e) {
+        throw new InterruptedIOException("interrupted");
+      }
+      throw new IOException("closed");
+    }
+
+    @Override
+    public void close() {
+      closed.countDown();
+    }
+  }
+}

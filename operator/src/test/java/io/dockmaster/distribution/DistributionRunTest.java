@@ -1,0 +1,205 @@
+package io.dockmaster.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.BlobState;
+import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.UpstreamAccess;
+import io.dockmaster.distribution.FakeAgents.Received;
+import io.dockmaster.registry.Descriptor;
+import io.dockmaster.registry.Digest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Rounds of one mirror's distribution against agents kept in memory, with the real planner. */
+class DistributionRunTest {
+
+  private static final String AMD64 = "linux/amd64";
+  private static final WantedBlob LAYER_A = blob("layer-a", 1000);
+  private static final WantedBlob LAYER_B = blob("layer-b", 3000);
+
+  private final FakeAgents agents = new FakeAgents();
+  private final ExecutorService pool = Executors.newFixedThreadPool(4);
+
+  @AfterEach
+  void stop() {
+    pool.shutdownNow();
+  }
+
+  private static WantedBlob blob(String content, long size) {
+    Digest digest = Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
+    return new WantedBlob(
+        new Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", digest, size), "team/app");
+  }
+
+  private static String digest(WantedBlob blob) {
+    return blob.descriptor().digest().toString();
+  }
+
+  private DistributionRun run(Map<String, List<WantedBlob>> blobs) {
+    DistributionTarget target =
+        new DistributionTarget(
+            "uid-1",
+            "app",
+            1,
+            UpstreamAccess.anonymous("registry.example.com", false),
+            blobs,
+            Optional.empty(),
+            2,
+            false,
+            Map.of());
+    return new DistributionRun(
+        target,
+        new MultiTreePlanner(),
+        new AgentCalls(agents, pool),
+        new DistributionMetrics(new SimpleMeterRegistry()),
+        Clock.systemUTC());
+  }
+
+  private static List<AgentLease> nodes(String... names) {
+    return java.util.Arrays.stream(names).map(n -> FakeAgents.lease(n, AMD64)).toList();
+  }
+
+  @Test
+  void eachBlobIsFetchedUpstreamOnceAndPeersAreToldAfterTheirSource() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)));
+
+    DistributionProgress progress = run.round(nodes("n1", "n2", "n3", "n4"));
+
+    assertThat(progress.desired()).isEqualTo(4);
+    assertThat(progress.complete()).isZero();
+    for (WantedBlob blob : List.of(LAYER_A, LAYER_B)) {
+      List<Received> forBlob =
+          agents.orders.stream().filter(r -> r.order().digest().equals(digest(blob))).toList();
+      assertThat(forBlob).as("every node is told to fetch it").hasSize(4);
+      assertThat(forBlob).filteredOn(r -> r.order().source().fromUpstream()).hasSize(1);
+      for (Received received : forBlob) {
+        if (!received.order().source().fromUpstream()) {
+          Received source =
+              forBlob.stream()
+                  .filter(r -> r.node().equals(received.order().source().node()))
+                  .findFirst()
+                  .orElseThrow();
+          assertThat(source.sequence())
+              .as("%s is told before %s fetches from it", source.node(), received.node())
+              .isLessThan(received.sequence());
+        }
+      }
+    }
+    assertThat(agents.pins).containsKey("n1/uid-1");
+  }
+
+  @Test
+  void aSecondRoundKeepsTransfersThatAreRunning() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    run.round(nodes("n1", "n2", "n3"));
+    int first = agents.orders.size();
+
+    run.round(nodes("n1", "n2", "n3"));
+
+    assertThat(agents.orders).as("nothing new to order").hasSize(first);
+  }
+
+  @Test
+  void aPeerThatSentCorruptBytesIsNotAskedForThatBlobAgain() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    agents.complete("liar", digest(LAYER_A), 1000);
+    agents.set(
+        "n1",
+        digest(LAYER_A),
+        new BlobState(
+            digest(LAYER_A),
+            Phase.FAILED,
+            0,
+            "peer/liar",
+            "DigestMismatch",
+            "bytes from peer/liar hashed to sha256:0000, not " + digest(LAYER_A)));
+
+    DistributionProgress progress = run.round(nodes("liar", "n1"));
+
+    assertThat(agents.ordersFor("n1")).hasSize(1);
+    assertThat(agents.ordersFor("n1").get(0).order().source().label())
+        .as("re-fetched elsewhere")
+        .isEqualTo("upstream");
+    assertThat(progress.failures())
+        .anySatisfy(
+            p -> {
+              assertThat(p.node()).isEqualTo("n1");
+              assertThat(p.reason()).isEqualTo("DigestMismatch");
+              assertThat(p.message()).contains("peer/liar");
+            });
+    assertThat(progress.failed()).isEqualTo(1);
+  }
+
+  @Test
+  void progressCountsCompleteNodesBytesAndTheFinish() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)));
+    agents.counters("n1", 100, 0);
+    agents.counters("n2", 0, 0);
+    run.round(nodes("n1", "n2"));
+    agents.finishAllOrders();
+    agents.counters("n1", 100 + 4000, 0);
+    agents.counters("n2", 0, 4000);
+
+    DistributionProgress done = run.round(nodes("n1", "n2"));
+
+    assertThat(done.isComplete()).isTrue();
+    assertThat(done.percent()).isEqualTo(100);
+    assertThat(done.bytesWanted()).isEqualTo(2 * 4000);
+    assertThat(done.bytesFromUpstream()).as("counted from the run's start").isEqualTo(4000);
+    assertThat(done.bytesFromPeers()).isEqualTo(4000);
+    assertThat(done.finished()).isPresent();
+  }
+
+  @Test
+  void anAgentThatDoesNotAnswerIsReportedAndPlannedAround() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    agents.takeDown("n2");
+
+    DistributionProgress progress = run.round(nodes("n1", "n2", "n3"));
+
+    assertThat(progress.desired()).isEqualTo(3);
+    assertThat(progress.failed()).isEqualTo(1);
+    assertThat(agents.ordersFor("n2")).isEmpty();
+    assertThat(agents.orders).noneMatch(r -> "n2".equals(r.order().source().node()));
+    assertThat(progress.failures())
+        .anySatisfy(p -> assertThat(p.reason()).isEqualTo("AgentUnreachable"));
+  }
+
+  @Test
+  void nodesOfAPlatformNoImageProvidesGetNothingAndAreNamed() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+
+    DistributionProgress progress =
+        run.round(List.of(FakeAgents.lease("n1", AMD64), FakeAgents.lease("pi", "linux/arm64")));
+
+    assertThat(progress.desired()).isEqualTo(1);
+    assertThat(agents.ordersFor("pi")).isEmpty();
+    assertThat(progress.failures())
+        .anySatisfy(
+            p -> {
+              assertThat(p.node()).isEqualTo("pi");
+              assertThat(p.reason()).isEqualTo("PlatformNotProvided");
+            });
+  }
+
+  @Test
+  void singlePlatformImagesGoToEveryNode() {
+    DistributionRun run = run(Map.of(DistributionTarget.ANY_PLATFORM, List.of(LAYER_A)));
+
+    DistributionProgress progress =
+        run.round(List.of(FakeAgents.lease("n1", AMD64), FakeAgents.lease("pi", "linux/arm64")));
+
+    assertThat(progress.desired()).isEqualTo(2);
+    assertThat(agents.ordersFor("pi")).hasSize(1);
+  }
+}

@@ -1,0 +1,123 @@
+package io.dockmaster.distribution;
+
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobState;
+import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.RuntimeMirrors;
+import io.dockmaster.control.TransferOrder;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Agents as the operator sees them over the control channel, kept in memory: what each holds, the
+ * orders it received (in the order they arrived), and whether it answers at all.
+ */
+final class FakeAgents implements AgentControl {
+
+  record Received(long sequence, String node, TransferOrder order) {}
+
+  private final Map<String, Map<String, BlobState>> states = new ConcurrentHashMap<>();
+  private final Map<String, long[]> counters = new ConcurrentHashMap<>();
+  private final Set<String> down = ConcurrentHashMap.newKeySet();
+  final List<Received> orders = new CopyOnWriteArrayList<>();
+  final Map<String, List<String>> pins = new ConcurrentHashMap<>();
+  private final AtomicLong sequence = new AtomicLong();
+
+  static AgentLease lease(String node, String platform) {
+    return new AgentLease(
+        node,
+        "https://10.0.0." + Math.floorMod(node.hashCode(), 200) + ":30020",
+        platform,
+        0,
+        0,
+        Instant.now(),
+        30);
+  }
+
+  void set(String node, String digest, BlobState state) {
+    states.computeIfAbsent(node, n -> new ConcurrentHashMap<>()).put(digest, state);
+  }
+
+  void complete(String node, String digest, long size) {
+    set(node, digest, new BlobState(digest, Phase.COMPLETE, size, null, null, null));
+  }
+
+  /** Every order received so far finishes: the blob is complete where it was ordered. */
+  void finishAllOrders() {
+    for (Received received : orders) {
+      complete(received.node(), received.order().digest(), received.order().size());
+    }
+  }
+
+  void counters(String node, long fromUpstream, long fromPeers) {
+    counters.put(node, new long[] {fromUpstream, fromPeers});
+  }
+
+  void takeDown(String node) {
+    down.add(node);
+  }
+
+  List<Received> ordersFor(String node) {
+    return orders.stream().filter(r -> r.node().equals(node)).toList();
+  }
+
+  private void check(AgentLease agent) throws IOException {
+    if (down.contains(agent.node())) {
+      throw new ConnectException("connection refused by " + agent.endpoint());
+    }
+  }
+
+  @Override
+  public AgentReport inventory(AgentLease agent, List<String> digests) throws IOException {
+    check(agent);
+    Map<String, BlobState> held = states.getOrDefault(agent.node(), Map.of());
+    List<BlobState> blobs = new ArrayList<>();
+    for (String digest : digests) {
+      blobs.add(held.getOrDefault(digest, BlobState.absent(digest)));
+    }
+    long[] c = counters.getOrDefault(agent.node(), new long[2]);
+    return new AgentReport(agent.node(), blobs, c[0], c[1], 0, 0, 0);
+  }
+
+  @Override
+  public AgentReport order(AgentLease agent, List<TransferOrder> orders) throws IOException {
+    check(agent);
+    Set<String> digests = new HashSet<>();
+    for (TransferOrder order : orders) {
+      this.orders.add(new Received(sequence.incrementAndGet(), agent.node(), order));
+      set(
+          agent.node(),
+          order.digest(),
+          new BlobState(order.digest(), Phase.RECEIVING, 0, order.source().label(), null, null));
+      digests.add(order.digest());
+    }
+    return inventory(agent, List.copyOf(digests));
+  }
+
+  @Override
+  public void pin(AgentLease agent, String owner, List<String> digests) throws IOException {
+    check(agent);
+    pins.put(agent.node() + "/" + owner, digests);
+  }
+
+  @Override
+  public void unpin(AgentLease agent, String owner) throws IOException {
+    check(agent);
+    pins.remove(agent.node() + "/" + owner);
+  }
+
+  @Override
+  public void configureRuntime(AgentLease agent, RuntimeMirrors mirrors) throws IOException {
+    check(agent);
+  }
+}
