@@ -38,7 +38,7 @@ final class BlobResponder {
   private final BlobCache cache;
   private final TransferLedger ledger;
   private final RuntimeTags tags;
-  private final Bandwidth upload;
+  private final MirrorBandwidth bandwidth;
   private final AgentMetrics metrics;
   private final ExecutorService streams;
   private final long peerWaitMillis;
@@ -47,14 +47,14 @@ final class BlobResponder {
       BlobCache cache,
       TransferLedger ledger,
       RuntimeTags tags,
-      Bandwidth upload,
+      MirrorBandwidth bandwidth,
       AgentMetrics metrics,
       ExecutorService streams,
       long peerWaitMillis) {
     this.cache = cache;
     this.ledger = ledger;
     this.tags = tags;
-    this.upload = upload;
+    this.bandwidth = bandwidth;
     this.metrics = metrics;
     this.streams = streams;
     this.peerWaitMillis = peerWaitMillis;
@@ -186,7 +186,7 @@ final class BlobResponder {
           throw new IOException("the cache ended the blob after " + sent + " of " + length);
         }
         if (forPeer) {
-          upload.acquire(n);
+          bandwidth.acquireUpload(blob.digest(), n);
         }
         awaitWritable(response);
         response.write(Buffer.buffer(Arrays.copyOf(chunk, n)));

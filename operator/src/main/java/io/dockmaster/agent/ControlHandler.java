@@ -40,6 +40,7 @@ final class ControlHandler {
   private final TransferRunner runner;
   private final RuntimeMirrorConfig runtime;
   private final AgentMetrics metrics;
+  private final MirrorBandwidth bandwidth;
   private final ObjectMapper json =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -50,7 +51,8 @@ final class ControlHandler {
       TransferLedger ledger,
       TransferRunner runner,
       RuntimeMirrorConfig runtime,
-      AgentMetrics metrics) {
+      AgentMetrics metrics,
+      MirrorBandwidth bandwidth) {
     this.node = node;
     this.vertx = vertx;
     this.cache = cache;
@@ -58,6 +60,7 @@ final class ControlHandler {
     this.runner = runner;
     this.runtime = runtime;
     this.metrics = metrics;
+    this.bandwidth = bandwidth;
   }
 
   void handle(HttpServerRequest request) {
@@ -98,11 +101,14 @@ final class ControlHandler {
   private Object pins(String owner, HttpMethod method, Buffer body) throws IOException {
     if (method == HttpMethod.DELETE) {
       cache.unpin(owner);
+      bandwidth.remove(owner);
       return null;
     }
+    PinSet pins = read(body, PinSet.class);
     Set<Digest> digests = new LinkedHashSet<>();
-    read(body, PinSet.class).digests().forEach(d -> digests.add(Digest.parse(d)));
+    pins.digests().forEach(d -> digests.add(Digest.parse(d)));
     cache.pin(owner, digests);
+    bandwidth.set(owner, pins.uploadBytesPerSecond(), pins.downloadBytesPerSecond(), digests);
     return null;
   }
 

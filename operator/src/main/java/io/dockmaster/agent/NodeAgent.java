@@ -100,12 +100,16 @@ public final class NodeAgent implements AutoCloseable {
                         .build());
     TransferLedger ledger = new TransferLedger();
     AgentMetrics metrics = new AgentMetrics(meters, ledger::inFlightCount);
+    MirrorBandwidth bandwidth =
+        new MirrorBandwidth(
+            Bandwidth.of(settings.uploadBytesPerSecond()),
+            Bandwidth.of(settings.downloadBytesPerSecond()));
     TransferRunner runner =
         new TransferRunner(
             cache,
             new BlobSources(settings.registry(), peers),
             ledger,
-            Bandwidth.of(settings.downloadBytesPerSecond()),
+            bandwidth,
             metrics,
             settings.stallTimeout(),
             settings.transferParallelism());
@@ -132,15 +136,10 @@ public final class NodeAgent implements AutoCloseable {
     parts.push(streams::shutdownNow);
     BlobResponder responder =
         new BlobResponder(
-            cache,
-            ledger,
-            tags,
-            Bandwidth.of(settings.uploadBytesPerSecond()),
-            metrics,
-            streams,
-            settings.stallTimeout().toMillis());
+            cache, ledger, tags, bandwidth, metrics, streams, settings.stallTimeout().toMillis());
     ControlHandler control =
-        new ControlHandler(settings.node(), vertx, cache, ledger, runner, runtime, metrics);
+        new ControlHandler(
+            settings.node(), vertx, cache, ledger, runner, runtime, metrics, bandwidth);
     AgentServer server = AgentServer.start(vertx, settings, tls, responder, control);
     parts.push(server);
     runtimeEndpoint.set("http://" + settings.runtimeBindAddress() + ":" + server.runtimePort());

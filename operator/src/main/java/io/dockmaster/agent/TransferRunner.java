@@ -38,7 +38,7 @@ final class TransferRunner implements AutoCloseable {
   private final BlobCache cache;
   private final BlobSource sources;
   private final TransferLedger ledger;
-  private final Bandwidth download;
+  private final MirrorBandwidth bandwidth;
   private final AgentMetrics metrics;
   private final long stallNanos;
   private final ExecutorService workers;
@@ -66,14 +66,14 @@ final class TransferRunner implements AutoCloseable {
       BlobCache cache,
       BlobSource sources,
       TransferLedger ledger,
-      Bandwidth download,
+      MirrorBandwidth bandwidth,
       AgentMetrics metrics,
       Duration stallTimeout,
       int parallelism) {
     this.cache = cache;
     this.sources = sources;
     this.ledger = ledger;
-    this.download = download;
+    this.bandwidth = bandwidth;
     this.metrics = metrics;
     this.stallNanos = stallTimeout.toNanos();
     AtomicInteger threads = new AtomicInteger();
@@ -169,7 +169,7 @@ final class TransferRunner implements AutoCloseable {
           new Running(Thread.currentThread(), in, new AtomicBoolean(), new AtomicBoolean());
       running.put(entry, run);
       try {
-        copy(in, write, entry, order.size(), upstream, source);
+        copy(in, write, entry, order, upstream, source);
         write.commit();
       } catch (IOException | RegistryException e) {
         throw failureOf(e, run.stalled().get(), source, digest);
@@ -184,8 +184,15 @@ final class TransferRunner implements AutoCloseable {
   }
 
   private void copy(
-      InputStream in, BlobWrite write, Entry entry, long size, boolean upstream, String source)
+      InputStream in,
+      BlobWrite write,
+      Entry entry,
+      TransferOrder order,
+      boolean upstream,
+      String source)
       throws IOException, TransferFailure {
+    long size = order.size();
+    String owner = order.pinOwner();
     byte[] buffer = new byte[CHUNK_BYTES];
     long total = 0;
     int n;
@@ -195,7 +202,7 @@ final class TransferRunner implements AutoCloseable {
             Reason.SizeMismatch, source + " sent more than the blob's " + size + " bytes");
       }
       try {
-        download.acquire(n);
+        bandwidth.acquireDownload(owner, n);
       } catch (InterruptedException e) {
         throw new java.io.InterruptedIOException("interrupted while waiting for bandwidth");
       }

@@ -2,6 +2,7 @@ package io.dockmaster.distribution;
 
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.PinSet;
 import io.dockmaster.control.RuntimeMirrors;
 import io.dockmaster.control.TransferOrder;
 import java.io.IOException;
@@ -14,7 +15,7 @@ public interface AgentControl {
 
   AgentReport order(AgentLease agent, List<TransferOrder> orders) throws IOException;
 
-  void pin(AgentLease agent, String owner, List<String> digests) throws IOException;
+  void pin(AgentLease agent, String owner, PinSet pins) throws IOException;
 
   void unpin(AgentLease agent, String owner) throws IOException;
 

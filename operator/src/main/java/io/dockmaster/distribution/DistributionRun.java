@@ -3,6 +3,7 @@ package io.dockmaster.distribution;
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobState;
+import io.dockmaster.control.PinSet;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.distribution.DistributionProgress.NodeProblem;
@@ -182,7 +183,13 @@ final class DistributionRun {
                   .map(b -> b.descriptor().digest().toString())
                   .toList();
           if (!pinned.contains(agent.node())) {
-            calls.control().pin(agent, target.owner(), digests);
+            calls
+                .control()
+                .pin(
+                    agent,
+                    target.owner(),
+                    new PinSet(
+                        digests, target.uploadBytesPerSecond(), target.downloadBytesPerSecond()));
             pinned.add(agent.node());
           }
           AgentReport report = calls.control().inventory(agent, digests);

@@ -15,6 +15,8 @@ import java.util.Optional;
  * @param blobsByPlatform "os/arch[/variant]" → every blob a node of that platform needs, each once
  * @param runtimeTags "repository:tag" → manifest digest, for the runtime mirror; empty unless the
  *     mirror sets mirrorRuntime
+ * @param uploadBytesPerSecond per-node cap on sending this mirror's blobs to peers, 0 for none
+ * @param downloadBytesPerSecond per-node cap on receiving this mirror's blobs, 0 for none
  * @param mirrorRuntime whether nodes' containerd should pull the upstream through their agent
  */
 public record DistributionTarget(
@@ -25,6 +27,8 @@ public record DistributionTarget(
     Map<String, List<WantedBlob>> blobsByPlatform,
     Optional<LabelSelector> nodeSelector,
     int maxUpstreamStreams,
+    long uploadBytesPerSecond,
+    long downloadBytesPerSecond,
     boolean mirrorRuntime,
     Map<String, String> runtimeTags) {
 
@@ -58,6 +62,8 @@ public record DistributionTarget(
         && blobsByPlatform.equals(other.blobsByPlatform)
         && nodeSelector.equals(other.nodeSelector)
         && maxUpstreamStreams == other.maxUpstreamStreams
+        && uploadBytesPerSecond == other.uploadBytesPerSecond
+        && downloadBytesPerSecond == other.downloadBytesPerSecond
         && upstream.equals(other.upstream)
         && mirrorRuntime == other.mirrorRuntime
         && runtimeTags.equals(other.runtimeTags);

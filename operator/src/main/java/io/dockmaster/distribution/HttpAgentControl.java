@@ -53,8 +53,8 @@ public final class HttpAgentControl implements AgentControl {
   }
 
   @Override
-  public void pin(AgentLease agent, String owner, List<String> digests) throws IOException {
-    send(agent, "PUT", ControlPaths.PINS + "/" + owner, new PinSet(digests), false);
+  public void pin(AgentLease agent, String owner, PinSet pins) throws IOException {
+    send(agent, "PUT", ControlPaths.PINS + "/" + owner, pins, false);
   }
 
   @Override

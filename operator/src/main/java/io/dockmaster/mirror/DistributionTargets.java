@@ -7,6 +7,7 @@ import io.dockmaster.distribution.DistributionTarget;
 import io.dockmaster.distribution.WantedBlob;
 import io.dockmaster.registry.Descriptor;
 import io.dockmaster.registry.Digest;
+import io.fabric8.kubernetes.api.model.Quantity;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -58,8 +59,15 @@ final class DistributionTargets {
         byPlatform,
         Optional.ofNullable(mirror.getSpec().getNodeSelector()),
         streams,
+        bytesPerSecond(settings == null ? null : settings.getUploadBandwidth()),
+        bytesPerSecond(settings == null ? null : settings.getDownloadBandwidth()),
         runtime,
         runtime ? tags : Map.of());
+  }
+
+  /** The spec's quantity (validated by MirrorSpecValidator) in bytes per second; 0 for none. */
+  private static long bytesPerSecond(Quantity quantity) {
+    return quantity == null ? 0 : Quantity.getAmountInBytes(quantity).longValue();
   }
 
   private DistributionTargets() {}

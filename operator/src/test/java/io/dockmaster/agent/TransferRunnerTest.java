@@ -52,7 +52,7 @@ class TransferRunnerTest {
             cache,
             source,
             ledger,
-            Bandwidth.of(0),
+            new MirrorBandwidth(Bandwidth.of(0), Bandwidth.of(0)),
             new AgentMetrics(new SimpleMeterRegistry(), ledger::inFlightCount),
             Duration.ofMillis(300),
             4);

@@ -55,6 +55,8 @@ class DistributionRunTest {
             blobs,
             Optional.empty(),
             2,
+            0,
+            2_000_000,
             false,
             Map.of());
     return new DistributionRun(
@@ -95,7 +97,11 @@ class DistributionRunTest {
         }
       }
     }
-    assertThat(agents.pins).containsKey("n1/uid-1");
+    assertThat(agents.pins.get("n1/uid-1").digests())
+        .containsExactlyInAnyOrder(digest(LAYER_A), digest(LAYER_B));
+    assertThat(agents.pins.get("n1/uid-1").downloadBytesPerSecond())
+        .as("the mirror's caps travel with its pins")
+        .isEqualTo(2_000_000);
   }
 
   @Test

@@ -4,6 +4,7 @@ import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.PinSet;
 import io.dockmaster.control.RuntimeMirrors;
 import io.dockmaster.control.TransferOrder;
 import java.io.IOException;
@@ -30,7 +31,7 @@ final class FakeAgents implements AgentControl {
   private final Map<String, long[]> counters = new ConcurrentHashMap<>();
   private final Set<String> down = ConcurrentHashMap.newKeySet();
   final List<Received> orders = new CopyOnWriteArrayList<>();
-  final Map<String, List<String>> pins = new ConcurrentHashMap<>();
+  final Map<String, PinSet> pins = new ConcurrentHashMap<>();
   private final AtomicLong sequence = new AtomicLong();
 
   static AgentLease lease(String node, String platform) {
@@ -105,9 +106,9 @@ final class FakeAgents implements AgentControl {
   }
 
   @Override
-  public void pin(AgentLease agent, String owner, List<String> digests) throws IOException {
+  public void pin(AgentLease agent, String owner, PinSet pinned) throws IOException {
     check(agent);
-    pins.put(agent.node() + "/" + owner, digests);
+    pins.put(agent.node() + "/" + owner, pinned);
   }
 
   @Override
