@@ -39,6 +39,14 @@ for tag in 1.0 1.1; do
 done
 "$CRANE" mutate --user 0 -t "$REGISTRY/demo/web:root" "$REGISTRY/demo/web:1.0" --insecure 2> >(grep -i error >&2) >/dev/null
 echo "  $REGISTRY/demo/web:root -> $("$CRANE" digest "$REGISTRY/demo/web:root" --insecure) (runs as root, unsigned)"
+# Three 8 MiB layers of random bytes: something for the agents to pass around.
+for i in 1 2 3; do
+  mkdir -p "$work/data$i" && head -c $((8 * 1024 * 1024)) /dev/urandom > "$work/data$i/blob-$i.bin"
+  tar -cf "$work/data$i.tar" -C "$work/data$i" .
+  base=(); [[ $i -gt 1 ]] && base=(-b "$REGISTRY/demo/data:1")
+  "$CRANE" append "${base[@]}" -f "$work/data$i.tar" -t "$REGISTRY/demo/data:1" --insecure 2> >(grep -i error >&2) >/dev/null
+done
+echo "  $REGISTRY/demo/data:1 -> $("$CRANE" digest "$REGISTRY/demo/data:1" --insecure) (3 layers, 24 MiB)"
 
 step "Signing demo/web:1.0 with cosign (a fresh key pair, no transparency log)"
 COSIGN="$DOCKMASTER_CACHE/bin/cosign"
@@ -50,13 +58,21 @@ echo "  signed $REGISTRY/demo/web@$signed_digest"
 
 step "Starting the operator with its admission webhook registered for this cluster (log: .dev/logs/operator.log)"
 mkdir -p .dev/logs .dev/run
+# The demo's agents run with the dev admin's credentials, so the operator signs agent certificates
+# for that user; in a cluster they are the agent DaemonSet's service account, bound to its node.
 java -jar operator/target/dockmaster.jar operator --health-port 0 --bind-address 127.0.0.1 \
-  --webhook-mode local --webhook-port 0 > .dev/logs/operator.log 2>&1 &
+  --webhook-mode local --webhook-port 0 \
+  --agent-requester dockmaster-admin --no-agent-node-binding > .dev/logs/operator.log 2>&1 &
 echo $! > .dev/run/operator.pid
-stop_operator() {
-  local pid; pid="$(cat .dev/run/operator.pid 2>/dev/null)" || return 0
+stop_pid() {
+  local pid; pid="$(cat "$1" 2>/dev/null)" || return 0
   kill "$pid" 2>/dev/null && while kill -0 "$pid" 2>/dev/null; do sleep 0.2; done
-  rm -f .dev/run/operator.pid
+  rm -f "$1"
+}
+stop_operator() {
+  local agent
+  for agent in .dev/run/agent-*.pid; do stop_pid "$agent"; done
+  stop_pid .dev/run/operator.pid
   # The operator removes its local webhook registration on the way out; make sure of it.
   kubectl delete validatingwebhookconfiguration dockmaster --ignore-not-found >/dev/null 2>&1 || true
 }
@@ -116,11 +132,36 @@ if deployment root "$REGISTRY/demo/web:root" | kubectl apply -f -; then
   fail "the webhook admitted an unsigned root image"
 fi
 
-step "Applying an ImageMirror for demo/web:1.0 and 1.1"
+step "Starting three node agents on loopback (logs: .dev/logs/agent-node-N.log)"
+# Each gets its certificate through a CertificateSigningRequest the operator signs, and announces
+# itself with a Lease; on a real cluster they are the agent DaemonSet, one per node.
+for i in 1 2 3; do
+  rm -rf ".dev/agents/node-$i"
+  java -XX:+UseSerialGC -Xmx256m -jar operator/target/dockmaster.jar agent --node "node-$i" \
+    --advertise-address 127.0.0.1 --peer-bind-address 127.0.0.1 --health-bind-address 127.0.0.1 \
+    --peer-port $((30020 + 10 * i)) --runtime-port $((30021 + 10 * i)) --health-port $((30022 + 10 * i)) \
+    --cache-dir ".dev/agents/node-$i" --cache-size 1Gi > ".dev/logs/agent-node-$i.log" 2>&1 &
+  echo $! > ".dev/run/agent-$i.pid"
+done
+for i in 1 2 3; do
+  for _ in $(seq 60); do grep -q "agent for node" ".dev/logs/agent-node-$i.log" && break; sleep 1; done
+  grep -q "agent for node" ".dev/logs/agent-node-$i.log" || fail "agent node-$i did not start; see .dev/logs/agent-node-$i.log"
+done
+kubectl get leases -n dockmaster -l app.kubernetes.io/component=dockmaster-agent
+kubectl get csr -o custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName,REQUESTER:.spec.username,CONDITION:.status.conditions[0].type | grep dockmaster.io/agent | tail -3
+
+step "Applying an ImageMirror: every layer onto every node, each from the registry about once"
 kubectl apply -f docs/examples/imagemirror.yaml
-kubectl wait --for=condition=Ready --timeout=60s imagemirror/demo
+for _ in $(seq 120); do
+  kubectl get imagemirror demo --no-headers 2>/dev/null | sed 's/^/  /'
+  [[ "$(kubectl get imagemirror demo -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" == True ]] && break
+  sleep 1
+done
+kubectl wait --for=condition=Ready --timeout=10s imagemirror/demo
 kubectl get imagemirrors -o wide
-kubectl get imagemirror demo -o jsonpath='{range .status.images[*]}  {.reference} {.digest} {.platforms} {.layers} layer(s) {.bytes} bytes{"\n"}{end}'
+kubectl get imagemirror demo -o jsonpath='{range .status.images[*]}  {.reference} {.digest} {.layers} layer(s) {.bytes} bytes{"\n"}{end}'
+kubectl get imagemirror demo -o jsonpath='  from the registry: {.status.bytesFromUpstream} bytes; from peer nodes: {.status.bytesFromPeers} bytes{"\n"}'
+kubectl get imagemirror demo -o jsonpath='  {.status.conditions[?(@.type=="Progressing")].message}{"\n"}'
 
 step "Events the operator recorded"
 kubectl get events -n default --field-selector involvedObject.kind=ImageMirror -o custom-columns=TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message
@@ -129,7 +170,9 @@ kubectl get events -n default --field-selector involvedObject.kind=ImagePolicy -
 step "Done. Where to look next"
 cat <<TEXT
   source .dev/env                      # KUBECONFIG and REGISTRY for your shell
-  kubectl describe imagemirror demo     # conditions, resolved digests, events
+  kubectl describe imagemirror demo     # conditions, resolved digests, node counts, failures, events
+  kubectl get leases -n dockmaster      # the agents, one Lease per node
+  docs/distribution.md                  # how layers travel, node setup, the security model
   kubectl explain imagepolicy.spec      # every field documented
   make run                              # the operator in the foreground against the dev cluster
   make dev-down                         # stop etcd, kube-apiserver and the registry

@@ -82,7 +82,8 @@ public final class NodeAgent implements AutoCloseable {
     ScheduledExecutorService renewals =
         Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "certificate-renewal"));
     parts.push(renewals::shutdownNow);
-    AgentCertificateRequester requester = new AgentCertificateRequester(client, settings.node());
+    AgentCertificateRequester requester =
+        new AgentCertificateRequester(client, settings.namespace(), settings.node());
     RenewingIdentity identity =
         RenewingIdentity.start(requester::request, renewals, RenewalSchedule.standard(), clock);
     parts.push(identity);

@@ -99,7 +99,8 @@ final class DistributionComponents implements AutoCloseable {
             clock,
             Duration.ofSeconds(1),
             Duration.ofSeconds(15));
-    AgentCsrSigner signer = new AgentCsrSigner(client, ca, settings.agentCertificates(), clock);
+    AgentCsrSigner signer =
+        new AgentCsrSigner(client, settings.namespace(), ca, settings.agentCertificates(), clock);
     return new DistributionComponents(signer, renewals, identity, directory, coordinator);
   }
 

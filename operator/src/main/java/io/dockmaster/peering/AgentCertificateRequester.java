@@ -33,7 +33,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Gets an agent its certificate through the Kubernetes CertificateSigningRequest API: a new P-256
  * key that never leaves memory, a request for {@code CN=dockmaster-agent:<node>} to signer {@value
- * AgentCsrSigner#SIGNER_NAME}, then a wait until the operator signs or denies it.
+ * AgentCsrSigner#signerName(String)}, then a wait until the operator signs or denies it.
  *
  * <p>The agent does not delete its requests (that would need {@code delete} on every request in the
  * cluster); the cluster's csrcleaner removes them an hour after they are signed.
@@ -50,11 +50,15 @@ public final class AgentCertificateRequester {
 
   private final KubernetesClient client;
   private final PeerName agent;
+  private final String signerName;
   private final Duration validity;
   private final Duration timeout;
 
-  public AgentCertificateRequester(KubernetesClient client, String nodeName) {
-    this(client, nodeName, DEFAULT_VALIDITY, DEFAULT_TIMEOUT);
+  /**
+   * @param namespace the operator's namespace, which names the signer of this install
+   */
+  public AgentCertificateRequester(KubernetesClient client, String namespace, String nodeName) {
+    this(client, namespace, nodeName, DEFAULT_VALIDITY, DEFAULT_TIMEOUT);
   }
 
   /**
@@ -63,8 +67,13 @@ public final class AgentCertificateRequester {
    * @throws IllegalArgumentException when the node name is invalid or the validity under 10m
    */
   public AgentCertificateRequester(
-      KubernetesClient client, String nodeName, Duration validity, Duration timeout) {
+      KubernetesClient client,
+      String namespace,
+      String nodeName,
+      Duration validity,
+      Duration timeout) {
     this.client = client;
+    this.signerName = AgentCsrSigner.signerName(namespace);
     this.agent = PeerName.agent(nodeName);
     if (validity.compareTo(Duration.ofMinutes(10)) < 0) {
       throw new IllegalArgumentException(
@@ -136,7 +145,7 @@ public final class AgentCertificateRequester {
               + " was neither signed nor denied within "
               + timeout
               + "; check that the operator is running (its leader signs "
-              + AgentCsrSigner.SIGNER_NAME
+              + signerName
               + " requests) and look at its log",
           e);
     } catch (KubernetesClientException e) {
@@ -188,7 +197,7 @@ public final class AgentCertificateRequester {
         .addToLabels("app.kubernetes.io/component", "agent")
         .endMetadata()
         .withNewSpec()
-        .withSignerName(AgentCsrSigner.SIGNER_NAME)
+        .withSignerName(signerName)
         .withRequest(Base64.getEncoder().encodeToString(pem.getBytes(StandardCharsets.US_ASCII)))
         .withUsages(CsrReview.USAGES)
         .withExpirationSeconds((int) validity.toSeconds())

@@ -21,8 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Approves and signs, or denies, the CertificateSigningRequests for signer {@value #SIGNER_NAME}.
- * Only the operator leader runs it: {@link #start()} when leading, {@link #stop()} when not.
+ * Approves and signs, or denies, the CertificateSigningRequests for signer {@link
+ * #signerName(String)}. Only the operator leader runs it: {@link #start()} when leading, {@link
+ * #stop()} when not.
  *
  * <p>A pending request is judged by {@link CsrReview} and either approved and signed, or denied
  * with every problem in the condition's message. A request someone else approved but nobody signed
@@ -33,7 +34,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentCsrSigner implements AutoCloseable {
 
-  public static final String SIGNER_NAME = "dockmaster.io/agent";
+  /** Signer names of Dockmaster installs: {@code agents.dockmaster.io/<operator namespace>}. */
+  public static final String SIGNER_DOMAIN = "agents.dockmaster.io";
 
   private static final Logger log = LoggerFactory.getLogger(AgentCsrSigner.class);
   private static final String REASON_APPROVED = "AgentPolicySatisfied";
@@ -46,17 +48,32 @@ public final class AgentCsrSigner implements AutoCloseable {
   private final AgentCertificateAuthority ca;
   private final CsrReview review;
   private final Clock clock;
+  private final String signerName;
   private SharedIndexInformer<CertificateSigningRequest> informer;
 
   /** Stopping interrupts the handler's API calls; those failures are expected, not warnings. */
   private volatile boolean running;
 
+  /**
+   * @param namespace the operator's namespace: this install signs only its own agents' requests, so
+   *     two installs in one cluster neither sign nor deny each other's
+   */
   public AgentCsrSigner(
-      KubernetesClient client, AgentCertificateAuthority ca, AgentCsrPolicy policy, Clock clock) {
+      KubernetesClient client,
+      String namespace,
+      AgentCertificateAuthority ca,
+      AgentCsrPolicy policy,
+      Clock clock) {
     this.client = client;
+    this.signerName = signerName(namespace);
     this.ca = ca;
     this.review = new CsrReview(policy);
     this.clock = clock;
+  }
+
+  /** The signerName agents of the install in {@code namespace} put on their requests. */
+  public static String signerName(String namespace) {
+    return SIGNER_DOMAIN + "/" + namespace;
   }
 
   public synchronized void start() {
@@ -69,7 +86,7 @@ public final class AgentCsrSigner implements AutoCloseable {
             .certificates()
             .v1()
             .certificateSigningRequests()
-            .withField("spec.signerName", SIGNER_NAME)
+            .withField("spec.signerName", signerName)
             .inform(
                 new ResourceEventHandler<>() {
                   @Override
@@ -87,7 +104,7 @@ public final class AgentCsrSigner implements AutoCloseable {
                   public void onDelete(CertificateSigningRequest csr, boolean unknownFinalState) {}
                 },
                 RESYNC.toMillis());
-    log.info("signing CertificateSigningRequests for {}", SIGNER_NAME);
+    log.info("signing CertificateSigningRequests for {}", signerName);
   }
 
   public synchronized void stop() {
@@ -95,7 +112,7 @@ public final class AgentCsrSigner implements AutoCloseable {
       running = false;
       informer.stop();
       informer = null;
-      log.info("stopped signing CertificateSigningRequests for {}", SIGNER_NAME);
+      log.info("stopped signing CertificateSigningRequests for {}", signerName);
     }
   }
 
@@ -107,7 +124,7 @@ public final class AgentCsrSigner implements AutoCloseable {
   /** Acts on one request as the informer delivers it; failures are retried at the next resync. */
   private void handle(CertificateSigningRequest csr) {
     String name = csr.getMetadata().getName();
-    if (!SIGNER_NAME.equals(csr.getSpec().getSignerName()) || finished(csr.getStatus())) {
+    if (!signerName.equals(csr.getSpec().getSignerName()) || finished(csr.getStatus())) {
       return;
     }
     try {

@@ -264,7 +264,7 @@ class AgentCertificatesIT {
         .certificates()
         .v1()
         .certificateSigningRequests()
-        .resource(csr("approved-elsewhere", AgentCsrSigner.SIGNER_NAME, pem))
+        .resource(csr("approved-elsewhere", AgentCsrSigner.signerName(NAMESPACE), pem))
         .create();
     client
         .certificates()
@@ -302,15 +302,17 @@ class AgentCertificatesIT {
         .hasMessageStartingWith("CertificateSigningRequest dockmaster-agent-node-5-")
         .hasMessageContaining(
             " was neither signed nor denied within PT3S; check that the operator is running (its"
-                + " leader signs dockmaster.io/agent requests)");
+                + " leader signs agents.dockmaster.io/"
+                + NAMESPACE
+                + " requests)");
   }
 
   private static AgentCsrSigner signer(AgentCertificateAuthority ca, AgentCsrPolicy policy) {
-    return new AgentCsrSigner(client, ca, policy, Clock.systemUTC());
+    return new AgentCsrSigner(client, NAMESPACE, ca, policy, Clock.systemUTC());
   }
 
   private static AgentCertificateRequester requester(String node, Duration timeout) {
-    return new AgentCertificateRequester(client, node, Duration.ofHours(1), timeout);
+    return new AgentCertificateRequester(client, NAMESPACE, node, Duration.ofHours(1), timeout);
   }
 
   private static CertificateSigningRequest csrFor(PeerIdentity identity) {

@@ -265,7 +265,7 @@ class CsrReviewTest {
   /** A spec as the API server stores it for the agent's service account on node-1. */
   private static CertificateSigningRequestSpec spec(String requestPem, Integer expirationSeconds) {
     return new CertificateSigningRequestSpecBuilder()
-        .withSignerName(AgentCsrSigner.SIGNER_NAME)
+        .withSignerName(AgentCsrSigner.signerName("dockmaster"))
         .withRequest(base64(requestPem))
         .withUsages(CsrReview.USAGES)
         .withExpirationSeconds(expirationSeconds)
