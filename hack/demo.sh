@@ -148,7 +148,7 @@ for i in 1 2 3; do
   grep -q "agent for node" ".dev/logs/agent-node-$i.log" || fail "agent node-$i did not start; see .dev/logs/agent-node-$i.log"
 done
 kubectl get leases -n dockmaster -l app.kubernetes.io/component=dockmaster-agent
-kubectl get csr -o custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName,REQUESTER:.spec.username,CONDITION:.status.conditions[0].type | grep dockmaster.io/agent | tail -3
+kubectl get csr -o custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName,REQUESTER:.spec.username,CONDITION:.status.conditions[0].type | grep agents.dockmaster.io | tail -3
 
 step "Applying an ImageMirror: every layer onto every node, each from the registry about once"
 kubectl apply -f docs/examples/imagemirror.yaml

@@ -130,3 +130,68 @@ Computed once per render and memoized, since the Deployment's checksum needs the
 {{- end }}
 {{- toYaml (index .Values "__dockmasterWebhookCertificates") }}
 {{- end }}
+
+{{/*
+The node agent. Its pods carry their own app.kubernetes.io/name, so the operator's Services,
+PodDisruptionBudget and Deployment (which select by dockmaster.selectorLabels) never pick them up.
+*/}}
+{{- define "dockmaster.agentName" -}}
+{{- printf "%s-agent" (include "dockmaster.fullname" .) }}
+{{- end }}
+
+{{- define "dockmaster.agentSelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-agent" (include "dockmaster.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "dockmaster.agentLabels" -}}
+helm.sh/chart: {{ include "dockmaster.chart" . }}
+{{ include "dockmaster.agentSelectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: dockmaster
+app.kubernetes.io/component: agent
+{{- end }}
+
+{{/*
+The agents' ServiceAccount. The operator is told this name (--agent-requester) whether or not the
+chart runs the agents, since it signs certificates only for requests made by it.
+*/}}
+{{- define "dockmaster.agentServiceAccountName" -}}
+{{- if .Values.agent.serviceAccount.create }}
+{{- default (include "dockmaster.agentName" .) .Values.agent.serviceAccount.name }}
+{{- else }}
+{{- required "agent.serviceAccount.name is required when agent.serviceAccount.create is false" .Values.agent.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{- define "dockmaster.agentRequester" -}}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "dockmaster.agentServiceAccountName" .) }}
+{{- end }}
+
+{{/*
+"true" when the agent container runs as root: only to write containerd's root-owned registry
+configuration (agent.runtimeMirror), and only while agent.runtimeMirror.runAsRoot allows it.
+*/}}
+{{- define "dockmaster.agentRunsAsRoot" -}}
+{{- and .Values.agent.runtimeMirror.enabled .Values.agent.runtimeMirror.runAsRoot | toString }}
+{{- end }}
+
+{{/* Checks across agent values that the schema cannot express, with a message naming them. */}}
+{{- define "dockmaster.agentChecks" -}}
+{{- $a := .Values.agent }}
+{{- $low := float64 $a.cache.lowWatermark }}
+{{- $high := float64 $a.cache.highWatermark }}
+{{- if not (lt $low $high) }}
+{{- fail (printf "agent.cache.lowWatermark (%v) must be below agent.cache.highWatermark (%v): the agent evicts from the high mark down to the low one" $a.cache.lowWatermark $a.cache.highWatermark) }}
+{{- end }}
+{{- $ports := dict "agent.peerPort" $a.peerPort "agent.runtimePort" $a.runtimePort "agent.healthPort" $a.healthPort }}
+{{- $seen := dict }}
+{{- range $field := keys $ports | sortAlpha }}
+{{- $port := toString (index $ports $field) }}
+{{- if hasKey $seen $port }}
+{{- fail (printf "%s and %s are both %s: the agent listens on each port separately, on the node's network" (index $seen $port) $field $port) }}
+{{- end }}
+{{- $_ := set $seen $port $field }}
+{{- end }}
+{{- end }}

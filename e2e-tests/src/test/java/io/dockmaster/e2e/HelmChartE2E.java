@@ -1,12 +1,40 @@
 package io.dockmaster.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.dockmaster.admission.WebhookRegistration;
 import io.dockmaster.admission.WebhookTarget;
+import io.dockmaster.api.v1alpha1.ImagePolicy;
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.distribution.AgentDirectory;
+import io.dockmaster.peering.AgentCertificateAuthority;
+import io.dockmaster.peering.AgentCertificateRequester;
+import io.dockmaster.peering.AgentCsrPolicy;
+import io.dockmaster.peering.AgentCsrSigner;
+import io.dockmaster.peering.CertificateRequestException;
+import io.dockmaster.peering.PeerIdentity;
+import io.dockmaster.peering.PeerName;
+import io.dockmaster.policy.ImageInspector;
+import io.dockmaster.policy.LoadedPolicy;
+import io.dockmaster.policy.PodUnderReview;
+import io.dockmaster.policy.PolicyEvaluator;
+import io.dockmaster.policy.PolicyValidator;
+import io.dockmaster.policy.Violation;
+import io.dockmaster.policy.ViolationReason;
+import io.dockmaster.registry.CredentialsProvider;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.reflect.Method;
@@ -14,12 +42,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -31,8 +64,10 @@ import org.junit.jupiter.api.TestInstance;
  * The Helm chart in {@code helm/dockmaster}, with the real {@code helm} (built by {@code
  * hack/build-tools.sh helm}) and the dev control plane: lint, render and inspect what it renders,
  * schema errors, a server-side dry run, and a real install, upgrade and uninstall. No kubelet runs
- * in the dev cluster, so the operator pods stay Pending; the RBAC is checked with {@code kubectl
- * auth can-i} as the chart's ServiceAccount instead.
+ * in the dev cluster, so the operator and agent pods stay Pending; the RBAC is checked with {@code
+ * kubectl auth can-i} and SubjectAccessReviews as the chart's ServiceAccounts instead, and the
+ * operator's and agent's own API code runs impersonating them. Pod specs are judged by the
+ * project's own ImagePolicy evaluator.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HelmChartE2E {
@@ -53,6 +88,10 @@ class HelmChartE2E {
   private final String run = UUID.randomUUID().toString().substring(0, 8);
   private final String namespace = "dockmaster-helm-" + run;
   private final String release = "dockmaster-" + run;
+  // A second release for the agent code: webhook off, since one cluster holds one "dockmaster"
+  // webhook configuration and the install test owns it.
+  private final String agentsNamespace = "dockmaster-helm-agents-" + run;
+  private final String agentsRelease = "dockmaster-agents-" + run;
   private Path chart;
   private String helm;
   private Commands commands;
@@ -74,6 +113,9 @@ class HelmChartE2E {
                 "HELM_DATA_HOME", helmHome.resolve("data").toString()),
             cluster.root());
     commands.run("kubectl", "create", "namespace", namespace).orFail("kubectl create namespace");
+    commands
+        .run("kubectl", "create", "namespace", agentsNamespace)
+        .orFail("kubectl create namespace");
   }
 
   @AfterAll
@@ -81,6 +123,8 @@ class HelmChartE2E {
     // The dev cluster outlives this run: leave nothing behind, passed or failed.
     commands.run(helm, "uninstall", release, "--namespace", namespace, "--wait");
     commands.run("kubectl", "delete", "namespace", namespace, "--wait=false");
+    commands.run(helm, "uninstall", agentsRelease, "--namespace", agentsNamespace, "--wait");
+    commands.run("kubectl", "delete", "namespace", agentsNamespace, "--wait=false");
   }
 
   @Test
@@ -102,15 +146,25 @@ class HelmChartE2E {
     assertThat(objects.stream().map(HelmChartE2E::kind).sorted().toList())
         .containsExactly(
             "ClusterRole",
+            "ClusterRole",
             "ClusterRoleBinding",
+            "ClusterRoleBinding",
+            "DaemonSet",
             "Deployment",
             "PodDisruptionBudget",
             "Role",
+            "Role",
+            "Role",
+            "RoleBinding",
+            "RoleBinding",
             "RoleBinding",
             "Secret",
             "Service",
             "Service",
             "ServiceAccount",
+            "ServiceAccount",
+            "ValidatingAdmissionPolicy",
+            "ValidatingAdmissionPolicyBinding",
             "ValidatingWebhookConfiguration");
 
     Map<String, Object> deployment = only(objects, "Deployment");
@@ -126,7 +180,9 @@ class HelmChartE2E {
             "--webhook-mode=service",
             "--webhook-cert-dir=/etc/dockmaster/webhook",
             "--webhook-service-name=" + release + "-webhook",
-            "--webhook-service-port=443");
+            "--webhook-service-port=443",
+            "--agent-requester=system:serviceaccount:" + namespace + ":" + release + "-agent")
+        .doesNotContain("--no-agent-node-binding");
     Map<String, Object> env = new HashMap<>();
     for (Map<String, Object> variable : list(container.get("env"))) {
       env.put((String) variable.get("name"), variable);
@@ -156,11 +212,21 @@ class HelmChartE2E {
         .isEqualTo(WebhookRegistration.CONFIGURATION_NAME);
     assertThat(configuration).doesNotContainKey("webhooks");
 
-    List<Map<String, Object>> clusterRules = list(at(only(objects, "ClusterRole"), "rules"));
+    List<Map<String, Object>> clusterRules =
+        list(at(named(objects, "ClusterRole", release + "-operator"), "rules"));
     assertNoWildcards(clusterRules);
     assertThat(verbsFor(clusterRules, "", "secrets")).containsExactly("get");
     assertThat(verbsFor(clusterRules, "", "pods")).containsExactly("list");
+    assertThat(verbsFor(clusterRules, "", "nodes")).containsExactly("list");
     assertThat(verbsFor(clusterRules, "dockmaster.io", "imagepolicies/status")).contains("patch");
+    assertThat(verbsFor(clusterRules, "certificates.k8s.io", "certificatesigningrequests"))
+        .containsExactlyInAnyOrder("get", "list", "watch");
+    assertThat(verbsFor(clusterRules, "certificates.k8s.io", "certificatesigningrequests/approval"))
+        .containsExactly("update");
+    assertThat(namesFor(clusterRules, "certificates.k8s.io", "signers", "sign"))
+        .containsExactly("agents.dockmaster.io/" + namespace);
+    assertThat(namesFor(clusterRules, "certificates.k8s.io", "signers", "approve"))
+        .containsExactly("agents.dockmaster.io/" + namespace);
     Map<String, Object> webhookRule =
         clusterRules.stream()
             .filter(r -> strings(r.get("resources")).contains("validatingwebhookconfigurations"))
@@ -168,9 +234,20 @@ class HelmChartE2E {
             .orElseThrow();
     assertThat(strings(webhookRule.get("resourceNames"))).containsExactly("dockmaster");
     assertThat(strings(webhookRule.get("verbs"))).doesNotContain("create", "delete", "list");
-    Map<String, Object> role = only(objects, "Role");
-    assertThat(at(role, "metadata", "namespace")).isEqualTo(namespace);
-    assertNoWildcards(list(role.get("rules")));
+    for (String name : List.of("-leader-election", "-operator", "-agent")) {
+      Map<String, Object> role = named(objects, "Role", release + name);
+      assertThat(at(role, "metadata", "namespace")).isEqualTo(namespace);
+      assertNoWildcards(list(role.get("rules")));
+    }
+    List<Map<String, Object>> operatorRules =
+        list(at(named(objects, "Role", release + "-operator"), "rules"));
+    assertThat(namesFor(operatorRules, "", "secrets", "get"))
+        .containsExactly(AgentCertificateAuthority.NAME);
+    assertThat(namesFor(operatorRules, "", "configmaps", "patch"))
+        .containsExactly(AgentCertificateAuthority.NAME);
+    assertThat(verbsFor(operatorRules, "", "secrets")).doesNotContain("list", "watch", "delete");
+    assertThat(verbsFor(operatorRules, "coordination.k8s.io", "leases"))
+        .containsExactlyInAnyOrder("get", "list", "watch");
 
     Map<String, Object> secret = only(objects, "Secret");
     assertServingCertificateIsSignedByItsCa(secret);
@@ -210,7 +287,8 @@ class HelmChartE2E {
     assertThat(strings(container.get("args")))
         .contains("--webhook-mode=external", "--webhook-exempt-namespaces=monitoring")
         .noneMatch(a -> a.startsWith("--webhook-service-name"));
-    List<Map<String, Object>> clusterRules = list(at(only(objects, "ClusterRole"), "rules"));
+    List<Map<String, Object>> clusterRules =
+        list(at(named(objects, "ClusterRole", release + "-operator"), "rules"));
     assertNoWildcards(clusterRules);
     assertThat(clusterRules)
         .as("the chart owns the webhook configuration; the operator needs no access to it")
@@ -263,6 +341,182 @@ class HelmChartE2E {
   }
 
   @Test
+  void defaultRenderRunsANonRootAgentOnEveryNodeWithItsOwnSmallerRbac() throws Exception {
+    List<Map<String, Object>> objects = render();
+    Map<String, Object> daemonSet = only(objects, "DaemonSet");
+    assertThat(at(daemonSet, "metadata", "name")).isEqualTo(release + "-agent");
+    assertThat(map(at(daemonSet, "spec", "updateStrategy", "rollingUpdate")))
+        .containsEntry("maxUnavailable", "10%")
+        .containsEntry("maxSurge", 0);
+    Map<String, Object> pod = map(at(daemonSet, "spec", "template", "spec"));
+    assertThat(pod)
+        .containsEntry("hostNetwork", true)
+        .containsEntry("dnsPolicy", "ClusterFirstWithHostNet")
+        .containsEntry("serviceAccountName", release + "-agent")
+        .doesNotContainKey("priorityClassName");
+    assertSecureContainers(pod);
+    assertThat(list(pod.get("tolerations"))).containsExactly(Map.of("operator", "Exists"));
+    assertThat(baselineViolations(daemonSet)).isEmpty();
+
+    Map<String, Object> container = list(pod.get("containers")).get(0);
+    assertThat(strings(container.get("args")))
+        .containsExactly(
+            "agent",
+            "--peer-port=30020",
+            "--runtime-port=30021",
+            "--health-port=30022",
+            "--cache-dir=/var/lib/dockmaster/cache",
+            "--cache-size=20Gi",
+            "--cache-high-watermark=0.9",
+            "--cache-low-watermark=0.8",
+            "--upload-bandwidth=0",
+            "--download-bandwidth=0");
+    Map<String, Map<String, Object>> env = byName(container.get("env"));
+    assertThat(at(env.get("NODE_NAME"), "valueFrom", "fieldRef", "fieldPath"))
+        .isEqualTo("spec.nodeName");
+    assertThat(at(env.get("NODE_IP"), "valueFrom", "fieldRef", "fieldPath"))
+        .isEqualTo("status.hostIP");
+    assertThat(env.get("DOCKMASTER_NAMESPACE")).containsEntry("value", namespace);
+    assertThat(byName(container.get("ports")).get("http-metrics"))
+        .containsEntry("containerPort", 30022);
+    assertThat(byName(container.get("ports")).get("peer-mtls"))
+        .containsEntry("containerPort", 30020);
+    assertThat(at(container, "livenessProbe", "httpGet")).isEqualTo(healthCheck("/healthz"));
+    assertThat(at(container, "readinessProbe", "httpGet")).isEqualTo(healthCheck("/readyz"));
+    Map<String, Map<String, Object>> volumes = byName(pod.get("volumes"));
+    assertThat(volumes.get("cache")).containsKey("emptyDir");
+    assertThat(volumes.values())
+        .as("the default install mounts nothing from the node")
+        .noneMatch(v -> v.containsKey("hostPath"));
+
+    // The operator's Deployment, Services and PodDisruptionBudget must never select agent pods.
+    Map<String, Object> agentLabels = map(at(daemonSet, "spec", "template", "metadata", "labels"));
+    List<Map<String, Object>> operatorSelectors = new ArrayList<>();
+    objects.stream()
+        .filter(o -> kind(o).equals("Service"))
+        .forEach(service -> operatorSelectors.add(map(at(service, "spec", "selector"))));
+    operatorSelectors.add(
+        map(at(only(objects, "PodDisruptionBudget"), "spec", "selector", "matchLabels")));
+    operatorSelectors.add(map(at(only(objects, "Deployment"), "spec", "selector", "matchLabels")));
+    for (Map<String, Object> selector : operatorSelectors) {
+      assertThat(agentLabels.entrySet().containsAll(selector.entrySet()))
+          .as("agent pod labels %s match selector %s", agentLabels, selector)
+          .isFalse();
+    }
+
+    List<Map<String, Object>> agentClusterRules =
+        list(at(named(objects, "ClusterRole", release + "-agent"), "rules"));
+    assertNoWildcards(agentClusterRules);
+    assertThat(agentClusterRules)
+        .singleElement()
+        .satisfies(
+            rule -> {
+              assertThat(strings(rule.get("resources")))
+                  .containsExactly("certificatesigningrequests");
+              assertThat(strings(rule.get("verbs")))
+                  .containsExactlyInAnyOrder("create", "get", "list", "watch");
+            });
+    List<Map<String, Object>> agentRules =
+        list(at(named(objects, "Role", release + "-agent"), "rules"));
+    assertThat(namesFor(agentRules, "", "configmaps", "get"))
+        .containsExactly(AgentCertificateAuthority.NAME);
+    assertThat(verbsFor(agentRules, "", "secrets")).isEmpty();
+    assertThat(verbsFor(agentRules, "coordination.k8s.io", "leases"))
+        .containsExactlyInAnyOrder("create", "patch", "delete");
+
+    Map<String, Object> leasePolicy = only(objects, "ValidatingAdmissionPolicy");
+    assertThat(
+            String.valueOf(
+                list(at(leasePolicy, "spec", "matchConditions")).get(0).get("expression")))
+        .contains("system:serviceaccount:" + namespace + ":" + release + "-agent");
+    assertThat(at(only(objects, "ValidatingAdmissionPolicyBinding"), "spec", "policyName"))
+        .isEqualTo(at(leasePolicy, "metadata", "name"));
+  }
+
+  @Test
+  void agentDisabledRendersNoAgentObjectsButTheOperatorStillSignsForThem() throws Exception {
+    List<Map<String, Object>> objects = render("--set", "agent.enabled=false");
+    assertThat(objects.stream().map(HelmChartE2E::kind))
+        .doesNotContain(
+            "DaemonSet", "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding");
+    assertThat(objects.stream().map(o -> String.valueOf(at(o, "metadata", "name"))))
+        .noneMatch(name -> name.startsWith(release + "-agent"));
+    Map<String, Object> container =
+        list(at(only(objects, "Deployment"), "spec", "template", "spec", "containers")).get(0);
+    assertThat(strings(container.get("args")))
+        .contains(
+            "--agent-requester=system:serviceaccount:" + namespace + ":" + release + "-agent");
+    assertThat(
+            namesFor(
+                list(at(named(objects, "ClusterRole", release + "-operator"), "rules")),
+                "certificates.k8s.io",
+                "signers",
+                "sign"))
+        .containsExactly("agents.dockmaster.io/" + namespace);
+  }
+
+  @Test
+  void runtimeMirrorRunsTheAgentAsRootWithEveryCapabilityDroppedOnlyWhenAskedTo() throws Exception {
+    List<Map<String, Object>> objects =
+        render(
+            "--set",
+            "agent.runtimeMirror.enabled=true",
+            "--set",
+            "agent.cache.hostPath=/var/lib/dockmaster/cache",
+            "--set",
+            "agent.nodeBinding=false");
+    Map<String, Object> daemonSet = only(objects, "DaemonSet");
+    Map<String, Object> pod = map(at(daemonSet, "spec", "template", "spec"));
+    Map<String, Object> container = list(pod.get("containers")).get(0);
+    assertThat(strings(container.get("args")))
+        .contains("--containerd-config-dir=/etc/containerd/certs.d");
+    Map<String, Map<String, Object>> volumes = byName(pod.get("volumes"));
+    assertThat(map(volumes.get("containerd-config").get("hostPath")))
+        .containsEntry("path", "/etc/containerd/certs.d");
+    assertThat(map(volumes.get("cache").get("hostPath")))
+        .containsEntry("path", "/var/lib/dockmaster/cache");
+    assertThat(byName(container.get("volumeMounts")).get("containerd-config"))
+        .containsEntry("mountPath", "/etc/containerd/certs.d")
+        .doesNotContainKey("readOnly");
+    Map<String, Object> security = map(container.get("securityContext"));
+    assertThat(security)
+        .containsEntry("runAsUser", 0)
+        .containsEntry("readOnlyRootFilesystem", true)
+        .containsEntry("allowPrivilegeEscalation", false)
+        .containsEntry("privileged", false);
+    assertThat(map(security.get("capabilities")))
+        .containsOnlyKeys("drop")
+        .containsEntry("drop", List.of("ALL"));
+    assertThat(baselineViolations(daemonSet))
+        .as("the chart's own ImagePolicy check sees the root agent")
+        .singleElement()
+        .satisfies(v -> assertThat(v.reason()).isEqualTo(ViolationReason.RUNS_AS_ROOT));
+    assertThat(
+            String.valueOf(
+                list(at(only(objects, "ValidatingAdmissionPolicy"), "spec", "validations"))
+                    .get(0)
+                    .get("expression")))
+        .contains("startsWith('dockmaster-agent-')");
+    assertThat(
+            strings(
+                list(at(only(objects, "Deployment"), "spec", "template", "spec", "containers"))
+                    .get(0)
+                    .get("args")))
+        .contains("--no-agent-node-binding");
+
+    Map<String, Object> nonRoot =
+        only(
+            render(
+                "--set",
+                "agent.runtimeMirror.enabled=true",
+                "--set",
+                "agent.runtimeMirror.runAsRoot=false"),
+            "DaemonSet");
+    assertSecureContainers(map(at(nonRoot, "spec", "template", "spec")));
+    assertThat(baselineViolations(nonRoot)).isEmpty();
+  }
+
+  @Test
   void badValuesFailWithAMessageNamingTheField() {
     Commands.Result badMode = template("--set", "webhook.mode=sometimes");
     assertThat(badMode.exitCode()).isNotZero();
@@ -285,6 +539,28 @@ class HelmChartE2E {
     assertThat(externalWithoutCertManager.exitCode()).isNotZero();
     assertThat(externalWithoutCertManager.stderr())
         .contains("webhook.mode=external", "webhook.certManager.enabled=true");
+
+    Commands.Result noPeerPort = template("--set", "agent.peerPort=0");
+    assertThat(noPeerPort.exitCode()).isNotZero();
+    assertThat(noPeerPort.stderr()).contains("/agent/peerPort", "minimum");
+
+    Commands.Result negativeWatermark = template("--set-json", "agent.cache.lowWatermark=-0.1");
+    assertThat(negativeWatermark.exitCode()).isNotZero();
+    assertThat(negativeWatermark.stderr())
+        .contains("/agent/cache/lowWatermark", "exclusiveMinimum");
+
+    Commands.Result invertedWatermarks = template("--set", "agent.cache.lowWatermark=0.95");
+    assertThat(invertedWatermarks.exitCode()).isNotZero();
+    assertThat(invertedWatermarks.stderr())
+        .contains("agent.cache.lowWatermark (0.95) must be below agent.cache.highWatermark (0.9)");
+
+    Commands.Result badQuantity = template("--set", "agent.uploadBandwidth=100MB/s");
+    assertThat(badQuantity.exitCode()).isNotZero();
+    assertThat(badQuantity.stderr()).contains("/agent/uploadBandwidth", "does not match pattern");
+
+    Commands.Result samePorts = template("--set", "agent.healthPort=30020");
+    assertThat(samePorts.exitCode()).isNotZero();
+    assertThat(samePorts.stderr()).contains("agent.healthPort and agent.peerPort are both 30020");
   }
 
   @Test
@@ -305,6 +581,20 @@ class HelmChartE2E {
     commands
         .runWithInput(others.toString(), "kubectl", "apply", "--dry-run=server", "-f", "-")
         .orFail("kubectl apply --dry-run=server (non-default values)");
+    commands
+        .runWithInput(
+            template(
+                    "--set", "agent.runtimeMirror.enabled=true",
+                    "--set", "agent.cache.hostPath=/var/lib/dockmaster/cache",
+                    "--set", "agent.nodeBinding=false")
+                .orFail("helm template")
+                .stdout(),
+            "kubectl",
+            "apply",
+            "--dry-run=server",
+            "-f",
+            "-")
+        .orFail("kubectl apply --dry-run=server (root agent, no node binding)");
   }
 
   @Test
@@ -333,7 +623,7 @@ class HelmChartE2E {
             .run(
                 "kubectl",
                 "get",
-                "deployment,service,serviceaccount,secret,role,rolebinding,pdb",
+                "deployment,daemonset,service,serviceaccount,secret,role,rolebinding,pdb",
                 "--namespace",
                 namespace,
                 "-o",
@@ -348,12 +638,18 @@ class HelmChartE2E {
             "serviceaccount/" + release,
             "secret/" + release + "-webhook-tls",
             "role.rbac.authorization.k8s.io/" + release + "-leader-election",
-            "poddisruptionbudget.policy/" + release);
+            "role.rbac.authorization.k8s.io/" + release + "-operator",
+            "poddisruptionbudget.policy/" + release,
+            "daemonset.apps/" + release + "-agent",
+            "serviceaccount/" + release + "-agent",
+            "role.rbac.authorization.k8s.io/" + release + "-agent");
     commands
         .run(
             "kubectl",
             "get",
             "clusterrole/" + release + "-operator",
+            "clusterrole/" + release + "-agent",
+            "validatingadmissionpolicy/" + release + "-agent-leases",
             "validatingwebhookconfiguration/dockmaster")
         .orFail("cluster-scoped objects");
 
@@ -385,6 +681,46 @@ class HelmChartE2E {
                 "--namespace",
                 "kube-system"))
         .isFalse();
+    // P2P distribution: sign for our signer only, keep the agent CA in the release namespace.
+    assertThat(signerAllowed(serviceAccount, "sign", "agents.dockmaster.io/" + namespace)).isTrue();
+    assertThat(signerAllowed(serviceAccount, "approve", "agents.dockmaster.io/" + namespace))
+        .isTrue();
+    assertThat(signerAllowed(serviceAccount, "sign", "kubernetes.io/kube-apiserver-client"))
+        .isFalse();
+    assertThat(signerAllowed(serviceAccount, "approve", "kubernetes.io/kube-apiserver-client"))
+        .isFalse();
+    assertThat(canI(serviceAccount, "create", "secrets", "--namespace", namespace)).isTrue();
+    assertThat(canI(serviceAccount, "create", "secrets", "--namespace", "default")).isFalse();
+    assertThat(canI(serviceAccount, "delete", "secrets/dockmaster-agent-ca", "-n", namespace))
+        .isFalse();
+    assertThat(canI(serviceAccount, "watch", "leases.coordination.k8s.io", "-n", namespace))
+        .isTrue();
+    assertThat(canI(serviceAccount, "list", "nodes")).isTrue();
+
+    String agent = "system:serviceaccount:" + namespace + ":" + release + "-agent";
+    assertThat(canI(agent, "create", "certificatesigningrequests.certificates.k8s.io")).isTrue();
+    assertThat(canI(agent, "watch", "certificatesigningrequests.certificates.k8s.io")).isTrue();
+    assertThat(
+            canI(
+                agent,
+                "update",
+                "certificatesigningrequests.certificates.k8s.io",
+                "--subresource=approval"))
+        .isFalse();
+    assertThat(signerAllowed(agent, "approve", "agents.dockmaster.io/" + namespace)).isFalse();
+    assertThat(signerAllowed(agent, "sign", "agents.dockmaster.io/" + namespace)).isFalse();
+    assertThat(canI(agent, "get", "secrets/dockmaster-agent-ca", "--namespace", namespace))
+        .isFalse();
+    assertThat(canI(agent, "get", "secrets", "--namespace", "default")).isFalse();
+    assertThat(canI(agent, "list", "pods", "--all-namespaces")).isFalse();
+    assertThat(canI(agent, "get", "configmaps/dockmaster-agent-ca", "--namespace", namespace))
+        .isTrue();
+    assertThat(canI(agent, "get", "configmaps/other", "--namespace", namespace)).isFalse();
+    assertThat(canI(agent, "create", "leases.coordination.k8s.io", "--namespace", namespace))
+        .isTrue();
+    assertThat(canI(agent, "create", "leases.coordination.k8s.io", "--namespace", "default"))
+        .isFalse();
+    assertThat(canI(agent, "list", "imagemirrors.dockmaster.io")).isFalse();
 
     // lookup keeps the generated CA across upgrades, so registered caBundles stay valid.
     String caBefore = secretField(release + "-webhook-tls", "ca\\.crt");
@@ -427,6 +763,246 @@ class HelmChartE2E {
         .isNotZero();
     assertThat(commands.run("kubectl", "get", "clusterrole", release + "-operator").exitCode())
         .isNotZero();
+    assertThat(
+            commands
+                .run("kubectl", "get", "validatingadmissionpolicy", release + "-agent-leases")
+                .exitCode())
+        .isNotZero();
+  }
+
+  /**
+   * The operator's and the agent's own API code (CA, certificate signing requests, Leases, the
+   * agent directory), run as the chart's ServiceAccounts: the RBAC and the Lease policy are enough
+   * for what the code does, and refuse what an agent on another node would try.
+   */
+  @Test
+  void theAgentAndOperatorCodeWorkWithTheChartsRbacAndNothingMore() throws Exception {
+    commands
+        .run(
+            helm,
+            "install",
+            agentsRelease,
+            chart.toString(),
+            "--namespace",
+            agentsNamespace,
+            "--set",
+            "webhook.mode=off",
+            "--set",
+            "replicaCount=1")
+        .orFail("helm install");
+    String ns = agentsNamespace;
+    String requester =
+        strings(
+                JSON.readValue(
+                    commands
+                        .run(
+                            "kubectl",
+                            "get",
+                            "deployment",
+                            agentsRelease,
+                            "-n",
+                            ns,
+                            "-o",
+                            "jsonpath={.spec.template.spec.containers[0].args}")
+                        .orFail("kubectl get deployment")
+                        .stdout(),
+                    List.class))
+            .stream()
+            .filter(a -> a.startsWith("--agent-requester="))
+            .map(a -> a.substring("--agent-requester=".length()))
+            .findFirst()
+            .orElseThrow();
+    String agentUser = "system:serviceaccount:" + ns + ":" + agentsRelease + "-agent";
+    assertThat(requester).isEqualTo(agentUser);
+    String node = "node-" + run;
+    try (KubernetesClient admin = new KubernetesClientBuilder().withConfig(kubeconfig()).build();
+        KubernetesClient operator =
+            impersonating("system:serviceaccount:" + ns + ":" + agentsRelease, Map.of());
+        KubernetesClient agent =
+            impersonating(
+                agentUser, Map.of("authentication.kubernetes.io/node-name", List.of(node)))) {
+      try {
+        AgentCertificateAuthority ca = AgentCertificateAuthority.loadOrCreate(operator, ns);
+        assertThat(AgentCertificateAuthority.loadOrCreate(operator, ns).certificate())
+            .as("a restarted operator reads the CA back and publishes it again")
+            .isEqualTo(ca.certificate());
+        assertThat(AgentCertificateAuthority.publishedCertificate(agent, ns))
+            .isEqualTo(ca.certificate());
+        assertThat(
+                catchThrowableOfType(
+                        KubernetesClientException.class,
+                        () ->
+                            agent
+                                .secrets()
+                                .inNamespace(ns)
+                                .withName(AgentCertificateAuthority.NAME)
+                                .get())
+                    .getCode())
+            .as("the agent cannot read the CA key")
+            .isEqualTo(403);
+
+        try (AgentCsrSigner signer =
+            new AgentCsrSigner(
+                operator, ns, ca, AgentCsrPolicy.of(List.of(requester)), Clock.systemUTC())) {
+          signer.start();
+          PeerIdentity identity = requestCertificate(agent, ns, node);
+          assertThat(identity.name()).isEqualTo(PeerName.agent(node));
+          identity.leaf().verify(ca.certificate().getPublicKey());
+          assertThat(
+                  catchThrowableOfType(
+                      CertificateRequestException.class,
+                      () -> requestCertificate(agent, ns, "other-" + node)))
+              .hasMessageContaining("was denied")
+              .hasMessageContaining("runs on node " + node);
+        }
+
+        applyLease(agent, ns, node);
+        try (AgentDirectory directory = new AgentDirectory(operator, ns, Clock.systemUTC())) {
+          await()
+              .atMost(Duration.ofSeconds(20))
+              .untilAsserted(
+                  () ->
+                      assertThat(directory.live(Optional.empty()))
+                          .extracting(AgentLease::node)
+                          .containsExactly(node));
+          assertThat(
+                  directory.live(
+                      Optional.of(
+                          new LabelSelectorBuilder()
+                              .addToMatchLabels("kubernetes.io/os", "linux")
+                              .build())))
+              .as("listing Nodes is allowed, and none is the test agent's")
+              .isEmpty();
+        }
+        KubernetesClientException otherLease =
+            catchThrowableOfType(
+                KubernetesClientException.class, () -> applyLease(agent, ns, "other-" + node));
+        assertThat(otherLease.getCode()).isEqualTo(403);
+        assertThat(otherLease)
+            .hasMessageContaining("may write only Lease " + AgentLease.leaseName(node));
+        KubernetesClientException leaderLease =
+            catchThrowableOfType(
+                KubernetesClientException.class,
+                () ->
+                    agent
+                        .leases()
+                        .inNamespace(ns)
+                        .resource(
+                            new LeaseBuilder()
+                                .withNewMetadata()
+                                .withName("dockmaster-operator")
+                                .endMetadata()
+                                .withNewSpec()
+                                .withHolderIdentity(node)
+                                .endSpec()
+                                .build())
+                        .fieldManager("dockmaster-agent")
+                        .serverSideApply());
+        assertThat(leaderLease.getCode())
+            .as("an agent cannot take the operator's leader-election Lease")
+            .isEqualTo(403);
+        agent.leases().inNamespace(ns).withName(AgentLease.leaseName(node)).delete();
+        assertThat(admin.leases().inNamespace(ns).withName(AgentLease.leaseName(node)).get())
+            .isNull();
+      } finally {
+        // CertificateSigningRequests are cluster-scoped: remove this run's.
+        admin.certificates().v1().certificateSigningRequests().list().getItems().stream()
+            .filter(csr -> agentUser.equals(csr.getSpec().getUsername()))
+            .forEach(csr -> admin.resource(csr).delete());
+      }
+    }
+    commands
+        .run(helm, "uninstall", agentsRelease, "--namespace", ns, "--wait")
+        .orFail("helm uninstall");
+  }
+
+  /**
+   * What the agent does at start-up: a request for this install's signer
+   * (agents.dockmaster.io/&lt;namespace&gt;), which no other install on the cluster answers.
+   */
+  private static PeerIdentity requestCertificate(KubernetesClient agent, String ns, String node)
+      throws CertificateRequestException {
+    try {
+      return new AgentCertificateRequester(
+              agent, ns, node, Duration.ofHours(1), Duration.ofMinutes(1))
+          .request();
+    } catch (CertificateRequestException e) {
+      if (e.getMessage().contains("requested by user")) {
+        throw new AssertionError(
+            "another Dockmaster operator on this cluster refused the request before the one under"
+                + " test could sign it; run this test when no other operator runs: "
+                + e.getMessage(),
+            e);
+      }
+      throw e;
+    }
+  }
+
+  /** What the agent's AgentRegistration does: server-side apply of its Lease. */
+  private static void applyLease(KubernetesClient client, String ns, String node) {
+    client
+        .leases()
+        .inNamespace(ns)
+        .resource(
+            new AgentLease(node, "https://192.0.2.10:30020", "linux/amd64", 0, 0, Instant.now(), 30)
+                .toLease(ns))
+        .fieldManager("dockmaster-agent")
+        .forceConflicts()
+        .serverSideApply();
+  }
+
+  private Config kubeconfig() throws IOException {
+    return Config.fromKubeconfig(Files.readString(cluster.kubeconfig()));
+  }
+
+  /** A client acting as {@code user}, as the API server would see a pod's ServiceAccount. */
+  private KubernetesClient impersonating(String user, Map<String, List<String>> extras)
+      throws IOException {
+    Config config = kubeconfig();
+    config.setImpersonateUsername(user);
+    config.setImpersonateGroups(
+        "system:serviceaccounts",
+        "system:serviceaccounts:" + user.split(":")[2],
+        "system:authenticated");
+    // Impersonate-Extra-<key> headers carry the key percent-encoded: "/" is no header character.
+    Map<String, List<String>> escaped = new HashMap<>();
+    extras.forEach((key, values) -> escaped.put(key.replace("/", "%2F"), values));
+    config.setImpersonateExtras(escaped);
+    return new KubernetesClientBuilder().withConfig(config).build();
+  }
+
+  /**
+   * Whether {@code user} may {@code verb} (approve, sign) for a CSR signer. A SubjectAccessReview,
+   * since {@code kubectl auth can-i} cannot name a signer: its name has a slash.
+   */
+  private boolean signerAllowed(String user, String verb, String signer) throws IOException {
+    Map<String, Object> review =
+        Map.of(
+            "apiVersion",
+            "authorization.k8s.io/v1",
+            "kind",
+            "SubjectAccessReview",
+            "spec",
+            Map.of(
+                "user",
+                user,
+                "resourceAttributes",
+                Map.of(
+                    "group",
+                    "certificates.k8s.io",
+                    "resource",
+                    "signers",
+                    "name",
+                    signer,
+                    "verb",
+                    verb)));
+    String answer =
+        commands
+            .runWithInput(
+                JSON.writeValueAsString(review), "kubectl", "create", "-f", "-", "-o", "json")
+            .orFail("SubjectAccessReview")
+            .stdout();
+    return Boolean.TRUE.equals(at(JSON.readValue(answer, Map.class), "status", "allowed"));
   }
 
   private boolean canI(String user, String verb, String resource, String... more) {
@@ -477,11 +1053,16 @@ class HelmChartE2E {
     return objects;
   }
 
-  /** Every container runs as non-root, read-only, without privilege escalation or capabilities. */
+  /** A pod on the pod network whose containers are all {@link #assertSecureContainers secure}. */
   private static void assertSecurePod(Map<String, Object> pod) {
+    assertThat(pod.get("hostNetwork")).isNull();
+    assertSecureContainers(pod);
+  }
+
+  /** Every container runs as non-root, read-only, without privilege escalation or capabilities. */
+  private static void assertSecureContainers(Map<String, Object> pod) {
     assertThat(at(pod, "securityContext", "runAsNonRoot")).isEqualTo(true);
     assertThat(at(pod, "securityContext", "seccompProfile", "type")).isEqualTo("RuntimeDefault");
-    assertThat(pod.get("hostNetwork")).isNull();
     List<Map<String, Object>> containers = new ArrayList<>(list(pod.get("containers")));
     if (pod.containsKey("initContainers")) {
       containers.addAll(list(pod.get("initContainers")));
@@ -517,6 +1098,93 @@ class HelmChartE2E {
           .as("verbs of %s", rule)
           .doesNotContain("escalate", "bind", "impersonate");
     }
+  }
+
+  /**
+   * The names the rules let {@code verb} act on for {@code resource}: empty when none, {@code *}
+   * when any name.
+   */
+  private static Set<String> namesFor(
+      List<Map<String, Object>> rules, String group, String resource, String verb) {
+    Set<String> names = new java.util.TreeSet<>();
+    for (Map<String, Object> rule : rules) {
+      if (strings(rule.get("apiGroups")).contains(group)
+          && strings(rule.get("resources")).contains(resource)
+          && strings(rule.get("verbs")).contains(verb)) {
+        names.addAll(
+            rule.containsKey("resourceNames") ? strings(rule.get("resourceNames")) : List.of("*"));
+      }
+    }
+    return names;
+  }
+
+  /**
+   * What the project's own ImagePolicy evaluator says about a workload's pod spec under a baseline
+   * policy (Enforce, runAsNonRoot, allowPrivilegeEscalation: false). The chart sets runAsUser, so
+   * the registry is never asked: an inspector that fails the test stands in for it.
+   */
+  private List<Violation> baselineViolations(Map<String, Object> workload) throws IOException {
+    KubernetesSerialization serialization = new KubernetesSerialization();
+    ImagePolicy policy =
+        serialization.unmarshal(
+            """
+            apiVersion: dockmaster.io/v1alpha1
+            kind: ImagePolicy
+            metadata:
+              name: baseline
+              uid: baseline
+            spec:
+              mode: Enforce
+              runAsNonRoot: true
+              allowPrivilegeEscalation: false
+            """,
+            ImagePolicy.class);
+    LoadedPolicy loaded =
+        new PolicyValidator(
+                reference -> {
+                  throw new AssertionError("the baseline policy names no Secret");
+                })
+            .validate(policy)
+            .value()
+            .orElseThrow();
+    ImageInspector noRegistry =
+        (ImageInspector)
+            java.lang.reflect.Proxy.newProxyInstance(
+                ImageInspector.class.getClassLoader(),
+                new Class<?>[] {ImageInspector.class},
+                (proxy, method, args) -> {
+                  throw new AssertionError("the baseline rules asked the registry: " + method);
+                });
+    PolicyEvaluator evaluator =
+        new PolicyEvaluator(
+            () -> List.of(loaded),
+            noRegistry,
+            (ns, secrets) -> CredentialsProvider.anonymous(),
+            Set.of());
+    PodSpec spec =
+        serialization.convertValue(at(workload, "spec", "template", "spec"), PodSpec.class);
+    return evaluator.review(
+        new PodUnderReview(
+            namespace,
+            Map.of(),
+            kind(workload),
+            String.valueOf(at(workload, "metadata", "name")),
+            "spec.template.spec",
+            spec,
+            false,
+            List.of()));
+  }
+
+  private static Map<String, Map<String, Object>> byName(Object namedItems) {
+    Map<String, Map<String, Object>> byName = new HashMap<>();
+    for (Map<String, Object> item : list(namedItems)) {
+      byName.put(String.valueOf(item.get("name")), item);
+    }
+    return byName;
+  }
+
+  private static Map<String, Object> healthCheck(String path) {
+    return Map.of("path", path, "port", "http-metrics");
   }
 
   private static List<String> verbsFor(

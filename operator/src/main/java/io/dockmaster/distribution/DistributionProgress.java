@@ -2,6 +2,7 @@ package io.dockmaster.distribution;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -9,6 +10,7 @@ import java.util.Optional;
  *
  * @param desired selected nodes that run a live agent
  * @param complete of those, nodes holding every blob of their platform
+ * @param completeByImage image reference → desired nodes holding every blob of it
  * @param failed nodes whose last attempt at some blob failed and that are not complete
  * @param bytesWanted total bytes the desired nodes need, counting each node's copy
  * @param bytesHeld of those, bytes they hold or have received so far
@@ -19,6 +21,7 @@ import java.util.Optional;
 public record DistributionProgress(
     int desired,
     int complete,
+    Map<String, Integer> completeByImage,
     int failed,
     long bytesWanted,
     long bytesHeld,
@@ -31,6 +34,7 @@ public record DistributionProgress(
 
   public DistributionProgress {
     failures = List.copyOf(failures);
+    completeByImage = Map.copyOf(completeByImage);
   }
 
   /** A failure on one node, for status. */

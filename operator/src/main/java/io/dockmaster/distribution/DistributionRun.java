@@ -99,6 +99,7 @@ final class DistributionRun {
     long wanted = 0;
     long held = 0;
     int complete = 0;
+    Map<String, Integer> completeByImage = new HashMap<>();
     for (Map.Entry<String, List<AgentLease>> group : byPlatform.entrySet()) {
       List<WantedBlob> blobs = target.blobsFor(group.getKey());
       Map<Digest, WantedBlob> byDigest = new LinkedHashMap<>();
@@ -112,6 +113,12 @@ final class DistributionRun {
         NodeHoldings holdings = holdings(agent.node(), report, byDigest);
         wanted += holdings.wanted;
         held += holdings.held;
+        for (String image : target.blobsByImage().keySet()) {
+          Set<Digest> imageBlobs = target.imageBlobsFor(image, agent.platform());
+          if (!imageBlobs.isEmpty() && holdings.complete.containsAll(imageBlobs)) {
+            completeByImage.merge(image, 1, Integer::sum);
+          }
+        }
         if (holdings.complete.size() == byDigest.size()) {
           complete++;
           failedNodes.remove(agent.node());
@@ -161,6 +168,7 @@ final class DistributionRun {
         new DistributionProgress(
             desired,
             complete,
+            completeByImage,
             failedNodes.size(),
             wanted,
             held,

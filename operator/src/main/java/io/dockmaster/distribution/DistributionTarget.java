@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * What one ImageMirror generation wants on its nodes.
@@ -17,6 +18,7 @@ import java.util.Optional;
  *     mirror sets mirrorRuntime
  * @param uploadBytesPerSecond per-node cap on sending this mirror's blobs to peers, 0 for none
  * @param downloadBytesPerSecond per-node cap on receiving this mirror's blobs, 0 for none
+ * @param blobsByImage image reference → platform → its blobs, to count nodes per image
  * @param mirrorRuntime whether nodes' containerd should pull the upstream through their agent
  */
 public record DistributionTarget(
@@ -30,7 +32,8 @@ public record DistributionTarget(
     long uploadBytesPerSecond,
     long downloadBytesPerSecond,
     boolean mirrorRuntime,
-    Map<String, String> runtimeTags) {
+    Map<String, String> runtimeTags,
+    Map<String, Map<String, Set<Digest>>> blobsByImage) {
 
   /** Blobs every node needs whatever its platform: those of single-platform images. */
   public static final String ANY_PLATFORM = "*";
@@ -38,6 +41,15 @@ public record DistributionTarget(
   public DistributionTarget {
     blobsByPlatform = Map.copyOf(blobsByPlatform);
     runtimeTags = Map.copyOf(runtimeTags);
+    blobsByImage = Map.copyOf(blobsByImage);
+  }
+
+  /** The blobs of one image a node of this platform needs; empty if it provides none. */
+  public Set<Digest> imageBlobsFor(String image, String platform) {
+    Map<String, Set<Digest>> byPlatform = blobsByImage.getOrDefault(image, Map.of());
+    Set<Digest> blobs = new java.util.HashSet<>(byPlatform.getOrDefault(platform, Set.of()));
+    blobs.addAll(byPlatform.getOrDefault(ANY_PLATFORM, Set.of()));
+    return blobs;
   }
 
   /** Whether a node of this platform has anything to receive. */

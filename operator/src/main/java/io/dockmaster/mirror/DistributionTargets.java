@@ -24,7 +24,19 @@ final class DistributionTargets {
     Map<String, List<WantedBlob>> byPlatform = new LinkedHashMap<>();
     Map<String, Set<Digest>> seen = new LinkedHashMap<>();
     Map<String, String> tags = new LinkedHashMap<>();
+    Map<String, Map<String, Set<Digest>>> byImage = new LinkedHashMap<>();
     for (ImageContent image : run.contents()) {
+      Map<String, Set<Digest>> imageBlobs = new LinkedHashMap<>();
+      image
+          .blobsByPlatform()
+          .forEach(
+              (platform, blobs) ->
+                  imageBlobs.put(
+                      platform,
+                      blobs.stream()
+                          .map(Descriptor::digest)
+                          .collect(java.util.stream.Collectors.toSet())));
+      byImage.put(image.reference().toString(), imageBlobs);
       String repository = image.reference().repository();
       image
           .reference()
@@ -62,7 +74,8 @@ final class DistributionTargets {
         bytesPerSecond(settings == null ? null : settings.getUploadBandwidth()),
         bytesPerSecond(settings == null ? null : settings.getDownloadBandwidth()),
         runtime,
-        runtime ? tags : Map.of());
+        runtime ? tags : Map.of(),
+        byImage);
   }
 
   /** The spec's quantity (validated by MirrorSpecValidator) in bytes per second; 0 for none. */

@@ -107,6 +107,9 @@ public final class ImageMirrorStatusBuilder {
 
   private static void distribution(ImageMirrorStatus status, DistributionProgress progress) {
     status.setNodes(new NodeCounts(progress.desired(), progress.complete(), progress.failed()));
+    for (ResolvedImage image : status.getImages()) {
+      image.setNodesComplete(progress.completeByImage().getOrDefault(image.getReference(), 0));
+    }
     status.setNodesReady(progress.complete() + "/" + progress.desired());
     status.setProgress(progress.percent() + "%");
     status.setBytesFromUpstream(progress.bytesFromUpstream());

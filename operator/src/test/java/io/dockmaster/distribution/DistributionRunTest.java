@@ -41,6 +41,21 @@ class DistributionRunTest {
         new Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", digest, size), "team/app");
   }
 
+  private static final String IMAGE = "registry.example.com/team/app:1";
+
+  private static Map<String, java.util.Set<Digest>> digestsByPlatform(
+      Map<String, List<WantedBlob>> blobs) {
+    Map<String, java.util.Set<Digest>> digests = new java.util.HashMap<>();
+    blobs.forEach(
+        (platform, list) ->
+            digests.put(
+                platform,
+                list.stream()
+                    .map(b -> b.descriptor().digest())
+                    .collect(java.util.stream.Collectors.toSet())));
+    return digests;
+  }
+
   private static String digest(WantedBlob blob) {
     return blob.descriptor().digest().toString();
   }
@@ -58,7 +73,8 @@ class DistributionRunTest {
             0,
             2_000_000,
             false,
-            Map.of());
+            Map.of(),
+            Map.of(IMAGE, digestsByPlatform(blobs)));
     return new DistributionRun(
         target,
         new MultiTreePlanner(),
@@ -159,6 +175,7 @@ class DistributionRunTest {
     DistributionProgress done = run.round(nodes("n1", "n2"));
 
     assertThat(done.isComplete()).isTrue();
+    assertThat(done.completeByImage()).containsEntry(IMAGE, 2);
     assertThat(done.percent()).isEqualTo(100);
     assertThat(done.bytesWanted()).isEqualTo(2 * 4000);
     assertThat(done.bytesFromUpstream()).as("counted from the run's start").isEqualTo(4000);

@@ -23,6 +23,10 @@ public class ResolvedImage {
   @JsonPropertyDescription("Bytes of those layers and configs, each counted once.")
   private Long bytes;
 
+  @JsonPropertyDescription(
+      "Selected nodes that hold every blob of this image for their platform, of status.nodes.desired.")
+  private Integer nodesComplete;
+
   public String getReference() {
     return reference;
   }
@@ -53,6 +57,14 @@ public class ResolvedImage {
 
   public void setLayers(Integer layers) {
     this.layers = layers;
+  }
+
+  public Integer getNodesComplete() {
+    return nodesComplete;
+  }
+
+  public void setNodesComplete(Integer nodesComplete) {
+    this.nodesComplete = nodesComplete;
   }
 
   public Long getBytes() {
