@@ -1,0 +1,248 @@
+package io.dockmaster.e2e.lab;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dockmaster.api.v1alpha1.ImageMirror;
+import io.dockmaster.api.v1alpha1.ImageMirrorStatus;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The operator and four agents as separate hosts: each agent in its own network namespace behind a
+ * shaped veth, the upstream registry in another with a capped uplink, the operator on the host, all
+ * against the dev API server. Upstream bytes are counted at the registry, from its log.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class P2PDistributionE2E {
+
+  private static final int NODES = 4;
+  private static final LinkShape NODE_LINK = LinkShape.symmetricMbit(40);
+  private static final LinkShape REGISTRY_LINK = LinkShape.symmetricMbit(40);
+
+  @TempDir static Path work;
+  static P2PLab lab;
+
+  @BeforeAll
+  static void start() throws IOException {
+    lab = P2PLab.start(P2PLabSettings.uniform(NODES, NODE_LINK, REGISTRY_LINK, work));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (lab != null) {
+      lab.close();
+    }
+  }
+
+  private static ConditionFactory await(Duration atMost) {
+    return Awaitility.await()
+        .atMost(atMost)
+        .pollInterval(Duration.ofMillis(250))
+        .conditionEvaluationListener(
+            condition -> {
+              if (condition.getRemainingTimeInMS() <= 0) {
+                System.err.println(lab.diagnostics());
+              }
+            });
+  }
+
+  private static ImageMirrorStatus status(String mirror) {
+    return lab.mirrorStatus(mirror)
+        .orElseThrow(() -> new AssertionError(mirror + " has no status"));
+  }
+
+  private static Optional<Condition> condition(String mirror, String type) {
+    return status(mirror).getConditions().stream()
+        .filter(c -> type.equals(c.getType()))
+        .findFirst();
+  }
+
+  private static void awaitReady(String mirror, Duration atMost) {
+    await(atMost)
+        .untilAsserted(
+            () -> {
+              Condition ready = condition(mirror, "Ready").orElseThrow();
+              assertThat(ready.getStatus()).as(ready.getMessage()).isEqualTo("True");
+            });
+  }
+
+  @Test
+  @Order(1)
+  void everyNodeGetsByteIdenticalBlobsAndTheRegistryServesEachOnce() throws Exception {
+    RandomImage image = lab.pushImage("multi:1", 4, 12L << 20, 1);
+    Set<String> blobs = lab.imageBlobs(image);
+    lab.registry().resetCounters();
+
+    lab.apply(lab.mirror("multi", "lab/multi:1"));
+
+    awaitReady("multi", Duration.ofSeconds(120));
+    assertThat(lab.missing(blobs)).as("blobs each node still lacks").isEmpty();
+    for (LabAgent agent : lab.agents()) {
+      for (RandomImage.Layer layer : image.layers()) {
+        Path file = agent.blobFile(layer.digest());
+        assertThat(Files.size(file)).isEqualTo(layer.size());
+        assertThat("sha256:" + sha256(file))
+            .as("%s's copy of %s", agent.node(), layer.digest())
+            .isEqualTo(layer.digest());
+      }
+    }
+    for (RandomImage.Layer layer : image.layers()) {
+      assertThat(lab.registry().blobRequests().get(layer.digest()))
+          .as("GETs of %s at the registry", layer.digest())
+          .isEqualTo(1L);
+      assertThat(lab.registry().bytesServed(layer.digest())).isEqualTo(layer.size());
+    }
+    ImageMirrorStatus done = status("multi");
+    assertThat(done.getNodesReady()).isEqualTo(NODES + "/" + NODES);
+    assertThat(done.getBytesFromPeers()).isGreaterThanOrEqualTo((NODES - 1) * image.layerBytes());
+  }
+
+  @Test
+  @Order(2)
+  void aPeerWithoutACertificateGetsNothing() {
+    LabHost outsider = lab.agents().get(0).host();
+    String peer = lab.agents().get(1).host().address();
+
+    LabCommand.Result result =
+        outsider.exec(
+            Duration.ofSeconds(20),
+            java.util.List.of(
+                "curl",
+                "-sk",
+                "--max-time",
+                "10",
+                "-o",
+                "/dev/stdout",
+                "-w",
+                "%{http_code}",
+                "https://" + peer + ":" + LabAgent.PEER_PORT + "/v2/"));
+
+    assertThat(result.exitCode()).as("curl fails in the TLS handshake").isNotZero();
+    assertThat(result.stdout()).as("no HTTP status, no body").isIn("", "000");
+  }
+
+  @Test
+  @Order(3)
+  void theOperatorRestartedMidRunResumesWithoutFetchingAnythingTwice() throws Exception {
+    RandomImage image = lab.pushImage("restart:1", 3, 24L << 20, 2);
+    Set<String> blobs = lab.imageBlobs(image);
+    lab.registry().resetCounters();
+
+    lab.apply(lab.mirror("restart", "lab/restart:1"));
+    await(Duration.ofSeconds(60))
+        .until(
+            () ->
+                lab.agents().stream()
+                    .anyMatch(a -> a.completeBlobs().contains(image.layers().get(0).digest())));
+    lab.restartOperator();
+
+    awaitReady("restart", Duration.ofSeconds(180));
+    assertThat(lab.missing(blobs)).isEmpty();
+    for (RandomImage.Layer layer : image.layers()) {
+      assertThat(lab.registry().blobRequests().get(layer.digest()))
+          .as("a layer fetched from the registry before the restart is not fetched again")
+          .isEqualTo(1L);
+    }
+  }
+
+  @Test
+  @Order(4)
+  void aNodeKilledMidTransferLeavesTheOthersComplete() throws Exception {
+    RandomImage image = lab.pushImage("kill:1", 2, 32L << 20, 3);
+    Set<String> blobs = lab.imageBlobs(image);
+    String victim = lab.agents().get(1).node();
+
+    lab.apply(lab.mirror("kill", "lab/kill:1"));
+    await(Duration.ofSeconds(60))
+        .until(
+            () ->
+                status("kill").getProgress() != null && !"0%".equals(status("kill").getProgress()));
+    lab.killAgent(victim);
+
+    await(Duration.ofSeconds(180))
+        .untilAsserted(
+            () -> {
+              Map<String, Set<String>> missing = lab.missing(blobs);
+              missing.remove(victim);
+              assertThat(missing).as("blobs the surviving nodes lack").isEmpty();
+            });
+    // Once its Lease expires the dead node is no longer desired and the mirror is Ready.
+    awaitReady("kill", Duration.ofSeconds(90));
+    assertThat(status("kill").getNodesReady()).isEqualTo((NODES - 1) + "/" + (NODES - 1));
+
+    lab.restartAgent(victim);
+    await(Duration.ofSeconds(120)).until(() -> lab.missing(blobs).isEmpty());
+  }
+
+  @Test
+  @Order(5)
+  void anUnreachableUpstreamIsDegradedWithTheReasonAndRecovers() throws Exception {
+    RandomImage image = lab.pushImage("outage:1", 1, 2L << 20, 4);
+    lab.stopRegistry();
+
+    lab.apply(lab.mirror("outage", "lab/outage:1"));
+    await(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              Condition degraded = condition("outage", "Degraded").orElseThrow();
+              assertThat(degraded.getStatus()).isEqualTo("True");
+              assertThat(degraded.getReason()).isEqualTo("UpstreamUnreachable");
+              assertThat(degraded.getMessage()).contains(lab.registry().address());
+            });
+
+    lab.startRegistry();
+    awaitReady("outage", Duration.ofSeconds(120));
+    assertThat(lab.missing(lab.imageBlobs(image))).isEmpty();
+    assertThat(condition("outage", "Degraded").orElseThrow().getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  @Order(6)
+  void aTagMovedUpstreamIsPrefetchedAtTheNextRefresh() throws Exception {
+    RandomImage first = lab.pushImage("moving:1", 1, 1L << 20, 5);
+    ImageMirror mirror = lab.mirror("moving", "lab/moving:1");
+    mirror.getSpec().setRefreshInterval("30s"); // the shortest the operator accepts
+    lab.apply(mirror);
+    awaitReady("moving", Duration.ofSeconds(60));
+
+    RandomImage second = lab.pushImage("moving:1", 1, 1L << 20, 6);
+    assertThat(second.digest()).isNotEqualTo(first.digest());
+
+    await(Duration.ofSeconds(150))
+        .untilAsserted(
+            () -> {
+              assertThat(status("moving").getImages().get(0).getDigest())
+                  .isEqualTo(second.digest());
+              assertThat(lab.missing(lab.imageBlobs(second))).isEmpty();
+            });
+  }
+
+  private static String sha256(Path file) throws Exception {
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    try (var in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[1 << 16];
+      int n;
+      while ((n = in.read(buffer)) > 0) {
+        sha.update(buffer, 0, n);
+      }
+    }
+    return HexFormat.of().formatHex(sha.digest());
+  }
+}

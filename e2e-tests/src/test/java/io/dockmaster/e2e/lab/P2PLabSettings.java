@@ -1,0 +1,206 @@
+package io.dockmaster.e2e.lab;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * How to build a {@link P2PLab}.
+ *
+ * @param root the repository, for {@code crds/}
+ * @param jar dockmaster.jar, run by the operator and every agent
+ * @param devKubeconfig the dev cluster's admin kubeconfig ({@code .dev/kubeconfig})
+ * @param workDir logs, caches, registry storage and the agents' kubeconfig go here
+ * @param registryLink the registry host's link; its upload is the upstream capacity
+ * @param nodeLinks one link per node, in node order
+ * @param agentJvmOptions for each agent JVM
+ * @param operatorJvmOptions for the operator JVM
+ * @param labWait how long to wait while another network lab holds the bridge address
+ */
+public record P2PLabSettings(
+    Path root,
+    Path jar,
+    Path devKubeconfig,
+    Path workDir,
+    LinkShape registryLink,
+    List<LinkShape> nodeLinks,
+    List<String> agentJvmOptions,
+    List<String> operatorJvmOptions,
+    Duration labWait) {
+
+  /**
+   * Many agent JVMs share 2 cores here: the serial collector (no GC threads per JVM), a small heap
+   * (blobs stream through 64 KiB buffers) and small thread stacks. Not {@code
+   * -XX:TieredStopAtLevel=1}: C1 has no SHA-256 or AES-GCM intrinsics, and on this machine it
+   * hashes at about 100 MB/s and encrypts TLS records at about 27 MB/s instead of 1.3 GB/s and 4.5
+   * GB/s, slower than the links the lab shapes.
+   */
+  public static final List<String> AGENT_JVM_OPTIONS =
+      List.of("-XX:+UseSerialGC", "-Xmx256m", "-Xss512k", "-XX:CICompilerCount=2");
+
+  public P2PLabSettings {
+    if (nodeLinks.isEmpty()) {
+      throw new IllegalArgumentException(
+          "P2PLabSettings.nodeLinks is empty: give at least one node");
+    }
+    if (nodeLinks.size() > LabNames.MAX_HOSTS - 1) {
+      throw new IllegalArgumentException(
+          "P2PLabSettings.nodeLinks has "
+              + nodeLinks.size()
+              + " nodes; a lab holds at most "
+              + (LabNames.MAX_HOSTS - 1)
+              + " besides the registry");
+    }
+    nodeLinks = List.copyOf(nodeLinks);
+    agentJvmOptions = List.copyOf(agentJvmOptions);
+    operatorJvmOptions = List.copyOf(operatorJvmOptions);
+  }
+
+  /**
+   * {@code nodes} nodes with the same link, the repository at system property {@code
+   * dockmaster.root} (default {@code ..}, as failsafe runs e2e-tests), the jar at {@code
+   * dockmaster.jar} (default {@code <root>/operator/target/dockmaster.jar}), the dev cluster of
+   * {@code <root>/.dev}.
+   */
+  public static P2PLabSettings uniform(
+      int nodes, LinkShape nodeLink, LinkShape registryLink, Path workDir) {
+    return uniform(
+        Path.of(System.getProperty("dockmaster.root", "..")),
+        nodes,
+        nodeLink,
+        registryLink,
+        workDir);
+  }
+
+  /** As {@link #uniform(int, LinkShape, LinkShape, Path)}, for the repository at {@code root}. */
+  public static P2PLabSettings uniform(
+      Path root, int nodes, LinkShape nodeLink, LinkShape registryLink, Path workDir) {
+    root = root.toAbsolutePath().normalize();
+    Path jar =
+        Path.of(
+            System.getProperty(
+                "dockmaster.jar", root.resolve("operator/target/dockmaster.jar").toString()));
+    return new P2PLabSettings(
+        root,
+        jar,
+        root.resolve(".dev/kubeconfig"),
+        workDir,
+        registryLink,
+        Collections.nCopies(nodes, nodeLink),
+        AGENT_JVM_OPTIONS,
+        List.of(),
+        Duration.ofMinutes(20));
+  }
+
+  public P2PLabSettings withJar(Path newJar) {
+    return new P2PLabSettings(
+        root,
+        newJar,
+        devKubeconfig,
+        workDir,
+        registryLink,
+        nodeLinks,
+        agentJvmOptions,
+        operatorJvmOptions,
+        labWait);
+  }
+
+  public P2PLabSettings withDevKubeconfig(Path kubeconfig) {
+    return new P2PLabSettings(
+        root,
+        jar,
+        kubeconfig,
+        workDir,
+        registryLink,
+        nodeLinks,
+        agentJvmOptions,
+        operatorJvmOptions,
+        labWait);
+  }
+
+  public P2PLabSettings withAgentJvmOptions(List<String> options) {
+    return new P2PLabSettings(
+        root,
+        jar,
+        devKubeconfig,
+        workDir,
+        registryLink,
+        nodeLinks,
+        options,
+        operatorJvmOptions,
+        labWait);
+  }
+
+  public P2PLabSettings withOperatorJvmOptions(List<String> options) {
+    return new P2PLabSettings(
+        root,
+        jar,
+        devKubeconfig,
+        workDir,
+        registryLink,
+        nodeLinks,
+        agentJvmOptions,
+        options,
+        labWait);
+  }
+
+  public P2PLabSettings withLabWait(Duration wait) {
+    return new P2PLabSettings(
+        root,
+        jar,
+        devKubeconfig,
+        workDir,
+        registryLink,
+        nodeLinks,
+        agentJvmOptions,
+        operatorJvmOptions,
+        wait);
+  }
+
+  KubernetesClient kubernetesClient() {
+    if (!Files.isRegularFile(devKubeconfig)) {
+      throw new IllegalStateException(
+          devKubeconfig + " does not exist: start the dev control plane with `make dev-up` first");
+    }
+    if (!Files.isRegularFile(jar)) {
+      throw new IllegalStateException(
+          jar + " does not exist: build it with `mvn -DskipTests package`");
+    }
+    try {
+      return new KubernetesClientBuilder()
+          .withConfig(Config.fromKubeconfig(Files.readString(devKubeconfig)))
+          .build();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + devKubeconfig, e);
+    }
+  }
+
+  /** kubectl with the dev kubeconfig, as a user would run it. */
+  LabCommand.Result kubectl(String... args) {
+    List<String> command = new java.util.ArrayList<>(List.of("kubectl", "--kubeconfig"));
+    command.add(devKubeconfig.toString());
+    command.addAll(List.of(args));
+    return LabCommand.run(command);
+  }
+
+  /** The CRDs of this checkout, so the operator and the test agree on the API. */
+  void installCrds() {
+    kubectl("apply", "--server-side", "--force-conflicts", "-f", root.resolve("crds").toString())
+        .orFail();
+    kubectl(
+            "wait",
+            "--for",
+            "condition=Established",
+            "--timeout=60s",
+            "crd/imagepolicies.dockmaster.io",
+            "crd/imagemirrors.dockmaster.io")
+        .orFail();
+  }
+}
