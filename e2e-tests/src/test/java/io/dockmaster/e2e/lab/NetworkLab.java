@@ -59,6 +59,36 @@ public final class NetworkLab implements AutoCloseable {
     return known;
   }
 
+  /**
+   * Like {@link #create()}, but while another lab holds the bridge address (a benchmark or another
+   * test run), waits up to {@code wait} for it to close instead of failing at once.
+   */
+  public static NetworkLab createWhenFree(java.time.Duration wait) {
+    long deadline = System.nanoTime() + wait.toNanos();
+    boolean told = false;
+    while (true) {
+      try {
+        return create();
+      } catch (IllegalStateException e) {
+        if (!e.getMessage().startsWith("another network lab is running")
+            || System.nanoTime() > deadline) {
+          throw e;
+        }
+        if (!told) {
+          System.err.println(e.getMessage() + "; waiting up to " + wait + " for it to close");
+          told = true;
+        }
+        try {
+          // Polling a kernel interface: there is nothing to be notified by.
+          Thread.sleep(5_000);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
+    }
+  }
+
   /** A new, empty lab owned by this process. */
   public static NetworkLab create() {
     return create(ProcessHandle.current().pid());

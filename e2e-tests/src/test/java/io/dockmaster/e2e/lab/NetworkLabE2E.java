@@ -23,6 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class NetworkLabE2E {
 
+  /** A benchmark or another run may hold the lab's bridge address for a while. */
+  private static final java.time.Duration LAB_WAIT = java.time.Duration.ofMinutes(20);
+
   private static final long MIB = 1024 * 1024;
   private static final Pattern SERVER = Pattern.compile("server: https://127\\.0\\.0\\.1:(\\d+)");
 
@@ -35,7 +38,7 @@ class NetworkLabE2E {
 
   @Test
   void hostsReachEachOtherOverTheBridge() throws IOException {
-    try (NetworkLab lab = NetworkLab.create()) {
+    try (NetworkLab lab = NetworkLab.createWhenFree(LAB_WAIT)) {
       LabHost a = lab.addHost("a", LinkShape.symmetricMbit(100));
       LabHost b = lab.addHost("b", LinkShape.symmetricMbit(100));
       LabRegistry onA = LabRegistry.start(a, Files.createDirectories(tmp.resolve("a")));
@@ -54,7 +57,7 @@ class NetworkLabE2E {
     Matcher server = SERVER.matcher(Files.readString(kubeconfig));
     assertThat(server.find()).as("a loopback server: line in " + kubeconfig).isTrue();
     int port = Integer.parseInt(server.group(1));
-    try (NetworkLab lab = NetworkLab.create()) {
+    try (NetworkLab lab = NetworkLab.createWhenFree(LAB_WAIT)) {
       LabHost node = lab.addHost("node", LinkShape.symmetricMbit(100));
       TcpForwarder forwarder = lab.forwardToLoopback(port);
 
@@ -76,7 +79,7 @@ class NetworkLabE2E {
 
   @Test
   void shapingIsInstalledWithTheConfiguredRates() {
-    try (NetworkLab lab = NetworkLab.create()) {
+    try (NetworkLab lab = NetworkLab.createWhenFree(LAB_WAIT)) {
       LabHost host = lab.addHost("shaped", LinkShape.mbit(50, 20));
 
       assertThat(host.installedShape()).isEqualTo(LinkShape.mbit(50, 20));
@@ -90,7 +93,7 @@ class NetworkLabE2E {
   @Test
   void aShapedTransferTakesAtLeastSizeOverRateAndTheRegistryCountsItsBytes() throws IOException {
     long rate = 50_000_000;
-    try (NetworkLab lab = NetworkLab.create()) {
+    try (NetworkLab lab = NetworkLab.createWhenFree(LAB_WAIT)) {
       // Pushes from this JVM travel the registry's download, which stays fast.
       LabHost upstream = lab.addHost("upstream", new LinkShape(rate, LinkShape.UNLIMITED));
       LabHost client = lab.addHost("client", LinkShape.unlimited());
@@ -142,7 +145,7 @@ class NetworkLabE2E {
 
   @Test
   void killStopsAHostsProcessesAndCloseLeavesNothingBehind() throws IOException {
-    NetworkLab lab = NetworkLab.create();
+    NetworkLab lab = NetworkLab.createWhenFree(LAB_WAIT);
     LabHost host = lab.addHost("doomed", LinkShape.symmetricMbit(10));
     Process killed = host.start(List.of("sleep", "600"), Map.of(), tmp.resolve("killed.log"));
     host.kill();

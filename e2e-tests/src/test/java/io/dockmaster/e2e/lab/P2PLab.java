@@ -106,7 +106,7 @@ public final class P2PLab implements AutoCloseable {
 
   private void build() throws IOException {
     Path work = Files.createDirectories(settings.workDir());
-    network = createNetwork(settings.labWait());
+    network = NetworkLab.createWhenFree(settings.labWait());
     registryHost = network.addHost("registry", settings.registryLink());
     registry = LabRegistry.start(registryHost, Files.createDirectories(work.resolve("registry")));
     String kubeconfig = Files.readString(settings.devKubeconfig());
@@ -173,31 +173,6 @@ public final class P2PLab implements AutoCloseable {
       agent.start();
     }
     awaitLeases(agents, started);
-  }
-
-  private static NetworkLab createNetwork(Duration wait) {
-    long deadline = System.nanoTime() + wait.toNanos();
-    boolean told = false;
-    while (true) {
-      try {
-        return NetworkLab.create();
-      } catch (IllegalStateException e) {
-        if (!e.getMessage().startsWith("another network lab is running")
-            || System.nanoTime() > deadline) {
-          throw e;
-        }
-        if (!told) {
-          System.err.println(e.getMessage() + "; waiting up to " + wait + " for it to close");
-          told = true;
-        }
-        try {
-          Thread.sleep(5_000);
-        } catch (InterruptedException interrupted) {
-          Thread.currentThread().interrupt();
-          throw e;
-        }
-      }
-    }
   }
 
   /** Waits until each agent renewed its Lease after {@code since}; fails if one exits first. */
