@@ -15,14 +15,10 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -89,16 +85,7 @@ public final class NodeAgent implements AutoCloseable {
     parts.push(identity);
     PeerTls tls = new PeerTls(identity, ca);
 
-    Map<String, HttpClient> peerClients = new ConcurrentHashMap<>();
-    BlobSources.PeerConnector peers =
-        node ->
-            peerClients.computeIfAbsent(
-                node,
-                n ->
-                    tls.httpClient(PeerName.agent(n))
-                        .version(HttpClient.Version.HTTP_1_1)
-                        .connectTimeout(Duration.ofSeconds(5))
-                        .build());
+    BlobSources.PeerConnector peers = node -> tls.clientFor(PeerName.agent(node));
     TransferLedger ledger = new TransferLedger();
     AgentMetrics metrics = new AgentMetrics(meters, ledger::inFlightCount);
     MirrorBandwidth bandwidth =

@@ -14,11 +14,8 @@ import io.dockmaster.peering.RenewalSchedule;
 import io.dockmaster.peering.RenewingIdentity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -78,17 +75,7 @@ final class DistributionComponents implements AutoCloseable {
       throw new IllegalStateException("cannot issue the operator's agent-control identity", e);
     }
     PeerTls tls = new PeerTls(identity, ca.certificate());
-    Map<String, HttpClient> clients = new ConcurrentHashMap<>();
-    HttpAgentControl control =
-        new HttpAgentControl(
-            node ->
-                clients.computeIfAbsent(
-                    node,
-                    n ->
-                        tls.httpClient(PeerName.agent(n))
-                            .version(HttpClient.Version.HTTP_1_1)
-                            .connectTimeout(Duration.ofSeconds(5))
-                            .build()));
+    HttpAgentControl control = new HttpAgentControl(node -> tls.clientFor(PeerName.agent(node)));
     AgentDirectory directory = new AgentDirectory(client, settings.namespace(), clock);
     DistributionCoordinator coordinator =
         new DistributionCoordinator(

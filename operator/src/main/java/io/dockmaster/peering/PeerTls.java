@@ -8,7 +8,10 @@ import java.net.http.HttpClient;
 import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -34,8 +37,11 @@ public final class PeerTls {
 
   private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
+  private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
+
   private final PeerKeyManager keyManager;
   private final X509Certificate ca;
+  private final Map<PeerName, HttpClient> clients = new ConcurrentHashMap<>();
 
   public PeerTls(Supplier<PeerIdentity> identity, X509Certificate ca) {
     this.keyManager = new PeerKeyManager(identity);
@@ -96,6 +102,20 @@ public final class PeerTls {
     return HttpClient.newBuilder()
         .sslContext(clientContext(expectedServer))
         .sslParameters(parameters);
+  }
+
+  /**
+   * The client for calls to {@code expectedServer}, made once and kept: each holds its connections
+   * to that peer, and renewed identities are picked up per handshake.
+   */
+  public HttpClient clientFor(PeerName expectedServer) {
+    return clients.computeIfAbsent(
+        expectedServer,
+        name ->
+            httpClient(name)
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(CONNECT_TIMEOUT)
+                .build());
   }
 
   /**
