@@ -10,7 +10,7 @@ export DOCKMASTER_CACHE ?= $(HOME)/.cache/dockmaster
 
 .PHONY: help
 help: ## List the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN{FS=":.*## "}{printf "  make %-12s %s\n", $$1, $$2}'
 
 .PHONY: tools
 tools: ## Build the third-party binaries tests need (kube-apiserver, etcd, crane) into $DOCKMASTER_CACHE
@@ -62,3 +62,13 @@ demo: ## Bring up the dev cluster, install the CRDs, run the operator and show i
 .PHONY: bench-admission
 bench-admission: ## Measure the admission webhook (warm and cold cache, kubectl create overhead) on the dev cluster
 	hack/bench-admission.sh
+
+.PHONY: bench-p2p
+bench-p2p: NODES ?= 20
+bench-p2p: SIZE_MIB ?= 500
+bench-p2p: LAYERS ?= 5
+bench-p2p: RATE_MBIT ?= 100
+bench-p2p: UPSTREAM_MBIT ?= 100
+bench-p2p: ## P2P prefetching vs pulling from the registry on the network lab (root; NODES SIZE_MIB LAYERS RATE_MBIT UPSTREAM_MBIT)
+	NODES=$(NODES) SIZE_MIB=$(SIZE_MIB) LAYERS=$(LAYERS) RATE_MBIT=$(RATE_MBIT) UPSTREAM_MBIT=$(UPSTREAM_MBIT) \
+	  hack/bench-p2p.sh
