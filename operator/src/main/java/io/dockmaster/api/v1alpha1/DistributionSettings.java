@@ -11,9 +11,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 public class DistributionSettings {
 
   @JsonPropertyDescription(
-      "How many nodes may fetch the same layer from the upstream registry at once; every other"
-          + " node receives it from a peer. 1 is gentlest on the registry, a few more start the"
-          + " swarm faster.")
+      "How many nodes may fetch the same layer from the upstream registry at once. Dockmaster"
+          + " seeds each layer on one node and passes it on from there, so normally one does;"
+          + " more appear only briefly when a seed fails and another takes over. 1 is strictest.")
   @Default("2")
   @Min(1)
   @Max(64)
