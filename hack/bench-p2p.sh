@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # make bench-p2p: P2P prefetching against pulling straight from the registry, on the network lab
 # (e2e-tests/.../e2e/lab): N nodes, each its own network namespace with a tbf-shaped link, a lab
-# registry with a capped uplink, the operator on this host and one agent JVM per node. Prints, for
-# the naive pull and for Dockmaster, the makespan, the bytes the registry served (from its log) and
-# the ratio to the Kumar-Ross bound; then the agents' peak RSS and the operator's CPU time per
-# planned transfer. The last line is one JSON object. A measurement, not a test: it fails only when
-# something does not work, never on a number.
+# registry with a capped uplink, the operator on this host and one agent JVM per node. Three runs:
+# Dockmaster with fresh agent JVMs, the naive pull (curl on every node at once), and Dockmaster
+# again with the agents' JIT warm (the reported figure). Prints each run's makespan, the bytes the
+# registry served (from its log) and the ratio to the Kumar-Ross bound; then the agents' peak RSS,
+# where their CPU went and the operator's CPU time per planned transfer. The last line is one JSON
+# object. A measurement, not a test: it fails only when something does not work, never on a number.
 #   1. builds dockmaster.jar and the benchmark when the sources are newer
 #   2. uses the dev cluster of this work tree if it answers, else starts it (hack/dev-up.sh) and
 #      stops it again afterwards (BENCH_KEEP_CLUSTER=1 keeps it)
-#   3. runs io.dockmaster.bench.P2PBench; only one network lab runs per machine, so it waits while
+#   3. runs io.dockmaster.bench.P2PBench; one network lab runs per machine, so it waits while
 #      another holds 198.18.0.1
 # Needs root (network namespaces, veths, tc), curl, and crane (built by hack/build-tools.sh).
-# The naive part takes about NODES x SIZE_MIB x 8 / UPSTREAM_MBIT seconds (~14 min at the defaults).
+# The naive run takes about NODES x SIZE_MIB x 8 / UPSTREAM_MBIT seconds (~14 min at the defaults).
 # Interrupting it (Ctrl-C, SIGTERM) removes the lab, its processes and its Kubernetes namespace; a
 # run killed outright is cleaned up by the next one. Report: target/bench-p2p.txt.
 # Env: NODES (20) SIZE_MIB (500) LAYERS (5) RATE_MBIT (100, each node's up and down link)
@@ -29,7 +30,7 @@ die() { printf 'bench-p2p: %s\n' "$*" >&2; exit 1; }
 
 case "${1:-}" in
   "") ;;
-  -h|--help) sed -n '2,23s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) die "unknown argument '$1' (usage: hack/bench-p2p.sh; settings via NODES, SIZE_MIB, ... variables)" ;;
 esac
 

@@ -1,5 +1,6 @@
 package io.dockmaster.bench;
 
+import io.dockmaster.api.v1alpha1.ImageMirror;
 import io.dockmaster.api.v1alpha1.ImageMirrorStatus;
 import io.dockmaster.distribution.Blob;
 import io.dockmaster.distribution.MultiTreePlanner;
@@ -7,7 +8,6 @@ import io.dockmaster.distribution.PlanNode;
 import io.dockmaster.distribution.PlanRequest;
 import io.dockmaster.e2e.lab.ConcurrentPull;
 import io.dockmaster.e2e.lab.LabAgent;
-import io.dockmaster.e2e.lab.LabHost;
 import io.dockmaster.e2e.lab.LabRegistry;
 import io.dockmaster.e2e.lab.LinkShape;
 import io.dockmaster.e2e.lab.P2PLab;
@@ -21,22 +21,26 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 
 /**
  * P2P prefetching against pulling straight from the registry, on one network lab: N nodes with
- * shaped links, a registry with a capped uplink, one random image. (a) naive: every node fetches
- * every blob from the registry at once (curl); (b) Dockmaster: one ImageMirror, the operator plans,
- * the agents stream among themselves. For each: makespan, bytes the registry served (counted from
- * its own log, not from what agents report) and the ratio to the Kumar–Ross lower bound {@code
- * max(F/u_s, F/d_min, N·F/(u_s + Σu_i))}. Also the agents' peak RSS and the operator's CPU time per
- * planned transfer. The last line is one JSON object. A measurement, not a test: it fails only when
- * something does not work (a node never completes), never on a number. Run it with {@code make
- * bench-p2p} (hack/bench-p2p.sh), which builds, checks the dev cluster and cleans up.
+ * shaped links, a registry with a capped uplink, random images of F bytes. Three runs: Dockmaster
+ * with fresh agent JVMs (one ImageMirror of one image), the naive pull (every node fetches every
+ * layer from the registry at once, with curl), and Dockmaster again with the agents' JIT warm
+ * (another image of the same size), the figure the summary and JSON report. For each: makespan,
+ * bytes the registry served (from its own log, not from what agents report) and the ratio to the
+ * Kumar–Ross bound {@code max(F/u_s, F/d_min, N·F/(u_s + Σu_i))}; then the agents' peak RSS, where
+ * their CPU went and the operator's CPU time per planned transfer. The last line is one JSON
+ * object. A measurement, not a test: it fails only when something does not work (a node never
+ * completes), never on a number. {@code make bench-p2p} (hack/bench-p2p.sh) builds, checks the dev
+ * cluster and cleans up.
  */
 public final class P2PBench {
 
@@ -84,15 +88,25 @@ public final class P2PBench {
     }
   }
 
-  /** One phase's outcome. */
-  record Phase(double makespan, long upstreamBytes, List<Double> nodeSeconds) {}
+  /** One run's outcome; the CPU figures are for P2P runs only. */
+  record Run(
+      double makespan,
+      long upstreamBytes,
+      List<Double> nodeSeconds,
+      String transfers,
+      Map<String, Double> agentCoresByThread,
+      double agentCores,
+      double machineCores,
+      double otherCores,
+      double operatorCpuSeconds,
+      double transfersPlanned) {}
 
   public static void main(String[] args) throws Exception {
     Settings s = Settings.parse(args);
     say(
         "machine: %d CPUs, load average %s; JVM %s"
             .formatted(
-                Runtime.getRuntime().availableProcessors(),
+                MachineLoad.cores(),
                 MachineFacts.loadAverage(),
                 System.getProperty("java.runtime.version")));
     say(
@@ -118,62 +132,30 @@ public final class P2PBench {
                   lab.namespace(),
                   lab.registry().address(),
                   lab.agents().size()));
+      RandomImage cold = lab.pushImage("p2p-cold:1", s.layers(), s.sizeMib() * MIB, 6);
       RandomImage image = lab.pushImage("p2p:1", s.layers(), s.sizeMib() * MIB, 7);
-      Set<String> blobs = lab.imageBlobs(image);
       long f = image.layerBytes();
       double us = s.upstreamMbit() * 1e6 / 8;
       double u = s.rateMbit() * 1e6 / 8;
       double bound = Math.max(f / us, Math.max(f / u, s.nodes() * f / (us + s.nodes() * u)));
       double fluid = fluidModel(image, s.nodes(), us, u);
       say(
-          "image %s: %d blobs, layers %d bytes; Kumar-Ross bound %.1f s; the planner's plan in a"
-                  .formatted(image.referenceByDigest(), blobs.size(), f, bound)
-              + " fluid model of these links: %.1f s".formatted(fluid));
-
+          "images of %d layers, %d bytes each; Kumar-Ross bound %.1f s; the planner's first plan in"
+                  .formatted(image.layers().size(), f, bound)
+              + " PlannerBench's fluid model of these links: %.1f s".formatted(fluid));
       warnAboutOtherMirrors(lab);
-      warmUp(lab, s);
-      Phase naive = s.naive() ? naive(lab, image, s) : null;
-      P2PResult p2p = p2p(lab, image, blobs, s);
-      report(s, f, bound, fluid, naive, p2p);
-    }
-  }
 
-  /**
-   * Fresh agent JVMs run the TLS, SHA-256 and copy loops interpreted until the JIT has compiled
-   * them, which on 2 shared cores would count compile time as network time: one small mirror first,
-   * as agents that have been running a while would be.
-   */
-  private static void warmUp(P2PLab lab, Settings s) throws IOException, InterruptedException {
-    long bytes = Math.min(64, Math.max(16, s.sizeMib() / 10)) * MIB;
-    RandomImage warm = lab.pushImage("warm-up:1", 2, bytes, 11);
-    Set<String> blobs = lab.imageBlobs(warm);
-    long start = System.nanoTime();
-    lab.apply(lab.mirror("p2p-warm-up", warm.reference()));
-    while (!lab.missing(blobs).isEmpty()) {
-      if (System.nanoTime() - start > Duration.ofMinutes(10).toNanos()) {
-        throw new IllegalStateException(
-            "the warm-up mirror did not complete in 10 minutes; missing: "
-                + lab.missing(blobs)
-                + "\n"
-                + lab.diagnostics());
-      }
-      Thread.sleep(POLL.toMillis());
+      Run freshJvms = p2p(lab, "p2p-bench-cold", cold, s, "fresh agent JVMs");
+      Run naive = s.naive() ? naive(lab, image, s) : null;
+      Run warm = p2p(lab, "p2p-bench", image, s, "agent JIT warm");
+      report(s, lab, f, bound, fluid, naive, freshJvms, warm);
     }
-    lab.deleteMirror("p2p-warm-up");
-    say(
-        "warm-up: %d MiB to every agent in %.1f s (JIT-compiles the agents' data path)"
-            .formatted(bytes / MIB, (System.nanoTime() - start) / 1e9));
   }
 
   /** ImageMirrors are cluster-scoped and this lab's operator distributes all of them. */
   private static void warnAboutOtherMirrors(P2PLab lab) {
     List<String> others =
-        lab
-            .client()
-            .resources(io.dockmaster.api.v1alpha1.ImageMirror.class)
-            .list()
-            .getItems()
-            .stream()
+        lab.client().resources(ImageMirror.class).list().getItems().stream()
             .map(m -> m.getMetadata().getName())
             .toList();
     if (!others.isEmpty()) {
@@ -185,7 +167,7 @@ public final class P2PBench {
     }
   }
 
-  private static Phase naive(P2PLab lab, RandomImage image, Settings s)
+  private static Run naive(P2PLab lab, RandomImage image, Settings s)
       throws IOException, InterruptedException {
     LabRegistry registry = lab.registry();
     String repository = image.reference().substring(0, image.reference().lastIndexOf(':'));
@@ -195,22 +177,17 @@ public final class P2PBench {
             + "/v2/"
             + repository.substring(repository.indexOf('/') + 1)
             + "/blobs/";
-    List<String> urls = new ArrayList<>();
-    List<Long> sizes = new ArrayList<>();
-    for (RandomImage.Layer layer : image.layers()) {
-      urls.add(base + layer.digest());
-      sizes.add(layer.size());
-    }
+    List<String> urls = image.layers().stream().map(l -> base + l.digest()).toList();
+    List<Long> sizes = image.layers().stream().map(RandomImage.Layer::size).toList();
     double expected = s.nodes() * (double) image.layerBytes() * 8 / (s.upstreamMbit() * 1e6);
     say(
-        "== naive: %d nodes pull %d layers each straight from the registry (about %.0f s at line"
-                .formatted(s.nodes(), urls.size(), expected)
-            + " rate); load average %s".formatted(MachineFacts.loadAverage()));
+        ("== naive: %d nodes pull %d layers each straight from the registry (about %.0f s at line"
+                + " rate); load average %s")
+            .formatted(s.nodes(), urls.size(), expected, MachineFacts.loadAverage()));
     registry.resetCounters();
-    List<LabHost> hosts = lab.agents().stream().map(LabAgent::host).toList();
     List<ConcurrentPull.HostPull> pulls =
         ConcurrentPull.run(
-            hosts,
+            lab.agents().stream().map(LabAgent::host).toList(),
             urls,
             sizes,
             s.workDir().resolve("naive"),
@@ -218,53 +195,36 @@ public final class P2PBench {
     List<String> failed =
         pulls.stream().filter(p -> !p.complete()).map(p -> p.host() + ": " + p.problem()).toList();
     if (!failed.isEmpty()) {
-      throw new IllegalStateException("naive pulls failed: " + String.join("\n", failed));
+      throw new IllegalStateException("naive pulls failed:\n" + String.join("\n", failed));
     }
     List<Double> seconds = pulls.stream().map(ConcurrentPull.HostPull::seconds).sorted().toList();
     long served = settledBytes(registry);
-    Phase phase = new Phase(seconds.get(seconds.size() - 1), served, seconds);
     say(
         "naive: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes"
-            .formatted(seconds.get(0), median(seconds), phase.makespan(), served));
-    return phase;
+            .formatted(seconds.get(0), median(seconds), last(seconds), served));
+    return new Run(last(seconds), served, seconds, "", Map.of(), 0, 0, 0, 0, 0);
   }
 
-  /** P2P outcome and what it cost. */
-  record P2PResult(
-      Phase phase,
-      List<Long> peakRss,
-      double operatorCpuSeconds,
-      double transfersPlanned,
-      double operatorCpuTotal,
-      double plannedTotal,
-      double machineBusyCores,
-      double otherCores,
-      double agentCores,
-      String transfers,
-      List<Double> agentCpuSeconds,
-      String status) {}
-
-  private static P2PResult p2p(P2PLab lab, RandomImage image, Set<String> blobs, Settings s)
+  /**
+   * One ImageMirror of {@code image}, timed from applying it until every agent's cache holds every
+   * blob. Polled from the caches rather than the status: a blob appears there only once verified,
+   * no reconcile interval or status write delays it, and no other operator on the shared cluster
+   * writes it.
+   */
+  private static Run p2p(P2PLab lab, String mirror, RandomImage image, Settings s, String label)
       throws InterruptedException {
     String planned = "dockmaster_distribution_transfers_planned_total";
-    say(
-        "== Dockmaster P2P: one ImageMirror, every node gets every blob from the registry or a peer;"
-            + " load average "
-            + MachineFacts.loadAverage());
+    Set<String> blobs = lab.imageBlobs(image);
+    say("== p2p, %s: load average %s".formatted(label, MachineFacts.loadAverage()));
     lab.registry().resetCounters();
     double plannedBefore = lab.operator().metric(planned);
     long operatorBefore = lab.operator().usage().cpuTicks();
-    long agentsBefore = agentTicks(lab);
-    Map<String, Long> agentBefore = new HashMap<>();
-    lab.agents()
-        .forEach(a -> agentBefore.put(a.node(), a.usage().map(ProcessUsage::cpuTicks).orElse(0L)));
-    MachineLoad.Sample machineBefore = MachineLoad.now();
+    Map<String, Long> threadsBefore = agentTicksByThread(lab);
     Map<Long, Long> processesBefore = MachineLoad.processTicks();
+    MachineLoad.Sample machineBefore = MachineLoad.now();
     Map<String, Double> done = new TreeMap<>();
     long start = System.nanoTime();
-    lab.apply(lab.mirror("p2p-bench", image.reference()));
-    // Polled from the agents' caches rather than status: a blob is there only once verified, no
-    // status write or reconcile interval delays it, and no other operator on the cluster writes it.
+    lab.apply(lab.mirror(mirror, image.reference()));
     double timeout =
         Math.max(600, 2.0 * s.nodes() * image.layerBytes() * 8 / (s.upstreamMbit() * 1e6));
     while (done.size() < s.nodes()) {
@@ -282,104 +242,91 @@ public final class P2PBench {
       Thread.sleep(POLL.toMillis());
     }
     MachineLoad.Sample machineAfter = MachineLoad.now();
-    Set<Long> ours = new java.util.HashSet<>();
-    ours.add(ProcessHandle.current().pid());
-    ours.add(lab.operator().pid());
+    Duration wall = Duration.ofNanos(machineAfter.nanos() - machineBefore.nanos());
+    Set<Long> ours = new HashSet<>(List.of(ProcessHandle.current().pid(), lab.operator().pid()));
     lab.agents().forEach(a -> ours.add(a.pid()));
     double others =
-        MachineLoad.othersCores(
-            processesBefore,
-            MachineLoad.processTicks(),
-            ours,
-            Duration.ofNanos(machineAfter.nanos() - machineBefore.nanos()));
-    long agentsAfter = agentTicks(lab);
-    List<Double> agentSeconds = new ArrayList<>();
-    for (LabAgent agent : lab.agents()) {
-      long before = agentBefore.getOrDefault(agent.node(), 0L);
-      agentSeconds.add(
-          (agent.usage().map(ProcessUsage::cpuTicks).orElse(before) - before)
-              / ProcessUsage.TICKS_PER_SECOND);
-    }
-    agentSeconds.sort(null);
-    long operatorAfter = lab.operator().usage().cpuTicks();
-    List<Long> rss =
-        lab.agents().stream()
-            .map(a -> a.usage().map(ProcessUsage::peakRssBytes).orElse(0L))
-            .sorted()
-            .toList();
-    double plannedAfter = lab.operator().metric(planned);
+        MachineLoad.othersCores(processesBefore, MachineLoad.processTicks(), ours, wall);
+    Map<String, Double> byThread = new TreeMap<>();
+    agentTicksByThread(lab)
+        .forEach(
+            (name, ticks) ->
+                byThread.put(
+                    name,
+                    // A thread that ended took its ticks along: never below zero.
+                    Math.max(0, ticks - threadsBefore.getOrDefault(name, 0L))
+                        / ProcessUsage.TICKS_PER_SECOND
+                        / (wall.toNanos() / 1e9)));
+    double operatorCpu =
+        (lab.operator().usage().cpuTicks() - operatorBefore) / ProcessUsage.TICKS_PER_SECOND;
+    double transfers = lab.operator().metric(planned) - plannedBefore;
     List<Double> seconds = done.values().stream().sorted().toList();
-    double makespan = seconds.get(seconds.size() - 1);
     long served = settledBytes(lab.registry());
     say(
-        "p2p: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes"
-            .formatted(seconds.get(0), median(seconds), makespan, served));
-    String status = awaitStatus(lab, s.nodes());
-    say("p2p: ImageMirror status " + status);
-    double wall = (machineAfter.nanos() - machineBefore.nanos()) / 1e9;
-    return new P2PResult(
-        new Phase(makespan, served, seconds),
-        rss,
-        (operatorAfter - operatorBefore) / ProcessUsage.TICKS_PER_SECOND,
-        plannedAfter - plannedBefore,
-        operatorAfter / ProcessUsage.TICKS_PER_SECOND,
-        plannedAfter,
+        "p2p, %s: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes"
+            .formatted(label, seconds.get(0), median(seconds), last(seconds), served));
+    say("p2p, %s: ImageMirror status %s".formatted(label, awaitStatus(lab, mirror, s.nodes())));
+    return new Run(
+        last(seconds),
+        served,
+        seconds,
+        transferSummary(lab, blobs),
+        byThread,
+        byThread.values().stream().mapToDouble(Double::doubleValue).sum(),
         MachineLoad.busyCores(machineBefore, machineAfter),
         others,
-        (agentsAfter - agentsBefore) / ProcessUsage.TICKS_PER_SECOND / wall,
-        transferSummary(lab, blobs),
-        agentSeconds,
-        status);
+        operatorCpu,
+        transfers);
   }
 
-  private static long agentTicks(P2PLab lab) {
-    return lab.agents().stream()
-        .mapToLong(a -> a.usage().map(ProcessUsage::cpuTicks).orElse(0L))
-        .sum();
+  /** CPU ticks of all agents together, by kind of thread. */
+  private static Map<String, Long> agentTicksByThread(P2PLab lab) {
+    Map<String, Long> ticks = new TreeMap<>();
+    for (LabAgent agent : lab.agents()) {
+      ProcessUsage.ticksByThread(agent.pid()).forEach((k, v) -> ticks.merge(k, v, Long::sum));
+    }
+    return ticks;
   }
 
-  /** The status is informational: waits briefly for nodesReady N/N and describes what it says. */
-  private static String awaitStatus(P2PLab lab, int nodes) throws InterruptedException {
+  /** The status is informational: waits briefly for nodesReady N/N and describes it. */
+  private static String awaitStatus(P2PLab lab, String mirror, int nodes)
+      throws InterruptedException {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     ImageMirrorStatus status = null;
     while (System.nanoTime() < deadline) {
-      status = lab.mirrorStatus("p2p-bench").orElse(null);
+      status = lab.mirrorStatus(mirror).orElse(null);
       if (status != null && (nodes + "/" + nodes).equals(status.getNodesReady())) {
         break;
       }
       Thread.sleep(500);
     }
-    if (status == null) {
-      return "(none written)";
-    }
-    return "nodesReady %s, progress %s, bytesFromUpstream %s, bytesFromPeers %s"
-        .formatted(
-            status.getNodesReady(),
-            status.getProgress(),
-            status.getBytesFromUpstream(),
-            status.getBytesFromPeers());
+    return status == null
+        ? "(none written)"
+        : "nodesReady %s, progress %s, bytesFromUpstream %s, bytesFromPeers %s"
+            .formatted(
+                status.getNodesReady(),
+                status.getProgress(),
+                status.getBytesFromUpstream(),
+                status.getBytesFromPeers());
   }
 
-  /** What the agents' logs say they did: transfers completed by source kind, failures. */
+  /** What the agents' logs say they did with this image's blobs, and failures with others'. */
   private static String transferSummary(P2PLab lab, Set<String> blobs) {
     List<String> ours = blobs.stream().map(b -> Digest.parse(b).shortForm() + " ").toList();
     Map<String, Integer> counts = new LinkedHashMap<>();
     for (LabAgent agent : lab.agents()) {
       try {
         for (String line : Files.readAllLines(agent.log())) {
-          if (ours.stream().noneMatch(line::contains)) {
-            if (line.contains(" WARN ") && line.contains(" failed: ")) {
-              counts.merge("failed, other images", 1, Integer::sum);
-            }
-            continue;
-          }
-          if (line.contains(" complete from upstream ")) {
+          boolean mine = ours.stream().anyMatch(line::contains);
+          if (!mine && line.contains(" WARN ") && line.contains(" failed: ")) {
+            counts.merge("failed (other images, whole run so far)", 1, Integer::sum);
+          } else if (mine && line.contains(" complete from upstream ")) {
             counts.merge("from upstream", 1, Integer::sum);
-          } else if (line.contains(" complete from peer/")) {
+          } else if (mine && line.contains(" complete from peer/")) {
             counts.merge("from peers", 1, Integer::sum);
-          } else if (line.contains(" replaced by an order from another source")) {
+          } else if (mine && line.contains(" replaced by an order from another source")) {
             counts.merge("replaced", 1, Integer::sum);
-          } else if (line.contains(" WARN ") && line.contains(" failed: ")) {
+          } else if (mine && line.contains(" WARN ") && line.contains(" failed: ")) {
             counts.merge("failed", 1, Integer::sum);
           }
         }
@@ -416,49 +363,46 @@ public final class P2PBench {
   }
 
   private static void report(
-      Settings s, long f, double bound, double fluid, Phase naive, P2PResult p2p) {
-    Phase p = p2p.phase();
+      Settings s, P2PLab lab, long f, double bound, double fluid, Run naive, Run cold, Run warm) {
     say("== results (bound = max(F/u_s, F/d_min, N*F/(u_s + sum u_i)) = %.1f s)".formatted(bound));
-    say("%-6s %12s %8s %16s %10s".formatted("", "makespan", "/bound", "upstream bytes", "/image"));
+    say("%-22s %12s %8s %16s %8s".formatted("", "makespan", "/bound", "upstream bytes", "/F"));
     if (naive != null) {
       say(row("naive", naive, bound, f));
     }
-    say(row("p2p", p, bound, f));
+    say(row("p2p, fresh agent JVMs", cold, bound, f));
+    say(row("p2p, agent JIT warm", warm, bound, f));
     if (naive != null) {
-      say("naive / p2p makespan: %.2f".formatted(naive.makespan() / p.makespan()));
+      say("naive / p2p makespan: %.2f".formatted(naive.makespan() / warm.makespan()));
     }
     say(
         "p2p in the fluid model: %.1f s (real / model %.2f)"
-            .formatted(fluid, p.makespan() / fluid));
-    say("p2p node completion (s): " + p.nodeSeconds().stream().map("%.1f"::formatted).toList());
-    say("p2p transfers (agent logs): " + p2p.transfers());
-    long[] rss = p2p.peakRss().stream().mapToLong(Long::longValue).toArray();
+            .formatted(fluid, warm.makespan() / fluid));
+    say("p2p node completion (s): " + warm.nodeSeconds().stream().map("%.1f"::formatted).toList());
+    say("p2p transfers (agent logs): " + warm.transfers());
+    List<Long> rss =
+        lab.agents().stream()
+            .map(a -> a.usage().map(ProcessUsage::peakRssBytes).orElse(0L))
+            .sorted()
+            .toList();
     say(
         "agents' peak RSS (VmHWM): min %d MiB, median %d MiB, max %d MiB"
-            .formatted(rss[0] / MIB, rss[rss.length / 2] / MIB, rss[rss.length - 1] / MIB));
-    double perTransfer = 1000 * p2p.operatorCpuSeconds() / Math.max(1, p2p.transfersPlanned());
+            .formatted(rss.get(0) / MIB, rss.get(rss.size() / 2) / MIB, last(rss) / MIB));
+    double perTransfer = 1000 * warm.operatorCpuSeconds() / Math.max(1, warm.transfersPlanned());
     say(
-        ("operator CPU during p2p: %.2f s for %.0f planned transfers = %.1f ms per transfer"
-                + " (since its start: %.1f s for %.0f)")
-            .formatted(
-                p2p.operatorCpuSeconds(),
-                p2p.transfersPlanned(),
-                perTransfer,
-                p2p.operatorCpuTotal(),
-                p2p.plannedTotal()));
-    List<Double> cpu = p2p.agentCpuSeconds();
-    say(
-        ("CPU during p2p: machine %.2f of %d cores busy, of which processes outside the lab %.2f"
-                + " (API server, registry, other work on this machine); agents %.2f cores together;"
-                + " CPU seconds per agent min %.1f, median %.1f, max %.1f")
-            .formatted(
-                p2p.machineBusyCores(),
-                MachineLoad.cores(),
-                p2p.otherCores(),
-                p2p.agentCores(),
-                cpu.get(0),
-                median(cpu),
-                cpu.get(cpu.size() - 1)));
+        "operator CPU during p2p: %.2f s for %.0f planned transfers = %.1f ms per transfer"
+            .formatted(warm.operatorCpuSeconds(), warm.transfersPlanned(), perTransfer));
+    for (Run run : List.of(cold, warm)) {
+      say(
+          ("CPU during p2p, %s: machine %.2f of %d cores busy; agents %.2f cores (%s); processes"
+                  + " outside the lab (API server, registry, other work) %.2f")
+              .formatted(
+                  run == cold ? "fresh JVMs" : "JIT warm",
+                  run.machineCores(),
+                  MachineLoad.cores(),
+                  run.agentCores(),
+                  topThreads(run.agentCoresByThread()),
+                  run.otherCores()));
+    }
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("nodes", s.nodes());
     json.put("layers", s.layers());
@@ -466,40 +410,60 @@ public final class P2PBench {
     json.put("upstream_mbit", s.upstreamMbit());
     json.put("image_bytes", f);
     json.put("bound_s", round(bound));
-    json.put("p2p_makespan_s", round(p.makespan()));
-    json.put("p2p_upstream_bytes", p.upstreamBytes());
-    json.put("p2p_ratio_to_bound", round(p.makespan() / bound));
+    json.put("p2p_makespan_s", round(warm.makespan()));
+    json.put("p2p_upstream_bytes", warm.upstreamBytes());
+    json.put("p2p_ratio_to_bound", round(warm.makespan() / bound));
+    json.put("p2p_fresh_jvms_makespan_s", round(cold.makespan()));
+    json.put("p2p_fresh_jvms_upstream_bytes", cold.upstreamBytes());
     json.put("p2p_fluid_model_s", round(fluid));
     json.put("naive_makespan_s", naive == null ? null : round(naive.makespan()));
     json.put("naive_upstream_bytes", naive == null ? null : naive.upstreamBytes());
     json.put("naive_ratio_to_bound", naive == null ? null : round(naive.makespan() / bound));
-    json.put("naive_over_p2p", naive == null ? null : round(naive.makespan() / p.makespan()));
-    json.put("agent_peak_rss_mib_median", rss[rss.length / 2] / MIB);
-    json.put("agent_peak_rss_mib_max", rss[rss.length - 1] / MIB);
+    json.put("naive_over_p2p", naive == null ? null : round(naive.makespan() / warm.makespan()));
+    json.put("agent_peak_rss_mib_median", rss.get(rss.size() / 2) / MIB);
+    json.put("agent_peak_rss_mib_max", last(rss) / MIB);
     json.put("operator_cpu_ms_per_transfer", round(perTransfer));
-    json.put("transfers_planned", (long) p2p.transfersPlanned());
-    json.put("machine_busy_cores_p2p", round(p2p.machineBusyCores()));
-    json.put("other_processes_cores_p2p", round(p2p.otherCores()));
+    json.put("transfers_planned", (long) warm.transfersPlanned());
+    json.put("machine_busy_cores_p2p", round(warm.machineCores()));
+    json.put("agent_cores_p2p", round(warm.agentCores()));
+    json.put(
+        "agent_jit_cores_p2p",
+        round(
+            warm.agentCoresByThread().entrySet().stream()
+                .filter(e -> e.getKey().contains("CompilerThre"))
+                .mapToDouble(Map.Entry::getValue)
+                .sum()));
     System.out.println(
         json.entrySet().stream()
             .map(e -> "\"" + e.getKey() + "\":" + e.getValue())
-            .reduce((a, b) -> a + "," + b)
-            .map(body -> "{" + body + "}")
-            .orElseThrow());
+            .collect(Collectors.joining(",", "{", "}")));
   }
 
-  private static String row(String name, Phase phase, double bound, long f) {
-    return "%-6s %10.1f s %8.2f %16d %10.2f"
+  /** The busiest kinds of agent threads, e.g. "C2 CompilerThre 0.61, vert.x-eventloop 0.40". */
+  private static String topThreads(Map<String, Double> cores) {
+    return cores.entrySet().stream()
+        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+        .limit(6)
+        .map(e -> "%s %.2f".formatted(e.getKey(), e.getValue()))
+        .collect(Collectors.joining(", "));
+  }
+
+  private static String row(String name, Run run, double bound, long f) {
+    return "%-22s %10.1f s %8.2f %16d %8.2f"
         .formatted(
             name,
-            phase.makespan(),
-            phase.makespan() / bound,
-            phase.upstreamBytes(),
-            (double) phase.upstreamBytes() / f);
+            run.makespan(),
+            run.makespan() / bound,
+            run.upstreamBytes(),
+            (double) run.upstreamBytes() / f);
   }
 
   private static double median(List<Double> sorted) {
     return sorted.get(sorted.size() / 2);
+  }
+
+  private static <T> T last(List<T> sorted) {
+    return sorted.get(sorted.size() - 1);
   }
 
   private static double round(double value) {

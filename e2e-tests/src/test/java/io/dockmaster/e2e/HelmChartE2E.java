@@ -944,7 +944,15 @@ class HelmChartE2E {
         .leases()
         .inNamespace(ns)
         .resource(
-            new AgentLease(node, "https://192.0.2.10:30020", "linux/amd64", 0, 0, Instant.now(), 30)
+            new AgentLease(
+                    node,
+                    "https://192.0.2.10:30020",
+                    "linux/amd64",
+                    0,
+                    0,
+                    Instant.now(),
+                    Instant.now(),
+                    30)
                 .toLease(ns))
         .fieldManager("dockmaster-agent")
         .forceConflicts()

@@ -6,6 +6,7 @@ import io.dockmaster.cache.BlobCache;
 import io.dockmaster.cache.CacheUsage;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobState;
+import io.dockmaster.control.BlobVerifications;
 import io.dockmaster.control.ControlPaths;
 import io.dockmaster.control.InventoryQuery;
 import io.dockmaster.control.PinSet;
@@ -25,8 +26,8 @@ import java.util.regex.Pattern;
 
 /**
  * The operator's side door into the agent (see {@link ControlPaths}): start transfers, report blob
- * states, pin blobs for an ImageMirror, configure the runtime mirror. The server lets only the
- * operator's identity reach it.
+ * states, pin blobs for an ImageMirror, configure the runtime mirror, re-check blobs a peer found
+ * corrupt. The server lets only the operator's identity reach it.
  */
 final class ControlHandler {
 
@@ -41,6 +42,7 @@ final class ControlHandler {
   private final RuntimeMirrorConfig runtime;
   private final AgentMetrics metrics;
   private final MirrorBandwidth bandwidth;
+  private final BlobVerifier verifier;
   private final ObjectMapper json =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -52,7 +54,8 @@ final class ControlHandler {
       TransferRunner runner,
       RuntimeMirrorConfig runtime,
       AgentMetrics metrics,
-      MirrorBandwidth bandwidth) {
+      MirrorBandwidth bandwidth,
+      BlobVerifier verifier) {
     this.node = node;
     this.vertx = vertx;
     this.cache = cache;
@@ -61,6 +64,7 @@ final class ControlHandler {
     this.runtime = runtime;
     this.metrics = metrics;
     this.bandwidth = bandwidth;
+    this.verifier = verifier;
   }
 
   void handle(HttpServerRequest request) {
@@ -78,6 +82,8 @@ final class ControlHandler {
         return;
       }
       withBody(request, body -> pins(owner, method, body));
+    } else if (path.equals(ControlPaths.VERIFICATIONS) && method == HttpMethod.POST) {
+      withBody(request, body -> verifications(read(body, BlobVerifications.class)));
     } else if (path.equals(ControlPaths.RUNTIME) && method == HttpMethod.PUT) {
       withBody(
           request,
@@ -96,6 +102,13 @@ final class ControlHandler {
     List<String> digests = orders.transfers().stream().map(TransferOrder::digest).toList();
     orders.transfers().forEach(runner::submit);
     return report(digests);
+  }
+
+  /** Answers once every blob was checked: the operator trusts the node again only after that. */
+  private Object verifications(BlobVerifications request) throws Exception {
+    List<Digest> digests = request.digests().stream().map(Digest::parse).toList();
+    verifier.verify(digests).get();
+    return null;
   }
 
   private Object pins(String owner, HttpMethod method, Buffer body) throws IOException {

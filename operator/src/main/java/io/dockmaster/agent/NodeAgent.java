@@ -3,6 +3,7 @@ package io.dockmaster.agent;
 import io.dockmaster.cache.BlobCache;
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.operator.HealthServer;
+import io.dockmaster.operator.ProcessMeters;
 import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.AgentCertificateRequester;
 import io.dockmaster.peering.CertificateRequestException;
@@ -17,6 +18,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.Executors;
@@ -70,6 +72,7 @@ public final class NodeAgent implements AutoCloseable {
       throws IOException, CertificateRequestException {
     Clock clock = Clock.systemUTC();
     PrometheusMeterRegistry meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    parts.push(ProcessMeters.bindTo(meters));
     BlobCache cache = BlobCache.open(settings.cacheDirectory(), settings.cacheLimits(), meters);
     parts.push(cache);
 
@@ -125,9 +128,11 @@ public final class NodeAgent implements AutoCloseable {
     BlobResponder responder =
         new BlobResponder(
             cache, ledger, tags, bandwidth, metrics, streams, settings.stallTimeout().toMillis());
+    BlobVerifier verifier = new BlobVerifier(cache);
+    parts.push(verifier);
     ControlHandler control =
         new ControlHandler(
-            settings.node(), vertx, cache, ledger, runner, runtime, metrics, bandwidth);
+            settings.node(), vertx, cache, ledger, runner, runtime, metrics, bandwidth, verifier);
     AgentServer server = AgentServer.start(vertx, settings, tls, responder, control);
     parts.push(server);
     runtimeEndpoint.set("http://" + settings.runtimeBindAddress() + ":" + server.runtimePort());
@@ -139,6 +144,7 @@ public final class NodeAgent implements AutoCloseable {
 
     String endpoint = settings.peerEndpoint(server.peerPort());
     int leaseSeconds = (int) Math.max(3, settings.leaseDuration().toSeconds());
+    Instant started = clock.instant();
     AgentRegistration registration =
         new AgentRegistration(
             client,
@@ -150,6 +156,7 @@ public final class NodeAgent implements AutoCloseable {
                     settings.platform(),
                     settings.uploadBytesPerSecond(),
                     settings.downloadBytesPerSecond(),
+                    started,
                     now,
                     leaseSeconds),
             clock);

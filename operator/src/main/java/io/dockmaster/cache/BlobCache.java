@@ -3,9 +3,11 @@ package io.dockmaster.cache;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -137,6 +139,67 @@ public final class BlobCache implements AutoCloseable {
     synchronized (lock) {
       return complete.containsKey(digest);
     }
+  }
+
+  /**
+   * Re-reads a complete blob and drops it when its bytes no longer hash to its digest (a disk that
+   * rotted, a file changed behind the agent's back), so the node fetches it again instead of
+   * serving bad bytes to peers and containerd. Hashing runs outside the lock; readers already
+   * streaming the old file finish with its bytes and fail their own digest check.
+   *
+   * @throws IOException if the file cannot be read (the blob is kept: unreadable is not wrong)
+   */
+  public Verification verify(Digest digest) throws IOException {
+    CachedBlob blob;
+    synchronized (lock) {
+      ensureOpen();
+      blob = complete.get(digest);
+    }
+    if (blob == null) {
+      return Verification.ABSENT;
+    }
+    Digest actual;
+    try (FileChannel channel = FileChannel.open(layout.blob(digest), StandardOpenOption.READ)) {
+      MessageDigest hasher = digest.newHasher();
+      ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+      while (channel.read(buffer) >= 0) {
+        buffer.flip();
+        hasher.update(buffer);
+        buffer.clear();
+      }
+      actual = Digest.of(hasher);
+    }
+    if (actual.equals(digest)) {
+      return Verification.INTACT;
+    }
+    synchronized (lock) {
+      if (complete.get(digest) != blob) {
+        // Evicted or replaced while we read: whatever is there now was not what we hashed.
+        return Verification.ABSENT;
+      }
+      if (layout.delete(digest)) {
+        complete.remove(digest);
+        recency.remove(digest);
+        completeBytes -= blob.size;
+      }
+    }
+    metrics.digestMismatch();
+    log.warn(
+        "Blob {} on disk hashes to {}; dropped it so it is fetched again (check the disk under {})",
+        digest,
+        actual,
+        layout.root());
+    return Verification.DISCARDED;
+  }
+
+  /** What {@link #verify} found. */
+  public enum Verification {
+    /** The bytes hash to the digest. */
+    INTACT,
+    /** They did not; the blob is gone from the cache. */
+    DISCARDED,
+    /** The cache held no complete copy to check. */
+    ABSENT
   }
 
   /** Complete blobs, least recently used first. */

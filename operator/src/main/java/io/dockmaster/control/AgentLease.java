@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param platform os/architecture the node runs, e.g. linux/amd64
  * @param uploadBytesPerSecond the agent's upload cap, 0 if none
  * @param downloadBytesPerSecond the agent's download cap, 0 if none
+ * @param started when this agent process started (the Lease's acquireTime): a new value means a
+ *     restarted agent, which has lost what it was told in memory (pins, runtime mirrors)
  */
 public record AgentLease(
     String node,
@@ -26,6 +28,7 @@ public record AgentLease(
     String platform,
     long uploadBytesPerSecond,
     long downloadBytesPerSecond,
+    Instant started,
     Instant renewed,
     int durationSeconds) {
 
@@ -70,6 +73,7 @@ public record AgentLease(
         .withNewSpec()
         .withHolderIdentity(node)
         .withLeaseDurationSeconds(durationSeconds)
+        .withAcquireTime(started == null ? null : ZonedDateTime.ofInstant(started, ZoneOffset.UTC))
         .withRenewTime(ZonedDateTime.ofInstant(renewed, ZoneOffset.UTC))
         .endSpec()
         .build();
@@ -91,6 +95,10 @@ public record AgentLease(
           lease.getSpec().getRenewTime() == null
               ? null
               : lease.getSpec().getRenewTime().toInstant();
+      Instant started =
+          lease.getSpec().getAcquireTime() == null
+              ? null
+              : lease.getSpec().getAcquireTime().toInstant();
       Integer duration = lease.getSpec().getLeaseDurationSeconds();
       return Optional.of(
           new AgentLease(
@@ -99,6 +107,7 @@ public record AgentLease(
               annotations.getOrDefault(PLATFORM, "linux/amd64"),
               parseLong(annotations.get(UPLOAD)),
               parseLong(annotations.get(DOWNLOAD)),
+              started,
               renewed,
               duration == null ? 0 : duration));
     } catch (DateTimeException e) {

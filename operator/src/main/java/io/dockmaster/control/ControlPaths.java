@@ -21,5 +21,11 @@ public final class ControlPaths {
   /** PUT {@link RuntimeMirrors}: registries and tags containerd pulls through this agent. */
   public static final String RUNTIME = PREFIX + "/runtime";
 
+  /**
+   * POST {@link BlobVerifications}: re-hash these complete blobs and drop those that do not match;
+   * answers 204 when every check is done (a dropped blob then shows as absent in inventories).
+   */
+  public static final String VERIFICATIONS = PREFIX + "/verifications";
+
   private ControlPaths() {}
 }

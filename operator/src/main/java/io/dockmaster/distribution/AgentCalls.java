@@ -59,6 +59,23 @@ final class AgentCalls {
     return results;
   }
 
+  /** Calls one agent on the pool without waiting for it: for calls that may take long. */
+  void inBackground(
+      AgentLease agent,
+      Call<?> call,
+      Runnable onSuccess,
+      BiConsumer<AgentLease, Exception> onError) {
+    pool.execute(
+        () -> {
+          try {
+            call.apply(agent);
+            onSuccess.run();
+          } catch (Exception e) {
+            onError.accept(agent, e);
+          }
+        });
+  }
+
   /**
    * Sends the orders in waves by tree depth, shallowest first: a node is told to fetch a blob from
    * a peer only after that peer has been told where to fetch it, so it has bytes to stream, or soon

@@ -19,5 +19,11 @@ public interface AgentControl {
 
   void unpin(AgentLease agent, String owner) throws IOException;
 
+  /**
+   * Asks the agent to re-hash these complete blobs and drop those that do not match; returns when
+   * it has checked them all.
+   */
+  void verify(AgentLease agent, List<String> digests) throws IOException;
+
   void configureRuntime(AgentLease agent, RuntimeMirrors mirrors) throws IOException;
 }

@@ -37,7 +37,11 @@ public final class DistributionCoordinator implements AutoCloseable {
   private final Duration idleInterval;
   private final Map<String, DistributionRun> runs = new ConcurrentHashMap<>();
   private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
-  private final Map<String, RuntimeMirrors> runtimeSent = new ConcurrentHashMap<>();
+  private final Map<String, RuntimeSent> runtimeSent = new ConcurrentHashMap<>();
+
+  /** What an agent process (node + start time) was last told about the runtime mirrors. */
+  private record RuntimeSent(java.time.Instant agentStarted, RuntimeMirrors mirrors) {}
+
   private final ScheduledExecutorService ticker;
   private final ExecutorService callPool;
 
@@ -132,7 +136,8 @@ public final class DistributionCoordinator implements AutoCloseable {
 
   /**
    * Every agent's containerd mirror configuration covers the registries of all mirrors that set
-   * mirrorRuntime, so it is computed across runs and sent only to agents that do not have it yet.
+   * mirrorRuntime, so it is computed across runs and sent only to agents that do not have it yet: a
+   * restarted agent has lost it.
    */
   private void syncRuntimeMirrors() {
     Map<String, Map<String, String>> tags = new java.util.TreeMap<>();
@@ -155,13 +160,16 @@ public final class DistributionCoordinator implements AutoCloseable {
                 .toList());
     List<AgentLease> stale =
         directory.live(Optional.empty()).stream()
-            .filter(agent -> !mirrors.equals(runtimeSent.get(agent.node())))
+            .filter(
+                agent ->
+                    !new RuntimeSent(agent.started(), mirrors)
+                        .equals(runtimeSent.get(agent.node())))
             .toList();
     calls.forEach(
         stale,
         agent -> {
           calls.control().configureRuntime(agent, mirrors);
-          runtimeSent.put(agent.node(), mirrors);
+          runtimeSent.put(agent.node(), new RuntimeSent(agent.started(), mirrors));
           return null;
         },
         (agent, e) ->

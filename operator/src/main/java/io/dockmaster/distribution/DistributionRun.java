@@ -29,7 +29,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * plan what is missing, order the transfers (roots of each tree first, so a peer is already
  * receiving when its children ask it), and report progress. Failures need no special path: a failed
  * or orphaned transfer shows up as a missing blob in the next round and is planned again, from a
- * source that is still there; a source that sent corrupt bytes is not used for that blob again.
+ * source that is still there; a source that sent corrupt bytes is not used for that blob until it
+ * has re-checked its copy (see {@link SuspectSources}).
  */
 final class DistributionRun {
 
@@ -43,8 +44,11 @@ final class DistributionRun {
   private final Instant started;
   private final Map<String, long[]> baselines = new ConcurrentHashMap<>();
   private final Map<String, long[]> latest = new ConcurrentHashMap<>();
-  private final Set<String> pinned = ConcurrentHashMap.newKeySet();
-  private final Map<Digest, Set<String>> suspectSources = new HashMap<>();
+
+  /** Node → start time of the agent process that holds this run's pins; a restart lost them. */
+  private final Map<String, Optional<Instant>> pinned = new ConcurrentHashMap<>();
+
+  private final SuspectSources suspects = new SuspectSources();
   private final Deque<NodeProblem> problems = new ArrayDeque<>();
   private final Set<String> reportedFailures = new HashSet<>();
   private final Map<String, Set<Digest>> completeBefore = new HashMap<>();
@@ -92,7 +96,9 @@ final class DistributionRun {
       }
     }
     Map<String, AgentReport> reports = inventory(byNode.values());
-    reports.values().forEach(this::noteCorruptSources);
+    suspects.collect();
+    reports.values().forEach(suspects::noteReport);
+    requestVerifications(byNode);
     Set<String> failedNodes = new HashSet<>(byNode.keySet());
     failedNodes.removeAll(reports.keySet());
     Map<Integer, Map<String, List<TransferOrder>>> waves = new HashMap<>();
@@ -190,7 +196,8 @@ final class DistributionRun {
               target.blobsFor(agent.platform()).stream()
                   .map(b -> b.descriptor().digest().toString())
                   .toList();
-          if (!pinned.contains(agent.node())) {
+          Optional<Instant> incarnation = Optional.ofNullable(agent.started());
+          if (!incarnation.equals(pinned.get(agent.node()))) {
             calls
                 .control()
                 .pin(
@@ -198,7 +205,7 @@ final class DistributionRun {
                     target.owner(),
                     new PinSet(
                         digests, target.uploadBytesPerSecond(), target.downloadBytesPerSecond()));
-            pinned.add(agent.node());
+            pinned.put(agent.node(), incarnation);
           }
           AgentReport report = calls.control().inventory(agent, digests);
           baselines.putIfAbsent(
@@ -236,10 +243,13 @@ final class DistributionRun {
       long size = blob.descriptor().size();
       holdings.wanted += size;
       BlobState state = states.getOrDefault(digest, BlobState.absent(digest.toString()));
+      if (state.phase() != BlobState.Phase.COMPLETE) {
+        suspects.copyGone(digest, node);
+      }
       switch (state.phase()) {
         case COMPLETE -> {
           holdings.held += size;
-          if (!isSuspect(digest, node)) {
+          if (!suspects.isSuspect(digest, node)) {
             holdings.complete.add(digest);
           }
           if (before.add(digest)) {
@@ -261,24 +271,30 @@ final class DistributionRun {
   }
 
   /**
-   * A peer whose bytes did not hash to the digest is no source of that blob for the rest of the
-   * run, whatever its own cache says. Noted before any planning, so this round already avoids it.
+   * Asks each suspect source that is alive to re-check its copies, in the background: hashing big
+   * blobs takes a while.
    */
-  private void noteCorruptSources(AgentReport report) {
-    for (BlobState state : report.blobs()) {
-      if (state.phase() == BlobState.Phase.FAILED
-          && "DigestMismatch".equals(state.failureReason())
-          && state.source() != null
-          && state.source().startsWith(TransferSource.PEER_LABEL_PREFIX)) {
-        suspectSources
-            .computeIfAbsent(Digest.parse(state.digest()), d -> new HashSet<>())
-            .add(state.source().substring(TransferSource.PEER_LABEL_PREFIX.length()));
-      }
-    }
-  }
-
-  private boolean isSuspect(Digest digest, String node) {
-    return suspectSources.getOrDefault(digest, Set.of()).contains(node);
+  private void requestVerifications(Map<String, AgentLease> alive) {
+    suspects
+        .takeVerifications(alive.keySet())
+        .forEach(
+            (node, digests) ->
+                calls.inBackground(
+                    alive.get(node),
+                    agent -> {
+                      calls.control().verify(agent, digests);
+                      return null;
+                    },
+                    () -> suspects.verified(node, digests),
+                    (agent, e) -> {
+                      suspects.verificationFailed(node, digests);
+                      problem(
+                          node,
+                          null,
+                          "AgentUnreachable",
+                          "could not ask it to re-check blobs peers found corrupt: "
+                              + ErrorMessages.of(e));
+                    }));
   }
 
   private static Optional<Source> sourceOf(String label) {
@@ -353,6 +369,6 @@ final class DistributionRun {
 
   /** The nodes this run pinned blobs on, so the pins can be released when the mirror goes. */
   Set<String> pinnedNodes() {
-    return Set.copyOf(pinned);
+    return Set.copyOf(pinned.keySet());
   }
 }

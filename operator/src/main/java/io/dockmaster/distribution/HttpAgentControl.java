@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobVerifications;
 import io.dockmaster.control.ControlPaths;
 import io.dockmaster.control.InventoryQuery;
 import io.dockmaster.control.PinSet;
@@ -29,6 +30,9 @@ import java.util.function.Function;
 public final class HttpAgentControl implements AgentControl {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
+
+  /** The agent answers after re-hashing whole blobs from disk, one at a time. */
+  private static final Duration VERIFICATION_TIMEOUT = Duration.ofMinutes(10);
 
   private final Function<String, HttpClient> clientForNode;
   private final ObjectMapper json =
@@ -63,6 +67,17 @@ public final class HttpAgentControl implements AgentControl {
   }
 
   @Override
+  public void verify(AgentLease agent, List<String> digests) throws IOException {
+    send(
+        agent,
+        "POST",
+        ControlPaths.VERIFICATIONS,
+        new BlobVerifications(digests),
+        false,
+        VERIFICATION_TIMEOUT);
+  }
+
+  @Override
   public void configureRuntime(AgentLease agent, RuntimeMirrors mirrors) throws IOException {
     send(agent, "PUT", ControlPaths.RUNTIME, mirrors, false);
   }
@@ -70,9 +85,20 @@ public final class HttpAgentControl implements AgentControl {
   private AgentReport send(
       AgentLease agent, String method, String path, Object body, boolean expectReport)
       throws IOException {
+    return send(agent, method, path, body, expectReport, TIMEOUT);
+  }
+
+  private AgentReport send(
+      AgentLease agent,
+      String method,
+      String path,
+      Object body,
+      boolean expectReport,
+      Duration timeout)
+      throws IOException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(agent.endpoint() + path))
-            .timeout(TIMEOUT)
+            .timeout(timeout)
             .header("Content-Type", "application/json");
     request.method(
         method,

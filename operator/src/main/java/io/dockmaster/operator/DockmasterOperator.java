@@ -32,8 +32,6 @@ import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
-import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Clock;
@@ -55,6 +53,7 @@ public final class DockmasterOperator implements AutoCloseable {
 
   private final Operator operator;
   private final HealthServer health;
+  private final ProcessMeters process;
   private final PolicyIndex policies;
   private final DistributionComponents distribution;
   private final Optional<AdmissionWebhook> webhook;
@@ -65,6 +64,7 @@ public final class DockmasterOperator implements AutoCloseable {
   private DockmasterOperator(
       Operator operator,
       HealthServer health,
+      ProcessMeters process,
       PolicyIndex policies,
       Optional<AdmissionWebhook> webhook,
       DistributionComponents distribution,
@@ -73,6 +73,7 @@ public final class DockmasterOperator implements AutoCloseable {
     this.distribution = distribution;
     this.operator = operator;
     this.health = health;
+    this.process = process;
     this.policies = policies;
     this.webhook = webhook;
   }
@@ -80,8 +81,7 @@ public final class DockmasterOperator implements AutoCloseable {
   public static DockmasterOperator start(KubernetesClient client, OperatorSettings settings) {
     Clock clock = Clock.systemUTC();
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    new JvmMemoryMetrics().bindTo(metrics);
-    new JvmThreadMetrics().bindTo(metrics);
+    ProcessMeters process = ProcessMeters.bindTo(metrics);
     AtomicBoolean closing = new AtomicBoolean();
     DistributionComponents distribution =
         DistributionComponents.create(client, settings, metrics, clock);
@@ -162,6 +162,7 @@ public final class DockmasterOperator implements AutoCloseable {
       if (health != null) {
         health.close();
       }
+      process.close();
       throw e;
     }
     log.info(
@@ -174,7 +175,8 @@ public final class DockmasterOperator implements AutoCloseable {
             .orElse("off"),
         webhook.map(w -> "on port " + w.port()).orElse("off"),
         health.port());
-    return new DockmasterOperator(operator, health, policies, webhook, distribution, closing);
+    return new DockmasterOperator(
+        operator, health, process, policies, webhook, distribution, closing);
   }
 
   private static void configure(
@@ -258,6 +260,7 @@ public final class DockmasterOperator implements AutoCloseable {
       distribution.close();
       policies.close();
       health.close();
+      process.close();
     }
   }
 }

@@ -303,6 +303,35 @@ class BlobCacheTest {
   }
 
   @Test
+  void aBlobThatRottedOnDiskIsDroppedWhenCheckedAndAnIntactOneKept() throws Exception {
+    cache = open(CacheLimits.ofCapacity(1 << 20));
+    byte[] good = content(200_000, 21);
+    Digest intact = store(good, LAYER);
+    Digest rotten = store(content(100_000, 22), LAYER);
+    Path file = directory.resolve("blobs/sha256/" + rotten.hex());
+    byte[] bytes = Files.readAllBytes(file);
+    bytes[50_000] ^= 0x01;
+    Files.write(file, bytes);
+    long usedBefore = cache.usage().usedBytes();
+
+    assertThat(cache.verify(intact)).isEqualTo(BlobCache.Verification.INTACT);
+    assertThat(cache.verify(rotten)).isEqualTo(BlobCache.Verification.DISCARDED);
+
+    assertThat(cache.isComplete(rotten)).isFalse();
+    assertThat(cache.find(rotten)).isEmpty();
+    assertThat(file).doesNotExist();
+    assertThat(cache.usage().usedBytes()).isEqualTo(usedBefore - bytes.length);
+    assertThat(cache.verify(rotten)).isEqualTo(BlobCache.Verification.ABSENT);
+    assertThat(meters.scrape()).contains("dockmaster_agent_cache_digest_mismatches_total 1.0");
+    try (InputStream in = cache.find(intact).orElseThrow().open()) {
+      assertThat(in.readAllBytes()).isEqualTo(good);
+    }
+    // Dropped, it can be stored again, verified as it is written.
+    store(content(100_000, 22), LAYER);
+    assertThat(cache.isComplete(rotten)).isTrue();
+  }
+
+  @Test
   void reportsSizeAndCapacityAsGauges() throws Exception {
     cache = open(CacheLimits.ofCapacity(1 << 20));
     Digest digest = store(content(1000, 11), null);

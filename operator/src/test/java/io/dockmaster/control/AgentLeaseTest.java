@@ -15,7 +15,15 @@ class AgentLeaseTest {
   @Test
   void aLeaseReadsBackAsTheAgentWroteIt() {
     AgentLease agent =
-        new AgentLease("node-1", "https://10.0.0.7:30020", "linux/arm64", 1000, 2000, NOW, 30);
+        new AgentLease(
+            "node-1",
+            "https://10.0.0.7:30020",
+            "linux/arm64",
+            1000,
+            2000,
+            NOW.minusSeconds(60),
+            NOW,
+            30);
 
     Lease lease = agent.toLease("dockmaster");
 
@@ -28,7 +36,7 @@ class AgentLeaseTest {
 
   @Test
   void liveUntilTheLeaseDurationPasses() {
-    AgentLease agent = new AgentLease("n", "https://10.0.0.7:1", "linux/amd64", 0, 0, NOW, 30);
+    AgentLease agent = new AgentLease("n", "https://10.0.0.7:1", "linux/amd64", 0, 0, NOW, NOW, 30);
 
     assertThat(agent.isLive(NOW.plusSeconds(29))).isTrue();
     assertThat(agent.isLive(NOW.plusSeconds(30))).isFalse();
@@ -46,7 +54,7 @@ class AgentLeaseTest {
             .endSpec()
             .build();
     Lease plainHttp =
-        new AgentLease("n", "https://10.0.0.7:1", "linux/amd64", 0, 0, NOW, 30).toLease("ns");
+        new AgentLease("n", "https://10.0.0.7:1", "linux/amd64", 0, 0, NOW, NOW, 30).toLease("ns");
     java.util.Map<String, String> annotations =
         new java.util.HashMap<>(plainHttp.getMetadata().getAnnotations());
     annotations.put("dockmaster.io/peer-endpoint", "http://x:1");

@@ -1,6 +1,7 @@
 package io.dockmaster.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.BlobState;
@@ -121,6 +122,23 @@ class DistributionRunTest {
   }
 
   @Test
+  void pinsAreSentOnceToEachAgentProcessAndAgainAfterARestart() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    run.round(nodes("n1", "n2"));
+    agents.pins.clear();
+
+    run.round(nodes("n1", "n2"));
+    assertThat(agents.pins).as("the same processes keep what they were told").isEmpty();
+
+    // n1's agent restarted (a new Lease acquireTime): its pins were in memory only.
+    run.round(
+        List.of(
+            FakeAgents.lease("n1", AMD64, FakeAgents.AGENTS_STARTED.plusSeconds(300)),
+            FakeAgents.lease("n2", AMD64)));
+    assertThat(agents.pins).containsOnlyKeys("n1/uid-1");
+  }
+
+  @Test
   void aSecondRoundKeepsTransfersThatAreRunning() {
     DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
     run.round(nodes("n1", "n2", "n3"));
@@ -160,6 +178,64 @@ class DistributionRunTest {
               assertThat(p.message()).contains("peer/liar");
             });
     assertThat(progress.failed()).isEqualTo(1);
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(agents.verifications)
+                    .as("the liar is asked to re-check its copy")
+                    .containsExactly("liar " + digest(LAYER_A)));
+  }
+
+  @Test
+  void aSourceWhoseCopyRottedDropsItIsRefilledAndCountsCompleteAgain() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    BlobState mismatch =
+        new BlobState(
+            digest(LAYER_A),
+            Phase.FAILED,
+            0,
+            "peer/rotten",
+            "DigestMismatch",
+            "bytes from peer/rotten hashed to sha256:0000, not " + digest(LAYER_A));
+    agents.rot("rotten", digest(LAYER_A), 1000);
+    agents.set("n1", digest(LAYER_A), mismatch);
+
+    DistributionProgress first = run.round(nodes("rotten", "n1"));
+    assertThat(first.complete()).as("a suspect copy does not count").isZero();
+    await().until(() -> agents.verifications.size() == 1);
+    assertThat(agents.verifications).containsExactly("rotten " + digest(LAYER_A));
+
+    // n1 still reports the same failure (its new order has not started): not a second report.
+    agents.set("n1", digest(LAYER_A), mismatch);
+    run.round(nodes("rotten", "n1"));
+    assertThat(agents.verifications).hasSize(1);
+    assertThat(agents.ordersFor("rotten"))
+        .as("its bad copy is gone, so it is told to fetch the blob again")
+        .isNotEmpty();
+
+    agents.finishAllOrders();
+    DistributionProgress done = run.round(nodes("rotten", "n1"));
+    assertThat(done.complete()).as("the re-fetched copy counts").isEqualTo(2);
+  }
+
+  @Test
+  void aRelayWhoseOwnCopyChecksOutIsTrustedAgainOnceItReHashedIt() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    // n2 forwarded a corrupt stream while receiving it, then got a good copy from upstream.
+    agents.complete("relay", digest(LAYER_A), 1000);
+    agents.set(
+        "n1",
+        digest(LAYER_A),
+        new BlobState(
+            digest(LAYER_A), Phase.FAILED, 0, "peer/relay", "DigestMismatch", "bad bytes"));
+
+    DistributionProgress suspected = run.round(nodes("relay", "n1"));
+    assertThat(suspected.complete()).isZero();
+    await().until(() -> agents.verifications.contains("relay " + digest(LAYER_A)));
+
+    agents.finishAllOrders();
+    DistributionProgress done = run.round(nodes("relay", "n1"));
+    assertThat(done.complete()).as("the re-checked copy counts again").isEqualTo(2);
   }
 
   @Test

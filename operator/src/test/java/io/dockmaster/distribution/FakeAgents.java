@@ -32,15 +32,25 @@ final class FakeAgents implements AgentControl {
   private final Set<String> down = ConcurrentHashMap.newKeySet();
   final List<Received> orders = new CopyOnWriteArrayList<>();
   final Map<String, PinSet> pins = new ConcurrentHashMap<>();
+  final List<String> verifications = new CopyOnWriteArrayList<>();
+  private final Set<String> rotten = ConcurrentHashMap.newKeySet();
   private final AtomicLong sequence = new AtomicLong();
 
+  static final Instant AGENTS_STARTED = Instant.parse("2026-12-01T00:00:00Z");
+
   static AgentLease lease(String node, String platform) {
+    return lease(node, platform, AGENTS_STARTED);
+  }
+
+  /** An agent process that started at {@code started}; a later value is the same node restarted. */
+  static AgentLease lease(String node, String platform, Instant started) {
     return new AgentLease(
         node,
         "https://10.0.0." + Math.floorMod(node.hashCode(), 200) + ":30020",
         platform,
         0,
         0,
+        started,
         Instant.now(),
         30);
   }
@@ -58,6 +68,12 @@ final class FakeAgents implements AgentControl {
     for (Received received : orders) {
       complete(received.node(), received.order().digest(), received.order().size());
     }
+  }
+
+  /** The node holds the blob complete, but its bytes no longer match: a check drops it. */
+  void rot(String node, String digest, long size) {
+    complete(node, digest, size);
+    rotten.add(node + " " + digest);
   }
 
   void counters(String node, long fromUpstream, long fromPeers) {
@@ -115,6 +131,17 @@ final class FakeAgents implements AgentControl {
   public void unpin(AgentLease agent, String owner) throws IOException {
     check(agent);
     pins.remove(agent.node() + "/" + owner);
+  }
+
+  @Override
+  public void verify(AgentLease agent, List<String> digests) throws IOException {
+    check(agent);
+    for (String digest : digests) {
+      verifications.add(agent.node() + " " + digest);
+      if (rotten.remove(agent.node() + " " + digest)) {
+        states.get(agent.node()).remove(digest);
+      }
+    }
   }
 
   @Override

@@ -36,6 +36,7 @@ public final class LabAgent {
   private final List<String> command;
   private final Map<String, String> environment;
   private final Path cacheDir;
+  private final Path containerdConfigDir;
   private final Path log;
   private final HttpClient http =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -48,9 +49,11 @@ public final class LabAgent {
       String namespace,
       Path kubeconfig,
       Path cacheDir,
+      Path containerdConfigDir,
       Path log) {
     this.host = host;
     this.cacheDir = cacheDir;
+    this.containerdConfigDir = containerdConfigDir;
     this.log = log;
     this.environment = Map.of("KUBECONFIG", kubeconfig.toString());
     List<String> command = new ArrayList<>();
@@ -74,7 +77,9 @@ public final class LabAgent {
             "--runtime-port",
             Integer.toString(RUNTIME_PORT),
             "--health-port",
-            Integer.toString(HEALTH_PORT)));
+            Integer.toString(HEALTH_PORT),
+            "--containerd-config-dir",
+            containerdConfigDir.toString()));
     this.command = List.copyOf(command);
   }
 
@@ -91,6 +96,14 @@ public final class LabAgent {
     return cacheDir;
   }
 
+  /**
+   * Where the agent writes containerd's {@code <registry>/hosts.toml} for mirrored registries: the
+   * node's containerd {@code config_path}, or {@code ctr --hosts-dir}.
+   */
+  public Path containerdConfigDir() {
+    return containerdConfigDir;
+  }
+
   public Path log() {
     return log;
   }
@@ -101,7 +114,22 @@ public final class LabAgent {
       throw new IllegalStateException("agent " + node() + " is running already");
     }
     Files.createDirectories(cacheDir);
+    Files.createDirectories(containerdConfigDir);
     process = host.start(command, environment, log);
+  }
+
+  /**
+   * SIGTERM, as when its DaemonSet pod is deleted: the agent deletes its Lease and exits, so the
+   * operator stops counting the node at once instead of when the Lease would expire.
+   */
+  public synchronized void stop() throws InterruptedException {
+    if (process == null || !process.isAlive()) {
+      return;
+    }
+    process.destroy();
+    if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+      throw new IllegalStateException(this + " did not exit within 30 s of SIGTERM; see " + log);
+    }
   }
 
   /** SIGKILLs the agent and everything else on its host, as a node losing power. */

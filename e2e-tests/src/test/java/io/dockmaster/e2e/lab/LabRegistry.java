@@ -107,6 +107,14 @@ public final class LabRegistry {
   }
 
   /**
+   * Requests of any kind (manifests, blobs, pings, errors) from {@code client}, the product name
+   * its User-Agent starts with (e.g. {@code containerd}), since the start or the last reset.
+   */
+  public long requestsFrom(String client) {
+    return traffic().requestsFrom(client);
+  }
+
+  /**
    * Counts from now on. The registry logs a response when it completes, so a transfer still running
    * now is counted in full afterwards.
    */

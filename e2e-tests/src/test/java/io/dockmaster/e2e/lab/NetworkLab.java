@@ -307,7 +307,7 @@ public final class NetworkLab implements AutoCloseable {
   }
 
   /** Alive and not a zombie: a crashed JVM nobody reaped still has a PID but owns nothing. */
-  private static boolean alive(long pid) {
+  static boolean alive(long pid) {
     try {
       String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
       return !stat.substring(stat.lastIndexOf(')') + 2).startsWith("Z");

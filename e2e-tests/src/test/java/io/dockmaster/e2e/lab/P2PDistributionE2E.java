@@ -11,11 +11,16 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionFactory;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -75,12 +80,18 @@ class P2PDistributionE2E {
   }
 
   private static void awaitReady(String mirror, Duration atMost) {
-    await(atMost)
-        .untilAsserted(
-            () -> {
-              Condition ready = condition(mirror, "Ready").orElseThrow();
-              assertThat(ready.getStatus()).as(ready.getMessage()).isEqualTo("True");
-            });
+    try {
+      await(atMost)
+          .untilAsserted(
+              () -> {
+                Condition ready = condition(mirror, "Ready").orElseThrow();
+                assertThat(ready.getStatus()).as(ready.getMessage()).isEqualTo("True");
+              });
+    } catch (ConditionTimeoutException e) {
+      System.err.println(lab.diagnostics());
+      System.err.println("--- status of " + mirror + ": " + lab.mirrorStatus(mirror));
+      throw e;
+    }
   }
 
   @Test
@@ -232,6 +243,145 @@ class P2PDistributionE2E {
                   .isEqualTo(second.digest());
               assertThat(lab.missing(lab.imageBlobs(second))).isEmpty();
             });
+  }
+
+  @Test
+  @Order(7)
+  void containerdPullsAMirroredImageFromItsAgentAndFallsBackUpstreamForTheRest() throws Exception {
+    LabAgent node = lab.agents().get(0);
+    RandomImage mirrored = lab.pushImage("runtime:1", 2, 4L << 20, 7);
+    RandomImage unmirrored = lab.pushImage("upstream-only:1", 2, 3L << 20, 8);
+    Set<String> mirroredBlobs = lab.imageBlobs(mirrored);
+    ImageMirror mirror = lab.mirror("runtime", "lab/runtime:1");
+    mirror.getSpec().setMirrorRuntime(true);
+    lab.apply(mirror);
+    awaitReady("runtime", Duration.ofSeconds(120));
+    await(Duration.ofSeconds(60)).until(() -> lab.missing(mirroredBlobs).isEmpty());
+    Path hostsToml =
+        node.containerdConfigDir().resolve(lab.registry().address()).resolve("hosts.toml");
+    await(Duration.ofSeconds(60))
+        .untilAsserted(
+            () ->
+                assertThat(hostsToml)
+                    .content()
+                    .contains("server = \"http://" + lab.registry().address() + "\"")
+                    .contains("[host.\"http://127.0.0.1:" + LabAgent.RUNTIME_PORT + "\"]"));
+
+    try (LabContainerd containerd =
+        LabContainerd.start(node.host(), work.resolve("containerd-" + node.node() + ".log"))) {
+      double servedBefore = servedToRuntime(node);
+      lab.registry().resetCounters();
+
+      containerd.pull(mirrored.reference(), node.containerdConfigDir()).orFail();
+
+      assertThat(lab.registry().requestsFrom("containerd"))
+          .as("requests containerd sent to the registry for a mirrored image")
+          .isZero();
+      assertThat(containerd.imageDigest(mirrored.reference())).contains(mirrored.digest());
+      assertThat(containerd.check(mirrored.reference()))
+          .as("ctr images check: every blob stored, unpacked into the overlayfs snapshotter")
+          .contains(" complete (")
+          .matches(".*\\strue\\s*");
+      long mirroredBytes = 0;
+      for (String blob : mirroredBlobs) {
+        assertThat(Files.mismatch(containerd.contentFile(blob), node.blobFile(blob)))
+            .as("containerd's copy of %s against the agent's", blob)
+            .isEqualTo(-1L);
+        mirroredBytes += Files.size(node.blobFile(blob));
+      }
+      double expectedServed = servedBefore + mirroredBytes;
+      // The agent counts a chunk just after handing it to the connection: await the last one.
+      await(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(servedToRuntime(node))
+                      .as("bytes the agent served to containerd: manifest, config, layers, once")
+                      .isEqualTo(expectedServed));
+
+      // Not in any ImageMirror: the agent answers 404 and containerd goes to the registry.
+      Set<String> upstreamBlobs = new TreeSet<>(lab.imageBlobs(unmirrored));
+      upstreamBlobs.remove(unmirrored.digest()); // manifests are no blob GETs
+      double servedBeforeFallback = servedToRuntime(node);
+      lab.registry().resetCounters();
+
+      containerd.pull(unmirrored.reference(), node.containerdConfigDir()).orFail();
+
+      assertThat(containerd.imageDigest(unmirrored.reference())).contains(unmirrored.digest());
+      await(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(lab.registry().blobRequests())
+                      .as("blob GETs at the registry")
+                      .containsAllEntriesOf(
+                          upstreamBlobs.stream().collect(Collectors.toMap(b -> b, b -> 1L))));
+      for (String blob : upstreamBlobs) {
+        assertThat("sha256:" + sha256(containerd.contentFile(blob))).isEqualTo(blob);
+      }
+      assertThat(servedToRuntime(node))
+          .as("bytes the agent served to containerd for an image it does not have")
+          .isEqualTo(servedBeforeFallback);
+    }
+  }
+
+  private static double servedToRuntime(LabAgent agent) {
+    return PrometheusText.sum(
+        agent.metrics(), "dockmaster_agent_bytes_total", "flow=\"served_runtime\"");
+  }
+
+  @Test
+  @Order(8)
+  void aPeerServingCorruptBytesIsCaughtReportedAndTheBlobFetchedElsewhere() throws Exception {
+    RandomImage image = lab.pushImage("rot:1", 1, 16L << 20, 9);
+    RandomImage.Layer layer = image.layers().get(0);
+    LabAgent rotten = lab.agents().get(0);
+    List<LabAgent> others = lab.agents().subList(1, lab.agents().size());
+    // While the node was down its disk garbled a layer it holds; a cache does not re-hash what it
+    // finds on start, so the agent comes back claiming a complete copy.
+    rotten.stop();
+    Path file = rotten.blobFile(layer.digest());
+    Files.createDirectories(file.getParent());
+    byte[] garbage = new byte[(int) layer.size()];
+    new Random(99).nextBytes(garbage);
+    Files.write(file, garbage);
+    lab.restartAgent(rotten.node());
+    // It is the only node when the mirror arrives, so it holds the layer in every later plan and
+    // the others must fetch it from there (the registry serves a layer no node holds, only).
+    for (LabAgent other : others) {
+      other.stop();
+    }
+    lab.apply(lab.mirror("rot", "lab/rot:1"));
+    awaitReady("rot", Duration.ofSeconds(60));
+    assertThat(status("rot").getNodesReady()).isEqualTo("1/1");
+    lab.registry().resetCounters();
+
+    for (LabAgent other : others) {
+      lab.restartAgent(other.node());
+    }
+
+    await(Duration.ofSeconds(180))
+        .untilAsserted(() -> assertThat(status("rot").getNodesReady()).isEqualTo("4/4"));
+    awaitReady("rot", Duration.ofSeconds(30));
+    for (LabAgent agent : lab.agents()) {
+      assertThat("sha256:" + sha256(agent.blobFile(layer.digest())))
+          .as("%s's copy of %s, the garbled node's included", agent.node(), layer.digest())
+          .isEqualTo(layer.digest());
+    }
+    assertThat(status("rot").getFailures())
+        .as("the receivers' reports reach the status with the source named")
+        .anySatisfy(
+            failure -> {
+              assertThat(failure.getBlob()).isEqualTo(layer.digest());
+              assertThat(failure.getReason()).isEqualTo("DigestMismatch");
+              assertThat(failure.getMessage()).contains("peer/" + rotten.node());
+            });
+    assertThat(
+            PrometheusText.sum(rotten.metrics(), "dockmaster_agent_cache_digest_mismatches_total"))
+        .as("the garbled node re-hashed its copy when asked and dropped it")
+        .isGreaterThanOrEqualTo(1.0);
+    assertThat(lab.registry().blobRequests().get(layer.digest()))
+        .as("the layer came again from upstream once no good copy was left")
+        .isNotNull()
+        .isGreaterThanOrEqualTo(1L);
   }
 
   private static String sha256(Path file) throws Exception {

@@ -84,6 +84,7 @@ public final class P2PLab implements AutoCloseable {
     NetworkLab.available().orFail();
     KubernetesClient client = settings.kubernetesClient();
     StaleLabs.remove(client, settings);
+    LabContainerd.removeStale();
     String namespace =
         "dockmaster-p2p-"
             + ProcessHandle.current().pid()
@@ -166,6 +167,7 @@ public final class P2PLab implements AutoCloseable {
               namespace,
               agentKubeconfig,
               work.resolve("cache").resolve(host.name()),
+              work.resolve("certs.d").resolve(host.name()),
               work.resolve("agent-" + host.name() + ".log")));
     }
     Instant started = Instant.now();

@@ -18,15 +18,22 @@ import java.util.stream.Stream;
  * @param blobBytes response body bytes of successful (200, 206) {@code GET
  *     /v2/<name>/blobs/<digest>} per digest; a 404's error body is no blob
  * @param blobRequests number of those GETs per digest
+ * @param clientRequests requests of any kind and outcome per client, named by the product of its
+ *     User-Agent ({@code containerd} for {@code containerd/1.6.20~ds1})
  */
 record RegistryTraffic(
-    long totalBytes, Map<String, Long> blobBytes, Map<String, Long> blobRequests) {
+    long totalBytes,
+    Map<String, Long> blobBytes,
+    Map<String, Long> blobRequests,
+    Map<String, Long> clientRequests) {
 
   private static final Pattern METHOD = Pattern.compile(" http\\.request\\.method=(\\w+)");
   // logrus quotes a value with characters such as ':' (every digest has one), else leaves it bare
   private static final Pattern URI = Pattern.compile(" http\\.request\\.uri=\"?([^\" ]+)");
   private static final Pattern STATUS = Pattern.compile(" http\\.response\\.status=(\\d+)");
   private static final Pattern WRITTEN = Pattern.compile(" http\\.response\\.written=(\\d+)");
+  private static final Pattern USER_AGENT =
+      Pattern.compile(" http\\.request\\.useragent=\"?([^\"/ ]+)");
   private static final Pattern BLOB =
       Pattern.compile("/v2/.+/blobs/(sha256:[0-9a-f]{64})(?:\\?.*)?");
 
@@ -34,6 +41,7 @@ record RegistryTraffic(
     long total = 0;
     Map<String, Long> bytes = new HashMap<>();
     Map<String, Long> requests = new HashMap<>();
+    Map<String, Long> clients = new HashMap<>();
     for (String line : (Iterable<String>) logLines::iterator) {
       if (!line.contains("msg=\"response completed")) {
         continue;
@@ -44,6 +52,10 @@ record RegistryTraffic(
       }
       long n = Long.parseLong(written.group(1));
       total += n;
+      Matcher userAgent = USER_AGENT.matcher(line);
+      if (userAgent.find()) {
+        clients.merge(userAgent.group(1), 1L, Long::sum);
+      }
       Matcher method = METHOD.matcher(line);
       Matcher uri = URI.matcher(line);
       Matcher status = STATUS.matcher(line);
@@ -59,10 +71,14 @@ record RegistryTraffic(
         }
       }
     }
-    return new RegistryTraffic(total, Map.copyOf(bytes), Map.copyOf(requests));
+    return new RegistryTraffic(total, Map.copyOf(bytes), Map.copyOf(requests), Map.copyOf(clients));
   }
 
   long blobBytes(String digest) {
     return blobBytes.getOrDefault(digest, 0L);
+  }
+
+  long requestsFrom(String client) {
+    return clientRequests.getOrDefault(client, 0L);
   }
 }

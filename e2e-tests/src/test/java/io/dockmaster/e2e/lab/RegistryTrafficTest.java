@@ -43,6 +43,24 @@ class RegistryTrafficTest {
     assertThat(traffic.blobBytes()).isEqualTo(Map.of(BLOB, 3_002_551L + 1_000));
     assertThat(traffic.blobRequests()).isEqualTo(Map.of(BLOB, 2L));
     assertThat(traffic.totalBytes()).isEqualTo(2 + 3_002_551L + 1_000 + 157);
+    assertThat(traffic.clientRequests()).isEqualTo(Map.of("curl", 6L));
+  }
+
+  @Test
+  void requestsCountPerClientWhetherTheUserAgentIsQuotedOrNot() {
+    String containerd =
+        line("HEAD", "/v2/lab/app/manifests/1", 200, 0)
+            .replace("useragent=curl/7.88.1", "useragent=\"containerd/1.6.20~ds1\"");
+    String crane =
+        line("GET", "/v2/", 401, 87)
+            .replace(
+                "useragent=curl/7.88.1", "useragent=\"crane/0.22.1 go-containerregistry/0.22.1\"");
+
+    RegistryTraffic traffic = RegistryTraffic.of(Stream.of(containerd, containerd, crane));
+
+    assertThat(traffic.requestsFrom("containerd")).isEqualTo(2);
+    assertThat(traffic.requestsFrom("crane")).isEqualTo(1);
+    assertThat(traffic.requestsFrom("curl")).isZero();
   }
 
   @Test
@@ -51,5 +69,6 @@ class RegistryTrafficTest {
 
     assertThat(traffic.totalBytes()).isZero();
     assertThat(traffic.blobBytes(BLOB)).isZero();
+    assertThat(traffic.clientRequests()).isEmpty();
   }
 }

@@ -1,0 +1,165 @@
+package io.dockmaster.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/**
+ * The chart's monitoring objects as {@code helm template} renders them: the Grafana dashboard
+ * ConfigMap (only when asked for, with the sidecar's label, carrying the dashboard JSON unchanged)
+ * and the agents' PodMonitor. Rendering needs no cluster. That every metric the dashboard reads
+ * exists is checked against real scrapes by the operator module's {@code DashboardMetricsIT}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ChartDashboardE2E {
+
+  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final String RELEASE = "dm";
+  private static final String NAMESPACE = "dockmaster";
+
+  private Path chart;
+  private String helm;
+  private Commands commands;
+
+  @BeforeAll
+  void setUp() throws IOException {
+    Path root = Path.of(System.getProperty("dockmaster.root", "..")).toAbsolutePath().normalize();
+    chart = root.resolve("helm/dockmaster");
+    Path cache =
+        Path.of(
+            System.getenv()
+                .getOrDefault(
+                    "DOCKMASTER_CACHE", System.getProperty("user.home") + "/.cache/dockmaster"));
+    Path helmBinary = cache.resolve("bin/helm");
+    assertThat(helmBinary).as("helm binary; build it with hack/build-tools.sh helm").isExecutable();
+    helm = helmBinary.toString();
+    Path helmHome = Files.createTempDirectory("helm-dashboard-e2e-");
+    commands =
+        new Commands(
+            Map.of(
+                "HELM_CONFIG_HOME", helmHome.resolve("config").toString(),
+                "HELM_CACHE_HOME", helmHome.resolve("cache").toString(),
+                "HELM_DATA_HOME", helmHome.resolve("data").toString()),
+            root);
+  }
+
+  @Test
+  void theDashboardConfigMapIsRenderedOnlyWhenEnabledAndCarriesTheDashboardUnchanged()
+      throws IOException {
+    assertThat(render()).noneMatch(o -> kind(o).equals("ConfigMap"));
+
+    List<JsonNode> configMaps = ofKind(render("--set", "dashboards.enabled=true"), "ConfigMap");
+    assertThat(configMaps).hasSize(1);
+    JsonNode configMap = configMaps.get(0);
+    assertThat(configMap.at("/metadata/namespace").asText()).isEqualTo(NAMESPACE);
+    assertThat(configMap.at("/metadata/labels/grafana_dashboard").isTextual())
+        .as("label values are strings; an unquoted 1 would be refused by the API server")
+        .isTrue();
+    assertThat(configMap.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
+    assertThat(configMap.path("data").size()).isEqualTo(1);
+    JsonNode rendered = JSON.readTree(configMap.at("/data/dockmaster.json").asText());
+    JsonNode file = JSON.readTree(chart.resolve("dashboards/dockmaster.json").toFile());
+    assertThat(rendered).isEqualTo(file);
+    assertThat(rendered.path("title").asText()).isEqualTo("Dockmaster");
+    assertThat(rendered.path("panels").size()).isGreaterThan(20);
+  }
+
+  @Test
+  void theSidecarLabelNamespaceAndFolderAreValues() throws IOException {
+    JsonNode configMap =
+        ofKind(
+                render(
+                    "--set", "dashboards.enabled=true",
+                    "--set", "dashboards.label=example.com/dashboard",
+                    "--set-string", "dashboards.labelValue=dockmaster",
+                    "--set", "dashboards.namespace=monitoring",
+                    "--set", "dashboards.annotations.grafana_folder=Dockmaster"),
+                "ConfigMap")
+            .get(0);
+    assertThat(configMap.at("/metadata/namespace").asText()).isEqualTo("monitoring");
+    assertThat(configMap.at("/metadata/labels").path("example.com/dashboard").asText())
+        .isEqualTo("dockmaster");
+    assertThat(configMap.at("/metadata/labels").has("grafana_dashboard")).isFalse();
+    assertThat(configMap.at("/metadata/annotations/grafana_folder").asText())
+        .isEqualTo("Dockmaster");
+  }
+
+  @Test
+  void aLabelKeyKubernetesWouldRefuseFailsAtRenderNamingTheField() {
+    Commands.Result result =
+        template("--set", "dashboards.enabled=true", "--set", "dashboards.label=bad key");
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.stderr()).contains("dashboards/label");
+  }
+
+  @Test
+  void thePodMonitorScrapesTheAgentsByTheirOwnLabelsAndMetricsPort() throws IOException {
+    assertThat(render()).noneMatch(o -> kind(o).equals("PodMonitor"));
+    assertThat(render("--set", "metrics.podMonitor.enabled=true", "--set", "agent.enabled=false"))
+        .as("no agents, nothing to scrape")
+        .noneMatch(o -> kind(o).equals("PodMonitor"));
+
+    List<JsonNode> objects = render("--set", "metrics.podMonitor.enabled=true");
+    JsonNode monitor = ofKind(objects, "PodMonitor").get(0);
+    JsonNode daemonSet = ofKind(objects, "DaemonSet").get(0);
+    assertThat(monitor.at("/spec/selector/matchLabels"))
+        .isEqualTo(daemonSet.at("/spec/selector/matchLabels"));
+    assertThat(monitor.at("/spec/selector/matchLabels/app.kubernetes.io~1name"))
+        .as("the operator pods are the ServiceMonitor's, not scraped twice")
+        .isNotEqualTo(
+            ofKind(objects, "Deployment")
+                .get(0)
+                .at("/spec/template/metadata/labels/app.kubernetes.io~1name"));
+    String port = monitor.at("/spec/podMetricsEndpoints/0/port").asText();
+    List<String> containerPorts = new ArrayList<>();
+    daemonSet
+        .at("/spec/template/spec/containers/0/ports")
+        .forEach(p -> containerPorts.add(p.path("name").asText()));
+    assertThat(containerPorts).contains(port);
+    assertThat(monitor.at("/spec/podMetricsEndpoints/0/path").asText()).isEqualTo("/metrics");
+  }
+
+  private Commands.Result template(String... values) {
+    List<String> command =
+        new ArrayList<>(
+            List.of(helm, "template", RELEASE, chart.toString(), "--namespace", NAMESPACE));
+    command.addAll(List.of(values));
+    return commands.run(command.toArray(String[]::new));
+  }
+
+  private List<JsonNode> render(String... values) throws IOException {
+    String rendered = template(values).orFail("helm template").stdout();
+    List<JsonNode> objects = new ArrayList<>();
+    try (MappingIterator<JsonNode> documents =
+        YAML.readerFor(JsonNode.class).readValues(rendered)) {
+      while (documents.hasNext()) {
+        JsonNode document = documents.next();
+        if (document != null && !document.isEmpty()) {
+          objects.add(document);
+        }
+      }
+    }
+    return objects;
+  }
+
+  private static List<JsonNode> ofKind(List<JsonNode> objects, String kind) {
+    return objects.stream().filter(o -> kind(o).equals(kind)).toList();
+  }
+
+  private static String kind(JsonNode object) {
+    return object.path("kind").asText();
+  }
+}
