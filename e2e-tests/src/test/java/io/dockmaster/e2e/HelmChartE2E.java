@@ -1,6 +1,7 @@
 package io.dockmaster.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
@@ -27,6 +28,10 @@ import io.dockmaster.policy.PolicyValidator;
 import io.dockmaster.policy.Violation;
 import io.dockmaster.policy.ViolationReason;
 import io.dockmaster.registry.CredentialsProvider;
+import io.dockmaster.webhooktls.ManagedWebhookTls;
+import io.dockmaster.webhooktls.PemText;
+import io.dockmaster.webhooktls.RotationSettings;
+import io.dockmaster.webhooktls.TrustPublisher;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
@@ -38,6 +43,7 @@ import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.lang.reflect.Method;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateFactory;
@@ -54,6 +60,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -178,11 +186,18 @@ class HelmChartE2E {
             "--namespace=" + namespace,
             "--leader-election-namespace=" + namespace,
             "--webhook-mode=service",
-            "--webhook-cert-dir=/etc/dockmaster/webhook",
+            "--webhook-certificate-secret=" + release + "-webhook-tls",
+            "--webhook-ca-validity-days=365",
+            "--webhook-serving-validity-days=30",
+            "--webhook-shutdown-delay-seconds=5",
             "--webhook-service-name=" + release + "-webhook",
             "--webhook-service-port=443",
             "--agent-requester=system:serviceaccount:" + namespace + ":" + release + "-agent")
-        .doesNotContain("--no-agent-node-binding");
+        .doesNotContain("--no-agent-node-binding")
+        .noneMatch(a -> a.startsWith("--webhook-cert-dir"));
+    assertThat(list(pod.get("volumes")))
+        .as("the operator reads its certificate through the API, not from a mounted Secret")
+        .noneMatch(v -> "webhook-certificates".equals(v.get("name")));
     Map<String, Object> env = new HashMap<>();
     for (Map<String, Object> variable : list(container.get("env"))) {
       env.put((String) variable.get("name"), variable);
@@ -242,13 +257,44 @@ class HelmChartE2E {
     List<Map<String, Object>> operatorRules =
         list(at(named(objects, "Role", release + "-operator"), "rules"));
     assertThat(namesFor(operatorRules, "", "secrets", "get"))
-        .containsExactly(AgentCertificateAuthority.NAME);
+        .containsExactlyInAnyOrder(AgentCertificateAuthority.NAME, release + "-webhook-tls");
     assertThat(namesFor(operatorRules, "", "configmaps", "patch"))
         .containsExactly(AgentCertificateAuthority.NAME);
-    assertThat(verbsFor(operatorRules, "", "secrets")).doesNotContain("list", "watch", "delete");
+    // The webhook certificate is watched and renewed, by name only.
+    for (String verb : List.of("list", "watch", "update", "patch")) {
+      assertThat(namesFor(operatorRules, "", "secrets", verb))
+          .as(verb)
+          .containsExactly(release + "-webhook-tls");
+    }
+    assertThat(verbsFor(operatorRules, "", "secrets")).doesNotContain("delete");
     assertThat(verbsFor(operatorRules, "coordination.k8s.io", "leases"))
         .containsExactlyInAnyOrder("get", "list", "watch");
 
+    // Operator-managed certificates: the chart only creates the Secret, so that it belongs to the
+    // release, and renders no data that an upgrade could write over the operator's.
+    Map<String, Object> secret = only(objects, "Secret");
+    assertThat(at(secret, "metadata", "name")).isEqualTo(release + "-webhook-tls");
+    assertThat(secret).containsEntry("type", "Opaque").doesNotContainKeys("data", "stringData");
+    assertThat(map(at(deployment, "spec", "template", "metadata")).get("annotations"))
+        .satisfiesAnyOf(
+            a -> assertThat(a).isNull(),
+            a -> assertThat(map(a)).doesNotContainKey("checksum/webhook-ca"));
+  }
+
+  @Test
+  void helmCertificateModeGeneratesTheCertificateOnceAndRollsThePodsWhenItChanges()
+      throws Exception {
+    List<Map<String, Object>> objects = render("--set", "webhook.certificate.mode=helm");
+    Map<String, Object> deployment = only(objects, "Deployment");
+    Map<String, Object> container =
+        list(at(deployment, "spec", "template", "spec", "containers")).get(0);
+    assertThat(strings(container.get("args")))
+        .contains("--webhook-cert-dir=/etc/dockmaster/webhook")
+        .noneMatch(a -> a.startsWith("--webhook-certificate-secret"));
+    List<Map<String, Object>> operatorRules =
+        list(at(named(objects, "Role", release + "-operator"), "rules"));
+    assertThat(verbsFor(operatorRules, "", "secrets"))
+        .doesNotContain("list", "watch", "update", "delete");
     Map<String, Object> secret = only(objects, "Secret");
     assertServingCertificateIsSignedByItsCa(secret);
     assertThat(
@@ -540,6 +586,20 @@ class HelmChartE2E {
     assertThat(externalWithoutCertManager.stderr())
         .contains("webhook.mode=external", "webhook.certManager.enabled=true");
 
+    Commands.Result ownSecretManagedByTheOperator =
+        template("--set", "webhook.certificate.existingSecret=mine");
+    assertThat(ownSecretManagedByTheOperator.exitCode()).isNotZero();
+    assertThat(ownSecretManagedByTheOperator.stderr())
+        .contains("webhook.certificate.existingSecret", "webhook.certificate.mode=helm");
+
+    Commands.Result servingOutlivesCa =
+        template("--set", "webhook.certificate.operator.servingValidityDays=400");
+    assertThat(servingOutlivesCa.exitCode()).isNotZero();
+    assertThat(servingOutlivesCa.stderr())
+        .contains(
+            "webhook.certificate.operator.servingValidityDays (400) cannot exceed"
+                + " webhook.certificate.operator.caValidityDays (365)");
+
     Commands.Result noPeerPort = template("--set", "agent.peerPort=0");
     assertThat(noPeerPort.exitCode()).isNotZero();
     assertThat(noPeerPort.stderr()).contains("/agent/peerPort", "minimum");
@@ -722,8 +782,19 @@ class HelmChartE2E {
         .isFalse();
     assertThat(canI(agent, "list", "imagemirrors.dockmaster.io")).isFalse();
 
-    // lookup keeps the generated CA across upgrades, so registered caBundles stay valid.
+    // The operator's certificate code, as the chart's ServiceAccount: it fills the Secret the
+    // chart created empty, watches it by name and renews it; nothing else.
+    String webhookSecret = release + "-webhook-tls";
+    assertThat(canI(serviceAccount, "update", "secrets/" + webhookSecret, "-n", namespace))
+        .isTrue();
+    assertThat(canI(serviceAccount, "update", "secrets/other", "-n", namespace)).isFalse();
+    assertThat(canI(serviceAccount, "delete", "secrets/" + webhookSecret, "-n", namespace))
+        .isFalse();
+    runTheOperatorsCertificateCode(serviceAccount, webhookSecret);
+
+    // helm upgrade leaves what the operator wrote alone: the chart renders the Secret without data.
     String caBefore = secretField(release + "-webhook-tls", "ca\\.crt");
+    assertThat(caBefore).isNotEmpty();
     commands
         .run(
             helm,
@@ -768,6 +839,82 @@ class HelmChartE2E {
                 .run("kubectl", "get", "validatingadmissionpolicy", release + "-agent-leases")
                 .exitCode())
         .isNotZero();
+  }
+
+  private void runTheOperatorsCertificateCode(String serviceAccount, String secretName)
+      throws Exception {
+    List<String> names = new WebhookTarget.Service(namespace, release + "-webhook", 443).dnsNames();
+    List<BigInteger> served = new CopyOnWriteArrayList<>();
+    AtomicReference<String> published = new AtomicReference<>("");
+    TrustPublisher publisher =
+        new TrustPublisher() {
+          // The real configuration would send every pod of the shared dev cluster to a webhook
+          // no pod serves here; its RBAC is checked with can-i above.
+          @Override
+          public Published read() {
+            return new Published(published.get(), "1");
+          }
+
+          @Override
+          public boolean publish(String bundlePem, Published basedOn) {
+            published.set(bundlePem);
+            return true;
+          }
+        };
+    try (KubernetesClient operator = impersonating(serviceAccount, Map.of());
+        ManagedWebhookTls tls =
+            ManagedWebhookTls.bootstrap(
+                operator,
+                namespace,
+                secretName,
+                new RotationSettings(
+                    Duration.ofMinutes(10), Duration.ofSeconds(3), Duration.ofSeconds(1)),
+                names,
+                Clock.systemUTC())) {
+      tls.start(
+          publisher,
+          (chain, key) ->
+              served.add(PemText.readCertificates(chain, "tls.crt").get(0).getSerialNumber()));
+      // A serving certificate for three seconds is renewed after two: written by name.
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(served).isNotEmpty());
+      assertThat(published.get())
+          .isEqualTo(
+              new String(
+                  Base64.getDecoder().decode(secretField(secretName, "ca\\.crt")),
+                  java.nio.charset.StandardCharsets.US_ASCII));
+      assertThat(
+              operator
+                  .secrets()
+                  .inNamespace(namespace)
+                  .withField("metadata.name", secretName)
+                  .list()
+                  .getItems())
+          .as("a list by name, as the informer makes")
+          .hasSize(1);
+      assertThat(
+              catchThrowableOfType(
+                      KubernetesClientException.class,
+                      () -> operator.secrets().inNamespace(namespace).list())
+                  .getCode())
+          .as("but no list of every Secret")
+          .isEqualTo(403);
+    }
+    // Without those rights the operator says which it lacks, instead of retrying forever.
+    try (KubernetesClient agent =
+        impersonating("system:serviceaccount:" + namespace + ":" + release + "-agent", Map.of())) {
+      assertThatThrownBy(
+              () ->
+                  ManagedWebhookTls.bootstrap(
+                      agent,
+                      namespace,
+                      secretName,
+                      RotationSettings.defaults(),
+                      names,
+                      Clock.systemUTC()))
+          .isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("may not use Secret " + namespace + "/" + secretName)
+          .hasMessageContaining("get, list, watch, update and patch on it by name");
+    }
   }
 
   /**

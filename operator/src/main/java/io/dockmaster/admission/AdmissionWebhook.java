@@ -1,6 +1,8 @@
 package io.dockmaster.admission;
 
 import io.dockmaster.policy.PodReviewer;
+import io.dockmaster.webhooktls.ManagedWebhookTls;
+import io.dockmaster.webhooktls.TlsState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -8,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -24,15 +27,18 @@ public final class AdmissionWebhook implements AutoCloseable {
   private final NamespaceLabelCache namespaces;
   private final WebhookServer server;
   private final Optional<WebhookRegistration> removeOnClose;
+  private final Optional<ManagedWebhookTls> managedTls;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private AdmissionWebhook(
       NamespaceLabelCache namespaces,
       WebhookServer server,
-      Optional<WebhookRegistration> removeOnClose) {
+      Optional<WebhookRegistration> removeOnClose,
+      Optional<ManagedWebhookTls> managedTls) {
     this.namespaces = namespaces;
     this.server = server;
     this.removeOnClose = removeOnClose;
+    this.managedTls = managedTls;
   }
 
   public static AdmissionWebhook start(
@@ -43,37 +49,77 @@ public final class AdmissionWebhook implements AutoCloseable {
     if (settings.registration() instanceof Registration.Local) {
       WebhookCertificates.generate(List.of("localhost")).writeTo(settings.certDirectory());
     }
-    NamespaceLabelCache namespaces = NamespaceLabelCache.start(client, NAMESPACE_SYNC_TIMEOUT);
+    Optional<ManagedWebhookTls> managedTls = managedTls(client, settings);
+    NamespaceLabelCache namespaces;
     WebhookServer server;
     try {
-      server = WebhookServer.start(settings, reviewer, namespaces, registry);
+      namespaces = NamespaceLabelCache.start(client, NAMESPACE_SYNC_TIMEOUT);
     } catch (RuntimeException e) {
+      managedTls.ifPresent(ManagedWebhookTls::close);
+      throw e;
+    }
+    try {
+      server =
+          WebhookServer.start(
+              settings,
+              reviewer,
+              namespaces,
+              registry,
+              managedTls.map(tls -> servingCertificate(tls.current())));
+    } catch (RuntimeException e) {
+      managedTls.ifPresent(ManagedWebhookTls::close);
       namespaces.close();
       throw e;
     }
     try {
-      Optional<WebhookRegistration> removeOnClose = register(client, settings, server.port());
-      return new AdmissionWebhook(namespaces, server, removeOnClose);
+      Optional<WebhookRegistration> removeOnClose = register(client, settings, server, managedTls);
+      return new AdmissionWebhook(namespaces, server, removeOnClose, managedTls);
     } catch (RuntimeException e) {
+      managedTls.ifPresent(ManagedWebhookTls::close);
       server.close();
       namespaces.close();
       throw e;
     }
   }
 
+  private static Optional<ManagedWebhookTls> managedTls(
+      KubernetesClient client, AdmissionSettings settings) {
+    return settings
+        .managedCertificates()
+        .map(
+            managed ->
+                ManagedWebhookTls.bootstrap(
+                    client,
+                    managed.namespace(),
+                    managed.secretName(),
+                    managed.rotation(),
+                    ((Registration.InCluster) settings.registration()).target().dnsNames(),
+                    Clock.systemUTC()));
+  }
+
+  private static ServingCertificate servingCertificate(TlsState state) {
+    return ServingCertificate.parse(state.servingChainPem(), state.servingKeyPem());
+  }
+
   private static Optional<WebhookRegistration> register(
-      KubernetesClient client, AdmissionSettings settings, int port) {
+      KubernetesClient client,
+      AdmissionSettings settings,
+      WebhookServer server,
+      Optional<ManagedWebhookTls> managedTls) {
     if (settings.registration() instanceof Registration.Local local) {
       WebhookRegistration registration = new WebhookRegistration(client, local.exemptNamespaces());
-      registration.apply(new WebhookTarget.Loopback(port), caBundle(settings));
+      registration.apply(new WebhookTarget.Loopback(server.port()), caBundle(settings));
       return Optional.of(registration);
     }
     if (settings.registration() instanceof Registration.InCluster cluster) {
-      new WebhookRegistration(client, cluster.exemptNamespaces())
-          .apply(
-              new WebhookTarget.Service(
-                  cluster.serviceNamespace(), cluster.serviceName(), cluster.servicePort()),
-              caBundle(settings));
+      WebhookRegistration registration =
+          new WebhookRegistration(client, cluster.exemptNamespaces());
+      if (managedTls.isPresent()) {
+        // Publishes the caBundle now and after every rotation; the server follows the Secret.
+        managedTls.get().start(registration.publisherFor(cluster.target()), server::reload);
+      } else {
+        registration.apply(cluster.target(), caBundle(settings));
+      }
     }
     return Optional.empty();
   }
@@ -98,13 +144,15 @@ public final class AdmissionWebhook implements AutoCloseable {
 
   /**
    * A local run first removes its registration, so the API server stops calling before the server
-   * stops answering; then the server drains and stops.
+   * stops answering; then the server drains and stops. Certificates keep following the Secret while
+   * the server drains.
    */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
       removeOnClose.ifPresent(WebhookRegistration::remove);
       server.close();
+      managedTls.ifPresent(ManagedWebhookTls::close);
       namespaces.close();
     }
   }

@@ -22,15 +22,19 @@ public sealed interface Registration {
   }
 
   /**
-   * In the cluster: the API server calls the operator's Service; the caBundle comes from {@code
-   * ca.crt} in the certificate directory (as cert-manager writes it). Kept on close, since other
-   * replicas keep serving.
+   * Every replica registers the same target (in a cluster, the operator's Service) and keeps the
+   * registration on close, since other replicas keep serving. The caBundle comes from {@code
+   * ca.crt} in the certificate directory (as the chart or cert-manager writes it), or from the
+   * Secret when the operator manages the certificates.
    */
-  record InCluster(
-      String serviceNamespace, String serviceName, int servicePort, List<String> exemptNamespaces)
-      implements Registration {
+  record InCluster(WebhookTarget target, List<String> exemptNamespaces) implements Registration {
     public InCluster {
       exemptNamespaces = List.copyOf(exemptNamespaces);
+    }
+
+    public InCluster(
+        String serviceNamespace, String serviceName, int servicePort, List<String> exempt) {
+      this(new WebhookTarget.Service(serviceNamespace, serviceName, servicePort), exempt);
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.dockmaster.admission;
 
+import io.dockmaster.webhooktls.TrustPublisher;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperations;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.RuleWithOperationsBuilder;
@@ -7,6 +8,9 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhoo
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfigurationBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.net.HttpURLConnection;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -70,6 +74,97 @@ public final class WebhookRegistration {
         target,
         exemptNamespaces);
     return applied;
+  }
+
+  /**
+   * Creates or updates the configuration unless it changed since {@code resourceVersion} was read
+   * (empty: it did not exist), so a replica holding an older caBundle never overwrites a newer one.
+   *
+   * @return false when it changed meanwhile
+   */
+  public boolean applyIfUnchanged(
+      WebhookTarget target, String caBundlePem, String resourceVersion) {
+    ValidatingWebhookConfiguration desired = desired(target, caBundlePem);
+    if (!resourceVersion.isEmpty()) {
+      // Server-side apply treats a resourceVersion as a precondition.
+      desired.getMetadata().setResourceVersion(resourceVersion);
+    }
+    try {
+      client
+          .admissionRegistration()
+          .v1()
+          .validatingWebhookConfigurations()
+          .resource(desired)
+          .fieldManager(FIELD_MANAGER)
+          .forceConflicts()
+          .serverSideApply();
+      return true;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
+        return false;
+      }
+      if (e.getCode() == HttpURLConnection.HTTP_FORBIDDEN) {
+        throw new KubernetesClientException(
+            "the operator may not patch ValidatingWebhookConfiguration "
+                + CONFIGURATION_NAME
+                + " (it needs get, patch and update on it by name; the chart grants them in"
+                + " webhook.mode=service): "
+                + e.getMessage(),
+            e);
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * The caBundle of the Dockmaster webhook as the API server has it now, and the configuration's
+   * resourceVersion (empty when it does not exist).
+   */
+  public TrustPublisher.Published published() {
+    ValidatingWebhookConfiguration current =
+        client
+            .admissionRegistration()
+            .v1()
+            .validatingWebhookConfigurations()
+            .withName(CONFIGURATION_NAME)
+            .get();
+    if (current == null) {
+      return new TrustPublisher.Published("", "");
+    }
+    String bundle =
+        current.getWebhooks() == null
+            ? ""
+            : current.getWebhooks().stream()
+                .filter(w -> WEBHOOK_NAME.equals(w.getName()))
+                .map(w -> w.getClientConfig() == null ? null : w.getClientConfig().getCaBundle())
+                .filter(b -> b != null && !b.isEmpty())
+                .map(b -> new String(Base64.getDecoder().decode(b), StandardCharsets.US_ASCII))
+                .findFirst()
+                .orElse("");
+    return new TrustPublisher.Published(bundle, current.getMetadata().getResourceVersion());
+  }
+
+  /** Publishes caBundles for operator-managed certificates by applying the whole webhook. */
+  public TrustPublisher publisherFor(WebhookTarget target) {
+    return new TrustPublisher() {
+      @Override
+      public Published read() {
+        return published();
+      }
+
+      @Override
+      public boolean publish(String bundlePem, Published basedOn) {
+        boolean applied = applyIfUnchanged(target, bundlePem, basedOn.version());
+        if (applied) {
+          log.info(
+              "registered admission webhook {} calling {} (exempt namespaces {})",
+              WEBHOOK_NAME,
+              target,
+              exemptNamespaces);
+        }
+        return applied;
+      }
+    };
   }
 
   /** Deletes the configuration, so a stopped local run no longer blocks pod creation. */

@@ -9,6 +9,7 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -43,6 +44,7 @@ public final class WebhookServer implements AutoCloseable {
   private final RequestGate gate;
   private final CertificateWatcher watcher;
   private final ServingKeyManager keyManager;
+  private final ServedConnections connections;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private WebhookServer(
@@ -52,7 +54,8 @@ public final class WebhookServer implements AutoCloseable {
       ReviewWorkers workers,
       RequestGate gate,
       CertificateWatcher watcher,
-      ServingKeyManager keyManager) {
+      ServingKeyManager keyManager,
+      ServedConnections connections) {
     this.settings = settings;
     this.vertx = vertx;
     this.server = server;
@@ -60,10 +63,12 @@ public final class WebhookServer implements AutoCloseable {
     this.gate = gate;
     this.watcher = watcher;
     this.keyManager = keyManager;
+    this.connections = connections;
   }
 
   /**
-   * Starts serving with the certificate in {@code settings.certDirectory()}.
+   * Starts serving with the certificate in {@code settings.certDirectory()}, re-read when it
+   * changes.
    *
    * @throws IllegalStateException when the certificate is unusable or the port is taken
    */
@@ -72,6 +77,21 @@ public final class WebhookServer implements AutoCloseable {
       PodReviewer reviewer,
       NamespaceLabels namespaces,
       MeterRegistry registry) {
+    return start(settings, reviewer, namespaces, registry, Optional.empty());
+  }
+
+  /**
+   * Starts serving with {@code certificate}, or with the one in {@code settings.certDirectory()}
+   * (re-read when it changes) when empty. A given certificate is replaced through {@link #reload}.
+   *
+   * @throws IllegalStateException when the certificate is unusable or the port is taken
+   */
+  public static WebhookServer start(
+      AdmissionSettings settings,
+      PodReviewer reviewer,
+      NamespaceLabels namespaces,
+      MeterRegistry registry,
+      Optional<ServingCertificate> certificate) {
     KubernetesSerialization serialization = new KubernetesSerialization();
     AdmissionReviewCodec codec = new AdmissionReviewCodec(serialization);
     PodSpecLocator locator = new PodSpecLocator(serialization);
@@ -85,7 +105,12 @@ public final class WebhookServer implements AutoCloseable {
     try {
       CertificateWatcher watcher =
           new CertificateWatcher(vertx, settings.certFile(), settings.keyFile());
-      ServingKeyManager keyManager = new ServingKeyManager(loadInitial(watcher, settings));
+      ServingKeyManager keyManager =
+          new ServingKeyManager(certificate.orElseGet(() -> loadInitial(watcher, settings)));
+      ServedConnections connections = new ServedConnections();
+      ValidateHandler validate =
+          new ValidateHandler(
+              codec, workers, new AdmissionMetrics(registry), gate, settings.maxBodyBytes());
       HttpServer server =
           vertx
               .createHttpServer(
@@ -98,16 +123,15 @@ public final class WebhookServer implements AutoCloseable {
                       .setIdleTimeout(90)
                       .setIdleTimeoutUnit(TimeUnit.SECONDS))
               .requestHandler(
-                  new ValidateHandler(
-                      codec,
-                      workers,
-                      new AdmissionMetrics(registry),
-                      gate,
-                      settings.maxBodyBytes()));
+                  request -> {
+                    connections.track(request);
+                    validate.handle(request);
+                  });
       listen(server, settings);
       WebhookServer webhook =
-          new WebhookServer(settings, vertx, server, workers, gate, watcher, keyManager);
-      if (!settings.certificatePollInterval().isZero()) {
+          new WebhookServer(
+              settings, vertx, server, workers, gate, watcher, keyManager, connections);
+      if (certificate.isEmpty() && !settings.certificatePollInterval().isZero()) {
         watcher.start(settings.certificatePollInterval(), webhook::apply);
       }
       log.info(
@@ -153,8 +177,11 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   /**
-   * Turns new requests away (503, connection closed), lets those in flight finish for up to the
-   * drain timeout, then stops. Safe to call more than once.
+   * Stops without refusing a request: readiness turns false at once ({@link #serving}); for the
+   * shutdown delay every request is still answered, each answer closing its connection, while the
+   * Service's endpoints drop this replica; then idle connections are closed, requests that still
+   * arrive are turned away (503), and those in flight may finish for up to the drain timeout. Safe
+   * to call more than once.
    */
   @Override
   public void close() {
@@ -162,7 +189,15 @@ public final class WebhookServer implements AutoCloseable {
       return;
     }
     watcher.close();
+    connections.startDraining();
     try {
+      if (!settings.shutdownDelay().isZero()) {
+        log.info(
+            "admission webhook draining: answering for {} more while endpoints drop this replica",
+            ReviewWorkers.format(settings.shutdownDelay()));
+        Thread.sleep(settings.shutdownDelay().toMillis());
+      }
+      connections.closeIdle();
       if (!gate.closeAndAwait(settings.drainTimeout())) {
         log.warn(
             "{} admission reviews still running after {}; stopping anyway",

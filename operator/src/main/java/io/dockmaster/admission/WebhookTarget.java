@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientCon
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.WebhookClientConfigBuilder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 
 /** Where the API server sends AdmissionReviews. */
 public sealed interface WebhookTarget {
@@ -12,10 +13,19 @@ public sealed interface WebhookTarget {
 
   WebhookClientConfig clientConfig(String caBundlePem);
 
+  /** The DNS names the serving certificate must carry for the API server to accept it. */
+  List<String> dnsNames();
+
   /** A local run: the API server calls this machine's loopback address directly. */
   record Loopback(int port) implements WebhookTarget {
     public String url() {
       return "https://" + WebhookCertificates.LOOPBACK_IP + ":" + port + PATH;
+    }
+
+    @Override
+    public List<String> dnsNames() {
+      // The certificate carries 127.0.0.1 as an IP address besides.
+      return List.of("localhost");
     }
 
     @Override
@@ -29,6 +39,15 @@ public sealed interface WebhookTarget {
 
   /** In a cluster: the operator's Service, whose DNS name the serving certificate must carry. */
   record Service(String namespace, String name, int port) implements WebhookTarget {
+    @Override
+    public List<String> dnsNames() {
+      return List.of(
+          name,
+          name + "." + namespace,
+          name + "." + namespace + ".svc",
+          name + "." + namespace + ".svc.cluster.local");
+    }
+
     @Override
     public WebhookClientConfig clientConfig(String caBundlePem) {
       return new WebhookClientConfigBuilder()

@@ -2,6 +2,7 @@ package io.dockmaster.cli;
 
 import io.dockmaster.admission.AdmissionSettings;
 import io.dockmaster.admission.Registration;
+import io.dockmaster.webhooktls.RotationSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,17 +76,59 @@ final class WebhookOptions {
       description = "Port of that Service (default: ${DEFAULT-VALUE}).")
   int servicePort;
 
+  @Option(
+      names = "--webhook-certificate-secret",
+      defaultValue = "${env:DOCKMASTER_WEBHOOK_CERTIFICATE_SECRET}",
+      description =
+          "Service mode: the operator keeps the webhook's CA and serving certificate in this"
+              + " Secret of --namespace, renews them before they expire, publishes the caBundle"
+              + " and serves new certificates without a restart (every replica takes part)."
+              + " Unset: tls.crt, tls.key and ca.crt are read from --webhook-cert-dir.")
+  String certificateSecret;
+
+  @Option(
+      names = "--webhook-ca-validity-days",
+      defaultValue = "${env:DOCKMASTER_WEBHOOK_CA_VALIDITY_DAYS:-365}",
+      description =
+          "Lifetime of each operator-managed webhook CA; a new one is rolled in at two thirds"
+              + " (default: ${DEFAULT-VALUE}).")
+  int caValidityDays;
+
+  @Option(
+      names = "--webhook-serving-validity-days",
+      defaultValue = "${env:DOCKMASTER_WEBHOOK_SERVING_VALIDITY_DAYS:-30}",
+      description =
+          "Lifetime of each operator-managed serving certificate, renewed at two thirds"
+              + " (default: ${DEFAULT-VALUE}).")
+  int servingValidityDays;
+
+  @Option(
+      names = "--webhook-shutdown-delay-seconds",
+      defaultValue = "${env:DOCKMASTER_WEBHOOK_SHUTDOWN_DELAY_SECONDS:-5}",
+      description =
+          "On shutdown, keep answering this long after readiness turns false, so the Service"
+              + " stops sending requests before the webhook stops taking them (default:"
+              + " ${DEFAULT-VALUE}).")
+  int shutdownDelaySeconds;
+
   Optional<AdmissionSettings> toSettings(String operatorNamespace) throws java.io.IOException {
     List<String> exempt = new ArrayList<>(exemptNamespaces == null ? List.of() : exemptNamespaces);
     exempt.add(operatorNamespace);
     Duration deadline = Duration.ofSeconds(reviewTimeoutSeconds);
+    if (mode != Mode.service && certificateSecret != null && !certificateSecret.isBlank()) {
+      throw new IllegalArgumentException(
+          "--webhook-certificate-secret applies to --webhook-mode=service only (is "
+              + mode
+              + "); unset it, or use service mode");
+    }
     return switch (mode) {
       case off -> Optional.empty();
       case external ->
           Optional.of(
               AdmissionSettings.inCluster(certDirOr(Path.of("/etc/dockmaster/webhook")))
                   .withPort(port)
-                  .withReviewDeadline(deadline));
+                  .withReviewDeadline(deadline)
+                  .withShutdownDelay(shutdownDelay()));
       case local ->
           Optional.of(
               AdmissionSettings.local(
@@ -95,15 +138,45 @@ final class WebhookOptions {
                       port,
                       new Registration.Local(exempt))
                   .withReviewDeadline(deadline));
-      case service ->
-          Optional.of(
-              AdmissionSettings.inCluster(certDirOr(Path.of("/etc/dockmaster/webhook")))
-                  .withPort(port)
-                  .withReviewDeadline(deadline)
-                  .withRegistration(
-                      new Registration.InCluster(
-                          operatorNamespace, serviceName, servicePort, exempt)));
+      case service -> Optional.of(service(operatorNamespace, exempt, deadline));
     };
+  }
+
+  private AdmissionSettings service(
+      String operatorNamespace, List<String> exempt, Duration deadline) {
+    AdmissionSettings settings =
+        AdmissionSettings.inCluster(certDirOr(Path.of("/etc/dockmaster/webhook")))
+            .withPort(port)
+            .withReviewDeadline(deadline)
+            .withShutdownDelay(shutdownDelay())
+            .withRegistration(
+                new Registration.InCluster(operatorNamespace, serviceName, servicePort, exempt));
+    if (certificateSecret == null || certificateSecret.isBlank()) {
+      return settings;
+    }
+    return settings.withManagedCertificates(
+        new AdmissionSettings.ManagedCertificates(
+            operatorNamespace,
+            certificateSecret.trim(),
+            new RotationSettings(
+                Duration.ofDays(positive(caValidityDays, "--webhook-ca-validity-days")),
+                Duration.ofDays(positive(servingValidityDays, "--webhook-serving-validity-days")),
+                RotationSettings.defaults().propagation())));
+  }
+
+  private Duration shutdownDelay() {
+    if (shutdownDelaySeconds < 0) {
+      throw new IllegalArgumentException(
+          "--webhook-shutdown-delay-seconds must be 0 or more, not " + shutdownDelaySeconds);
+    }
+    return Duration.ofSeconds(shutdownDelaySeconds);
+  }
+
+  private static int positive(int days, String flag) {
+    if (days <= 0) {
+      throw new IllegalArgumentException(flag + " must be at least 1, not " + days);
+    }
+    return days;
   }
 
   private Path certDirOr(Path fallback) {

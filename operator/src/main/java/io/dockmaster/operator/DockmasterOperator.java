@@ -58,10 +58,15 @@ public final class DockmasterOperator implements AutoCloseable {
   private final DistributionComponents distribution;
   private final Optional<AdmissionWebhook> webhook;
 
+  private final KubernetesClient client;
+  private final Optional<OperatorSettings.LeaderElection> leaderElection;
+
   /** Set once close() starts, so the leader callbacks can tell our own stop from a lost Lease. */
   private final AtomicBoolean closed;
 
   private DockmasterOperator(
+      KubernetesClient client,
+      Optional<OperatorSettings.LeaderElection> leaderElection,
       Operator operator,
       HealthServer health,
       ProcessMeters process,
@@ -69,6 +74,8 @@ public final class DockmasterOperator implements AutoCloseable {
       Optional<AdmissionWebhook> webhook,
       DistributionComponents distribution,
       AtomicBoolean closed) {
+    this.client = client;
+    this.leaderElection = leaderElection;
     this.closed = closed;
     this.distribution = distribution;
     this.operator = operator;
@@ -176,7 +183,15 @@ public final class DockmasterOperator implements AutoCloseable {
         webhook.map(w -> "on port " + w.port()).orElse("off"),
         health.port());
     return new DockmasterOperator(
-        operator, health, process, policies, webhook, distribution, closing);
+        client,
+        settings.leaderElection(),
+        operator,
+        health,
+        process,
+        policies,
+        webhook,
+        distribution,
+        closing);
   }
 
   private static void configure(
@@ -251,13 +266,26 @@ public final class DockmasterOperator implements AutoCloseable {
     return webhook.map(AdmissionWebhook::port);
   }
 
-  /** Stops serving admission first (draining reviews in flight), then reconciling; idempotent. */
+  /**
+   * Stops without refusing an admission request or holding the Lease longer than needed: the
+   * webhook turns unready and drains (see {@link io.dockmaster.admission.WebhookServer#close})
+   * while reconciling stops and the Lease is released, so a follower takes over at once; the policy
+   * index stays until the last review is answered. Idempotent.
+   */
   @Override
   public void close() {
     if (closed.compareAndSet(false, true)) {
-      webhook.ifPresent(AdmissionWebhook::close);
+      Thread draining =
+          new Thread(() -> webhook.ifPresent(AdmissionWebhook::close), "webhook-drain");
+      draining.start();
       operator.stop();
+      leaderElection.ifPresent(election -> LeaseRelease.releaseIfHeld(client, election));
       distribution.close();
+      try {
+        draining.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
       policies.close();
       health.close();
       process.close();

@@ -254,6 +254,60 @@ class WebhookServerTest {
     assertThat(server.serving()).isFalse();
   }
 
+  @Test
+  void duringTheShutdownDelayEveryRequestIsAnsweredAndTheServerStopsOnlyAfterTheLast()
+      throws Exception {
+    CountDownLatch reviewing = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    PodReviewer slowForSlowImages =
+        (PodUnderReview pod) -> {
+          if (pod.spec().getContainers().get(0).getImage().contains("slow")) {
+            reviewing.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          }
+          return List.of();
+        };
+    server = start(slowForSlowImages, settings().withShutdownDelay(Duration.ofSeconds(5)));
+    int port = server.port();
+    HttpClient keptAlive = client();
+    assertThat(post(keptAlive, review(request("DELETE", pod("nginx"), null))).statusCode())
+        .isEqualTo(200);
+    CompletableFuture<HttpResponse<String>> inFlight =
+        client()
+            .sendAsync(
+                postRequest(review(create(pod("registry.example.com/slow:1")))),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(reviewing.await(5, TimeUnit.SECONDS)).isTrue();
+
+    CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+    await().atMost(Duration.ofSeconds(5)).until(() -> !server.serving());
+
+    // Callers that have not yet learnt this replica is going are still answered, and told to
+    // open their next connection elsewhere.
+    AdmissionProbe.Answer late = AdmissionProbe.send(port, certificates.caBundlePem());
+    assertThat(late.status()).isEqualTo(200);
+    assertThat(late.body()).contains("\"allowed\":true");
+    assertThat(late.head().toLowerCase(java.util.Locale.ROOT)).contains("connection: close");
+    HttpResponse<String> onKeptAlive =
+        post(keptAlive, review(request("DELETE", pod("nginx"), null)));
+    assertThat(onKeptAlive.statusCode()).isEqualTo(200);
+    assertThat(onKeptAlive.headers().firstValue("connection")).hasValue("close");
+    assertThat(closing).isNotDone();
+
+    release.countDown();
+    HttpResponse<String> finished = inFlight.get(10, TimeUnit.SECONDS);
+    assertThat(finished.statusCode()).isEqualTo(200);
+    assertThat(finished.body()).contains("\"allowed\":true");
+    closing.get(15, TimeUnit.SECONDS);
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> AdmissionProbe.send(port, certificates.caBundlePem()))
+        .isInstanceOf(java.io.IOException.class);
+  }
+
   private WebhookServer start(PodReviewer reviewer, AdmissionSettings settings) {
     return WebhookServer.start(
         settings, reviewer, new InMemoryNamespaceLabels().with("team", Map.of()), registry);
@@ -273,7 +327,9 @@ class WebhookServerTest {
         4,
         drain,
         Duration.ZERO,
-        new Registration.External());
+        new Registration.External(),
+        Duration.ZERO,
+        java.util.Optional.empty());
   }
 
   private BigInteger servedSerial() throws Exception {

@@ -1,0 +1,129 @@
+package io.dockmaster.webhooktls;
+
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the webhook Secret holds: the CA that signs, the next CA while one is being rolled in, the
+ * certificates clients must trust, and the serving certificate.
+ *
+ * <p>Secret keys: {@value #TLS_CRT} and {@value #TLS_KEY} (the serving pair, as in a {@code
+ * kubernetes.io/tls} Secret), {@value #CA_CRT} (the trust bundle, published as caBundle), {@value
+ * #AUTHORITY_CRT} and {@value #AUTHORITY_KEY} (the signing CA), and {@value #NEXT_AUTHORITY_CRT}
+ * and {@value #NEXT_AUTHORITY_KEY} during a CA rollover.
+ *
+ * @param trusted every CA clients must trust: includes the authority and the next one
+ */
+public record TlsState(
+    List<X509Certificate> trusted,
+    KeyedCertificate authority,
+    Optional<KeyedCertificate> next,
+    KeyedCertificate serving) {
+
+  public static final String TLS_CRT = "tls.crt";
+  public static final String TLS_KEY = "tls.key";
+  public static final String CA_CRT = "ca.crt";
+  static final String AUTHORITY_CRT = "authority.crt";
+  static final String AUTHORITY_KEY = "authority.key";
+  static final String NEXT_AUTHORITY_CRT = "next-authority.crt";
+  static final String NEXT_AUTHORITY_KEY = "next-authority.key";
+
+  public TlsState {
+    List<X509Certificate> all = new ArrayList<>(trusted);
+    addIfMissing(all, authority.certificate());
+    next.ifPresent(n -> addIfMissing(all, n.certificate()));
+    trusted = List.copyOf(all);
+  }
+
+  /** The caBundle to publish. */
+  public String trustBundlePem() {
+    return PemText.certificates(trusted);
+  }
+
+  public String servingChainPem() {
+    return PemText.certificates(List.of(serving.certificate()));
+  }
+
+  public String servingKeyPem() {
+    return PemText.privateKey(serving.key());
+  }
+
+  /** Without the CAs that have expired (the authority and next are kept regardless). */
+  TlsState pruned(Instant now) {
+    List<X509Certificate> kept =
+        trusted.stream().filter(c -> !Lifetime.of(c).expiredAt(now)).toList();
+    return new TlsState(kept, authority, next, serving);
+  }
+
+  /** The Secret's data, as PEM text per key. */
+  public Map<String, String> toData() {
+    Map<String, String> data = new LinkedHashMap<>();
+    data.put(TLS_CRT, servingChainPem());
+    data.put(TLS_KEY, servingKeyPem());
+    data.put(CA_CRT, trustBundlePem());
+    data.put(AUTHORITY_CRT, PemText.certificates(List.of(authority.certificate())));
+    data.put(AUTHORITY_KEY, PemText.privateKey(authority.key()));
+    next.ifPresent(
+        n -> {
+          data.put(NEXT_AUTHORITY_CRT, PemText.certificates(List.of(n.certificate())));
+          data.put(NEXT_AUTHORITY_KEY, PemText.privateKey(n.key()));
+        });
+    return data;
+  }
+
+  /**
+   * Reads the Secret's data (PEM text per key). Empty when the Secret holds no authority yet (as
+   * the chart creates it).
+   *
+   * @throws IllegalArgumentException naming the key that does not parse
+   */
+  public static Optional<TlsState> fromData(Map<String, String> data) {
+    String authorityCrt = data.getOrDefault(AUTHORITY_CRT, "");
+    if (authorityCrt.isBlank()) {
+      return Optional.empty();
+    }
+    KeyedCertificate authority = keyed(data, AUTHORITY_CRT, AUTHORITY_KEY);
+    Optional<KeyedCertificate> next =
+        data.getOrDefault(NEXT_AUTHORITY_CRT, "").isBlank()
+            ? Optional.empty()
+            : Optional.of(keyed(data, NEXT_AUTHORITY_CRT, NEXT_AUTHORITY_KEY));
+    KeyedCertificate serving = keyed(data, TLS_CRT, TLS_KEY);
+    List<X509Certificate> trusted =
+        PemText.readCertificates(data.getOrDefault(CA_CRT, ""), "key " + CA_CRT);
+    return Optional.of(new TlsState(trusted, authority, next, serving));
+  }
+
+  private static KeyedCertificate keyed(Map<String, String> data, String crtKey, String keyKey) {
+    List<X509Certificate> certificates =
+        PemText.readCertificates(data.getOrDefault(crtKey, ""), "key " + crtKey);
+    if (certificates.isEmpty()) {
+      throw new IllegalArgumentException("key " + crtKey + " holds no PEM certificate");
+    }
+    return new KeyedCertificate(
+        certificates.get(0),
+        PemText.readPrivateKey(data.getOrDefault(keyKey, ""), "key " + keyKey));
+  }
+
+  private static void addIfMissing(List<X509Certificate> certificates, X509Certificate candidate) {
+    if (!certificates.contains(candidate)) {
+      certificates.add(candidate);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "TlsState[authority "
+        + authority
+        + next.map(n -> ", next " + n).orElse("")
+        + ", serving "
+        + serving
+        + ", "
+        + trusted.size()
+        + " trusted]";
+  }
+}
