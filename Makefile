@@ -7,6 +7,10 @@ JAR := operator/target/dockmaster.jar
 GENERATED_CRDS := operator/target/classes/META-INF/fabric8
 CRDS := imagepolicies.dockmaster.io imagemirrors.dockmaster.io
 export DOCKMASTER_CACHE ?= $(HOME)/.cache/dockmaster
+# What `make image` tags (and, with IMAGE=..., pushes): by default the chart's image.repository at
+# the chart's appVersion, so `helm install` finds the image without --set.
+CHART_APP_VERSION := $(shell sed -n 's/^appVersion: *"\{0,1\}\([^"]*\)"\{0,1\}$$/\1/p' helm/dockmaster/Chart.yaml)
+DEFAULT_IMAGE := ghcr.io/dockmaster/dockmaster:$(CHART_APP_VERSION)
 
 .PHONY: help
 help: ## List the targets
@@ -15,6 +19,17 @@ help: ## List the targets
 .PHONY: tools
 tools: ## Build the third-party binaries tests need (kube-apiserver, etcd, crane) into $DOCKMASTER_CACHE
 	hack/build-tools.sh
+
+.PHONY: base-image
+base-image: ## Build the base image (jlinked JRE + Debian libraries, nonroot) into $DOCKMASTER_CACHE/base-image, once
+	hack/build-tools.sh crane
+	hack/build-base-image.sh
+
+.PHONY: image
+image: base-image ## The container image as an OCI tarball, operator/target/dockmaster-image.tar; IMAGE=registry/repo:tag also pushes it
+	$(MVN) -pl operator -Pimage -DskipTests package $(if $(IMAGE),jib:build) \
+	  -Ddockmaster.image=$(or $(IMAGE),$(DEFAULT_IMAGE)) \
+	  -Ddockmaster.image.revision=$$(git rev-parse HEAD 2>/dev/null || echo unknown) $(JIB_ARGS)
 
 .PHONY: build
 build: ## Build dockmaster.jar (no tests)
@@ -34,9 +49,9 @@ format: ## Format Java sources (google-java-format)
 	$(MVN) spotless:apply
 
 .PHONY: test
-test: tools ## Everything CI runs: unit, integration (real kube-apiserver + registry) and end-to-end tests
+test: tools base-image ## Everything CI runs: unit, integration (real kube-apiserver + registry) and end-to-end tests
 	hack/dev-up.sh
-	$(MVN) verify
+	$(MVN) -Pimage verify
 
 .PHONY: dev-up
 dev-up: ## Start etcd, kube-apiserver and a registry on 127.0.0.1; writes .dev/kubeconfig and .dev/env
