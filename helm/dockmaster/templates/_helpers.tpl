@@ -214,3 +214,19 @@ configuration (agent.runtimeMirror), and only while agent.runtimeMirror.runAsRoo
 {{- $_ := set $seen $port $field }}
 {{- end }}
 {{- end }}
+
+{{/*
+Checks the networkPolicy peers the schema cannot: the API server refuses a peer that names an
+ipBlock together with a selector, and its message would not say which value.
+*/}}
+{{- define "dockmaster.networkPolicyChecks" -}}
+{{- $np := .Values.networkPolicy }}
+{{- $lists := dict "networkPolicy.webhook.from" $np.webhook.from "networkPolicy.metrics.from" $np.metrics.from "networkPolicy.egress.dns.to" $np.egress.dns.to "networkPolicy.egress.apiServer.to" $np.egress.apiServer.to "networkPolicy.egress.registries.to" $np.egress.registries.to "networkPolicy.egress.agents.to" $np.egress.agents.to }}
+{{- range $field := keys $lists | sortAlpha }}
+{{- range $i, $peer := index $lists $field }}
+{{- if and (hasKey $peer "ipBlock") (or (hasKey $peer "namespaceSelector") (hasKey $peer "podSelector")) }}
+{{- fail (printf "%s[%d] combines ipBlock with a selector, which NetworkPolicy does not allow: make them separate entries of the list" $field $i) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}

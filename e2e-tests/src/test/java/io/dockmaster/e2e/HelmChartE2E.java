@@ -159,6 +159,7 @@ class HelmChartE2E {
             "ClusterRoleBinding",
             "DaemonSet",
             "Deployment",
+            "NetworkPolicy",
             "PodDisruptionBudget",
             "Role",
             "Role",
@@ -683,7 +684,7 @@ class HelmChartE2E {
             .run(
                 "kubectl",
                 "get",
-                "deployment,daemonset,service,serviceaccount,secret,role,rolebinding,pdb",
+                "deployment,daemonset,service,serviceaccount,secret,role,rolebinding,pdb,netpol",
                 "--namespace",
                 namespace,
                 "-o",
@@ -700,6 +701,7 @@ class HelmChartE2E {
             "role.rbac.authorization.k8s.io/" + release + "-leader-election",
             "role.rbac.authorization.k8s.io/" + release + "-operator",
             "poddisruptionbudget.policy/" + release,
+            "networkpolicy.networking.k8s.io/" + release + "-operator",
             "daemonset.apps/" + release + "-agent",
             "serviceaccount/" + release + "-agent",
             "role.rbac.authorization.k8s.io/" + release + "-agent");

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -159,6 +160,7 @@ final class AgentCommand implements Callable<Integer> {
                   agent.close();
                   client.close();
                   closed.countDown();
+                  LogManager.shutdown();
                 },
                 "shutdown"));
     closed.await();

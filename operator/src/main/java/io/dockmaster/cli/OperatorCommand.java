@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.apache.logging.log4j.LogManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -135,6 +136,7 @@ final class OperatorCommand implements Callable<Integer> {
                   operator.close();
                   client.close();
                   closed.countDown();
+                  LogManager.shutdown();
                 },
                 "shutdown"));
     closed.await();
