@@ -14,6 +14,9 @@ if [[ ! -f operator/target/dockmaster.jar ]] || [[ -n "$(find operator/src pom.x
   mvn -B -ntp -q -DskipTests package
 fi
 
+step "Installing what this machine lacks: the registry, openssl, curl (Debian packages)"
+hack/install-packages.sh docker-registry openssl curl
+
 step "Starting the dev control plane (etcd, kube-apiserver, registry) and tools"
 hack/dev-up.sh
 # shellcheck disable=SC1091
