@@ -22,6 +22,9 @@ hack/dev-up.sh
 # shellcheck disable=SC1091
 source .dev/env
 CRANE="$DOCKMASTER_CACHE/bin/crane"
+# The examples name the dev registry at its default address; a cluster started on other ports
+# (DEV_REGISTRY_PORT) serves it elsewhere.
+example() { sed "s|127\.0\.0\.1:15000|$REGISTRY|g" "docs/examples/$1"; }
 
 # --force-conflicts: the CRDs may have been installed by helm before (make test does); take them over.
 step "Installing the CRDs: kubectl apply --server-side --force-conflicts -f crds/"
@@ -98,15 +101,15 @@ YAML
 
 step "Applying an ImagePolicy whose key Secret does not exist yet"
 kubectl delete secret release-key --ignore-not-found >/dev/null
-kubectl apply -f docs/examples/imagepolicy.yaml
+example imagepolicy.yaml | kubectl apply -f -
 kubectl wait --for=jsonpath='{.status.conditions[?(@.type=="Ready")].reason}'=InvalidSpec --timeout=60s imagepolicy/demo
 kubectl get imagepolicy demo -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}{"\n"}'
 
 step "Creating the key Secret from cosign.pub and applying the policy again"
 kubectl create secret generic release-key --from-file=cosign.pub="$work/cosign.pub"
 # Key Secrets are re-read every 5 minutes; re-creating the policy picks the key up at once.
-kubectl delete -f docs/examples/imagepolicy.yaml >/dev/null
-kubectl apply -f docs/examples/imagepolicy.yaml
+example imagepolicy.yaml | kubectl delete -f - >/dev/null
+example imagepolicy.yaml | kubectl apply -f -
 kubectl wait --for=condition=Ready --timeout=120s imagepolicy/demo
 kubectl get imagepolicies
 
@@ -154,7 +157,7 @@ kubectl get leases -n dockmaster -l app.kubernetes.io/component=dockmaster-agent
 kubectl get csr -o custom-columns=NAME:.metadata.name,SIGNER:.spec.signerName,REQUESTER:.spec.username,CONDITION:.status.conditions[0].type | grep agents.dockmaster.io | tail -3
 
 step "Applying an ImageMirror: every layer onto every node, each from the registry about once"
-kubectl apply -f docs/examples/imagemirror.yaml
+example imagemirror.yaml | kubectl apply -f -
 for _ in $(seq 120); do
   kubectl get imagemirror demo --no-headers 2>/dev/null | sed 's/^/  /'
   [[ "$(kubectl get imagemirror demo -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}')" == True ]] && break

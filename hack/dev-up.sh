@@ -17,6 +17,14 @@ SCRIPT_NAME=dev-up
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
+# A cluster that is up keeps the ports it was started with unless others are asked for, so `make
+# demo` or `make run` after `DEV_APISERVER_PORT=... make dev-up` reuse it instead of failing.
+PORTS_FILE="$DEV_DIR/ports"
+if [[ -z "${DEV_ETCD_PORT:-}${DEV_ETCD_PEER_PORT:-}${DEV_APISERVER_PORT:-}${DEV_REGISTRY_PORT:-}" \
+  && -f "$PORTS_FILE" ]]; then
+  # shellcheck disable=SC1090
+  source "$PORTS_FILE"
+fi
 ETCD_PORT="${DEV_ETCD_PORT:-12379}"
 ETCD_PEER_PORT="${DEV_ETCD_PEER_PORT:-12380}"
 APISERVER_PORT="${DEV_APISERVER_PORT:-16443}"
@@ -110,6 +118,8 @@ export DOCKMASTER_CACHE='$DOCKMASTER_CACHE'
 export KUBE_API_TEST_DIR='$DOCKMASTER_CACHE/kube-api-test'
 EOF
   mv "$ENV_FILE.tmp" "$ENV_FILE"
+  printf 'DEV_ETCD_PORT=%s\nDEV_ETCD_PEER_PORT=%s\nDEV_APISERVER_PORT=%s\nDEV_REGISTRY_PORT=%s\n' \
+    "$ETCD_PORT" "$ETCD_PEER_PORT" "$APISERVER_PORT" "$REGISTRY_PORT" > "$PORTS_FILE"
 }
 
 # The operator keeps its agent CA in its own namespace (dockmaster by default), as the chart
@@ -131,7 +141,7 @@ done
 if $all_up && [[ -f "$KUBECONFIG_FILE" ]] && apiserver_cert_has_lab_san && etcd_healthy && apiserver_ready \
   && registry_ready; then
   ensure_operator_namespace
-  [[ -f "$ENV_FILE" ]] || write_env
+  [[ -f "$ENV_FILE" && -f "$PORTS_FILE" ]] || write_env
   say "already up ($(elapsed))"
   summary
   exit 0
