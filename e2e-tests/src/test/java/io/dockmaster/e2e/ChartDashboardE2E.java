@@ -3,15 +3,10 @@ package io.dockmaster.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
@@ -25,35 +20,15 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ChartDashboardE2E {
 
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String RELEASE = "dm";
   private static final String NAMESPACE = "dockmaster";
 
-  private Path chart;
-  private String helm;
-  private Commands commands;
+  private ChartRenderer chart;
 
   @BeforeAll
   void setUp() throws IOException {
-    Path root = Path.of(System.getProperty("dockmaster.root", "..")).toAbsolutePath().normalize();
-    chart = root.resolve("helm/dockmaster");
-    Path cache =
-        Path.of(
-            System.getenv()
-                .getOrDefault(
-                    "DOCKMASTER_CACHE", System.getProperty("user.home") + "/.cache/dockmaster"));
-    Path helmBinary = cache.resolve("bin/helm");
-    assertThat(helmBinary).as("helm binary; build it with hack/build-tools.sh helm").isExecutable();
-    helm = helmBinary.toString();
-    Path helmHome = Files.createTempDirectory("helm-dashboard-e2e-");
-    commands =
-        new Commands(
-            Map.of(
-                "HELM_CONFIG_HOME", helmHome.resolve("config").toString(),
-                "HELM_CACHE_HOME", helmHome.resolve("cache").toString(),
-                "HELM_DATA_HOME", helmHome.resolve("data").toString()),
-            root);
+    chart = ChartRenderer.forRelease(RELEASE);
   }
 
   @Test
@@ -71,7 +46,7 @@ class ChartDashboardE2E {
     assertThat(configMap.at("/metadata/labels/grafana_dashboard").asText()).isEqualTo("1");
     assertThat(configMap.path("data").size()).isEqualTo(1);
     JsonNode rendered = JSON.readTree(configMap.at("/data/dockmaster.json").asText());
-    JsonNode file = JSON.readTree(chart.resolve("dashboards/dockmaster.json").toFile());
+    JsonNode file = JSON.readTree(chart.chart().resolve("dashboards/dockmaster.json").toFile());
     assertThat(rendered).isEqualTo(file);
     assertThat(rendered.path("title").asText()).isEqualTo("Dockmaster");
     assertThat(rendered.path("panels").size()).isGreaterThan(20);
@@ -133,33 +108,18 @@ class ChartDashboardE2E {
   }
 
   private Commands.Result template(String... values) {
-    List<String> command =
-        new ArrayList<>(
-            List.of(helm, "template", RELEASE, chart.toString(), "--namespace", NAMESPACE));
-    command.addAll(List.of(values));
-    return commands.run(command.toArray(String[]::new));
+    return chart.template(NAMESPACE, values);
   }
 
   private List<JsonNode> render(String... values) throws IOException {
-    String rendered = template(values).orFail("helm template").stdout();
-    List<JsonNode> objects = new ArrayList<>();
-    try (MappingIterator<JsonNode> documents =
-        YAML.readerFor(JsonNode.class).readValues(rendered)) {
-      while (documents.hasNext()) {
-        JsonNode document = documents.next();
-        if (document != null && !document.isEmpty()) {
-          objects.add(document);
-        }
-      }
-    }
-    return objects;
+    return chart.render(NAMESPACE, values);
   }
 
   private static List<JsonNode> ofKind(List<JsonNode> objects, String kind) {
-    return objects.stream().filter(o -> kind(o).equals(kind)).toList();
+    return ChartRenderer.ofKind(objects, kind);
   }
 
   private static String kind(JsonNode object) {
-    return object.path("kind").asText();
+    return ChartRenderer.kind(object);
   }
 }

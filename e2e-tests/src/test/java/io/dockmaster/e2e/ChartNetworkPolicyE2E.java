@@ -3,12 +3,9 @@ package io.dockmaster.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -31,6 +28,7 @@ import org.junit.jupiter.api.TestInstance;
 class ChartNetworkPolicyE2E {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+
   private static final String RELEASE = "dm";
   private static final String NAMESPACE = "dockmaster";
 
@@ -51,30 +49,11 @@ class ChartNetworkPolicyE2E {
     "--set", "agent.peerPort=31000"
   };
 
-  private Path chart;
-  private String helm;
-  private Commands commands;
+  private ChartRenderer chart;
 
   @BeforeAll
   void setUp() throws IOException {
-    Path root = Path.of(System.getProperty("dockmaster.root", "..")).toAbsolutePath().normalize();
-    chart = root.resolve("helm/dockmaster");
-    Path cache =
-        Path.of(
-            System.getenv()
-                .getOrDefault(
-                    "DOCKMASTER_CACHE", System.getProperty("user.home") + "/.cache/dockmaster"));
-    Path helmBinary = cache.resolve("bin/helm");
-    assertThat(helmBinary).as("helm binary; build it with hack/build-tools.sh helm").isExecutable();
-    helm = helmBinary.toString();
-    Path helmHome = Files.createTempDirectory("helm-netpol-e2e-");
-    commands =
-        new Commands(
-            Map.of(
-                "HELM_CONFIG_HOME", helmHome.resolve("config").toString(),
-                "HELM_CACHE_HOME", helmHome.resolve("cache").toString(),
-                "HELM_DATA_HOME", helmHome.resolve("data").toString()),
-            root);
+    chart = ChartRenderer.forRelease(RELEASE);
   }
 
   @Test
@@ -102,7 +81,7 @@ class ChartNetworkPolicyE2E {
         .containsExactlyInAnyOrder("https-webhook", "http-metrics");
 
     assertThat(render("--set", "networkPolicy.enabled=false"))
-        .noneMatch(o -> kind(o).equals("NetworkPolicy"));
+        .noneMatch(o -> ChartRenderer.kind(o).equals("NetworkPolicy"));
   }
 
   @Test
@@ -187,9 +166,10 @@ class ChartNetworkPolicyE2E {
 
   @Test
   void lintPassesWithThePoliciesNarrowed() {
-    List<String> command = new ArrayList<>(List.of(helm, "lint", "--strict", chart.toString()));
+    List<String> command =
+        new ArrayList<>(List.of(chart.helm(), "lint", "--strict", chart.chart().toString()));
     command.addAll(List.of(NARROWED));
-    assertThat(commands.run(command.toArray(String[]::new)).orFail("helm lint").stdout())
+    assertThat(chart.commands().run(command.toArray(String[]::new)).orFail("helm lint").stdout())
         .contains("1 chart(s) linted, 0 chart(s) failed");
   }
 
@@ -204,7 +184,7 @@ class ChartNetworkPolicyE2E {
     try {
       for (String[] values : List.of(new String[0], NARROWED)) {
         StringBuilder policies = new StringBuilder();
-        for (JsonNode policy : ofKind(renderIn(namespace, values), "NetworkPolicy")) {
+        for (JsonNode policy : ofKind(chart.render(namespace, values), "NetworkPolicy")) {
           policies.append("---\n").append(YAML.writeValueAsString(policy));
         }
         assertThat(policies).isNotEmpty();
@@ -286,48 +266,19 @@ class ChartNetworkPolicyE2E {
     return texts;
   }
 
-  private Commands.Result templateIn(String namespace, String... values) {
-    List<String> command =
-        new ArrayList<>(
-            List.of(helm, "template", RELEASE, chart.toString(), "--namespace", namespace));
-    command.addAll(List.of(values));
-    return commands.run(command.toArray(String[]::new));
-  }
-
   private Commands.Result template(String... values) {
-    return templateIn(NAMESPACE, values);
+    return chart.template(NAMESPACE, values);
   }
 
   private List<JsonNode> render(String... values) throws IOException {
-    return renderIn(NAMESPACE, values);
-  }
-
-  private List<JsonNode> renderIn(String namespace, String... values) throws IOException {
-    String rendered = templateIn(namespace, values).orFail("helm template").stdout();
-    List<JsonNode> objects = new ArrayList<>();
-    try (MappingIterator<JsonNode> documents =
-        YAML.readerFor(JsonNode.class).readValues(rendered)) {
-      while (documents.hasNext()) {
-        JsonNode document = documents.next();
-        if (document != null && !document.isEmpty()) {
-          objects.add(document);
-        }
-      }
-    }
-    return objects;
+    return chart.render(NAMESPACE, values);
   }
 
   private static JsonNode only(List<JsonNode> objects, String kind) {
-    List<JsonNode> matching = ofKind(objects, kind);
-    assertThat(matching).as("objects of kind %s", kind).hasSize(1);
-    return matching.get(0);
+    return ChartRenderer.only(objects, kind);
   }
 
   private static List<JsonNode> ofKind(List<JsonNode> objects, String kind) {
-    return objects.stream().filter(o -> kind(o).equals(kind)).toList();
-  }
-
-  private static String kind(JsonNode object) {
-    return object.path("kind").asText();
+    return ChartRenderer.ofKind(objects, kind);
   }
 }
