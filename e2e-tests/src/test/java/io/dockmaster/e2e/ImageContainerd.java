@@ -3,6 +3,7 @@ package io.dockmaster.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dockmaster.e2e.lab.LabContainerd;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,33 +34,10 @@ final class ImageContainerd implements AutoCloseable {
   }
 
   static ImageContainerd start() throws IOException {
-    for (String binary : List.of("containerd", "ctr", "runc")) {
-      if (!onPath(binary)) {
-        throw new IllegalStateException(
-            "`"
-                + binary
-                + "` is not on the PATH: the image test runs the image with Debian's containerd"
-                + " (`apt-get install containerd`; .ci/run installs it)");
-      }
-    }
+    LabContainerd.requireBinaries(List.of("containerd", "ctr", "runc"), "the image test");
     // Short: the socket path must fit in sockaddr_un (108 bytes).
     Path dir = Files.createTempDirectory(Path.of("/tmp"), "dm-image-ctd-");
-    Path config = dir.resolve("config.toml");
-    Files.writeString(
-        config,
-        """
-        version = 2
-        root = "%1$s/root"
-        state = "%1$s/state"
-        disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-        [grpc]
-          address = "%1$s/containerd.sock"
-
-        [plugins."io.containerd.internal.v1.opt"]
-          path = "%1$s/opt"
-        """
-            .formatted(dir));
+    Path config = LabContainerd.writeConfig(dir);
     Process process =
         new ProcessBuilder("containerd", "--config", config.toString())
             .redirectErrorStream(true)
@@ -118,10 +96,5 @@ final class ImageContainerd implements AutoCloseable {
 
   private Path socket() {
     return dir.resolve("containerd.sock");
-  }
-
-  private static boolean onPath(String binary) {
-    return Stream.of(System.getenv().getOrDefault("PATH", "").split(":"))
-        .anyMatch(d -> Files.isExecutable(Path.of(d, binary)));
   }
 }

@@ -62,39 +62,14 @@ public final class LabContainerd implements AutoCloseable {
    * ctr version} reaches it. Fails naming the missing binary if containerd is not installed.
    */
   public static LabContainerd start(LabHost host, Path log) throws IOException {
-    for (String binary : BINARIES) {
-      if (onPath(binary).isEmpty()) {
-        throw new IllegalStateException(
-            "`"
-                + binary
-                + "` is not on the PATH: the containerd lab test needs Debian's containerd package"
-                + " (`apt-get install containerd`; .ci/run installs it)");
-      }
-    }
+    requireBinaries(BINARIES, "the containerd lab test");
     removeStale();
     Path dir =
         Path.of(System.getProperty("java.io.tmpdir"))
             .resolve(DIR_PREFIX + ProcessHandle.current().pid() + "-" + host.name());
     delete(dir);
     Files.createDirectories(dir);
-    Path config = dir.resolve("config.toml");
-    // A socket path must fit sockaddr_un (108 bytes); the tmp directory keeps it short. The opt
-    // plugin would create /opt/containerd, and ctr needs no CRI plugin (nor its CNI and streaming).
-    Files.writeString(
-        config,
-        """
-        version = 2
-        root = "%1$s/root"
-        state = "%1$s/state"
-        disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
-        [grpc]
-          address = "%1$s/containerd.sock"
-
-        [plugins."io.containerd.internal.v1.opt"]
-          path = "%1$s/opt"
-        """
-            .formatted(dir));
+    Path config = writeConfig(dir);
     Process process =
         host.start(List.of("containerd", "--config", config.toString()), Map.of(), log);
     LabContainerd containerd = new LabContainerd(host, dir, log, process);
@@ -302,6 +277,46 @@ public final class LabContainerd implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot remove the lab containerd directory " + dir, e);
     }
+  }
+
+  /** Fails naming the first of {@code binaries} not on the PATH and how to install it. */
+  public static void requireBinaries(List<String> binaries, String who) {
+    for (String binary : binaries) {
+      if (onPath(binary).isEmpty()) {
+        throw new IllegalStateException(
+            "`"
+                + binary
+                + "` is not on the PATH: "
+                + who
+                + " needs Debian's containerd package (`apt-get install containerd`; .ci/run"
+                + " installs it)");
+      }
+    }
+  }
+
+  /**
+   * A containerd configuration that keeps everything under {@code dir}: root, state, socket. A
+   * socket path must fit sockaddr_un (108 bytes), so {@code dir} should be short. The opt plugin
+   * would create /opt/containerd, and ctr needs no CRI plugin (nor its CNI and streaming).
+   */
+  public static Path writeConfig(Path dir) throws IOException {
+    Path config = dir.resolve("config.toml");
+    Files.writeString(
+        config,
+        """
+        version = 2
+        root = "%1$s/root"
+        state = "%1$s/state"
+        disabled_plugins = ["io.containerd.grpc.v1.cri"]
+
+        [grpc]
+          address = "%1$s/containerd.sock"
+
+        [plugins."io.containerd.internal.v1.opt"]
+          path = "%1$s/opt"
+        """
+            .formatted(dir));
+    return config;
   }
 
   private static Optional<Path> onPath(String binary) {
