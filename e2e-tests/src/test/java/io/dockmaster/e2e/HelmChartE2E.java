@@ -20,6 +20,7 @@ import io.dockmaster.peering.AgentCsrSigner;
 import io.dockmaster.peering.CertificateRequestException;
 import io.dockmaster.peering.PeerIdentity;
 import io.dockmaster.peering.PeerName;
+import io.dockmaster.pki.Pem;
 import io.dockmaster.policy.ImageInspector;
 import io.dockmaster.policy.LoadedPolicy;
 import io.dockmaster.policy.PodUnderReview;
@@ -29,7 +30,6 @@ import io.dockmaster.policy.Violation;
 import io.dockmaster.policy.ViolationReason;
 import io.dockmaster.registry.CredentialsProvider;
 import io.dockmaster.webhooktls.ManagedWebhookTls;
-import io.dockmaster.webhooktls.PemText;
 import io.dockmaster.webhooktls.RotationSettings;
 import io.dockmaster.webhooktls.TrustPublisher;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
@@ -876,7 +876,7 @@ class HelmChartE2E {
       tls.start(
           publisher,
           (chain, key) ->
-              served.add(PemText.readCertificates(chain, "tls.crt").get(0).getSerialNumber()));
+              served.add(Pem.readCertificates(chain, "tls.crt").get(0).getSerialNumber()));
       // A serving certificate for three seconds is renewed after two: written by name.
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(served).isNotEmpty());
       assertThat(published.get())

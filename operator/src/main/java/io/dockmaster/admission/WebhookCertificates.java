@@ -1,47 +1,28 @@
 package io.dockmaster.admission;
 
+import io.dockmaster.pki.CertificateAuthority;
+import io.dockmaster.pki.Pem;
+import io.dockmaster.pki.X500Names;
+import io.dockmaster.webhooktls.CertificateIssuer;
+import io.dockmaster.webhooktls.KeyedCertificate;
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Date;
 import java.util.List;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.asn1.x509.KeyPurposeId;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.util.io.pem.PemObject;
 
 /**
  * A self-signed CA and a serving certificate signed by it, for runs where nothing else (such as
- * cert-manager) provides the webhook's certificate: ECDSA P-256, valid one year. Files use the
- * names of a Kubernetes TLS Secret, so the server reads both from a directory the same way.
+ * cert-manager) provides the webhook's certificate: ECDSA P-256, valid one year, the serving
+ * certificate as service mode issues it ({@link CertificateIssuer#serving}). Files use the names of
+ * a Kubernetes TLS Secret, so the server reads both from a directory the same way.
  */
 public final class WebhookCertificates {
 
@@ -50,32 +31,24 @@ public final class WebhookCertificates {
   public static final String KEY_FILE = "tls.key";
 
   /** Always a SAN, so the API server can call a local run at https://127.0.0.1. */
-  public static final String LOOPBACK_IP = "127.0.0.1";
+  public static final String LOOPBACK_IP = CertificateIssuer.LOOPBACK_IP;
 
   private static final Duration VALIDITY = Duration.ofDays(365);
 
   /** Tolerates clocks a little behind ours (the API server's, in another VM). */
   private static final Duration BACKDATE = Duration.ofMinutes(5);
 
-  private static final String SIGNATURE = "SHA256withECDSA";
+  private static final String CA_NAME = "dockmaster-webhook-ca";
 
-  private final KeyPair caKeys;
-  private final X509Certificate ca;
-  private final KeyPair servingKeys;
-  private final X509Certificate serving;
-  private final Clock clock;
+  private final KeyedCertificate ca;
+  private final KeyedCertificate serving;
+  private final CertificateIssuer issuer;
 
   private WebhookCertificates(
-      KeyPair caKeys,
-      X509Certificate ca,
-      KeyPair servingKeys,
-      X509Certificate serving,
-      Clock clock) {
-    this.caKeys = caKeys;
+      KeyedCertificate ca, KeyedCertificate serving, CertificateIssuer issuer) {
     this.ca = ca;
-    this.servingKeys = servingKeys;
     this.serving = serving;
-    this.clock = clock;
+    this.issuer = issuer;
   }
 
   /**
@@ -88,94 +61,35 @@ public final class WebhookCertificates {
   }
 
   public static WebhookCertificates generate(List<String> dnsNames, Clock clock) {
-    KeyPair caKeys = p256();
-    X500Name caName = new X500Name("CN=dockmaster-webhook-ca");
     Instant now = clock.instant();
-    try {
-      JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder builder =
-          new JcaX509v3CertificateBuilder(
-                  caName,
-                  serial(),
-                  Date.from(now.minus(BACKDATE)),
-                  Date.from(now.plus(VALIDITY)),
-                  caName,
-                  caKeys.getPublic())
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-              .addExtension(
-                  Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-              .addExtension(
-                  Extension.subjectKeyIdentifier,
-                  false,
-                  extensions.createSubjectKeyIdentifier(caKeys.getPublic()));
-      X509Certificate ca = sign(builder, caKeys);
-      return new WebhookCertificates(caKeys, ca, null, null, clock).reissue(dnsNames);
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot create the webhook CA", e);
-    }
+    CertificateAuthority ca =
+        CertificateAuthority.selfSigned(
+            X500Names.commonName(CA_NAME), now.minus(BACKDATE), now.plus(VALIDITY));
+    return new WebhookCertificates(
+            new KeyedCertificate(ca.certificate(), ca.key()), null, new CertificateIssuer(clock))
+        .reissue(dnsNames);
   }
 
   /** A new serving certificate and key from the same CA, as a rotation would produce. */
   public WebhookCertificates reissue(List<String> dnsNames) {
-    KeyPair keys = p256();
-    Instant now = clock.instant();
-    Instant notAfter = now.plus(VALIDITY);
-    if (notAfter.isAfter(ca.getNotAfter().toInstant())) {
-      notAfter = ca.getNotAfter().toInstant();
-    }
-    List<GeneralName> names = new ArrayList<>();
-    dnsNames.forEach(name -> names.add(new GeneralName(GeneralName.dNSName, name)));
-    names.add(new GeneralName(GeneralName.iPAddress, LOOPBACK_IP));
-    String commonName = dnsNames.isEmpty() ? LOOPBACK_IP : dnsNames.get(0);
-    try {
-      JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder builder =
-          new JcaX509v3CertificateBuilder(
-                  ca,
-                  serial(),
-                  Date.from(now.minus(BACKDATE)),
-                  Date.from(notAfter),
-                  new X500Name("CN=" + commonName),
-                  keys.getPublic())
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-              .addExtension(
-                  Extension.keyUsage,
-                  true,
-                  new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyAgreement))
-              .addExtension(
-                  Extension.extendedKeyUsage,
-                  false,
-                  new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
-              .addExtension(
-                  Extension.subjectAlternativeName,
-                  false,
-                  new GeneralNames(names.toArray(GeneralName[]::new)))
-              .addExtension(
-                  Extension.authorityKeyIdentifier,
-                  false,
-                  extensions.createAuthorityKeyIdentifier(ca));
-      return new WebhookCertificates(caKeys, ca, keys, sign(builder, caKeys), clock);
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot create the webhook serving certificate", e);
-    }
+    return new WebhookCertificates(ca, issuer.serving(ca, dnsNames, VALIDITY), issuer);
   }
 
   /** The PEM for {@code caBundle} (the ValidatingWebhookConfiguration base64-encodes it). */
   public String caBundlePem() {
-    return pem(ca);
+    return Pem.certificate(ca.certificate());
   }
 
   public String certificatePem() {
-    return pem(serving);
+    return Pem.certificate(serving.certificate());
   }
 
   public String privateKeyPem() {
-    // PKCS#8, the form every TLS stack reads.
-    return pem(new PemObject("PRIVATE KEY", servingKeys.getPrivate().getEncoded()));
+    return Pem.privateKey(serving.key());
   }
 
   public X509Certificate servingCertificate() {
-    return serving;
+    return serving.certificate();
   }
 
   /**
@@ -210,40 +124,5 @@ public final class WebhookCertificates {
     } finally {
       Files.deleteIfExists(temporary);
     }
-  }
-
-  private static X509Certificate sign(X509v3CertificateBuilder builder, KeyPair issuer)
-      throws GeneralSecurityException {
-    try {
-      return new JcaX509CertificateConverter()
-          .getCertificate(
-              builder.build(new JcaContentSignerBuilder(SIGNATURE).build(issuer.getPrivate())));
-    } catch (OperatorCreationException e) {
-      throw new GeneralSecurityException(e);
-    }
-  }
-
-  private static KeyPair p256() {
-    try {
-      KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-      generator.initialize(new ECGenParameterSpec("secp256r1"));
-      return generator.generateKeyPair();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("cannot generate a P-256 key", e);
-    }
-  }
-
-  private static BigInteger serial() {
-    return new BigInteger(127, new SecureRandom());
-  }
-
-  private static String pem(Object object) {
-    StringWriter out = new StringWriter();
-    try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-      writer.writeObject(object);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out.toString();
   }
 }

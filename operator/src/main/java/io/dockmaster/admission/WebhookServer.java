@@ -1,6 +1,7 @@
 package io.dockmaster.admission;
 
 import io.dockmaster.admission.AdmissionReviewCodec.MalformedReviewException;
+import io.dockmaster.pki.ReloadingKeyManager;
 import io.dockmaster.policy.PodReviewer;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -14,6 +15,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,7 +45,7 @@ public final class WebhookServer implements AutoCloseable {
   private final ReviewWorkers workers;
   private final RequestGate gate;
   private final CertificateWatcher watcher;
-  private final ServingKeyManager keyManager;
+  private final AtomicReference<ServingCertificate> serving;
   private final ServedConnections connections;
   private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -54,7 +56,7 @@ public final class WebhookServer implements AutoCloseable {
       ReviewWorkers workers,
       RequestGate gate,
       CertificateWatcher watcher,
-      ServingKeyManager keyManager,
+      AtomicReference<ServingCertificate> serving,
       ServedConnections connections) {
     this.settings = settings;
     this.vertx = vertx;
@@ -62,7 +64,7 @@ public final class WebhookServer implements AutoCloseable {
     this.workers = workers;
     this.gate = gate;
     this.watcher = watcher;
-    this.keyManager = keyManager;
+    this.serving = serving;
     this.connections = connections;
   }
 
@@ -105,8 +107,8 @@ public final class WebhookServer implements AutoCloseable {
     try {
       CertificateWatcher watcher =
           new CertificateWatcher(vertx, settings.certFile(), settings.keyFile());
-      ServingKeyManager keyManager =
-          new ServingKeyManager(certificate.orElseGet(() -> loadInitial(watcher, settings)));
+      AtomicReference<ServingCertificate> serving =
+          new AtomicReference<>(certificate.orElseGet(() -> loadInitial(watcher, settings)));
       ServedConnections connections = new ServedConnections();
       ValidateHandler validate =
           new ValidateHandler(
@@ -118,7 +120,8 @@ public final class WebhookServer implements AutoCloseable {
                       .setHost(settings.bindAddress())
                       .setPort(settings.port())
                       .setSsl(true)
-                      .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
+                      .setKeyCertOptions(
+                          KeyCertOptions.wrap(ReloadingKeyManager.forServer(serving::get)))
                       // The API server keeps connections open between calls.
                       .setIdleTimeout(90)
                       .setIdleTimeoutUnit(TimeUnit.SECONDS))
@@ -129,8 +132,7 @@ public final class WebhookServer implements AutoCloseable {
                   });
       listen(server, settings);
       WebhookServer webhook =
-          new WebhookServer(
-              settings, vertx, server, workers, gate, watcher, keyManager, connections);
+          new WebhookServer(settings, vertx, server, workers, gate, watcher, serving, connections);
       if (certificate.isEmpty() && !settings.certificatePollInterval().isZero()) {
         watcher.start(settings.certificatePollInterval(), webhook::apply);
       }
@@ -154,7 +156,7 @@ public final class WebhookServer implements AutoCloseable {
 
   /** The certificate new connections get. */
   public ServingCertificate certificate() {
-    return keyManager.certificate();
+    return serving.get();
   }
 
   /** False once close() has begun: the webhook no longer takes requests. */
@@ -173,7 +175,7 @@ public final class WebhookServer implements AutoCloseable {
   }
 
   private void apply(ServingCertificate next) {
-    keyManager.use(next);
+    serving.set(next);
   }
 
   /**

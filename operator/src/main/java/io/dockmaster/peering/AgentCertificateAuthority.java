@@ -1,35 +1,22 @@
 package io.dockmaster.peering;
 
+import io.dockmaster.pki.CertificateAuthority;
+import io.dockmaster.pki.LeafCertificate;
+import io.dockmaster.pki.P256Keys;
+import io.dockmaster.pki.Pem;
+import io.dockmaster.pki.Signing;
+import io.dockmaster.pki.X500Names;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.IOException;
-import java.math.BigInteger;
-import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Date;
 import java.util.List;
-import java.util.Locale;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.X500NameBuilder;
-import org.bouncycastle.asn1.x500.style.BCStyle;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
-import org.bouncycastle.asn1.x509.Extension;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.OperatorCreationException;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
  * The CA that issues every peer certificate: the agents' (through {@link AgentCsrSigner}) and the
@@ -52,13 +39,11 @@ public final class AgentCertificateAuthority {
 
   private static final String COMMON_NAME = "dockmaster-agent-ca";
 
-  private final KeyPair keys;
-  private final X509Certificate certificate;
+  private final CertificateAuthority authority;
   private final Clock clock;
 
-  private AgentCertificateAuthority(KeyPair keys, X509Certificate certificate, Clock clock) {
-    this.keys = keys;
-    this.certificate = certificate;
+  private AgentCertificateAuthority(CertificateAuthority authority, Clock clock) {
+    this.authority = authority;
     this.clock = clock;
   }
 
@@ -96,29 +81,11 @@ public final class AgentCertificateAuthority {
     if (validity.isNegative() || validity.isZero()) {
       throw new IllegalArgumentException("CA validity must be positive, got " + validity);
     }
-    KeyPair keys = P256Keys.generate();
-    X500Name name = commonName(COMMON_NAME);
     Instant now = clock.instant();
-    try {
-      X509v3CertificateBuilder builder =
-          new JcaX509v3CertificateBuilder(
-                  name,
-                  serial(),
-                  Date.from(now.minus(BACKDATE)),
-                  Date.from(now.plus(validity)),
-                  name,
-                  keys.getPublic())
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
-              .addExtension(
-                  Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
-              .addExtension(
-                  Extension.subjectKeyIdentifier,
-                  false,
-                  new JcaX509ExtensionUtils().createSubjectKeyIdentifier(keys.getPublic()));
-      return new AgentCertificateAuthority(keys, sign(builder, keys.getPrivate()), clock);
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot create the agent CA", e);
-    }
+    return new AgentCertificateAuthority(
+        CertificateAuthority.selfSigned(
+            X500Names.commonName(COMMON_NAME), now.minus(BACKDATE), now.plus(validity)),
+        clock);
   }
 
   /**
@@ -129,34 +96,33 @@ public final class AgentCertificateAuthority {
    */
   public static AgentCertificateAuthority fromPem(
       String certificatePem, String keyPem, Clock clock) {
-    X509Certificate certificate = Pem.readCertificates(certificatePem, CERT_KEY).get(0);
+    X509Certificate certificate = Pem.readChain(certificatePem, CERT_KEY).get(0);
     PrivateKey key = Pem.readPrivateKey(keyPem, KEY_KEY);
     if (certificate.getBasicConstraints() < 0) {
       throw new IllegalArgumentException(
           CERT_KEY + " is not a CA certificate (basicConstraints CA:FALSE)");
     }
-    if (!belongTogether(certificate, key)) {
+    if (!Signing.keyMatches(certificate, key)) {
       throw new IllegalArgumentException(KEY_KEY + " is not the private key of " + CERT_KEY);
     }
     if (!certificate.getNotAfter().toInstant().isAfter(clock.instant())) {
       throw new IllegalArgumentException(
           CERT_KEY + " expired on " + certificate.getNotAfter().toInstant());
     }
-    return new AgentCertificateAuthority(
-        new KeyPair(certificate.getPublicKey(), key), certificate, clock);
+    return new AgentCertificateAuthority(new CertificateAuthority(certificate, key), clock);
   }
 
   public X509Certificate certificate() {
-    return certificate;
+    return authority.certificate();
   }
 
   public String certificatePem() {
-    return Pem.certificate(certificate);
+    return Pem.certificate(authority.certificate());
   }
 
   /** Only for the Secret; never log it. */
   String privateKeyPem() {
-    return Pem.privateKey(keys.getPrivate());
+    return Pem.privateKey(authority.key());
   }
 
   /**
@@ -203,99 +169,32 @@ public final class AgentCertificateAuthority {
       throw new IllegalArgumentException("certificate validity must be positive, got " + validity);
     }
     Instant now = clock.instant();
-    Instant caEnd = certificate.getNotAfter().toInstant();
-    if (!caEnd.isAfter(now)) {
+    if (!authority.notAfter().isAfter(now)) {
       throw new IllegalStateException(
           "the agent CA expired on "
-              + caEnd
+              + authority.notAfter()
               + "; delete the Secret "
               + NAME
               + " and restart the operator to create a new one");
     }
-    Instant notAfter = now.plus(validity);
-    if (notAfter.isAfter(caEnd)) {
-      notAfter = caEnd;
-    }
-    try {
-      JcaX509ExtensionUtils extensions = new JcaX509ExtensionUtils();
-      X509v3CertificateBuilder builder =
-          new JcaX509v3CertificateBuilder(
-                  certificate,
-                  serial(),
-                  Date.from(now.minus(BACKDATE)),
-                  Date.from(notAfter),
-                  commonName(name.commonName()),
-                  key)
-              .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
-              .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
-              .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes))
-              .addExtension(
-                  Extension.subjectKeyIdentifier, false, extensions.createSubjectKeyIdentifier(key))
-              .addExtension(
-                  Extension.authorityKeyIdentifier,
-                  false,
-                  extensions.createAuthorityKeyIdentifier(certificate));
-      return sign(builder, keys.getPrivate());
-    } catch (IOException | GeneralSecurityException e) {
-      throw new IllegalStateException("cannot issue a certificate for " + name, e);
-    }
-  }
-
-  private static X500Name commonName(String value) {
-    return new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, value).build();
-  }
-
-  private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey issuer)
-      throws GeneralSecurityException {
-    try {
-      return new JcaX509CertificateConverter()
-          .getCertificate(
-              builder.build(new JcaContentSignerBuilder(algorithm(issuer)).build(issuer)));
-    } catch (OperatorCreationException e) {
-      throw new GeneralSecurityException(e);
-    }
-  }
-
-  private static String algorithm(PrivateKey key) {
-    return switch (key.getAlgorithm().toUpperCase(Locale.ROOT)) {
-      case "EC", "ECDSA" -> "SHA256withECDSA";
-      case "RSA" -> "SHA256withRSA";
-      default ->
-          throw new IllegalArgumentException(
-              "unsupported CA key algorithm " + key.getAlgorithm() + "; expected EC or RSA");
-    };
-  }
-
-  /** Signs a nonce with the key and checks it with the certificate. */
-  private static boolean belongTogether(X509Certificate certificate, PrivateKey key) {
-    byte[] nonce = new byte[32];
-    new SecureRandom().nextBytes(nonce);
-    try {
-      String algorithm = algorithm(key);
-      Signature signer = Signature.getInstance(algorithm);
-      signer.initSign(key);
-      signer.update(nonce);
-      byte[] signature = signer.sign();
-      Signature verifier = Signature.getInstance(algorithm);
-      verifier.initVerify(certificate.getPublicKey());
-      verifier.update(nonce);
-      return verifier.verify(signature);
-    } catch (GeneralSecurityException | IllegalArgumentException e) {
-      return false;
-    }
-  }
-
-  private static BigInteger serial() {
-    return new BigInteger(127, new SecureRandom());
+    return LeafCertificate.forKey(
+            key,
+            X500Names.commonName(name.commonName()),
+            now.minus(BACKDATE),
+            authority.endNoLaterThan(now.plus(validity)))
+        .keyUsage(KeyUsage.digitalSignature)
+        .extendedKeyUsage(purposes)
+        .subjectKeyIdentifier()
+        .signedBy(authority);
   }
 
   @Override
   public String toString() {
     // Never print the key.
     return "AgentCertificateAuthority["
-        + certificate.getSubjectX500Principal().getName()
+        + authority.certificate().getSubjectX500Principal().getName()
         + ", valid until "
-        + certificate.getNotAfter().toInstant()
+        + authority.notAfter()
         + "]";
   }
 }

@@ -1,5 +1,7 @@
 package io.dockmaster.peering;
 
+import io.dockmaster.pki.P256Keys;
+import io.dockmaster.pki.Pem;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestCondition;
@@ -177,7 +179,7 @@ public final class AgentCertificateRequester {
       String pem =
           new String(
               Base64.getDecoder().decode(status.getCertificate()), StandardCharsets.US_ASCII);
-      return Pem.readCertificates(pem, "status.certificate of " + name);
+      return Pem.readChain(pem, "status.certificate of " + name);
     } catch (IllegalArgumentException e) {
       throw new CertificateRequestException(
           "CertificateSigningRequest "

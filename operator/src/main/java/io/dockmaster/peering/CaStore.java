@@ -4,6 +4,7 @@ import static io.dockmaster.peering.AgentCertificateAuthority.CERT_KEY;
 import static io.dockmaster.peering.AgentCertificateAuthority.KEY_KEY;
 import static io.dockmaster.peering.AgentCertificateAuthority.NAME;
 
+import io.dockmaster.pki.Pem;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
@@ -75,7 +76,7 @@ final class CaStore {
               + "; the operator publishes it when it starts, so start the operator first");
     }
     try {
-      return Pem.readCertificates(map.getData().get(CERT_KEY), "ConfigMap " + where()).get(0);
+      return Pem.readChain(map.getData().get(CERT_KEY), "ConfigMap " + where()).get(0);
     } catch (IllegalArgumentException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

@@ -1,5 +1,6 @@
 package io.dockmaster.peering;
 
+import io.dockmaster.pki.Pem;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;

@@ -1,5 +1,6 @@
 package io.dockmaster.peering;
 
+import io.dockmaster.pki.CertifiedKey;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -9,17 +10,14 @@ import java.util.List;
  * A peer's private key and certificate chain (leaf first; the CA itself is not included, peers
  * trust it separately). The key lives only in memory.
  */
-public record PeerIdentity(PrivateKey privateKey, List<X509Certificate> chain) {
+public record PeerIdentity(PrivateKey privateKey, List<X509Certificate> chain)
+    implements CertifiedKey {
 
   public PeerIdentity {
     chain = List.copyOf(chain);
     if (chain.isEmpty()) {
       throw new IllegalArgumentException("a peer identity needs at least its own certificate");
     }
-  }
-
-  public X509Certificate leaf() {
-    return chain.get(0);
   }
 
   public PeerName name() {

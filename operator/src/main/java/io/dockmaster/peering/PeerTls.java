@@ -1,5 +1,6 @@
 package io.dockmaster.peering;
 
+import io.dockmaster.pki.ReloadingKeyManager;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
@@ -39,12 +40,12 @@ public final class PeerTls {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-  private final PeerKeyManager keyManager;
+  private final ReloadingKeyManager keyManager;
   private final X509Certificate ca;
   private final Map<PeerName, HttpClient> clients = new ConcurrentHashMap<>();
 
   public PeerTls(Supplier<PeerIdentity> identity, X509Certificate ca) {
-    this.keyManager = new PeerKeyManager(identity);
+    this.keyManager = ReloadingKeyManager.forServerAndClient(identity);
     this.ca = ca;
   }
 

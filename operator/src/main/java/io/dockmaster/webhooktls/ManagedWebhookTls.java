@@ -1,5 +1,6 @@
 package io.dockmaster.webhooktls;
 
+import io.dockmaster.pki.Pem;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
@@ -249,7 +250,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
   /** A caBundle someone else broke counts as none: ours replaces it. */
   private static List<X509Certificate> readable(String bundlePem) {
     try {
-      return PemText.readCertificates(bundlePem, "the published caBundle");
+      return Pem.readCertificates(bundlePem, "the published caBundle");
     } catch (IllegalArgumentException e) {
       log.warn("replacing the webhook's caBundle: {}", e.getMessage());
       return List.of();

@@ -1,5 +1,6 @@
 package io.dockmaster.webhooktls;
 
+import io.dockmaster.pki.Pem;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -42,15 +43,15 @@ public record TlsState(
 
   /** The caBundle to publish. */
   public String trustBundlePem() {
-    return PemText.certificates(trusted);
+    return Pem.certificates(trusted);
   }
 
   public String servingChainPem() {
-    return PemText.certificates(List.of(serving.certificate()));
+    return Pem.certificate(serving.certificate());
   }
 
   public String servingKeyPem() {
-    return PemText.privateKey(serving.key());
+    return Pem.privateKey(serving.key());
   }
 
   /** Without the CAs that have expired (the authority and next are kept regardless). */
@@ -66,12 +67,12 @@ public record TlsState(
     data.put(TLS_CRT, servingChainPem());
     data.put(TLS_KEY, servingKeyPem());
     data.put(CA_CRT, trustBundlePem());
-    data.put(AUTHORITY_CRT, PemText.certificates(List.of(authority.certificate())));
-    data.put(AUTHORITY_KEY, PemText.privateKey(authority.key()));
+    data.put(AUTHORITY_CRT, Pem.certificate(authority.certificate()));
+    data.put(AUTHORITY_KEY, Pem.privateKey(authority.key()));
     next.ifPresent(
         n -> {
-          data.put(NEXT_AUTHORITY_CRT, PemText.certificates(List.of(n.certificate())));
-          data.put(NEXT_AUTHORITY_KEY, PemText.privateKey(n.key()));
+          data.put(NEXT_AUTHORITY_CRT, Pem.certificate(n.certificate()));
+          data.put(NEXT_AUTHORITY_KEY, Pem.privateKey(n.key()));
         });
     return data;
   }
@@ -94,19 +95,14 @@ public record TlsState(
             : Optional.of(keyed(data, NEXT_AUTHORITY_CRT, NEXT_AUTHORITY_KEY));
     KeyedCertificate serving = keyed(data, TLS_CRT, TLS_KEY);
     List<X509Certificate> trusted =
-        PemText.readCertificates(data.getOrDefault(CA_CRT, ""), "key " + CA_CRT);
+        Pem.readCertificates(data.getOrDefault(CA_CRT, ""), "key " + CA_CRT);
     return Optional.of(new TlsState(trusted, authority, next, serving));
   }
 
   private static KeyedCertificate keyed(Map<String, String> data, String crtKey, String keyKey) {
-    List<X509Certificate> certificates =
-        PemText.readCertificates(data.getOrDefault(crtKey, ""), "key " + crtKey);
-    if (certificates.isEmpty()) {
-      throw new IllegalArgumentException("key " + crtKey + " holds no PEM certificate");
-    }
     return new KeyedCertificate(
-        certificates.get(0),
-        PemText.readPrivateKey(data.getOrDefault(keyKey, ""), "key " + keyKey));
+        Pem.readChain(data.getOrDefault(crtKey, ""), "key " + crtKey).get(0),
+        Pem.readPrivateKey(data.getOrDefault(keyKey, ""), "key " + keyKey));
   }
 
   private static void addIfMissing(List<X509Certificate> certificates, X509Certificate candidate) {

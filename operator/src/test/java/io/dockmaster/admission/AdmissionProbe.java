@@ -1,6 +1,6 @@
 package io.dockmaster.admission;
 
-import io.dockmaster.webhooktls.PemText;
+import io.dockmaster.pki.Pem;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
@@ -81,7 +81,7 @@ public final class AdmissionProbe {
     try {
       KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
       trusted.load(null, null);
-      List<X509Certificate> authorities = PemText.readCertificates(caBundlePem, "the caBundle");
+      List<X509Certificate> authorities = Pem.readCertificates(caBundlePem, "the caBundle");
       for (int i = 0; i < authorities.size(); i++) {
         trusted.setCertificateEntry("ca-" + i, authorities.get(i));
       }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.dockmaster.pki.Pem;
 import io.dockmaster.testing.TcpBalancer;
-import io.dockmaster.webhooktls.PemText;
 import io.dockmaster.webhooktls.RotationSettings;
 import io.dockmaster.webhooktls.TlsState;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
@@ -199,7 +199,7 @@ class ManagedCertificateRotationIT {
   }
 
   private static int count(String bundle) {
-    List<X509Certificate> certificates = PemText.readCertificates(bundle, "the caBundle");
+    List<X509Certificate> certificates = Pem.readCertificates(bundle, "the caBundle");
     return certificates.size();
   }
 

@@ -1,5 +1,6 @@
 package io.dockmaster.peering;
 
+import io.dockmaster.pki.P256Keys;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequest;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -2,6 +2,7 @@ package io.dockmaster.peering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dockmaster.pki.Pem;
 import io.dockmaster.testing.TestKeys;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestSpec;
 import io.fabric8.kubernetes.api.model.certificates.v1.CertificateSigningRequestSpecBuilder;
