@@ -51,6 +51,9 @@ public final class DockmasterOperator implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DockmasterOperator.class);
   private static final String COMPONENT = "dockmaster-operator";
 
+  /** Within the chart's 30 s grace period, beside the webhook's drain, which runs meanwhile. */
+  private static final Duration RECONCILIATION_DRAIN = Duration.ofSeconds(10);
+
   private final Operator operator;
   private final HealthServer health;
   private final ProcessMeters process;
@@ -205,6 +208,10 @@ public final class DockmasterOperator implements AutoCloseable {
         .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics))
         .withStopOnInformerErrorDuringStartup(true)
         .withCacheSyncTimeout(Duration.ofMinutes(2))
+        // JOSDK's default of zero interrupts reconciliations in flight at stop, which then record
+        // a failure they did not have (UpstreamFailed, an incomplete audit) as the Lease is given
+        // up. Let them finish first; the elector keeps renewing meanwhile.
+        .withReconciliationTerminationTimeout(RECONCILIATION_DRAIN)
         .withCloseClientOnStop(false);
     settings
         .leaderElection()
