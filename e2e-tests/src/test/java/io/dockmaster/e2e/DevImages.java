@@ -28,8 +28,10 @@ final class DevImages {
     this.repository = cluster.registry() + "/" + repositoryPath;
     Path layer = Files.createDirectories(workDir.resolve("layer"));
     Files.writeString(layer.resolve("repository.txt"), repositoryPath);
-    commands.run("tar", "-cf", "layer.tar", "-C", layer.toString(), ".").orFail("tar");
-    crane("append", "-f", "layer.tar", "-t", repository + ":base");
+    // In workDir, not wherever the commands run (the repository root for some callers).
+    String tarball = workDir.resolve("layer.tar").toString();
+    commands.run("tar", "-cf", tarball, "-C", layer.toString(), ".").orFail("tar");
+    crane("append", "-f", tarball, "-t", repository + ":base");
   }
 
   String repository() {

@@ -143,6 +143,15 @@ public final class AdmissionWebhook implements AutoCloseable {
   }
 
   /**
+   * Ready for admission traffic: the server accepts connections and, with operator-managed
+   * certificates, a published caBundle trusts the certificate it serves (the first publication is
+   * also what registers the webhook's rules).
+   */
+  public boolean ready() {
+    return server.serving() && managedTls.map(ManagedWebhookTls::registered).orElse(true);
+  }
+
+  /**
    * A local run first removes its registration, so the API server stops calling before the server
    * stops answering; then the server drains and stops. Certificates keep following the Secret while
    * the server drains.

@@ -14,6 +14,7 @@ import io.dockmaster.control.RuntimeMirrors;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferOrders;
 import io.dockmaster.registry.Digest;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -22,6 +23,8 @@ import java.io.IOException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.regex.Pattern;
 
 /**
@@ -104,11 +107,13 @@ final class ControlHandler {
     return report(digests);
   }
 
-  /** Answers once every blob was checked: the operator trusts the node again only after that. */
-  private Object verifications(BlobVerifications request) throws Exception {
+  /**
+   * Answers once every blob was checked (the operator trusts the node again only after that),
+   * without holding a worker thread while the verifier hashes.
+   */
+  private CompletionStage<Object> verifications(BlobVerifications request) {
     List<Digest> digests = request.digests().stream().map(Digest::parse).toList();
-    verifier.verify(digests).get();
-    return null;
+    return verifier.verify(digests).thenApply(outcomes -> null);
   }
 
   private Object pins(String owner, HttpMethod method, Buffer body) throws IOException {
@@ -169,8 +174,27 @@ final class ControlHandler {
             body ->
                 vertx
                     .<Object>executeBlocking(() -> action.apply(body), false)
-                    .onSuccess(result -> answer(request, result))
+                    .onSuccess(result -> answerWhenDone(request, result))
                     .onFailure(e -> refuse(request, e)));
+  }
+
+  /** A result still in progress is answered when it completes, on the request's context. */
+  private void answerWhenDone(HttpServerRequest request, Object result) {
+    if (!(result instanceof CompletionStage<?> pending)) {
+      answer(request, result);
+      return;
+    }
+    Context context = vertx.getOrCreateContext();
+    pending.whenComplete(
+        (done, e) ->
+            context.runOnContext(
+                v -> {
+                  if (e != null) {
+                    refuse(request, e instanceof CompletionException ? e.getCause() : e);
+                  } else {
+                    answer(request, done);
+                  }
+                }));
   }
 
   private void answer(HttpServerRequest request, Object result) {

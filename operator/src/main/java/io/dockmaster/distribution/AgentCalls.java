@@ -25,10 +25,17 @@ final class AgentCalls {
 
   private final AgentControl control;
   private final ExecutorService pool;
+  private final ExecutorService background;
 
-  AgentCalls(AgentControl control, ExecutorService pool) {
+  /**
+   * @param pool for the calls a round waits for
+   * @param background for calls that may take minutes (an agent re-hashing blobs): never on {@code
+   *     pool}, so they cannot starve the rounds
+   */
+  AgentCalls(AgentControl control, ExecutorService pool, ExecutorService background) {
     this.control = control;
     this.pool = pool;
+    this.background = background;
   }
 
   AgentControl control() {
@@ -59,13 +66,13 @@ final class AgentCalls {
     return results;
   }
 
-  /** Calls one agent on the pool without waiting for it: for calls that may take long. */
+  /** Calls one agent without waiting for it, off the rounds' pool: for calls that may take long. */
   void inBackground(
       AgentLease agent,
       Call<?> call,
       Runnable onSuccess,
       BiConsumer<AgentLease, Exception> onError) {
-    pool.execute(
+    background.execute(
         () -> {
           try {
             call.apply(agent);

@@ -44,6 +44,7 @@ public final class DistributionCoordinator implements AutoCloseable {
 
   private final ScheduledExecutorService ticker;
   private final ExecutorService callPool;
+  private final ExecutorService recheckPool;
 
   public DistributionCoordinator(
       AgentDirectory directory,
@@ -62,7 +63,11 @@ public final class DistributionCoordinator implements AutoCloseable {
     AtomicInteger threads = new AtomicInteger();
     this.callPool =
         Executors.newFixedThreadPool(16, r -> daemon(r, "agent-call-" + threads.incrementAndGet()));
-    this.calls = new AgentCalls(control, callPool);
+    // Re-checks of blobs peers found corrupt hash whole blobs on the agent: a few at a time, apart.
+    this.recheckPool =
+        Executors.newFixedThreadPool(
+            2, r -> daemon(r, "agent-recheck-" + threads.incrementAndGet()));
+    this.calls = new AgentCalls(control, callPool, recheckPool);
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "distribution"));
     long tick = Math.max(50, Math.min(activeInterval.toMillis(), 1000) / 2);
     ticker.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
@@ -180,5 +185,6 @@ public final class DistributionCoordinator implements AutoCloseable {
   public void close() {
     ticker.shutdownNow();
     callPool.shutdownNow();
+    recheckPool.shutdownNow();
   }
 }

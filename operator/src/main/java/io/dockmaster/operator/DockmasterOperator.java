@@ -156,7 +156,7 @@ public final class DockmasterOperator implements AutoCloseable {
               () -> true,
               () ->
                   policies.isSynced()
-                      && serving.map(w -> w.server().serving()).orElse(true)
+                      && serving.map(AdmissionWebhook::ready).orElse(true)
                       && operator.getRuntimeInfo().isStarted()
                       && operator.getRuntimeInfo().allEventSourcesAreHealthy());
       operator.start();

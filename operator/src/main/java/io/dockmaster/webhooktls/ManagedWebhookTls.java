@@ -5,7 +5,6 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
-import java.math.BigInteger;
 import java.net.HttpURLConnection;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -50,12 +49,15 @@ public final class ManagedWebhookTls implements AutoCloseable {
   private SharedIndexInformer<Secret> informer;
   private ScheduledFuture<?> scheduled;
   private volatile TlsState current;
-  private BigInteger servedSerial;
+  private volatile KeyedCertificate served;
   private Duration retry = FIRST_RETRY;
   private String lastProblem;
 
   /** The first publication goes out even when the bundle matches: it also carries the rules. */
   private boolean published;
+
+  /** The CAs in the caBundle this replica last saw published, once it has published itself. */
+  private volatile List<X509Certificate> seenPublished = List.of();
 
   private volatile boolean closed;
 
@@ -147,7 +149,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
   public synchronized void start(TrustPublisher publisher, BiConsumer<String, String> serve) {
     this.publisher = publisher;
     this.serve = serve;
-    this.servedSerial = current.serving().certificate().getSerialNumber();
+    this.served = current.serving();
     executor.execute(this::check);
     informer = store.inform(secret -> executor.execute(() -> changed(secret)));
   }
@@ -165,12 +167,12 @@ public final class ManagedWebhookTls implements AutoCloseable {
   private void serve(TlsState state) {
     current = state;
     X509Certificate leaf = state.serving().certificate();
-    if (leaf.getSerialNumber().equals(servedSerial)) {
+    if (leaf.getSerialNumber().equals(served.certificate().getSerialNumber())) {
       return;
     }
     try {
       serve.accept(state.servingChainPem(), state.servingKeyPem());
-      servedSerial = leaf.getSerialNumber();
+      served = state.serving();
       log.info(
           "admission webhook now serves certificate serial {} (valid until {}, CA {})",
           leaf.getSerialNumber().toString(16),
@@ -179,6 +181,16 @@ public final class ManagedWebhookTls implements AutoCloseable {
     } catch (RuntimeException e) {
       log.warn("keeping the current webhook certificate: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Whether the API server can call this replica: a caBundle (with the webhook's rules) has been
+   * published and trusts the CA of the certificate served now. Until then the webhook may not even
+   * be registered, so readiness must not claim it works.
+   */
+  public boolean registered() {
+    KeyedCertificate leaf = served;
+    return leaf != null && seenPublished.stream().anyMatch(leaf::signedBy);
   }
 
   /** One round on the executor: rotate what is due, publish, and schedule the next round. */
@@ -238,6 +250,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
         log.info(
             "published a caBundle of {} CA(s) for the admission webhook", state.trusted().size());
       }
+      seenPublished = state.trusted();
       if (!plan.changes()) {
         Instant resync = now.plus(RESYNC);
         return plan.nextCheck().isBefore(resync) ? plan.nextCheck() : resync;

@@ -3,6 +3,7 @@ package io.dockmaster.webhooktls;
 import io.dockmaster.webhooktls.RotationPlan.Step;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -29,6 +30,7 @@ final class Rotation {
         new ArrayList<>(current.map(TlsState::trusted).orElse(List.of()));
     KeyedCertificate authority = current.map(TlsState::authority).orElse(null);
     Optional<KeyedCertificate> next = current.flatMap(TlsState::next);
+    Optional<Instant> nextPublished = current.flatMap(TlsState::nextPublished);
     KeyedCertificate serving = current.map(TlsState::serving).orElse(null);
     for (Step step : plan.steps()) {
       switch (step) {
@@ -36,8 +38,12 @@ final class Rotation {
           authority = issuer.authority(authorityName, settings.authorityValidity());
           next = Optional.empty();
         }
-        case ADD_NEXT_AUTHORITY ->
-            next = Optional.of(issuer.authority(authorityName, settings.authorityValidity()));
+        case ADD_NEXT_AUTHORITY -> {
+          next = Optional.of(issuer.authority(authorityName, settings.authorityValidity()));
+          nextPublished = Optional.empty();
+        }
+        case NOTE_NEXT_PUBLISHED -> nextPublished = Optional.of(clock.instant());
+        case FORGET_NEXT_PUBLISHED -> nextPublished = Optional.empty();
         case PROMOTE_NEXT_AUTHORITY -> {
           authority = next.orElseThrow();
           next = Optional.empty();
@@ -49,6 +55,6 @@ final class Rotation {
         }
       }
     }
-    return new TlsState(trusted, authority, next, serving).pruned(clock.instant());
+    return new TlsState(trusted, authority, next, nextPublished, serving).pruned(clock.instant());
   }
 }

@@ -17,6 +17,10 @@ public record RotationPlan(List<Step> steps, Instant nextCheck, String reason) {
     CREATE_AUTHORITY,
     /** A new CA joins the trust bundle, to sign once every API server trusts it. */
     ADD_NEXT_AUTHORITY,
+    /** The next CA was seen in the published caBundle: its propagation time starts now. */
+    NOTE_NEXT_PUBLISHED,
+    /** The published caBundle lost the next CA: its propagation time starts again once back. */
+    FORGET_NEXT_PUBLISHED,
     /** The next CA, published long enough, becomes the one that signs. */
     PROMOTE_NEXT_AUTHORITY,
     /** A new serving certificate from the signing CA. */

@@ -16,7 +16,8 @@ import java.util.TreeSet;
  * Decides when the webhook's certificates change, from the Secret's state, the caBundle the API
  * server has, and the time; no I/O. The order keeps every client able to verify the serving
  * certificate: a new CA is published first, signs only once it has been in the published caBundle
- * for the propagation time, and the old CA stays trusted until it expires.
+ * for the propagation time (counted from when the Secret recorded it seen there), and the old CA
+ * stays trusted until it expires.
  */
 public final class RotationPlanner {
 
@@ -62,17 +63,34 @@ public final class RotationPlanner {
         dueTimes.add(authority.renewAt());
       }
     } else {
-      Instant promoteAt = next.get().lifetime().issuedAt().plus(settings.propagation());
       boolean isPublished = published.contains(next.get().certificate());
-      if (isPublished && !now.isBefore(promoteAt)) {
-        steps.add(Step.PROMOTE_NEXT_AUTHORITY);
-        reasons.add(
-            "the next webhook CA is in the published caBundle and had until "
-                + promoteAt
-                + " to reach every API server");
-        signer = next.get();
+      Optional<Instant> seenPublished = state.nextPublished();
+      if (isPublished && seenPublished.isEmpty()) {
+        // Counted from when the bundle was seen published, not from the CA's issue: a bundle
+        // written late must still get the whole propagation time.
+        steps.add(Step.NOTE_NEXT_PUBLISHED);
+        reasons.add("the next webhook CA is now in the published caBundle");
+      } else if (!isPublished && seenPublished.isPresent()) {
+        steps.add(Step.FORGET_NEXT_PUBLISHED);
+        reasons.add("the published caBundle no longer holds the next webhook CA");
+      } else if (isPublished) {
+        Instant issuedAt = next.get().lifetime().issuedAt();
+        Instant from = seenPublished.get().isAfter(issuedAt) ? seenPublished.get() : issuedAt;
+        Instant promoteAt = from.plus(settings.propagation());
+        if (!now.isBefore(promoteAt)) {
+          steps.add(Step.PROMOTE_NEXT_AUTHORITY);
+          reasons.add(
+              "the next webhook CA is in the published caBundle since "
+                  + seenPublished.get()
+                  + " and had until "
+                  + promoteAt
+                  + " to reach every API server");
+          signer = next.get();
+        } else {
+          dueTimes.add(promoteAt);
+        }
       } else {
-        dueTimes.add(isPublished ? promoteAt : now.plus(PUBLICATION_RECHECK));
+        dueTimes.add(now.plus(PUBLICATION_RECHECK));
       }
     }
     Optional<String> servingProblem = servingProblem(state.serving(), signer, now);

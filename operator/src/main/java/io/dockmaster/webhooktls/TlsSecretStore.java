@@ -147,7 +147,7 @@ final class TlsSecretStore {
       return new KubernetesClientException(
           "the operator may not use Secret "
               + where()
-              + " (it needs get, list, watch, update and patch on it by name, and create when it"
+              + " (it needs get, list, watch and update on it by name, and create when it"
               + " does not exist; the chart grants these in webhook.certificate.mode=operator): "
               + e.getMessage(),
           e.getCode(),

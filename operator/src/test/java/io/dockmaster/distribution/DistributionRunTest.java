@@ -30,10 +30,13 @@ class DistributionRunTest {
 
   private final FakeAgents agents = new FakeAgents();
   private final ExecutorService pool = Executors.newFixedThreadPool(4);
+  private final ExecutorService background = Executors.newFixedThreadPool(2);
 
   @AfterEach
   void stop() {
+    agents.releaseVerifications();
     pool.shutdownNow();
+    background.shutdownNow();
   }
 
   private static WantedBlob blob(String content, long size) {
@@ -79,7 +82,7 @@ class DistributionRunTest {
     return new DistributionRun(
         target,
         new MultiTreePlanner(),
-        new AgentCalls(agents, pool),
+        new AgentCalls(agents, pool, background),
         new DistributionMetrics(new SimpleMeterRegistry()),
         Clock.systemUTC());
   }
@@ -236,6 +239,38 @@ class DistributionRunTest {
     agents.finishAllOrders();
     DistributionProgress done = run.round(nodes("relay", "n1"));
     assertThat(done.complete()).as("the re-checked copy counts again").isEqualTo(2);
+  }
+
+  @Test
+  void reChecksThatTakeLongDoNotHoldUpTheRounds() throws Exception {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    agents.holdVerifications();
+    List<String> names = new java.util.ArrayList<>();
+    for (int i = 1; i <= 6; i++) {
+      agents.complete("source" + i, digest(LAYER_A), 1000);
+      agents.set(
+          "n" + i,
+          digest(LAYER_A),
+          new BlobState(
+              digest(LAYER_A), Phase.FAILED, 0, "peer/source" + i, "DigestMismatch", "bad"));
+      names.add("source" + i);
+      names.add("n" + i);
+    }
+    List<AgentLease> all = nodes(names.toArray(String[]::new));
+    ExecutorService ticker = Executors.newSingleThreadExecutor();
+    try {
+      // More suspects than the rounds' pool has threads, every re-check still hashing.
+      java.util.concurrent.Future<DistributionProgress> first = ticker.submit(() -> run.round(all));
+      await().until(first::isDone);
+      java.util.concurrent.Future<DistributionProgress> second =
+          ticker.submit(() -> run.round(all));
+      await().until(second::isDone);
+      await().until(() -> !agents.verifications.isEmpty());
+      assertThat(second.get().desired()).isEqualTo(12);
+    } finally {
+      agents.releaseVerifications();
+      ticker.shutdownNow();
+    }
   }
 
   @Test

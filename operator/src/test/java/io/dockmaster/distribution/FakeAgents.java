@@ -34,6 +34,18 @@ final class FakeAgents implements AgentControl {
   final Map<String, PinSet> pins = new ConcurrentHashMap<>();
   final List<String> verifications = new CopyOnWriteArrayList<>();
   private final Set<String> rotten = ConcurrentHashMap.newKeySet();
+  private volatile java.util.concurrent.CountDownLatch verificationGate =
+      new java.util.concurrent.CountDownLatch(0);
+
+  /** From now on a re-check blocks, as one hashing a big blob, until released. */
+  void holdVerifications() {
+    verificationGate = new java.util.concurrent.CountDownLatch(1);
+  }
+
+  void releaseVerifications() {
+    verificationGate.countDown();
+  }
+
   private final AtomicLong sequence = new AtomicLong();
 
   static final Instant AGENTS_STARTED = Instant.parse("2026-12-01T00:00:00Z");
@@ -136,8 +148,14 @@ final class FakeAgents implements AgentControl {
   @Override
   public void verify(AgentLease agent, List<String> digests) throws IOException {
     check(agent);
+    digests.forEach(d -> verifications.add(agent.node() + " " + d));
+    try {
+      verificationGate.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("re-check interrupted");
+    }
     for (String digest : digests) {
-      verifications.add(agent.node() + " " + digest);
       if (rotten.remove(agent.node() + " " + digest)) {
         states.get(agent.node()).remove(digest);
       }

@@ -70,7 +70,17 @@ class RotationPlannerTest {
     assertThat(unpublished.nextCheck())
         .isEqualTo(clock.instant().plus(RotationPlanner.PUBLICATION_RECHECK));
 
-    clock.set(state.next().orElseThrow().lifetime().issuedAt().plus(Duration.ofMinutes(2)));
+    RotationPlan seen = planner.plan(Optional.of(state), published(state), clock.instant());
+    assertThat(seen.steps()).containsExactly(Step.NOTE_NEXT_PUBLISHED);
+    state = rotation.apply(Optional.of(state), seen);
+    assertThat(state.nextPublished()).contains(clock.instant());
+    assertThat(TlsState.fromData(state.toData()).orElseThrow().nextPublished())
+        .as("every replica reads the same publication time from the Secret")
+        .contains(clock.instant());
+    assertThat(planner.plan(Optional.of(state), published(state), clock.instant()).nextCheck())
+        .isEqualTo(clock.instant().plus(Duration.ofMinutes(2)));
+
+    clock.advance(Duration.ofMinutes(2));
     RotationPlan tooEarly =
         planner.plan(Optional.of(state), published(state), clock.instant().minusMillis(1));
     RotationPlan promoted = planner.plan(Optional.of(state), published(state), clock.instant());
@@ -81,6 +91,66 @@ class RotationPlannerTest {
     assertThat(after.authority().certificate()).isEqualTo(next);
     assertThat(after.serving().signedBy(next)).isTrue();
     assertThat(after.trusted()).contains(state.authority().certificate(), next);
+  }
+
+  /**
+   * Review (hr): the propagation time is counted from the next CA's issue, not from its
+   * publication, so a caBundle that could only be written late (conflicts, an API server outage, a
+   * missing RBAC rule fixed later) is promoted the moment it is first seen published: API servers
+   * that have not loaded it yet then refuse the new serving certificate.
+   */
+  @Test
+  void aNextCaPublishedLateStillWaitsThePropagationTimeAfterItsPublication() {
+    TlsState state = fresh();
+    List<X509Certificate> oldBundle = published(state);
+    clock.set(state.authority().lifetime().renewAt());
+    RotationPlan added = planner.plan(Optional.of(state), oldBundle, clock.instant());
+    state = rotation.apply(Optional.of(state), added);
+
+    // The caBundle could not be written for an hour: the configuration still has the old one.
+    clock.advance(Duration.ofHours(1));
+    assertThat(planner.plan(Optional.of(state), oldBundle, clock.instant()).steps())
+        .doesNotContain(Step.PROMOTE_NEXT_AUTHORITY);
+
+    // First plan that sees the new bundle published, moments after the write.
+    RotationPlan firstSeen = planner.plan(Optional.of(state), published(state), clock.instant());
+    assertThat(firstSeen.steps())
+        .as("promoted although no API server has had the propagation time to load the new CA")
+        .doesNotContain(Step.PROMOTE_NEXT_AUTHORITY);
+  }
+
+  @Test
+  void aNextCaThatLeavesThePublishedBundleWaitsTheWholePropagationTimeAgain() {
+    TlsState state = fresh();
+    List<X509Certificate> oldBundle = published(state);
+    clock.set(state.authority().lifetime().renewAt());
+    state =
+        rotation.apply(
+            Optional.of(state), planner.plan(Optional.of(state), oldBundle, clock.instant()));
+    state =
+        rotation.apply(
+            Optional.of(state),
+            planner.plan(Optional.of(state), published(state), clock.instant()));
+    assertThat(state.nextPublished()).isPresent();
+
+    // Someone (a chart upgrade) put the old caBundle back.
+    clock.advance(Duration.ofMinutes(1));
+    RotationPlan lost = planner.plan(Optional.of(state), oldBundle, clock.instant());
+    assertThat(lost.steps()).containsExactly(Step.FORGET_NEXT_PUBLISHED);
+    state = rotation.apply(Optional.of(state), lost);
+    assertThat(state.nextPublished()).isEmpty();
+
+    // Republished: one minute later the original two minutes are over, but not the new ones.
+    state =
+        rotation.apply(
+            Optional.of(state),
+            planner.plan(Optional.of(state), published(state), clock.instant()));
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(planner.plan(Optional.of(state), published(state), clock.instant()).steps())
+        .doesNotContain(Step.PROMOTE_NEXT_AUTHORITY);
+    clock.advance(Duration.ofMinutes(1));
+    assertThat(planner.plan(Optional.of(state), published(state), clock.instant()).steps())
+        .contains(Step.PROMOTE_NEXT_AUTHORITY);
   }
 
   @Test

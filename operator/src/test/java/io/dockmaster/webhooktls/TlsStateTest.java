@@ -57,6 +57,28 @@ class TlsStateTest {
   }
 
   @Test
+  void anUnreadablePublicationTimeIsNamedWithTheFix() {
+    KeyedCertificate authority = issuer.authority("test-ca", Duration.ofDays(30));
+    KeyedCertificate next = issuer.authority("test-ca", Duration.ofDays(30));
+    Map<String, String> data =
+        new HashMap<>(
+            new TlsState(
+                    List.of(),
+                    authority,
+                    Optional.of(next),
+                    Optional.of(clock.instant()),
+                    issuer.serving(authority, List.of("a.example"), Duration.ofDays(3)))
+                .toData());
+    assertThat(TlsState.fromData(data).orElseThrow().nextPublished()).contains(clock.instant());
+    data.put("next-authority.published", "yesterday");
+
+    assertThatThrownBy(() -> TlsState.fromData(data))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("key next-authority.published")
+        .hasMessageContaining("delete the key");
+  }
+
+  @Test
   void theIssueTimeReadsBackFromEveryLifetime() {
     for (long seconds : new long[] {1, 9, 10, 12, 109, 2999, 3000, 3001, 3299, 3300, 86_400}) {
       KeyedCertificate authority = issuer.authority("test-ca", Duration.ofSeconds(seconds));

@@ -1,0 +1,79 @@
+package io.dockmaster.webhooktls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/** Managed webhook certificates against a real API server, with a caBundle target we control. */
+@EnableKubeAPIServer
+class ManagedWebhookTlsIT {
+
+  private static final String NAMESPACE = "dockmaster";
+
+  static KubernetesClient client;
+
+  @Test
+  void theWebhookCountsAsRegisteredOnlyOnceABundleTrustingItsCertificateIsPublished() {
+    client
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .create();
+    FailingUntilAllowed publisher = new FailingUntilAllowed();
+    try (ManagedWebhookTls tls =
+        ManagedWebhookTls.bootstrap(
+            client,
+            NAMESPACE,
+            "dockmaster-webhook-tls",
+            new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
+            List.of("dockmaster-webhook.dockmaster.svc"),
+            Clock.systemUTC())) {
+      tls.start(publisher, (chain, key) -> {});
+
+      // Several failed publications, retried with backoff: none may count as registered.
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(publisher.attempts.get()).isGreaterThanOrEqualTo(3));
+      assertThat(tls.registered()).as("registered while every publication failed").isFalse();
+
+      publisher.allowed.set(true);
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(tls.registered()).isTrue());
+      assertThat(publisher.bundle.get()).isEqualTo(tls.current().trustBundlePem());
+    }
+  }
+
+  /** A webhook configuration whose writes fail (an API server outage) until allowed. */
+  private static final class FailingUntilAllowed implements TrustPublisher {
+    final AtomicBoolean allowed = new AtomicBoolean();
+    final AtomicInteger attempts = new AtomicInteger();
+    final AtomicReference<String> bundle = new AtomicReference<>("");
+    private final AtomicInteger version = new AtomicInteger();
+
+    @Override
+    public Published read() {
+      return new Published(bundle.get(), version.get() == 0 ? "" : String.valueOf(version.get()));
+    }
+
+    @Override
+    public boolean publish(String bundlePem, Published basedOn) {
+      attempts.incrementAndGet();
+      if (!allowed.get()) {
+        throw new IllegalStateException("the API server is unavailable");
+      }
+      bundle.set(bundlePem);
+      version.incrementAndGet();
+      return true;
+    }
+  }
+}
