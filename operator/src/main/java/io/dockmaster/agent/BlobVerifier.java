@@ -1,8 +1,10 @@
 package io.dockmaster.agent;
 
 import io.dockmaster.cache.BlobCache;
+import io.dockmaster.control.BlobCheck;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,16 +32,19 @@ final class BlobVerifier implements AutoCloseable {
             t.setDaemon(true);
             return t;
           });
-  private final Map<Digest, CompletableFuture<BlobCache.Verification>> pending =
+  private final Map<Digest, CompletableFuture<BlobCheck.Outcome>> pending =
       new ConcurrentHashMap<>();
 
-  BlobVerifier(BlobCache cache) {
+  private final InventoryChanges changes;
+
+  BlobVerifier(BlobCache cache, InventoryChanges changes) {
     this.cache = cache;
+    this.changes = changes;
   }
 
   /** Checks each digest (joining a check already queued) and completes when all are done. */
-  CompletableFuture<Map<Digest, BlobCache.Verification>> verify(List<Digest> digests) {
-    Map<Digest, CompletableFuture<BlobCache.Verification>> checks = new LinkedHashMap<>();
+  CompletableFuture<List<BlobCheck>> verify(List<Digest> digests) {
+    Map<Digest, CompletableFuture<BlobCheck.Outcome>> checks = new LinkedHashMap<>();
     for (Digest digest : digests) {
       checks.put(
           digest,
@@ -49,21 +54,29 @@ final class BlobVerifier implements AutoCloseable {
     return CompletableFuture.allOf(checks.values().toArray(CompletableFuture[]::new))
         .thenApply(
             done -> {
-              Map<Digest, BlobCache.Verification> outcomes = new LinkedHashMap<>();
-              checks.forEach((digest, check) -> outcomes.put(digest, check.join()));
+              List<BlobCheck> outcomes = new ArrayList<>();
+              checks.forEach(
+                  (digest, check) -> outcomes.add(new BlobCheck(digest.toString(), check.join())));
               return outcomes;
             });
   }
 
-  private BlobCache.Verification check(Digest digest) {
+  private BlobCheck.Outcome check(Digest digest) {
     try {
       BlobCache.Verification outcome = cache.verify(digest);
       log.info("Checked blob {} after a peer's report: {}", digest, outcome);
-      return outcome;
+      return switch (outcome) {
+        case INTACT -> BlobCheck.Outcome.INTACT;
+        case DISCARDED -> {
+          changes.changed();
+          yield BlobCheck.Outcome.DISCARDED;
+        }
+        case ABSENT -> BlobCheck.Outcome.ABSENT;
+      };
     } catch (IOException e) {
       // Unreadable is not wrong: the copy stays, and a read that fails fails the peer's transfer.
       log.warn("Could not check blob {}: {}", digest, e.toString());
-      return BlobCache.Verification.INTACT;
+      return BlobCheck.Outcome.UNREADABLE;
     } finally {
       pending.remove(digest);
     }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dockmaster.cache.BlobCache;
 import io.dockmaster.cache.CacheUsage;
 import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobChecks;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobVerifications;
 import io.dockmaster.control.ControlPaths;
@@ -35,6 +36,10 @@ import java.util.regex.Pattern;
 final class ControlHandler {
 
   private static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
+
+  /** Below the operator's request timeout for a held inventory, with room to spare. */
+  static final long MAX_INVENTORY_WAIT_MILLIS = 60_000;
+
   private static final Pattern OWNER = Pattern.compile("^[A-Za-z0-9._-]{1,128}$");
 
   private final String node;
@@ -76,7 +81,7 @@ final class ControlHandler {
     if (path.equals(ControlPaths.TRANSFERS) && method == HttpMethod.POST) {
       withBody(request, body -> transfers(read(body, TransferOrders.class)));
     } else if (path.equals(ControlPaths.INVENTORY) && method == HttpMethod.POST) {
-      withBody(request, body -> report(read(body, InventoryQuery.class).digests()));
+      withBody(request, body -> inventory(read(body, InventoryQuery.class)));
     } else if (path.startsWith(ControlPaths.PINS + "/")
         && (method == HttpMethod.PUT || method == HttpMethod.DELETE)) {
       String owner = path.substring(ControlPaths.PINS.length() + 1);
@@ -108,12 +113,27 @@ final class ControlHandler {
   }
 
   /**
+   * The state now, or, asked to wait past a version, once something changed: held without a thread,
+   * at most {@link #MAX_INVENTORY_WAIT_MILLIS}.
+   */
+  private Object inventory(InventoryQuery query) {
+    if (query.afterVersion() == null || query.waitMillis() == 0) {
+      return report(query.digests());
+    }
+    long wait = Math.min(query.waitMillis(), MAX_INVENTORY_WAIT_MILLIS);
+    return ledger
+        .changes()
+        .after(query.afterVersion(), wait)
+        .thenApply(changed -> report(query.digests()));
+  }
+
+  /**
    * Answers once every blob was checked (the operator trusts the node again only after that),
    * without holding a worker thread while the verifier hashes.
    */
   private CompletionStage<Object> verifications(BlobVerifications request) {
     List<Digest> digests = request.digests().stream().map(Digest::parse).toList();
-    return verifier.verify(digests).thenApply(outcomes -> null);
+    return verifier.verify(digests).thenApply(BlobChecks::new);
   }
 
   private Object pins(String owner, HttpMethod method, Buffer body) throws IOException {
@@ -131,6 +151,8 @@ final class ControlHandler {
   }
 
   AgentReport report(List<String> digests) {
+    // Read first: a change while the states are gathered then shows as a newer version.
+    long version = ledger.changes().version();
     List<BlobState> states =
         digests.stream()
             .map(Digest::parse)
@@ -144,7 +166,8 @@ final class ControlHandler {
         metrics.bytesFromPeers(),
         metrics.bytesServedToPeers(),
         usage.usedBytes(),
-        usage.capacityBytes());
+        usage.capacityBytes(),
+        version);
   }
 
   private BlobState complete(Digest digest) {

@@ -128,7 +128,7 @@ public final class NodeAgent implements AutoCloseable {
     BlobResponder responder =
         new BlobResponder(
             cache, ledger, tags, bandwidth, metrics, streams, settings.stallTimeout().toMillis());
-    BlobVerifier verifier = new BlobVerifier(cache);
+    BlobVerifier verifier = new BlobVerifier(cache, ledger.changes());
     parts.push(verifier);
     ControlHandler control =
         new ControlHandler(

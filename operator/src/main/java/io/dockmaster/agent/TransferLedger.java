@@ -40,6 +40,12 @@ final class TransferLedger {
   private final Map<Digest, Entry> inFlight = new ConcurrentHashMap<>();
   private final Map<Digest, Failure> failures = new ConcurrentHashMap<>();
   private final Map<Digest, CompletableFuture<Void>> writeStarts = new ConcurrentHashMap<>();
+  private final InventoryChanges changes = new InventoryChanges();
+
+  /** Moves on every change of a transfer's phase. */
+  InventoryChanges changes() {
+    return changes;
+  }
 
   /** Registers a transfer, or returns empty if one for this digest is already running. */
   Optional<Entry> begin(Digest digest, String source) {
@@ -48,16 +54,20 @@ final class TransferLedger {
       return Optional.empty();
     }
     failures.remove(digest);
+    changes.changed();
     return Optional.of(entry);
   }
 
+  /** Called once the cache holds the blob complete. */
   void succeeded(Digest digest) {
     inFlight.remove(digest);
+    changes.changed();
   }
 
   void failed(Digest digest, String source, String reason, String message) {
     failures.put(digest, new Failure(source, reason, message));
     inFlight.remove(digest);
+    changes.changed();
   }
 
   /** The blob's bytes now arrive in the cache, where peers can read them. */
@@ -102,6 +112,7 @@ final class TransferLedger {
   /** Ends a transfer that was replaced by one from another source: neither success nor failure. */
   void superseded(Digest digest) {
     inFlight.remove(digest);
+    changes.changed();
   }
 
   boolean isInFlight(Digest digest) {

@@ -5,6 +5,9 @@ import java.util.List;
 /**
  * An agent's answer to the operator: the state of the blobs asked about, and its cumulative
  * counters since start, from which the operator derives bytes by source for a run.
+ *
+ * @param version moves whenever any blob's phase changes on the agent (see {@link InventoryQuery});
+ *     0 from an agent that cannot wait for changes
  */
 public record AgentReport(
     String node,
@@ -13,9 +16,30 @@ public record AgentReport(
     long bytesFromPeers,
     long bytesServedToPeers,
     long cacheUsedBytes,
-    long cacheCapacityBytes) {
+    long cacheCapacityBytes,
+    long version) {
 
   public AgentReport {
     blobs = blobs == null ? List.of() : List.copyOf(blobs);
+  }
+
+  /** A report that carries no version. */
+  public AgentReport(
+      String node,
+      List<BlobState> blobs,
+      long bytesFromUpstream,
+      long bytesFromPeers,
+      long bytesServedToPeers,
+      long cacheUsedBytes,
+      long cacheCapacityBytes) {
+    this(
+        node,
+        blobs,
+        bytesFromUpstream,
+        bytesFromPeers,
+        bytesServedToPeers,
+        cacheUsedBytes,
+        cacheCapacityBytes,
+        0);
   }
 }

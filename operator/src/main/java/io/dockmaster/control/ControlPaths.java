@@ -12,7 +12,10 @@ public final class ControlPaths {
   /** POST {@link TransferOrders}: start fetching blobs; returns the states of those blobs. */
   public static final String TRANSFERS = PREFIX + "/transfers";
 
-  /** POST {@link InventoryQuery}: states of the named blobs, as an {@link AgentReport}. */
+  /**
+   * POST {@link InventoryQuery}: states of the named blobs, as an {@link AgentReport}; with a
+   * version and a wait, held until the agent's state moves past that version.
+   */
   public static final String INVENTORY = PREFIX + "/inventory";
 
   /** PUT {@link PinSet} to {@code PINS + "/" + owner}; DELETE releases the owner's pins. */
@@ -23,7 +26,8 @@ public final class ControlPaths {
 
   /**
    * POST {@link BlobVerifications}: re-hash these complete blobs and drop those that do not match;
-   * answers 204 when every check is done (a dropped blob then shows as absent in inventories).
+   * answers {@link BlobChecks} when every check is done (a dropped blob then shows as absent in
+   * inventories).
    */
   public static final String VERIFICATIONS = PREFIX + "/verifications";
 

@@ -1,6 +1,7 @@
 package io.dockmaster.distribution;
 
 import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.TransferOrder;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * Calls many agents at once on a bounded pool: a round's cost is the slowest agent, not the sum,
@@ -67,16 +69,15 @@ final class AgentCalls {
   }
 
   /** Calls one agent without waiting for it, off the rounds' pool: for calls that may take long. */
-  void inBackground(
+  <T> void inBackground(
       AgentLease agent,
-      Call<?> call,
-      Runnable onSuccess,
+      Call<T> call,
+      Consumer<T> onSuccess,
       BiConsumer<AgentLease, Exception> onError) {
     background.execute(
         () -> {
           try {
-            call.apply(agent);
-            onSuccess.run();
+            onSuccess.accept(call.apply(agent));
           } catch (Exception e) {
             onError.accept(agent, e);
           }
@@ -89,17 +90,19 @@ final class AgentCalls {
    * will.
    *
    * @param waves depth → node → orders of that depth
+   * @param onAnswer hears each agent's report in answer to its orders
    */
   void sendInWaves(
       Map<Integer, Map<String, List<TransferOrder>>> waves,
       Map<String, AgentLease> agents,
+      BiConsumer<AgentLease, AgentReport> onAnswer,
       BiConsumer<AgentLease, Exception> onError) {
     for (Map<String, List<TransferOrder>> wave : new TreeMap<>(waves).values()) {
       List<AgentLease> targets = wave.keySet().stream().map(agents::get).toList();
       forEach(
           targets,
           agent -> {
-            control.order(agent, wave.get(agent.node()));
+            onAnswer.accept(agent, control.order(agent, wave.get(agent.node())));
             return null;
           },
           onError);

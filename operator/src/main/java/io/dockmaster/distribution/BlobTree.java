@@ -30,6 +30,7 @@ final class BlobTree {
   private final int[] firstKeptChild;
   private final int[] nextKeptSibling;
   private final long[] rotation;
+  private final boolean[] withheld;
   private int[] subtreeScratch;
   private int unplanned;
   private int keptPeerEdges;
@@ -44,6 +45,7 @@ final class BlobTree {
     this.firstKeptChild = new int[nodes];
     this.nextKeptSibling = new int[nodes];
     this.rotation = new long[nodes];
+    this.withheld = new boolean[nodes];
     Arrays.fill(depth, -1);
     Arrays.fill(firstKeptChild, NO_CHILD);
     Arrays.fill(nextKeptSibling, NO_CHILD);
@@ -56,7 +58,8 @@ final class BlobTree {
    * Reads who holds {@code blob} and which transfers in flight can stay: those from the registry
    * (the first {@code maxUpstreamStreams} by node name) and those from a peer that is still
    * present. A peer that is present but lacks the blob will be given a transfer, so its receivers
-   * may keep streaming from it; only cycles among such transfers are broken.
+   * may keep streaming from it; only cycles among such transfers are broken. A node withheld from
+   * serving the blob is no source: its receivers are planned again.
    */
   static BlobTree observe(
       Blob blob,
@@ -67,6 +70,12 @@ final class BlobTree {
       long[] nodeKeys) {
     BlobTree tree = new BlobTree(blob, nodes.size(), blobKey, nodeKeys);
     int upstream = 0;
+    for (int i = 0; i < nodes.size(); i++) {
+      PlanNode node = nodes.get(i);
+      // Only a holder can be withheld: a node receiving the blob serves it like any other.
+      tree.withheld[i] =
+          node.withheld().contains(blob.digest()) && node.complete().contains(blob.digest());
+    }
     for (int i = 0; i < nodes.size(); i++) {
       PlanNode node = nodes.get(i);
       if (node.complete().contains(blob.digest())) {
@@ -87,7 +96,7 @@ final class BlobTree {
         continue;
       }
       Integer peer = index.get(source.node());
-      if (peer != null && peer != i) {
+      if (peer != null && peer != i && !tree.withheld[peer]) {
         tree.parent[i] = peer;
         tree.kept[i] = true;
       }
@@ -143,7 +152,7 @@ final class BlobTree {
 
   private void anchorRoots() {
     for (int i = 0; i < parent.length; i++) {
-      if (parent[i] == HOLDS) {
+      if (parent[i] == HOLDS && !withheld[i]) {
         rooted = true;
         anchor(i, 0, null);
       } else if (parent[i] == UPSTREAM) {

@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,15 +19,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps one {@link DistributionRun} per ImageMirror going: rounds every {@code activeInterval}
- * while nodes still lack blobs, and every {@code idleInterval} once all are complete, so a new node
- * or an evicted blob is noticed. The reconciler hands it targets and reads progress; nothing here
- * touches the ImageMirror itself. State is in memory only: a new leader starts fresh runs that ask
- * the agents what they hold, so nothing already transferred moves again.
+ * Keeps one {@link DistributionRun} per ImageMirror going: a round as soon as an agent's state
+ * changes (at most one per {@link #CHANGE_SPACING}), else every {@code activeInterval} while nodes
+ * still lack blobs and every {@code idleInterval} once all are complete, so a new node or an
+ * evicted blob is noticed. The reconciler hands it targets and reads progress; nothing here touches
+ * the ImageMirror itself. State is in memory only: a new leader starts fresh runs that ask the
+ * agents what they hold, so nothing already transferred moves again.
  */
 public final class DistributionCoordinator implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(DistributionCoordinator.class);
+
+  /** Changes closer together than this share a round: planning many nodes costs milliseconds. */
+  static final Duration CHANGE_SPACING = Duration.ofMillis(200);
+
+  private static final Duration RUNTIME_SYNC_INTERVAL = Duration.ofSeconds(1);
 
   private final AgentDirectory directory;
   private final AgentCalls calls;
@@ -37,6 +44,9 @@ public final class DistributionCoordinator implements AutoCloseable {
   private final Duration idleInterval;
   private final Map<String, DistributionRun> runs = new ConcurrentHashMap<>();
   private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
+  private final Map<String, Instant> lastRound = new ConcurrentHashMap<>();
+  private final Set<String> changed = ConcurrentHashMap.newKeySet();
+  private Instant nextRuntimeSync = Instant.MIN;
   private final Map<String, RuntimeSent> runtimeSent = new ConcurrentHashMap<>();
 
   /** What an agent process (node + start time) was last told about the runtime mirrors. */
@@ -69,7 +79,7 @@ public final class DistributionCoordinator implements AutoCloseable {
             2, r -> daemon(r, "agent-recheck-" + threads.incrementAndGet()));
     this.calls = new AgentCalls(control, callPool, recheckPool);
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "distribution"));
-    long tick = Math.max(50, Math.min(activeInterval.toMillis(), 1000) / 2);
+    long tick = Math.max(20, Math.min(activeInterval.toMillis(), CHANGE_SPACING.toMillis()) / 2);
     ticker.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
   }
 
@@ -87,10 +97,16 @@ public final class DistributionCoordinator implements AutoCloseable {
     DistributionRun run =
         runs.compute(
             target.owner(),
-            (owner, current) ->
-                current != null && current.target().sameWorkAs(target)
-                    ? current
-                    : new DistributionRun(target, planner, calls, metrics, clock));
+            (owner, current) -> {
+              if (current != null && current.target().sameWorkAs(target)) {
+                return current;
+              }
+              if (current != null) {
+                current.close();
+              }
+              return new DistributionRun(
+                  target, planner, calls, metrics, clock, () -> changed.add(owner));
+            });
     nextRound.putIfAbsent(target.owner(), clock.instant());
     return run.progress();
   }
@@ -101,8 +117,13 @@ public final class DistributionCoordinator implements AutoCloseable {
 
   /** Stops distributing for a deleted mirror and releases its pins on every live agent. */
   public void forget(String owner) {
-    runs.remove(owner);
+    DistributionRun run = runs.remove(owner);
+    if (run != null) {
+      run.close();
+    }
     nextRound.remove(owner);
+    lastRound.remove(owner);
+    changed.remove(owner);
     List<AgentLease> agents = directory.live(Optional.empty());
     calls.forEach(
         agents,
@@ -120,12 +141,22 @@ public final class DistributionCoordinator implements AutoCloseable {
 
   private void tick() {
     Instant now = clock.instant();
-    syncRuntimeMirrors();
+    if (!now.isBefore(nextRuntimeSync)) {
+      syncRuntimeMirrors();
+      nextRuntimeSync = now.plus(RUNTIME_SYNC_INTERVAL);
+    }
     for (Map.Entry<String, DistributionRun> entry : runs.entrySet()) {
-      Instant due = nextRound.getOrDefault(entry.getKey(), now);
-      if (due.isAfter(now)) {
+      String owner = entry.getKey();
+      boolean due = !nextRound.getOrDefault(owner, now).isAfter(now);
+      boolean changeDue =
+          changed.contains(owner)
+              && !lastRound.getOrDefault(owner, Instant.MIN).plus(CHANGE_SPACING).isAfter(now);
+      if (!due && !changeDue) {
         continue;
       }
+      // Before the round: a change while it runs is a reason for the next one.
+      changed.remove(owner);
+      lastRound.put(owner, now);
       DistributionRun run = entry.getValue();
       try {
         List<AgentLease> agents = directory.live(run.target().nodeSelector());
@@ -184,6 +215,7 @@ public final class DistributionCoordinator implements AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
+    runs.values().forEach(DistributionRun::close);
     callPool.shutdownNow();
     recheckPool.shutdownNow();
   }

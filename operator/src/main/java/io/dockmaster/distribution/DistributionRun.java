@@ -10,6 +10,7 @@ import io.dockmaster.distribution.DistributionProgress.NodeProblem;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.status.ErrorMessages;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -32,9 +33,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * source that is still there; a source that sent corrupt bytes is not used for that blob until it
  * has re-checked its copy (see {@link SuspectSources}).
  */
-final class DistributionRun {
+final class DistributionRun implements AutoCloseable {
 
   private static final int MAX_PROBLEMS = 20;
+
+  /** How long an agent holds the watch's request while nodes still lack blobs, and after. */
+  static final Duration ACTIVE_WATCH = Duration.ofSeconds(5);
+
+  static final Duration IDLE_WATCH = Duration.ofSeconds(30);
 
   private final DistributionTarget target;
   private final DistributionPlanner planner;
@@ -49,6 +55,7 @@ final class DistributionRun {
   private final Map<String, Optional<Instant>> pinned = new ConcurrentHashMap<>();
 
   private final SuspectSources suspects = new SuspectSources();
+  private final InventoryWatch watch;
   private final Deque<NodeProblem> problems = new ArrayDeque<>();
   private final Set<String> reportedFailures = new HashSet<>();
   private final Map<String, Set<Digest>> completeBefore = new HashMap<>();
@@ -61,13 +68,22 @@ final class DistributionRun {
       DistributionPlanner planner,
       AgentCalls calls,
       DistributionMetrics metrics,
-      Clock clock) {
+      Clock clock,
+      Runnable onAgentChange) {
     this.target = target;
     this.planner = planner;
     this.calls = calls;
     this.metrics = metrics;
     this.clock = clock;
     this.started = clock.instant();
+    this.watch =
+        new InventoryWatch(
+            calls.control(),
+            onAgentChange,
+            () ->
+                progress.map(DistributionProgress::isComplete).orElse(false)
+                    ? IDLE_WATCH
+                    : ACTIVE_WATCH);
   }
 
   DistributionTarget target() {
@@ -95,8 +111,9 @@ final class DistributionRun {
             "no image of this mirror provides " + agent.platform());
       }
     }
+    watch.retain(byNode.keySet());
     Map<String, AgentReport> reports = inventory(byNode.values());
-    suspects.collect();
+    suspects.collect().forEach(this::withheld);
     reports.values().forEach(suspects::noteReport);
     requestVerifications(byNode);
     Set<String> failedNodes = new HashSet<>(byNode.keySet());
@@ -137,7 +154,8 @@ final class DistributionRun {
                 agent.uploadBytesPerSecond(),
                 agent.downloadBytesPerSecond(),
                 holdings.complete,
-                holdings.receiving));
+                holdings.receiving,
+                holdings.withheld));
       }
       if (nodes.isEmpty()) {
         continue;
@@ -158,7 +176,8 @@ final class DistributionRun {
         planned++;
       }
     }
-    calls.sendInWaves(waves, byNode, this::orderFailed);
+    calls.sendInWaves(
+        waves, byNode, (agent, answer) -> watch.ordered(agent.node(), answer), this::orderFailed);
     int desired = byNode.size();
     if (desired > 0 && complete == desired && reports.size() == desired) {
       if (finished == null) {
@@ -188,44 +207,70 @@ final class DistributionRun {
     return now;
   }
 
+  /**
+   * Every agent's report: from the watch where nothing changed since, else asked now (which also
+   * (re)starts watching it). Pins go first to an agent process that has not had them.
+   */
   private Map<String, AgentReport> inventory(java.util.Collection<AgentLease> agents) {
-    return calls.forEach(
-        agents,
-        agent -> {
-          List<String> digests =
-              target.blobsFor(agent.platform()).stream()
-                  .map(b -> b.descriptor().digest().toString())
-                  .toList();
-          Optional<Instant> incarnation = Optional.ofNullable(agent.started());
-          if (!incarnation.equals(pinned.get(agent.node()))) {
-            calls
-                .control()
-                .pin(
-                    agent,
-                    target.owner(),
-                    new PinSet(
-                        digests, target.uploadBytesPerSecond(), target.downloadBytesPerSecond()));
-            pinned.put(agent.node(), incarnation);
-          }
-          AgentReport report = calls.control().inventory(agent, digests);
-          baselines.putIfAbsent(
-              agent.node(), new long[] {report.bytesFromUpstream(), report.bytesFromPeers()});
-          latest.put(
-              agent.node(), new long[] {report.bytesFromUpstream(), report.bytesFromPeers()});
-          return report;
-        },
-        (agent, e) ->
-            problem(
-                agent.node(),
-                null,
-                "AgentUnreachable",
-                "agent did not answer: " + ErrorMessages.of(e)));
+    Map<String, AgentReport> reports = new HashMap<>();
+    List<AgentLease> toAsk = new ArrayList<>();
+    for (AgentLease agent : agents) {
+      Optional<AgentReport> known =
+          pinned(agent) ? watch.current(agent, digestsFor(agent)) : Optional.empty();
+      known.ifPresentOrElse(report -> reports.put(agent.node(), report), () -> toAsk.add(agent));
+    }
+    reports.putAll(
+        calls.forEach(
+            toAsk,
+            agent -> {
+              List<String> digests = digestsFor(agent);
+              if (!pinned(agent)) {
+                calls
+                    .control()
+                    .pin(
+                        agent,
+                        target.owner(),
+                        new PinSet(
+                            digests,
+                            target.uploadBytesPerSecond(),
+                            target.downloadBytesPerSecond()));
+                pinned.put(agent.node(), Optional.ofNullable(agent.started()));
+              }
+              AgentReport report = calls.control().inventory(agent, digests);
+              watch.observed(agent, digests, report);
+              return report;
+            },
+            (agent, e) ->
+                problem(
+                    agent.node(),
+                    null,
+                    "AgentUnreachable",
+                    "agent did not answer: " + ErrorMessages.of(e))));
+    reports.forEach(
+        (node, report) -> {
+          long[] counters = {report.bytesFromUpstream(), report.bytesFromPeers()};
+          baselines.putIfAbsent(node, counters);
+          latest.put(node, counters);
+        });
+    return reports;
+  }
+
+  /** Whether the agent process running now has this run's pins (a restart lost them). */
+  private boolean pinned(AgentLease agent) {
+    return Optional.ofNullable(agent.started()).equals(pinned.get(agent.node()));
+  }
+
+  private List<String> digestsFor(AgentLease agent) {
+    return target.blobsFor(agent.platform()).stream()
+        .map(b -> b.descriptor().digest().toString())
+        .toList();
   }
 
   /** What one node holds, receives and lacks of the blobs its platform needs. */
   private static final class NodeHoldings {
     final Set<Digest> complete = new HashSet<>();
     final Map<Digest, Source> receiving = new HashMap<>();
+    final Set<Digest> withheld = new HashSet<>();
     long wanted;
     long held;
     boolean failed;
@@ -251,6 +296,9 @@ final class DistributionRun {
           holdings.held += size;
           if (!suspects.isSuspect(digest, node)) {
             holdings.complete.add(digest);
+          }
+          if (suspects.isWithheld(digest, node)) {
+            holdings.withheld.add(digest);
           }
           if (before.add(digest)) {
             metrics.completed();
@@ -281,11 +329,8 @@ final class DistributionRun {
             (node, digests) ->
                 calls.inBackground(
                     alive.get(node),
-                    agent -> {
-                      calls.control().verify(agent, digests);
-                      return null;
-                    },
-                    () -> suspects.verified(node, digests),
+                    agent -> calls.control().verify(agent, digests),
+                    checks -> suspects.verified(node, checks),
                     (agent, e) -> {
                       suspects.verificationFailed(node, digests);
                       problem(
@@ -295,6 +340,17 @@ final class DistributionRun {
                           "could not ask it to re-check blobs peers found corrupt: "
                               + ErrorMessages.of(e));
                     }));
+  }
+
+  private void withheld(SuspectSources.Withheld source) {
+    problem(
+        source.node(),
+        source.blob().toString(),
+        "CorruptSource",
+        "peers received bytes of this blob from it that did not match the digest "
+            + source.strikes()
+            + " times while its own copy checks out, so it no longer serves this blob to peers;"
+            + " look for faulty memory or network hardware on this node");
   }
 
   private static Optional<Source> sourceOf(String label) {
@@ -365,6 +421,12 @@ final class DistributionRun {
       sum += Math.max(0, entry.getValue()[index] - base[index]);
     }
     return sum;
+  }
+
+  /** Stops watching the agents; the run is replaced or its mirror gone. */
+  @Override
+  public void close() {
+    watch.close();
   }
 
   /** The nodes this run pinned blobs on, so the pins can be released when the mirror goes. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobCheck;
+import io.dockmaster.control.BlobChecks;
 import io.dockmaster.control.BlobVerifications;
 import io.dockmaster.control.ControlPaths;
 import io.dockmaster.control.InventoryQuery;
@@ -13,6 +15,7 @@ import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferOrders;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +24,7 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 
 /**
@@ -52,6 +56,36 @@ public final class HttpAgentControl implements AgentControl {
   }
 
   @Override
+  public CompletableFuture<AgentReport> awaitInventory(
+      AgentLease agent, List<String> digests, long afterVersion, Duration wait) {
+    HttpRequest request;
+    try {
+      request =
+          request(
+                  agent,
+                  "POST",
+                  ControlPaths.INVENTORY,
+                  new InventoryQuery(digests, afterVersion, wait.toMillis()),
+                  wait.plus(TIMEOUT))
+              .build();
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return clientForNode
+        .apply(agent.node())
+        .sendAsync(request, BodyHandlers.ofByteArray())
+        .thenApply(
+            response -> {
+              try {
+                return json.readValue(
+                    checked(agent, "POST", ControlPaths.INVENTORY, response), AgentReport.class);
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
+  }
+
+  @Override
   public AgentReport order(AgentLease agent, List<TransferOrder> orders) throws IOException {
     return send(agent, "POST", ControlPaths.TRANSFERS, new TransferOrders(orders), true);
   }
@@ -67,14 +101,15 @@ public final class HttpAgentControl implements AgentControl {
   }
 
   @Override
-  public void verify(AgentLease agent, List<String> digests) throws IOException {
-    send(
-        agent,
-        "POST",
-        ControlPaths.VERIFICATIONS,
-        new BlobVerifications(digests),
-        false,
-        VERIFICATION_TIMEOUT);
+  public List<BlobCheck> verify(AgentLease agent, List<String> digests) throws IOException {
+    byte[] body =
+        send(
+            agent,
+            "POST",
+            ControlPaths.VERIFICATIONS,
+            new BlobVerifications(digests),
+            VERIFICATION_TIMEOUT);
+    return json.readValue(body, BlobChecks.class).checks();
   }
 
   @Override
@@ -85,16 +120,27 @@ public final class HttpAgentControl implements AgentControl {
   private AgentReport send(
       AgentLease agent, String method, String path, Object body, boolean expectReport)
       throws IOException {
-    return send(agent, method, path, body, expectReport, TIMEOUT);
+    byte[] answer = send(agent, method, path, body, TIMEOUT);
+    return expectReport ? json.readValue(answer, AgentReport.class) : null;
   }
 
-  private AgentReport send(
-      AgentLease agent,
-      String method,
-      String path,
-      Object body,
-      boolean expectReport,
-      Duration timeout)
+  private byte[] send(AgentLease agent, String method, String path, Object body, Duration timeout)
+      throws IOException {
+    HttpClient client = clientForNode.apply(agent.node());
+    HttpResponse<byte[]> response;
+    try {
+      response =
+          client.send(
+              request(agent, method, path, body, timeout).build(), BodyHandlers.ofByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted calling agent " + agent.node());
+    }
+    return checked(agent, method, path, response);
+  }
+
+  private HttpRequest.Builder request(
+      AgentLease agent, String method, String path, Object body, Duration timeout)
       throws IOException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create(agent.endpoint() + path))
@@ -105,14 +151,12 @@ public final class HttpAgentControl implements AgentControl {
         body == null
             ? BodyPublishers.noBody()
             : BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
-    HttpClient client = clientForNode.apply(agent.node());
-    HttpResponse<byte[]> response;
-    try {
-      response = client.send(request.build(), BodyHandlers.ofByteArray());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted calling agent " + agent.node());
-    }
+    return request;
+  }
+
+  private static byte[] checked(
+      AgentLease agent, String method, String path, HttpResponse<byte[]> response)
+      throws IOException {
     if (response.statusCode() / 100 != 2) {
       throw new IOException(
           "agent "
@@ -126,6 +170,6 @@ public final class HttpAgentControl implements AgentControl {
               + ": "
               + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
     }
-    return expectReport ? json.readValue(response.body(), AgentReport.class) : null;
+    return response.body();
   }
 }

@@ -13,13 +13,16 @@ import java.util.Set;
  * @param downloadBytesPerSecond what the node can receive; 0 when unknown
  * @param complete blobs the node holds, verified
  * @param receiving blobs in flight to the node and where each comes from
+ * @param withheld blobs in {@code complete} that peers must not fetch from this node (it sent bad
+ *     bytes of them though its copy checks out); ignored for blobs it does not hold
  */
 public record PlanNode(
     String name,
     long uploadBytesPerSecond,
     long downloadBytesPerSecond,
     Set<Digest> complete,
-    Map<Digest, Source> receiving) {
+    Map<Digest, Source> receiving,
+    Set<Digest> withheld) {
 
   public PlanNode {
     if (name == null || name.isBlank()) {
@@ -41,6 +44,17 @@ public record PlanNode(
     }
     complete = Set.copyOf(complete);
     receiving = Map.copyOf(receiving);
+    withheld = Set.copyOf(withheld);
+  }
+
+  /** A node every peer may fetch from. */
+  public PlanNode(
+      String name,
+      long uploadBytesPerSecond,
+      long downloadBytesPerSecond,
+      Set<Digest> complete,
+      Map<Digest, Source> receiving) {
+    this(name, uploadBytesPerSecond, downloadBytesPerSecond, complete, receiving, Set.of());
   }
 
   /** A node with unknown rates that holds and receives nothing yet. */

@@ -1,9 +1,11 @@
 package io.dockmaster.distribution;
 
 import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobCheck;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.registry.Digest;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -22,18 +24,34 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * forwarded a corrupt stream while receiving it is reported like the origin; the re-check clears
  * it.
  *
+ * <p>A copy that checks out clears the suspicion, but not for ever: a node whose copy was found
+ * intact {@value #STRIKES} times after peers caught bad bytes from it (memory or a network card
+ * corrupting what it sends, or an agent that lies) is withheld, never again a source of that blob
+ * for this run, while its own copy counts. Its bad streams then cost at most {@value #STRIKES}
+ * transfers, however long the run.
+ *
  * <p>Not thread-safe, except {@link #verified} and {@link #verificationFailed}, which agent-call
  * threads report to and which take effect at the next {@link #collect}.
  */
 final class SuspectSources {
 
+  /** Re-checks that found the copy intact before a source is withheld. */
+  static final int STRIKES = 3;
+
   private final Map<Digest, Set<String>> suspects = new HashMap<>();
+  private final Map<Digest, Set<String>> withheld = new HashMap<>();
+  private final Map<NodeBlob, Integer> strikes = new HashMap<>();
   private final Map<String, String> lastMismatchSource = new HashMap<>();
   private final Map<String, Set<String>> toVerify = new HashMap<>();
-  private final Queue<NodeBlob> verified = new ConcurrentLinkedQueue<>();
+  private final Queue<Checked> verified = new ConcurrentLinkedQueue<>();
   private final Queue<NodeBlob> unverified = new ConcurrentLinkedQueue<>();
 
   private record NodeBlob(String node, String digest) {}
+
+  private record Checked(String node, BlobCheck check) {}
+
+  /** A source newly withheld from a blob's plan by {@link #collect}. */
+  record Withheld(String node, Digest blob, int strikes) {}
 
   /**
    * Notes the digest mismatches a receiver reports. A receiver repeats its last failure until it
@@ -54,6 +72,9 @@ final class SuspectSources {
         continue;
       }
       Digest digest = Digest.parse(state.digest());
+      if (isWithheld(digest, source)) {
+        continue;
+      }
       if (suspects.computeIfAbsent(digest, d -> new HashSet<>()).add(source)) {
         toVerify.computeIfAbsent(source, n -> new LinkedHashSet<>()).add(state.digest());
       }
@@ -64,11 +85,21 @@ final class SuspectSources {
     return suspects.getOrDefault(digest, Set.of()).contains(node);
   }
 
+  /** Its copy counts, but peers must not fetch this blob from it. */
+  boolean isWithheld(Digest digest, String node) {
+    return withheld.getOrDefault(digest, Set.of()).contains(node);
+  }
+
   /** The node no longer holds a complete copy; whatever it stores next is verified on write. */
   void copyGone(Digest digest, String node) {
     Set<String> nodes = suspects.get(digest);
     if (nodes != null) {
       nodes.remove(node);
+    }
+    // Its strikes stay: one more report about its next copy withholds it again.
+    Set<String> held = withheld.get(digest);
+    if (held != null) {
+      held.remove(node);
     }
   }
 
@@ -84,9 +115,9 @@ final class SuspectSources {
     return due;
   }
 
-  /** Thread-safe: the node re-hashed these blobs. */
-  void verified(String node, List<String> digests) {
-    digests.forEach(d -> verified.add(new NodeBlob(node, d)));
+  /** Thread-safe: the node re-hashed these blobs and found this. */
+  void verified(String node, List<BlobCheck> checks) {
+    checks.forEach(check -> verified.add(new Checked(node, check)));
   }
 
   /** Thread-safe: the node could not be asked; ask again next round. */
@@ -94,14 +125,29 @@ final class SuspectSources {
     digests.forEach(d -> unverified.add(new NodeBlob(node, d)));
   }
 
-  /** Applies what agent-call threads reported since the last call. */
-  void collect() {
-    NodeBlob done;
+  /**
+   * Applies what agent-call threads reported since the last call; returns the sources withheld
+   * because of it.
+   */
+  List<Withheld> collect() {
+    List<Withheld> newlyWithheld = new ArrayList<>();
+    Checked done;
     while ((done = verified.poll()) != null) {
-      copyGone(Digest.parse(done.digest()), done.node());
+      Digest digest = Digest.parse(done.check().digest());
+      copyGone(digest, done.node());
+      BlobCheck.Outcome outcome = done.check().outcome();
+      if (outcome == BlobCheck.Outcome.INTACT || outcome == BlobCheck.Outcome.UNREADABLE) {
+        int count = strikes.merge(new NodeBlob(done.node(), digest.toString()), 1, Integer::sum);
+        if (count >= STRIKES
+            && withheld.computeIfAbsent(digest, d -> new HashSet<>()).add(done.node())) {
+          newlyWithheld.add(new Withheld(done.node(), digest, count));
+        }
+      }
     }
-    while ((done = unverified.poll()) != null) {
-      toVerify.computeIfAbsent(done.node(), n -> new LinkedHashSet<>()).add(done.digest());
+    NodeBlob failed;
+    while ((failed = unverified.poll()) != null) {
+      toVerify.computeIfAbsent(failed.node(), n -> new LinkedHashSet<>()).add(failed.digest());
     }
+    return newlyWithheld;
   }
 }

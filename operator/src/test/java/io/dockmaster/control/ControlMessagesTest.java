@@ -68,8 +68,33 @@ class ControlMessagesTest {
             2,
             3,
             4,
-            5);
+            5,
+            42);
 
     assertThat(json.readValue(json.writeValueAsBytes(report), AgentReport.class)).isEqualTo(report);
+  }
+
+  @Test
+  void anInventoryQueryWaitsOnlyWhenItNamesAVersion() throws Exception {
+    String digest = "sha256:" + "d".repeat(64);
+    InventoryQuery held = new InventoryQuery(List.of(digest), 7L, 5000);
+
+    assertThat(json.readValue(json.writeValueAsBytes(held), InventoryQuery.class)).isEqualTo(held);
+    assertThat(json.readValue("{\"digests\":[\"" + digest + "\"]}", InventoryQuery.class))
+        .as("a query without a version, as older operators send it")
+        .isEqualTo(new InventoryQuery(List.of(digest)))
+        .extracting(InventoryQuery::afterVersion, InventoryQuery::waitMillis)
+        .containsExactly(null, 0L);
+  }
+
+  @Test
+  void checksRoundTrip() throws Exception {
+    BlobChecks checks =
+        new BlobChecks(
+            List.of(
+                new BlobCheck("sha256:" + "e".repeat(64), BlobCheck.Outcome.INTACT),
+                new BlobCheck("sha256:" + "f".repeat(64), BlobCheck.Outcome.UNREADABLE)));
+
+    assertThat(json.readValue(json.writeValueAsBytes(checks), BlobChecks.class)).isEqualTo(checks);
   }
 }

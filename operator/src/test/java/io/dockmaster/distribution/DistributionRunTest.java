@@ -84,7 +84,17 @@ class DistributionRunTest {
         new MultiTreePlanner(),
         new AgentCalls(agents, pool, background),
         new DistributionMetrics(new SimpleMeterRegistry()),
-        Clock.systemUTC());
+        Clock.systemUTC(),
+        agentChanges::incrementAndGet);
+  }
+
+  private final java.util.concurrent.atomic.AtomicInteger agentChanges =
+      new java.util.concurrent.atomic.AtomicInteger();
+
+  private long directInventories() {
+    return agents.directInventories.values().stream()
+        .mapToLong(java.util.concurrent.atomic.AtomicLong::get)
+        .sum();
   }
 
   private static List<AgentLease> nodes(String... names) {
@@ -150,6 +160,55 @@ class DistributionRunTest {
     run.round(nodes("n1", "n2", "n3"));
 
     assertThat(agents.orders).as("nothing new to order").hasSize(first);
+  }
+
+  @Test
+  void agentsThatHoldInventoriesAreAskedOnceAndThenOnlyTellWhatChanged() {
+    agents.holdInventories();
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)));
+    List<AgentLease> three = nodes("n1", "n2", "n3");
+
+    run.round(three);
+    assertThat(directInventories()).as("first round: each agent asked").isEqualTo(3);
+    int ordered = agents.orders.size();
+    assertThat(ordered).isEqualTo(6);
+    await().alias("the watch caught up with the orders").until(() -> agents.heldInventories() == 3);
+
+    DistributionProgress again = run.round(three);
+    assertThat(directInventories()).as("nothing changed: nobody asked").isEqualTo(3);
+    assertThat(agents.orders).as("and nothing ordered twice").hasSize(ordered);
+    assertThat(again.complete()).isZero();
+
+    int changesBefore = agentChanges.get();
+    agents.finishAllOrders();
+    await().until(() -> agentChanges.get() > changesBefore);
+    await().until(() -> run.round(three).complete() == 3);
+    assertThat(directInventories()).as("changes came over the held requests").isEqualTo(3);
+    assertThat(agents.orders).hasSize(ordered);
+  }
+
+  @Test
+  void anAgentWhoseHeldInventoryFailsIsAskedDirectlyAndReportedUnreachable() {
+    agents.holdInventories();
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    List<AgentLease> two = nodes("n1", "n2");
+    run.round(two);
+    assertThat(directInventories()).isEqualTo(2);
+    await().until(() -> agents.heldInventories() == 2);
+
+    int changesBefore = agentChanges.get();
+    agents.takeDown("n2");
+    await().alias("a broken watch is a change").until(() -> agentChanges.get() > changesBefore);
+    await()
+        .untilAsserted(
+            () ->
+                assertThat(run.round(two).failures())
+                    .anySatisfy(
+                        p -> {
+                          assertThat(p.node()).isEqualTo("n2");
+                          assertThat(p.reason()).isEqualTo("AgentUnreachable");
+                        }));
+    assertThat(agents.directInventories.get("n2").get()).isGreaterThan(1);
   }
 
   @Test
@@ -239,6 +298,44 @@ class DistributionRunTest {
     agents.finishAllOrders();
     DistributionProgress done = run.round(nodes("relay", "n1"));
     assertThat(done.complete()).as("the re-checked copy counts again").isEqualTo(2);
+  }
+
+  @Test
+  void aSourceThatKeepsSendingBadBytesWhileItsCopyChecksOutIsWithheldButCounts() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    agents.complete("liar", digest(LAYER_A), 1000);
+    List<AgentLease> both = nodes("liar", "n1");
+    for (int strike = 1; strike <= SuspectSources.STRIKES; strike++) {
+      agents.set(
+          "n1",
+          digest(LAYER_A),
+          new BlobState(digest(LAYER_A), Phase.RECEIVING, 10, "peer/liar", null, null));
+      run.round(both);
+      agents.set(
+          "n1",
+          digest(LAYER_A),
+          new BlobState(
+              digest(LAYER_A), Phase.FAILED, 0, "peer/liar", "DigestMismatch", "bad bytes"));
+      assertThat(run.round(both).complete()).as("strike %d: suspect", strike).isZero();
+      await()
+          .alias("strike " + strike + ": re-checked, its copy counts again")
+          .until(() -> run.round(both).complete() == 1);
+    }
+
+    DistributionProgress progress = run.progress().orElseThrow();
+    assertThat(agents.verifications).hasSize(SuspectSources.STRIKES);
+    assertThat(progress.failures())
+        .anySatisfy(
+            p -> {
+              assertThat(p.node()).isEqualTo("liar");
+              assertThat(p.blob()).isEqualTo(digest(LAYER_A));
+              assertThat(p.reason()).isEqualTo("CorruptSource");
+              assertThat(p.message()).contains(SuspectSources.STRIKES + " times");
+            });
+    List<Received> toN1 = agents.ordersFor("n1");
+    assertThat(toN1.get(toN1.size() - 1).order().source().label())
+        .as("the receiver is moved off the withheld source")
+        .isEqualTo("upstream");
   }
 
   @Test

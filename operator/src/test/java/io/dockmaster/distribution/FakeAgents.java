@@ -2,6 +2,7 @@ package io.dockmaster.distribution;
 
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobCheck;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
 import io.dockmaster.control.PinSet;
@@ -9,12 +10,14 @@ import io.dockmaster.control.RuntimeMirrors;
 import io.dockmaster.control.TransferOrder;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
@@ -69,6 +72,37 @@ final class FakeAgents implements AgentControl {
 
   void set(String node, String digest, BlobState state) {
     states.computeIfAbsent(node, n -> new ConcurrentHashMap<>()).put(digest, state);
+    changed(node);
+  }
+
+  private record HeldInventory(
+      AgentLease agent, List<String> digests, CompletableFuture<AgentReport> answer) {}
+
+  private volatile boolean holdsInventories;
+  private final Map<String, AtomicLong> versions = new ConcurrentHashMap<>();
+  private final Map<String, List<HeldInventory>> held = new ConcurrentHashMap<>();
+
+  /** Inventories asked for directly (not held), by node, answered or not. */
+  final Map<String, AtomicLong> directInventories = new ConcurrentHashMap<>();
+
+  /**
+   * From now on reports carry a version and a held inventory is answered when the node's state
+   * changes, as real agents do; before, reports carry version 0, as from an agent that cannot.
+   */
+  void holdInventories() {
+    holdsInventories = true;
+  }
+
+  /** Answers the held inventories of this node; they see the change at once. */
+  private void changed(String node) {
+    versions.computeIfAbsent(node, n -> new AtomicLong(1)).incrementAndGet();
+    List<HeldInventory> waiting;
+    synchronized (held) {
+      waiting = held.remove(node);
+    }
+    if (waiting != null) {
+      waiting.forEach(h -> h.answer().complete(report(h.agent(), h.digests())));
+    }
   }
 
   void complete(String node, String digest, long size) {
@@ -92,8 +126,24 @@ final class FakeAgents implements AgentControl {
     counters.put(node, new long[] {fromUpstream, fromPeers});
   }
 
+  /** It stops answering; requests it holds fail as their connections break. */
   void takeDown(String node) {
     down.add(node);
+    List<HeldInventory> waiting;
+    synchronized (held) {
+      waiting = held.remove(node);
+    }
+    if (waiting != null) {
+      waiting.forEach(
+          h -> h.answer().completeExceptionally(new IOException("connection reset by " + node)));
+    }
+  }
+
+  /** Requests held open, waiting for a change. */
+  int heldInventories() {
+    synchronized (held) {
+      return held.values().stream().mapToInt(List::size).sum();
+    }
   }
 
   List<Received> ordersFor(String node) {
@@ -108,14 +158,44 @@ final class FakeAgents implements AgentControl {
 
   @Override
   public AgentReport inventory(AgentLease agent, List<String> digests) throws IOException {
+    directInventories.computeIfAbsent(agent.node(), n -> new AtomicLong()).incrementAndGet();
     check(agent);
-    Map<String, BlobState> held = states.getOrDefault(agent.node(), Map.of());
+    return report(agent, digests);
+  }
+
+  /** Held until the node's state changes; the wait is not timed (tests are short). */
+  @Override
+  public CompletableFuture<AgentReport> awaitInventory(
+      AgentLease agent, List<String> digests, long afterVersion, Duration wait) {
+    if (down.contains(agent.node())) {
+      return CompletableFuture.failedFuture(
+          new ConnectException("connection refused by " + agent.endpoint()));
+    }
+    CompletableFuture<AgentReport> answer = new CompletableFuture<>();
+    synchronized (held) {
+      if (holdsInventories && version(agent.node()) == afterVersion) {
+        held.computeIfAbsent(agent.node(), n -> new ArrayList<>())
+            .add(new HeldInventory(agent, digests, answer));
+        return answer;
+      }
+    }
+    answer.complete(report(agent, digests));
+    return answer;
+  }
+
+  private long version(String node) {
+    return versions.computeIfAbsent(node, n -> new AtomicLong(1)).get();
+  }
+
+  private AgentReport report(AgentLease agent, List<String> digests) {
+    Map<String, BlobState> states = this.states.getOrDefault(agent.node(), Map.of());
     List<BlobState> blobs = new ArrayList<>();
     for (String digest : digests) {
-      blobs.add(held.getOrDefault(digest, BlobState.absent(digest)));
+      blobs.add(states.getOrDefault(digest, BlobState.absent(digest)));
     }
     long[] c = counters.getOrDefault(agent.node(), new long[2]);
-    return new AgentReport(agent.node(), blobs, c[0], c[1], 0, 0, 0);
+    long version = holdsInventories ? version(agent.node()) : 0;
+    return new AgentReport(agent.node(), blobs, c[0], c[1], 0, 0, 0, version);
   }
 
   @Override
@@ -124,13 +204,17 @@ final class FakeAgents implements AgentControl {
     Set<String> digests = new HashSet<>();
     for (TransferOrder order : orders) {
       this.orders.add(new Received(sequence.incrementAndGet(), agent.node(), order));
+      BlobState held = states.getOrDefault(agent.node(), Map.of()).get(order.digest());
+      if (held != null && held.phase() == Phase.COMPLETE) {
+        continue; // as the agent does: a complete blob is not fetched again
+      }
       set(
           agent.node(),
           order.digest(),
           new BlobState(order.digest(), Phase.RECEIVING, 0, order.source().label(), null, null));
       digests.add(order.digest());
     }
-    return inventory(agent, List.copyOf(digests));
+    return report(agent, List.copyOf(digests));
   }
 
   @Override
@@ -146,7 +230,7 @@ final class FakeAgents implements AgentControl {
   }
 
   @Override
-  public void verify(AgentLease agent, List<String> digests) throws IOException {
+  public List<BlobCheck> verify(AgentLease agent, List<String> digests) throws IOException {
     check(agent);
     digests.forEach(d -> verifications.add(agent.node() + " " + d));
     try {
@@ -155,11 +239,23 @@ final class FakeAgents implements AgentControl {
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("re-check interrupted");
     }
+    List<BlobCheck> checks = new ArrayList<>();
     for (String digest : digests) {
-      if (rotten.remove(agent.node() + " " + digest)) {
-        states.get(agent.node()).remove(digest);
+      Map<String, BlobState> copies = states.getOrDefault(agent.node(), Map.of());
+      BlobState state = copies.get(digest);
+      BlobCheck.Outcome outcome;
+      if (state == null || state.phase() != Phase.COMPLETE) {
+        outcome = BlobCheck.Outcome.ABSENT;
+      } else if (rotten.remove(agent.node() + " " + digest)) {
+        copies.remove(digest);
+        changed(agent.node());
+        outcome = BlobCheck.Outcome.DISCARDED;
+      } else {
+        outcome = BlobCheck.Outcome.INTACT;
       }
+      checks.add(new BlobCheck(digest, outcome));
     }
+    return checks;
   }
 
   @Override

@@ -10,6 +10,7 @@ import static io.dockmaster.distribution.PlanFixtures.name;
 import static io.dockmaster.distribution.PlanFixtures.receiving;
 import static io.dockmaster.distribution.PlanFixtures.request;
 import static io.dockmaster.distribution.PlanFixtures.withUpload;
+import static io.dockmaster.distribution.PlanFixtures.withholding;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
@@ -124,6 +125,43 @@ class MultiTreePlannerTest {
             new Transfer("c", layer, Source.peer("b"), 3));
     assertThat(plan.start()).extracting(Transfer::node).containsExactly("d");
     assertThat(plan.start().get(0).source().isUpstream()).isFalse();
+  }
+
+  @Test
+  void aWithheldHolderServesNoPeerAndItsReceiversAreMovedToAnother() {
+    List<PlanNode> nodes =
+        List.of(
+            withholding("liar", layer),
+            holding("good", layer),
+            receiving("a", layer, Source.peer("liar")),
+            PlanNode.empty("b"),
+            PlanNode.empty("c"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep()).isEmpty();
+    assertThat(plan.start()).extracting(Transfer::node).containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(plan.transfers())
+        .extracting(t -> t.source().isUpstream() ? "upstream" : t.source().node())
+        .doesNotContain("liar", "upstream");
+  }
+
+  @Test
+  void whenTheOnlyHolderIsWithheldTheBlobIsSeededFromUpstreamAgain() {
+    List<PlanNode> nodes =
+        List.of(withholding("liar", layer), PlanNode.empty("a"), PlanNode.empty("b"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start()).extracting(Transfer::node).containsExactlyInAnyOrder("a", "b");
+    assertThat(plan.start()).filteredOn(t -> t.source().isUpstream()).hasSize(1);
+    assertThat(plan.start())
+        .extracting(t -> t.source().isUpstream() ? "upstream" : t.source().node())
+        .doesNotContain("liar");
   }
 
   @Test

@@ -54,7 +54,14 @@ final class PlanFixtures {
         bytesPerSecond,
         node.downloadBytesPerSecond(),
         node.complete(),
-        node.receiving());
+        node.receiving(),
+        node.withheld());
+  }
+
+  /** Holds the blobs, but must not serve them to peers. */
+  static PlanNode withholding(String name, Blob... blobs) {
+    PlanNode holder = holding(name, blobs);
+    return new PlanNode(name, 0, 0, holder.complete(), Map.of(), holder.complete());
   }
 
   static PlanRequest fresh(int nodes, int blobs, long size) {

@@ -66,6 +66,9 @@ final class PlanInvariants {
       String source = transfer.source().node();
       assertThat(source).as("source of %s", transfer).isNotEqualTo(transfer.node());
       assertThat(nodes).as("source of %s is present", transfer).containsKey(source);
+      assertThat(withholds(nodes.get(source), digest))
+          .as("source of %s is withheld from serving it", transfer)
+          .isFalse();
       if (nodes.get(source).complete().contains(digest)) {
         assertThat(transfer.depth()).as("depth of %s", transfer).isEqualTo(1);
       } else {
@@ -86,7 +89,9 @@ final class PlanInvariants {
       assertThat(upstream.size())
           .as("upstream transfers of %s", blob.digest())
           .isLessThanOrEqualTo(request.maxUpstreamStreams());
-      boolean held = request.nodes().stream().anyMatch(n -> n.complete().contains(blob.digest()));
+      boolean held =
+          request.nodes().stream()
+              .anyMatch(n -> n.complete().contains(blob.digest()) && !withholds(n, blob.digest()));
       boolean keptUpstream = upstream.stream().anyMatch(kept::contains);
       long newUpstream = upstream.stream().filter(t -> !kept.contains(t)).count();
       boolean needed =
@@ -117,6 +122,7 @@ final class PlanInvariants {
         upstreamInFlight++;
       } else if (nodes.containsKey(source.node())
           && !source.node().equals(node.name())
+          && !withholds(nodes.get(source.node()), digest)
           && !onCycle(node.name(), digest, nodes)) {
         assertThat(keptNodes)
             .as("%s keeps streaming %s from %s", node.name(), digest, source)
@@ -128,6 +134,10 @@ final class PlanInvariants {
     assertThat(keptUpstream)
         .as("kept upstream transfers of %s", digest)
         .isEqualTo(Math.min(upstreamInFlight, request.maxUpstreamStreams()));
+  }
+
+  private static boolean withholds(PlanNode node, Digest digest) {
+    return node.withheld().contains(digest) && node.complete().contains(digest);
   }
 
   private static boolean onCycle(String start, Digest digest, Map<String, PlanNode> nodes) {

@@ -3,6 +3,8 @@ package io.dockmaster.distribution;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobCheck;
+import io.dockmaster.control.BlobCheck.Outcome;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
 import io.dockmaster.registry.Digest;
@@ -50,7 +52,7 @@ class SuspectSourcesTest {
   void aRepeatedReportCountsOnceButANewFailureAfterAnotherStateCountsAgain() {
     suspects.noteReport(report("n1", failed("peer/bad", "DigestMismatch")));
     suspects.takeVerifications(List.of("bad"));
-    suspects.verified("bad", List.of(BLOB.toString()));
+    suspects.verified("bad", List.of(new BlobCheck(BLOB.toString(), Outcome.INTACT)));
     suspects.collect();
     assertThat(suspects.isSuspect(BLOB, "bad")).as("re-checked: trusted again").isFalse();
 
@@ -76,6 +78,58 @@ class SuspectSourcesTest {
 
     suspects.copyGone(BLOB, "bad");
     assertThat(suspects.isSuspect(BLOB, "bad")).isFalse();
+  }
+
+  /** The receiver fetches the blob from {@code source} again, and again gets bad bytes. */
+  private void mismatchAgain(String receiver, String source) {
+    suspects.noteReport(
+        report(
+            receiver,
+            new BlobState(BLOB.toString(), Phase.RECEIVING, 10, "peer/" + source, null, null)));
+    suspects.noteReport(report(receiver, failed("peer/" + source, "DigestMismatch")));
+  }
+
+  private List<SuspectSources.Withheld> checked(String node, Outcome outcome) {
+    assertThat(suspects.takeVerifications(List.of(node))).containsKey(node);
+    suspects.verified(node, List.of(new BlobCheck(BLOB.toString(), outcome)));
+    return suspects.collect();
+  }
+
+  @Test
+  void aSourceWhoseCopyKeepsCheckingOutWhileItSendsBadBytesIsWithheldAfterItsStrikes() {
+    for (int strike = 1; strike < SuspectSources.STRIKES; strike++) {
+      mismatchAgain("n1", "liar");
+      assertThat(checked("liar", Outcome.INTACT)).as("strike %d", strike).isEmpty();
+      assertThat(suspects.isSuspect(BLOB, "liar")).isFalse();
+      assertThat(suspects.isWithheld(BLOB, "liar")).isFalse();
+    }
+    mismatchAgain("n1", "liar");
+    assertThat(checked("liar", Outcome.UNREADABLE))
+        .containsExactly(new SuspectSources.Withheld("liar", BLOB, SuspectSources.STRIKES));
+    assertThat(suspects.isSuspect(BLOB, "liar")).as("its copy counts").isFalse();
+    assertThat(suspects.isWithheld(BLOB, "liar")).isTrue();
+
+    mismatchAgain("n2", "liar");
+    assertThat(suspects.takeVerifications(List.of("liar")))
+        .as("a withheld source is not asked again")
+        .isEmpty();
+
+    suspects.copyGone(BLOB, "liar");
+    assertThat(suspects.isWithheld(BLOB, "liar")).as("a new copy may serve").isFalse();
+    mismatchAgain("n3", "liar");
+    assertThat(checked("liar", Outcome.INTACT))
+        .as("but its strikes stay")
+        .containsExactly(new SuspectSources.Withheld("liar", BLOB, SuspectSources.STRIKES + 1));
+  }
+
+  @Test
+  void aCopyTheCheckDroppedOrDidNotFindIsNoStrike() {
+    for (int i = 0; i < 2 * SuspectSources.STRIKES; i++) {
+      mismatchAgain("n1", "rotten");
+      assertThat(checked("rotten", i % 2 == 0 ? Outcome.DISCARDED : Outcome.ABSENT)).isEmpty();
+    }
+    assertThat(suspects.isWithheld(BLOB, "rotten")).isFalse();
+    assertThat(suspects.isSuspect(BLOB, "rotten")).isFalse();
   }
 
   @Test
