@@ -99,7 +99,8 @@ public final class P2PBench {
       double machineCores,
       double otherCores,
       double operatorCpuSeconds,
-      double transfersPlanned) {}
+      double transfersPlanned,
+      double inventoryReads) {}
 
   public static void main(String[] args) throws Exception {
     Settings s = Settings.parse(args);
@@ -202,7 +203,7 @@ public final class P2PBench {
     say(
         "naive: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes"
             .formatted(seconds.get(0), median(seconds), last(seconds), served));
-    return new Run(last(seconds), served, seconds, "", Map.of(), 0, 0, 0, 0, 0);
+    return new Run(last(seconds), served, seconds, "", Map.of(), 0, 0, 0, 0, 0, 0);
   }
 
   /**
@@ -214,10 +215,12 @@ public final class P2PBench {
   private static Run p2p(P2PLab lab, String mirror, RandomImage image, Settings s, String label)
       throws InterruptedException {
     String planned = "dockmaster_distribution_transfers_planned_total";
+    String inventories = "dockmaster_distribution_agent_inventories_total";
     Set<String> blobs = lab.imageBlobs(image);
     say("== p2p, %s: load average %s".formatted(label, MachineFacts.loadAverage()));
     lab.registry().resetCounters();
     double plannedBefore = lab.operator().metric(planned);
+    double inventoriesBefore = lab.operator().metric(inventories);
     long operatorBefore = lab.operator().usage().cpuTicks();
     Map<String, Long> threadsBefore = agentTicksByThread(lab);
     Map<Long, Long> processesBefore = MachineLoad.processTicks();
@@ -260,6 +263,7 @@ public final class P2PBench {
     double operatorCpu =
         (lab.operator().usage().cpuTicks() - operatorBefore) / ProcessUsage.TICKS_PER_SECOND;
     double transfers = lab.operator().metric(planned) - plannedBefore;
+    double inventoryReads = lab.operator().metric(inventories) - inventoriesBefore;
     List<Double> seconds = done.values().stream().sorted().toList();
     long served = settledBytes(lab.registry());
     say(
@@ -276,7 +280,8 @@ public final class P2PBench {
         MachineLoad.busyCores(machineBefore, machineAfter),
         others,
         operatorCpu,
-        transfers);
+        transfers,
+        inventoryReads);
   }
 
   /** CPU ticks of all agents together, by kind of thread. */
@@ -391,6 +396,14 @@ public final class P2PBench {
     say(
         "operator CPU during p2p: %.2f s for %.0f planned transfers = %.1f ms per transfer"
             .formatted(warm.operatorCpuSeconds(), warm.transfersPlanned(), perTransfer));
+    double polling = s.nodes() * Math.ceil(warm.makespan());
+    say(
+        ("operator read agents' inventories %.0f times during p2p (%.2f per node per second);"
+                + " asking every agent every second would have read them %.0f times")
+            .formatted(
+                warm.inventoryReads(),
+                warm.inventoryReads() / s.nodes() / warm.makespan(),
+                polling));
     for (Run run : List.of(cold, warm)) {
       say(
           ("CPU during p2p, %s: machine %.2f of %d cores busy; agents %.2f cores (%s); processes"
@@ -424,6 +437,8 @@ public final class P2PBench {
     json.put("agent_peak_rss_mib_max", last(rss) / MIB);
     json.put("operator_cpu_ms_per_transfer", round(perTransfer));
     json.put("transfers_planned", (long) warm.transfersPlanned());
+    json.put("operator_inventory_reads", (long) warm.inventoryReads());
+    json.put("operator_inventory_reads_if_polled", (long) polling);
     json.put("machine_busy_cores_p2p", round(warm.machineCores()));
     json.put("agent_cores_p2p", round(warm.agentCores()));
     json.put(

@@ -20,6 +20,7 @@ public final class DistributionMetrics {
   private final Counter completed;
   private final Timer planning;
   private final Map<String, AtomicLong> makespanMillis = new ConcurrentHashMap<>();
+  private final Map<String, Counter> inventories = new ConcurrentHashMap<>();
 
   public DistributionMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -44,6 +45,24 @@ public final class DistributionMetrics {
 
   void completed() {
     completed.increment();
+  }
+
+  /**
+   * One inventory read from an agent: {@code asked} directly, or answered by a held request because
+   * the agent {@code changed} or because its wait ended {@code unchanged}.
+   */
+  void inventory(String how) {
+    inventories
+        .computeIfAbsent(
+            how,
+            h ->
+                Counter.builder("dockmaster.distribution.agent.inventories")
+                    .description(
+                        "Inventories read from agents: asked directly, or answered by a request the"
+                            + " agent held until it changed or the wait ended")
+                    .tag("how", h)
+                    .register(registry))
+        .increment();
   }
 
   /** The time from a run's start until its last node held every blob. */

@@ -79,6 +79,7 @@ final class DistributionRun implements AutoCloseable {
     this.watch =
         new InventoryWatch(
             calls.control(),
+            metrics,
             onAgentChange,
             () ->
                 progress.map(DistributionProgress::isComplete).orElse(false)
@@ -236,6 +237,7 @@ final class DistributionRun implements AutoCloseable {
                             target.downloadBytesPerSecond()));
                 pinned.put(agent.node(), Optional.ofNullable(agent.started()));
               }
+              metrics.inventory("asked");
               AgentReport report = calls.control().inventory(agent, digests);
               watch.observed(agent, digests, report);
               return report;

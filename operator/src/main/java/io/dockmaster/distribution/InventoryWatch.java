@@ -27,6 +27,7 @@ final class InventoryWatch implements AutoCloseable {
   private static final long REPOLL_DELAY_MILLIS = 100;
 
   private final AgentControl control;
+  private final DistributionMetrics metrics;
   private final Runnable onChange;
   private final Supplier<Duration> wait;
   private final Executor repoll =
@@ -59,8 +60,13 @@ final class InventoryWatch implements AutoCloseable {
    * @param onChange called (from any thread) when an agent's state changed
    * @param wait how long an agent may hold each request when nothing changes
    */
-  InventoryWatch(AgentControl control, Runnable onChange, Supplier<Duration> wait) {
+  InventoryWatch(
+      AgentControl control,
+      DistributionMetrics metrics,
+      Runnable onChange,
+      Supplier<Duration> wait) {
     this.control = control;
+    this.metrics = metrics;
     this.onChange = onChange;
     this.wait = wait;
   }
@@ -145,6 +151,7 @@ final class InventoryWatch implements AutoCloseable {
         return;
       }
       changed = report.version() != after;
+      metrics.inventory(changed ? "changed" : "unchanged");
       if (report.version() >= w.report.version()) {
         w.report = report;
         w.fresh = report.version() >= w.staleBelow;
