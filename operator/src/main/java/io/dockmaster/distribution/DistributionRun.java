@@ -3,18 +3,13 @@ package io.dockmaster.distribution;
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobState;
-import io.dockmaster.control.PinSet;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
-import io.dockmaster.distribution.DistributionProgress.NodeProblem;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.status.ErrorMessages;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -22,8 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Drives one mirror's blobs onto its nodes, one round at a time: ask every agent what it holds,
@@ -35,29 +28,15 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class DistributionRun implements AutoCloseable {
 
-  private static final int MAX_PROBLEMS = 20;
-
-  /** How long an agent holds the watch's request while nodes still lack blobs, and after. */
-  static final Duration ACTIVE_WATCH = Duration.ofSeconds(5);
-
-  static final Duration IDLE_WATCH = Duration.ofSeconds(30);
-
   private final DistributionTarget target;
   private final DistributionPlanner planner;
   private final AgentCalls calls;
   private final DistributionMetrics metrics;
   private final Clock clock;
   private final Instant started;
-  private final Map<String, long[]> baselines = new ConcurrentHashMap<>();
-  private final Map<String, long[]> latest = new ConcurrentHashMap<>();
-
-  /** Node → start time of the agent process that holds this run's pins; a restart lost them. */
-  private final Map<String, Optional<Instant>> pinned = new ConcurrentHashMap<>();
-
   private final SuspectSources suspects = new SuspectSources();
-  private final InventoryWatch watch;
-  private final Deque<NodeProblem> problems = new ArrayDeque<>();
-  private final Set<String> reportedFailures = new HashSet<>();
+  private final RunInventory inventory;
+  private final RecentProblems problems;
   private final Map<String, Set<Digest>> completeBefore = new HashMap<>();
   private long planned;
   private Instant finished;
@@ -76,15 +55,15 @@ final class DistributionRun implements AutoCloseable {
     this.metrics = metrics;
     this.clock = clock;
     this.started = clock.instant();
-    this.watch =
-        new InventoryWatch(
-            calls.control(),
+    this.problems = new RecentProblems(clock);
+    this.inventory =
+        new RunInventory(
+            target,
+            calls,
             metrics,
+            problems,
             onAgentChange,
-            () ->
-                progress.map(DistributionProgress::isComplete).orElse(false)
-                    ? IDLE_WATCH
-                    : ACTIVE_WATCH);
+            () -> progress.map(DistributionProgress::isComplete).orElse(false));
   }
 
   DistributionTarget target() {
@@ -99,11 +78,11 @@ final class DistributionRun implements AutoCloseable {
   /** One round against the agents alive now. */
   synchronized DistributionProgress round(List<AgentLease> agents) {
     Map<String, AgentLease> byNode = new LinkedHashMap<>();
-    Map<String, List<AgentLease>> byPlatform = new TreeMap<>();
+    Set<String> platforms = new java.util.TreeSet<>();
     for (AgentLease agent : agents) {
       if (target.provides(agent.platform())) {
         byNode.put(agent.node(), agent);
-        byPlatform.computeIfAbsent(agent.platform(), p -> new ArrayList<>()).add(agent);
+        platforms.add(agent.platform());
       } else {
         problem(
             agent.node(),
@@ -112,8 +91,7 @@ final class DistributionRun implements AutoCloseable {
             "no image of this mirror provides " + agent.platform());
       }
     }
-    watch.retain(byNode.keySet());
-    Map<String, AgentReport> reports = inventory(byNode.values());
+    Map<String, AgentReport> reports = inventory.read(byNode.values());
     suspects.collect().forEach(this::withheld);
     reports.values().forEach(suspects::noteReport);
     requestVerifications(byNode);
@@ -124,61 +102,36 @@ final class DistributionRun implements AutoCloseable {
     long held = 0;
     int complete = 0;
     Map<String, Integer> completeByImage = new HashMap<>();
-    for (Map.Entry<String, List<AgentLease>> group : byPlatform.entrySet()) {
-      List<WantedBlob> blobs = target.blobsFor(group.getKey());
-      Map<Digest, WantedBlob> byDigest = new LinkedHashMap<>();
-      blobs.forEach(b -> byDigest.put(b.descriptor().digest(), b));
-      List<PlanNode> nodes = new ArrayList<>();
-      for (AgentLease agent : group.getValue()) {
-        AgentReport report = reports.get(agent.node());
-        if (report == null) {
-          continue;
-        }
-        NodeHoldings holdings = holdings(agent.node(), report, byDigest);
-        wanted += holdings.wanted;
-        held += holdings.held;
-        for (String image : target.blobsByImage().keySet()) {
-          Set<Digest> imageBlobs = target.imageBlobsFor(image, agent.platform());
-          if (!imageBlobs.isEmpty() && holdings.complete.containsAll(imageBlobs)) {
-            completeByImage.merge(image, 1, Integer::sum);
-          }
-        }
-        if (holdings.complete.size() == byDigest.size()) {
-          complete++;
-          failedNodes.remove(agent.node());
-        } else if (holdings.failed) {
-          failedNodes.add(agent.node());
-        }
-        nodes.add(
-            new PlanNode(
-                agent.node(),
-                agent.uploadBytesPerSecond(),
-                agent.downloadBytesPerSecond(),
-                holdings.complete,
-                holdings.receiving,
-                holdings.withheld));
-      }
-      if (nodes.isEmpty()) {
+    Map<String, NodeHoldings> holdingsByNode = new HashMap<>();
+    Map<String, Map<Digest, WantedBlob>> blobsByPlatform = new HashMap<>();
+    for (AgentLease agent : byNode.values()) {
+      AgentReport report = reports.get(agent.node());
+      if (report == null) {
         continue;
       }
-      List<Blob> planBlobs =
-          blobs.stream()
-              .map(b -> new Blob(b.descriptor().digest(), b.descriptor().size()))
-              .toList();
-      long planStart = System.nanoTime();
-      Plan plan = planner.plan(new PlanRequest(planBlobs, nodes, target.maxUpstreamStreams()));
-      metrics.planned(plan.start().size(), System.nanoTime() - planStart);
-      for (Transfer transfer : plan.start()) {
-        WantedBlob blob = byDigest.get(transfer.blob().digest());
-        waves
-            .computeIfAbsent(transfer.depth(), d -> new LinkedHashMap<>())
-            .computeIfAbsent(transfer.node(), n -> new ArrayList<>())
-            .add(orderFor(transfer, blob, byNode));
-        planned++;
+      Map<Digest, WantedBlob> byDigest =
+          blobsByPlatform.computeIfAbsent(agent.platform(), this::blobsByDigest);
+      NodeHoldings holdings = holdings(agent.node(), report, byDigest);
+      holdingsByNode.put(agent.node(), holdings);
+      wanted += holdings.wanted;
+      held += holdings.held;
+      for (String image : target.blobsByImage().keySet()) {
+        Set<Digest> imageBlobs = target.imageBlobsFor(image, agent.platform());
+        if (!imageBlobs.isEmpty() && holdings.complete.containsAll(imageBlobs)) {
+          completeByImage.merge(image, 1, Integer::sum);
+        }
+      }
+      if (holdings.complete.size() == byDigest.size()) {
+        complete++;
+        failedNodes.remove(agent.node());
+      } else if (holdings.failed) {
+        failedNodes.add(agent.node());
       }
     }
-    calls.sendInWaves(
-        waves, byNode, (agent, answer) -> watch.ordered(agent.node(), answer), this::orderFailed);
+    for (BlobGroup group : BlobGroup.of(target, platforms)) {
+      planned += plan(group, byNode, holdingsByNode, waves);
+    }
+    calls.sendInWaves(waves, byNode, inventory::ordered, this::orderFailed);
     int desired = byNode.size();
     if (desired > 0 && complete == desired && reports.size() == desired) {
       if (finished == null) {
@@ -188,8 +141,8 @@ final class DistributionRun implements AutoCloseable {
     } else {
       finished = null;
     }
-    long fromUpstream = sumDelta(0);
-    long fromPeers = sumDelta(1);
+    long fromUpstream = inventory.bytesFromUpstream();
+    long fromPeers = inventory.bytesFromPeers();
     DistributionProgress now =
         new DistributionProgress(
             desired,
@@ -200,7 +153,7 @@ final class DistributionRun implements AutoCloseable {
             held,
             fromUpstream,
             fromPeers,
-            problemsSoFar(),
+            problems.list(),
             planned,
             started,
             Optional.ofNullable(finished));
@@ -212,60 +165,51 @@ final class DistributionRun implements AutoCloseable {
    * Every agent's report: from the watch where nothing changed since, else asked now (which also
    * (re)starts watching it). Pins go first to an agent process that has not had them.
    */
-  private Map<String, AgentReport> inventory(java.util.Collection<AgentLease> agents) {
-    Map<String, AgentReport> reports = new HashMap<>();
-    List<AgentLease> toAsk = new ArrayList<>();
-    for (AgentLease agent : agents) {
-      Optional<AgentReport> known =
-          pinned(agent) ? watch.current(agent, digestsFor(agent)) : Optional.empty();
-      known.ifPresentOrElse(report -> reports.put(agent.node(), report), () -> toAsk.add(agent));
+  private Map<Digest, WantedBlob> blobsByDigest(String platform) {
+    Map<Digest, WantedBlob> byDigest = new LinkedHashMap<>();
+    target.blobsFor(platform).forEach(b -> byDigest.put(b.descriptor().digest(), b));
+    return byDigest;
+  }
+
+  /** Plans one group's blobs over the nodes of its platforms; returns the transfers ordered. */
+  private int plan(
+      BlobGroup group,
+      Map<String, AgentLease> agents,
+      Map<String, NodeHoldings> holdingsByNode,
+      Map<Integer, Map<String, List<TransferOrder>>> waves) {
+    List<PlanNode> nodes = new ArrayList<>();
+    for (AgentLease agent : agents.values()) {
+      NodeHoldings holdings = holdingsByNode.get(agent.node());
+      if (holdings != null && group.platforms().contains(agent.platform())) {
+        nodes.add(
+            new PlanNode(
+                agent.node(),
+                agent.uploadBytesPerSecond(),
+                agent.downloadBytesPerSecond(),
+                holdings.complete,
+                holdings.receiving,
+                holdings.withheld));
+      }
     }
-    reports.putAll(
-        calls.forEach(
-            toAsk,
-            agent -> {
-              List<String> digests = digestsFor(agent);
-              if (!pinned(agent)) {
-                calls
-                    .control()
-                    .pin(
-                        agent,
-                        target.owner(),
-                        new PinSet(
-                            digests,
-                            target.uploadBytesPerSecond(),
-                            target.downloadBytesPerSecond()));
-                pinned.put(agent.node(), Optional.ofNullable(agent.started()));
-              }
-              metrics.inventory("asked");
-              AgentReport report = calls.control().inventory(agent, digests);
-              watch.observed(agent, digests, report);
-              return report;
-            },
-            (agent, e) ->
-                problem(
-                    agent.node(),
-                    null,
-                    "AgentUnreachable",
-                    "agent did not answer: " + ErrorMessages.of(e))));
-    reports.forEach(
-        (node, report) -> {
-          long[] counters = {report.bytesFromUpstream(), report.bytesFromPeers()};
-          baselines.putIfAbsent(node, counters);
-          latest.put(node, counters);
-        });
-    return reports;
-  }
-
-  /** Whether the agent process running now has this run's pins (a restart lost them). */
-  private boolean pinned(AgentLease agent) {
-    return Optional.ofNullable(agent.started()).equals(pinned.get(agent.node()));
-  }
-
-  private List<String> digestsFor(AgentLease agent) {
-    return target.blobsFor(agent.platform()).stream()
-        .map(b -> b.descriptor().digest().toString())
-        .toList();
+    if (nodes.isEmpty()) {
+      return 0;
+    }
+    Map<Digest, WantedBlob> byDigest = new HashMap<>();
+    List<Blob> blobs = new ArrayList<>();
+    for (WantedBlob blob : group.blobs()) {
+      byDigest.put(blob.descriptor().digest(), blob);
+      blobs.add(new Blob(blob.descriptor().digest(), blob.descriptor().size()));
+    }
+    long planStart = System.nanoTime();
+    Plan plan = planner.plan(new PlanRequest(blobs, nodes, target.maxUpstreamStreams()));
+    metrics.planned(plan.start().size(), System.nanoTime() - planStart);
+    for (Transfer transfer : plan.start()) {
+      waves
+          .computeIfAbsent(transfer.depth(), d -> new LinkedHashMap<>())
+          .computeIfAbsent(transfer.node(), n -> new ArrayList<>())
+          .add(orderFor(transfer, byDigest.get(transfer.blob().digest()), agents));
+    }
+    return plan.start().size();
   }
 
   /** What one node holds, receives and lacks of the blobs its platform needs. */
@@ -392,47 +336,14 @@ final class DistributionRun implements AutoCloseable {
         "could not order transfers: " + ErrorMessages.of(e));
   }
 
-  /** Called from agent-call threads too, so it locks only the problem list, not the run. */
+  /** Called from agent-call threads too: the problem list locks itself, not the run. */
   private void problem(String node, String blob, String reason, String message) {
-    synchronized (problems) {
-      String key = node + "|" + blob + "|" + reason + "|" + message;
-      if (reportedFailures.size() > 10 * MAX_PROBLEMS) {
-        // Only recent repeats matter; forgetting old keys keeps memory flat on long runs.
-        reportedFailures.clear();
-      }
-      if (!reportedFailures.add(key)) {
-        return;
-      }
-      problems.addFirst(new NodeProblem(node, blob, reason, message, clock.instant()));
-      while (problems.size() > MAX_PROBLEMS) {
-        problems.removeLast();
-      }
-    }
-  }
-
-  private List<NodeProblem> problemsSoFar() {
-    synchronized (problems) {
-      return List.copyOf(problems);
-    }
-  }
-
-  private long sumDelta(int index) {
-    long sum = 0;
-    for (Map.Entry<String, long[]> entry : latest.entrySet()) {
-      long[] base = baselines.get(entry.getKey());
-      sum += Math.max(0, entry.getValue()[index] - base[index]);
-    }
-    return sum;
+    problems.add(node, blob, reason, message);
   }
 
   /** Stops watching the agents; the run is replaced or its mirror gone. */
   @Override
   public void close() {
-    watch.close();
-  }
-
-  /** The nodes this run pinned blobs on, so the pins can be released when the mirror goes. */
-  Set<String> pinnedNodes() {
-    return Set.copyOf(pinned.keySet());
+    inventory.close();
   }
 }

@@ -424,6 +424,44 @@ class DistributionRunTest {
   }
 
   @Test
+  void aLayerTwoPlatformsShareIsFetchedUpstreamOnceAndPassedAcrossPlatforms() {
+    String arm64 = "linux/arm64";
+    WantedBlob amd64Only = blob("amd64 runtime", 2000);
+    WantedBlob arm64Only = blob("arm64 runtime", 2000);
+    DistributionRun run =
+        run(Map.of(AMD64, List.of(amd64Only, LAYER_A), arm64, List.of(arm64Only, LAYER_A)));
+    List<AgentLease> mixed =
+        List.of(
+            FakeAgents.lease("x1", AMD64),
+            FakeAgents.lease("x2", AMD64),
+            FakeAgents.lease("a1", arm64),
+            FakeAgents.lease("a2", arm64));
+
+    run.round(mixed);
+
+    List<Received> shared =
+        agents.orders.stream().filter(r -> r.order().digest().equals(digest(LAYER_A))).toList();
+    assertThat(shared).extracting(Received::node).containsExactlyInAnyOrder("x1", "x2", "a1", "a2");
+    assertThat(shared)
+        .filteredOn(r -> r.order().source().fromUpstream())
+        .as("one seed for the shared layer, whatever the platforms")
+        .hasSize(1);
+    assertThat(agents.orders)
+        .filteredOn(r -> r.order().digest().equals(digest(amd64Only)))
+        .extracting(Received::node)
+        .containsExactlyInAnyOrder("x1", "x2");
+    assertThat(agents.orders)
+        .filteredOn(r -> r.order().digest().equals(digest(arm64Only)))
+        .extracting(Received::node)
+        .containsExactlyInAnyOrder("a1", "a2");
+
+    agents.finishAllOrders();
+    DistributionProgress done = run.round(mixed);
+    assertThat(done.complete()).isEqualTo(4);
+    assertThat(done.bytesWanted()).isEqualTo(4 * 3000);
+  }
+
+  @Test
   void singlePlatformImagesGoToEveryNode() {
     DistributionRun run = run(Map.of(DistributionTarget.ANY_PLATFORM, List.of(LAYER_A)));
 

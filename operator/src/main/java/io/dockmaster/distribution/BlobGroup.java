@@ -1,0 +1,46 @@
+package io.dockmaster.distribution;
+
+import io.dockmaster.registry.Digest;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Blobs grouped by the set of platforms whose nodes need them. A blob several platforms share (the
+ * application layers of a multi-platform Jib image, a platform-independent data layer, the blobs of
+ * a single-platform image every node takes) is planned once over all those nodes: fetched from
+ * upstream once, passed between nodes of any platform.
+ *
+ * @param platforms the platforms that need every blob here, and only these
+ */
+record BlobGroup(Set<String> platforms, List<WantedBlob> blobs) {
+
+  BlobGroup {
+    platforms = Set.copyOf(platforms);
+    blobs = List.copyOf(blobs);
+  }
+
+  /** The groups for the platforms of the nodes present, in a stable order. */
+  static List<BlobGroup> of(DistributionTarget target, Collection<String> platforms) {
+    Map<Digest, WantedBlob> blobs = new LinkedHashMap<>();
+    Map<Digest, Set<String>> needers = new LinkedHashMap<>();
+    for (String platform : new TreeSet<>(platforms)) {
+      for (WantedBlob blob : target.blobsFor(platform)) {
+        Digest digest = blob.descriptor().digest();
+        blobs.putIfAbsent(digest, blob);
+        needers.computeIfAbsent(digest, d -> new TreeSet<>()).add(platform);
+      }
+    }
+    Map<Set<String>, List<WantedBlob>> groups = new LinkedHashMap<>();
+    needers.forEach(
+        (digest, who) ->
+            groups.computeIfAbsent(who, w -> new ArrayList<>()).add(blobs.get(digest)));
+    List<BlobGroup> result = new ArrayList<>();
+    groups.forEach((who, members) -> result.add(new BlobGroup(who, members)));
+    return result;
+  }
+}
