@@ -148,16 +148,18 @@ public final class DistributionCoordinator implements AutoCloseable {
     for (Map.Entry<String, DistributionRun> entry : runs.entrySet()) {
       String owner = entry.getKey();
       boolean due = !nextRound.getOrDefault(owner, now).isAfter(now);
+      DistributionRun run = entry.getValue();
+      // Failing transfers change agents at once; retrying them keeps the steady pace.
+      Duration spacing = run.retriedFailures() ? activeInterval : CHANGE_SPACING;
       boolean changeDue =
           changed.contains(owner)
-              && !lastRound.getOrDefault(owner, Instant.MIN).plus(CHANGE_SPACING).isAfter(now);
+              && !lastRound.getOrDefault(owner, Instant.MIN).plus(spacing).isAfter(now);
       if (!due && !changeDue) {
         continue;
       }
       // Before the round: a change while it runs is a reason for the next one.
       changed.remove(owner);
       lastRound.put(owner, now);
-      DistributionRun run = entry.getValue();
       try {
         List<AgentLease> agents = directory.live(run.target().nodeSelector());
         DistributionProgress progress = run.round(agents);

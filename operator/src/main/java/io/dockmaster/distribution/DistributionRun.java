@@ -16,7 +16,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 
 /**
  * Drives one mirror's blobs onto its nodes, one round at a time: ask every agent what it holds,
@@ -39,6 +41,7 @@ final class DistributionRun implements AutoCloseable {
   private final RecentProblems problems;
   private final Map<String, Set<Digest>> completeBefore = new HashMap<>();
   private long planned;
+  private volatile boolean retriedFailures;
   private Instant finished;
   private volatile Optional<DistributionProgress> progress = Optional.empty();
 
@@ -68,6 +71,14 @@ final class DistributionRun implements AutoCloseable {
 
   DistributionTarget target() {
     return target;
+  }
+
+  /**
+   * Whether the last round ordered again a blob whose transfer had failed: a registry that is down
+   * or refusing fails them at once, so such rounds should not follow every change.
+   */
+  boolean retriedFailures() {
+    return retriedFailures;
   }
 
   /** Empty until the first round has asked the agents. */
@@ -128,10 +139,22 @@ final class DistributionRun implements AutoCloseable {
         failedNodes.add(agent.node());
       }
     }
+    retriedFailures = false;
     for (BlobGroup group : BlobGroup.of(target, platforms)) {
       planned += plan(group, byNode, holdingsByNode, waves);
     }
-    calls.sendInWaves(waves, byNode, inventory::ordered, this::orderFailed);
+    Queue<AgentReport> answers = new ConcurrentLinkedQueue<>();
+    calls.sendInWaves(
+        waves,
+        byNode,
+        (agent, answer) -> {
+          inventory.ordered(agent, answer);
+          answers.add(answer);
+        },
+        this::orderFailed);
+    // The new attempts show as started, so a failure of theirs counts as new even if no round
+    // sees them in between (changes arrive in batches).
+    answers.forEach(suspects::noteReport);
     int desired = byNode.size();
     if (desired > 0 && complete == desired && reports.size() == desired) {
       if (finished == null) {
@@ -204,6 +227,8 @@ final class DistributionRun implements AutoCloseable {
     Plan plan = planner.plan(new PlanRequest(blobs, nodes, target.maxUpstreamStreams()));
     metrics.planned(plan.start().size(), System.nanoTime() - planStart);
     for (Transfer transfer : plan.start()) {
+      NodeHoldings holdings = holdingsByNode.get(transfer.node());
+      retriedFailures |= holdings.failedBlobs.contains(transfer.blob().digest());
       waves
           .computeIfAbsent(transfer.depth(), d -> new LinkedHashMap<>())
           .computeIfAbsent(transfer.node(), n -> new ArrayList<>())
@@ -219,6 +244,7 @@ final class DistributionRun implements AutoCloseable {
     final Set<Digest> withheld = new HashSet<>();
     long wanted;
     long held;
+    final Set<Digest> failedBlobs = new HashSet<>();
     boolean failed;
   }
 
@@ -256,6 +282,7 @@ final class DistributionRun implements AutoCloseable {
         }
         case FAILED -> {
           holdings.failed = true;
+          holdings.failedBlobs.add(digest);
           problem(node, digest.toString(), state.failureReason(), state.failureMessage());
         }
         case ABSENT -> {}

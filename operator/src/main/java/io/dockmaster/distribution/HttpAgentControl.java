@@ -35,6 +35,12 @@ public final class HttpAgentControl implements AgentControl {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
+  /**
+   * A held inventory is answered when its wait ends; one that takes this much longer is from an
+   * agent that died without closing the connection (power loss, partition).
+   */
+  private static final Duration HELD_MARGIN = Duration.ofSeconds(3);
+
   /** The agent answers after re-hashing whole blobs from disk, one at a time. */
   private static final Duration VERIFICATION_TIMEOUT = Duration.ofMinutes(10);
 
@@ -66,7 +72,7 @@ public final class HttpAgentControl implements AgentControl {
                   "POST",
                   ControlPaths.INVENTORY,
                   new InventoryQuery(digests, afterVersion, wait.toMillis()),
-                  wait.plus(TIMEOUT))
+                  wait.plus(HELD_MARGIN))
               .build();
     } catch (IOException e) {
       return CompletableFuture.failedFuture(e);
@@ -109,6 +115,11 @@ public final class HttpAgentControl implements AgentControl {
             ControlPaths.VERIFICATIONS,
             new BlobVerifications(digests),
             VERIFICATION_TIMEOUT);
+    if (body.length == 0) {
+      // An agent of the previous release answers 204 once it has checked: what it found shows in
+      // its next inventory, so the copies count as gone from this check's point of view.
+      return digests.stream().map(d -> new BlobCheck(d, BlobCheck.Outcome.ABSENT)).toList();
+    }
     return json.readValue(body, BlobChecks.class).checks();
   }
 

@@ -93,8 +93,9 @@ final class InventoryWatch implements AutoCloseable {
                     : new Watched(agent, List.copyOf(digests)));
     boolean startPolling;
     synchronized (w) {
+      // Read just now, so current: even a lower version (a restarted process) replaces the old.
       if (w.report != null && report.version() < w.report.version()) {
-        return;
+        w.staleBelow = 0;
       }
       w.report = report;
       w.fresh = report.version() > 0 && report.version() >= w.staleBelow;
@@ -148,6 +149,13 @@ final class InventoryWatch implements AutoCloseable {
         if (current && error != null) {
           onChange.run();
         }
+        return;
+      }
+      if (report.version() < after) {
+        // A new agent process counts from 1 again: what the watch knew is gone. Ask it directly.
+        w.fresh = false;
+        w.polling = false;
+        onChange.run();
         return;
       }
       changed = report.version() != after;

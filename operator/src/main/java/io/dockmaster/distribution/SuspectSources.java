@@ -24,11 +24,14 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * forwarded a corrupt stream while receiving it is reported like the origin; the re-check clears
  * it.
  *
- * <p>A copy that checks out clears the suspicion, but not for ever: a node whose copy was found
- * intact {@value #STRIKES} times after peers caught bad bytes from it (memory or a network card
- * corrupting what it sends, or an agent that lies) is withheld, never again a source of that blob
- * for this run, while its own copy counts. Its bad streams then cost at most {@value #STRIKES}
- * transfers, however long the run.
+ * <p>A copy that checks out clears the suspicion, but not for ever: a node whose complete copy was
+ * found intact {@value #STRIKES} times after peers caught bad bytes from it (memory or a network
+ * card corrupting what it sends, or an agent that lies) is withheld, never again a source of that
+ * blob for this run, while its own copy counts. Its bad streams then cost about {@value #STRIKES}
+ * transfers, however long the run. A strike needs the copy that sent the bytes: a relay whose copy
+ * was incomplete (it failed too, or was still receiving) gets none, whatever its later copy checks
+ * to. And the strikes must come from at least two receivers, so one receiver with faulty hardware
+ * cannot have every healthy source withheld.
  *
  * <p>Not thread-safe, except {@link #verified} and {@link #verificationFailed}, which agent-call
  * threads report to and which take effect at the next {@link #collect}.
@@ -41,6 +44,11 @@ final class SuspectSources {
   private final Map<Digest, Set<String>> suspects = new HashMap<>();
   private final Map<Digest, Set<String>> withheld = new HashMap<>();
   private final Map<NodeBlob, Integer> strikes = new HashMap<>();
+
+  /** Checks asked of a complete copy → the receivers that reported it; gone with the copy. */
+  private final Map<NodeBlob, Set<String>> pendingChecks = new HashMap<>();
+
+  private final Map<NodeBlob, Set<String>> strikeReporters = new HashMap<>();
   private final Map<String, String> lastMismatchSource = new HashMap<>();
   private final Map<String, Set<String>> toVerify = new HashMap<>();
   private final Queue<Checked> verified = new ConcurrentLinkedQueue<>();
@@ -77,6 +85,11 @@ final class SuspectSources {
       }
       if (suspects.computeIfAbsent(digest, d -> new HashSet<>()).add(source)) {
         toVerify.computeIfAbsent(source, n -> new LinkedHashSet<>()).add(state.digest());
+        pendingChecks.put(new NodeBlob(source, state.digest()), new HashSet<>());
+      }
+      Set<String> reporters = pendingChecks.get(new NodeBlob(source, state.digest()));
+      if (reporters != null) {
+        reporters.add(report.node());
       }
     }
   }
@@ -96,6 +109,7 @@ final class SuspectSources {
     if (nodes != null) {
       nodes.remove(node);
     }
+    pendingChecks.remove(new NodeBlob(node, digest.toString()));
     // Its strikes stay: one more report about its next copy withholds it again.
     Set<String> held = withheld.get(digest);
     if (held != null) {
@@ -134,11 +148,18 @@ final class SuspectSources {
     Checked done;
     while ((done = verified.poll()) != null) {
       Digest digest = Digest.parse(done.check().digest());
+      NodeBlob checked = new NodeBlob(done.node(), digest.toString());
+      // Null when the copy that sent the bytes is gone since: what was checked is a later one.
+      Set<String> reporters = pendingChecks.remove(checked);
       copyGone(digest, done.node());
       BlobCheck.Outcome outcome = done.check().outcome();
-      if (outcome == BlobCheck.Outcome.INTACT || outcome == BlobCheck.Outcome.UNREADABLE) {
-        int count = strikes.merge(new NodeBlob(done.node(), digest.toString()), 1, Integer::sum);
+      if (reporters != null
+          && (outcome == BlobCheck.Outcome.INTACT || outcome == BlobCheck.Outcome.UNREADABLE)) {
+        int count = strikes.merge(checked, 1, Integer::sum);
+        Set<String> from = strikeReporters.computeIfAbsent(checked, c -> new HashSet<>());
+        from.addAll(reporters);
         if (count >= STRIKES
+            && from.size() >= 2
             && withheld.computeIfAbsent(digest, d -> new HashSet<>()).add(done.node())) {
           newlyWithheld.add(new Withheld(done.node(), digest, count));
         }

@@ -37,6 +37,6 @@ class InventoryChangesTest {
 
     await().until(waiting::isDone);
     assertThat(waiting).isNotCompletedExceptionally();
-    assertThat(changes.waiting()).isZero();
+    await().until(() -> changes.waiting() == 0);
   }
 }

@@ -98,7 +98,7 @@ class SuspectSourcesTest {
   @Test
   void aSourceWhoseCopyKeepsCheckingOutWhileItSendsBadBytesIsWithheldAfterItsStrikes() {
     for (int strike = 1; strike < SuspectSources.STRIKES; strike++) {
-      mismatchAgain("n1", "liar");
+      mismatchAgain("n" + strike, "liar");
       assertThat(checked("liar", Outcome.INTACT)).as("strike %d", strike).isEmpty();
       assertThat(suspects.isSuspect(BLOB, "liar")).isFalse();
       assertThat(suspects.isWithheld(BLOB, "liar")).isFalse();
@@ -120,6 +120,32 @@ class SuspectSourcesTest {
     assertThat(checked("liar", Outcome.INTACT))
         .as("but its strikes stay")
         .containsExactly(new SuspectSources.Withheld("liar", BLOB, SuspectSources.STRIKES + 1));
+  }
+
+  @Test
+  void aRelayWhoseCopyWasIncompleteWhenItSentGetsNoStrikeWhateverItsNextCopyChecksTo() {
+    for (int i = 0; i < 2 * SuspectSources.STRIKES; i++) {
+      mismatchAgain("n" + i, "relay");
+      // The relay's own transfer failed too (or was still running): that copy is gone.
+      suspects.copyGone(BLOB, "relay");
+      assertThat(checked("relay", Outcome.INTACT)).as("its later, good copy").isEmpty();
+    }
+    assertThat(suspects.isWithheld(BLOB, "relay")).isFalse();
+  }
+
+  @Test
+  void oneReceiverAloneCannotGetASourceWithheld() {
+    for (int i = 0; i < 2 * SuspectSources.STRIKES; i++) {
+      mismatchAgain("faulty-receiver", "healthy");
+      assertThat(checked("healthy", Outcome.INTACT)).isEmpty();
+    }
+    assertThat(suspects.isWithheld(BLOB, "healthy")).isFalse();
+
+    mismatchAgain("another-receiver", "healthy");
+    assertThat(checked("healthy", Outcome.INTACT))
+        .as("a second receiver confirms it")
+        .extracting(SuspectSources.Withheld::node)
+        .containsExactly("healthy");
   }
 
   @Test
