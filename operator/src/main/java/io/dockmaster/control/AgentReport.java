@@ -22,24 +22,4 @@ public record AgentReport(
   public AgentReport {
     blobs = blobs == null ? List.of() : List.copyOf(blobs);
   }
-
-  /** A report that carries no version. */
-  public AgentReport(
-      String node,
-      List<BlobState> blobs,
-      long bytesFromUpstream,
-      long bytesFromPeers,
-      long bytesServedToPeers,
-      long cacheUsedBytes,
-      long cacheCapacityBytes) {
-    this(
-        node,
-        blobs,
-        bytesFromUpstream,
-        bytesFromPeers,
-        bytesServedToPeers,
-        cacheUsedBytes,
-        cacheCapacityBytes,
-        0);
-  }
 }

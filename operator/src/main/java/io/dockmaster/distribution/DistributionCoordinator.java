@@ -20,11 +20,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Keeps one {@link DistributionRun} per ImageMirror going: a round as soon as an agent's state
- * changes (at most one per {@link #CHANGE_SPACING}), else every {@code activeInterval} while nodes
- * still lack blobs and every {@code idleInterval} once all are complete, so a new node or an
- * evicted blob is noticed. The reconciler hands it targets and reads progress; nothing here touches
- * the ImageMirror itself. State is in memory only: a new leader starts fresh runs that ask the
- * agents what they hold, so nothing already transferred moves again.
+ * changes (at most one per {@link #CHANGE_SPACING}, or per ten times the last round's duration),
+ * else every {@code activeInterval} while nodes still lack blobs and every {@code idleInterval}
+ * once all are complete, so a new node or an evicted blob is noticed. The reconciler hands it
+ * targets and reads progress; nothing here touches the ImageMirror itself. State is in memory only:
+ * a new leader starts fresh runs that ask the agents what they hold, so nothing already transferred
+ * moves again.
  */
 public final class DistributionCoordinator implements AutoCloseable {
 
@@ -45,6 +46,7 @@ public final class DistributionCoordinator implements AutoCloseable {
   private final Map<String, DistributionRun> runs = new ConcurrentHashMap<>();
   private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
   private final Map<String, Instant> lastRound = new ConcurrentHashMap<>();
+  private final Map<String, Duration> roundCost = new ConcurrentHashMap<>();
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
   private Instant nextRuntimeSync = Instant.MIN;
   private final Map<String, RuntimeSent> runtimeSent = new ConcurrentHashMap<>();
@@ -123,6 +125,7 @@ public final class DistributionCoordinator implements AutoCloseable {
     }
     nextRound.remove(owner);
     lastRound.remove(owner);
+    roundCost.remove(owner);
     changed.remove(owner);
     List<AgentLease> agents = directory.live(Optional.empty());
     calls.forEach(
@@ -139,6 +142,10 @@ public final class DistributionCoordinator implements AutoCloseable {
                 e.toString()));
   }
 
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
+  }
+
   private void tick() {
     Instant now = clock.instant();
     if (!now.isBefore(nextRuntimeSync)) {
@@ -149,8 +156,12 @@ public final class DistributionCoordinator implements AutoCloseable {
       String owner = entry.getKey();
       boolean due = !nextRound.getOrDefault(owner, now).isAfter(now);
       DistributionRun run = entry.getValue();
-      // Failing transfers change agents at once; retrying them keeps the steady pace.
-      Duration spacing = run.retriedFailures() ? activeInterval : CHANGE_SPACING;
+      // Failing transfers change agents at once; retrying them keeps the steady pace. And rounds
+      // that follow changes take at most a tenth of a core, however many nodes a round plans.
+      Duration spacing =
+          run.retriedFailures()
+              ? activeInterval
+              : max(CHANGE_SPACING, roundCost.getOrDefault(owner, Duration.ZERO).multipliedBy(10));
       boolean changeDue =
           changed.contains(owner)
               && !lastRound.getOrDefault(owner, Instant.MIN).plus(spacing).isAfter(now);
@@ -162,7 +173,9 @@ public final class DistributionCoordinator implements AutoCloseable {
       lastRound.put(owner, now);
       try {
         List<AgentLease> agents = directory.live(run.target().nodeSelector());
+        long roundStart = System.nanoTime();
         DistributionProgress progress = run.round(agents);
+        roundCost.put(owner, Duration.ofNanos(System.nanoTime() - roundStart));
         Duration wait = progress.isComplete() ? idleInterval : activeInterval;
         nextRound.put(entry.getKey(), clock.instant().plus(wait));
       } catch (RuntimeException e) {

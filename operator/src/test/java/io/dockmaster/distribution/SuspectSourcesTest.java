@@ -20,7 +20,7 @@ class SuspectSourcesTest {
   private final SuspectSources suspects = new SuspectSources();
 
   private static AgentReport report(String receiver, BlobState state) {
-    return new AgentReport(receiver, List.of(state), 0, 0, 0, 0, 0);
+    return new AgentReport(receiver, List.of(state), 0, 0, 0, 0, 0, 0);
   }
 
   private static BlobState failed(String source, String reason) {
