@@ -1,6 +1,7 @@
 package io.dockmaster.cli;
 
 import io.dockmaster.agent.AgentSettings;
+import io.dockmaster.agent.NativeCrypto;
 import io.dockmaster.agent.NodeAgent;
 import io.dockmaster.cache.CacheLimits;
 import io.dockmaster.registry.RegistrySettings;
@@ -144,6 +145,7 @@ final class AgentCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     AgentSettings settings = settings();
+    NativeCrypto.install();
     KubernetesClient client = new KubernetesClientBuilder().build();
     NodeAgent agent;
     try {

@@ -123,6 +123,11 @@ class P2PDistributionE2E {
     ImageMirrorStatus done = status("multi");
     assertThat(done.getNodesReady()).isEqualTo(NODES + "/" + NODES);
     assertThat(done.getBytesFromPeers()).isGreaterThanOrEqualTo((NODES - 1) * image.layerBytes());
+    for (LabAgent agent : lab.agents()) {
+      assertThat(Files.readString(agent.log()))
+          .as("%s hashed and encrypted natively (it runs without C2)", agent.node())
+          .contains("Native crypto: AmazonCorrettoCryptoProvider");
+    }
   }
 
   @Test

@@ -39,13 +39,14 @@ public record P2PLabSettings(
    * Many agent JVMs share 2 cores here: the serial collector (no GC threads per JVM), a small heap
    * (blobs stream through 64 KiB buffers) and small thread stacks. Measured with 5 nodes at 50
    * Mbit/s receiving 100 MiB (bound 16.8 s): 21.3 s and 6-8 CPU seconds per agent with these
-   * options, 22.8 s and 7-10 s with the JVM's defaults (G1, a quarter of the RAM as heap). Not
-   * {@code -XX:TieredStopAtLevel=1}: C1 has no SHA-256 or AES-GCM intrinsics (on this machine it
-   * hashes at about 100 MB/s and encrypts TLS records at about 27 MB/s instead of 1.3 GB/s and 4.5
-   * GB/s), and the same run took 43.8 s and 14-16 CPU seconds per agent.
+   * options, 22.8 s and 7-10 s with the JVM's defaults (G1, a quarter of the RAM as heap). {@code
+   * -XX:TieredStopAtLevel=1} as in the chart: with the JDK's crypto C1 would be slow (no SHA-256 or
+   * AES-GCM intrinsics: 43.8 s and 14-16 CPU seconds per agent in that run), but the agent puts
+   * native crypto first ({@code NativeCrypto}), and then no C2 is faster: 20 nodes at 100 Mbit/s
+   * with 100 MiB, 40.5 s instead of 57.2 s warm and 42.2 s instead of 100.8 s fresh.
    */
   public static final List<String> AGENT_JVM_OPTIONS =
-      List.of("-XX:+UseSerialGC", "-Xmx256m", "-Xss512k");
+      List.of("-XX:+UseSerialGC", "-Xmx256m", "-Xss512k", "-XX:TieredStopAtLevel=1");
 
   public P2PLabSettings {
     if (nodeLinks.isEmpty()) {
