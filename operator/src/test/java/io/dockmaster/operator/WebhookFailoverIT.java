@@ -23,6 +23,8 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhoo
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -153,15 +155,14 @@ class WebhookFailoverIT {
       stopping.get(30, TimeUnit.SECONDS);
       assertThat(refuses(leaderPort)).isTrue();
 
-      // A patch, not a locked update: the new leader is writing status meanwhile.
+      // A merge patch without a resourceVersion: the new leader is writing to the object
+      // meanwhile, and edit() sends the version it read (a 409 in one CI run).
       client
           .resources(ImagePolicy.class)
           .withName("failover")
-          .edit(
-              p -> {
-                p.getSpec().setImages(List.of("registry.example.com/b/**"));
-                return p;
-              });
+          .patch(
+              PatchContext.of(PatchType.JSON_MERGE),
+              "{\"spec\":{\"images\":[\"registry.example.com/b/**\"]}}");
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(observedGeneration()).isEqualTo(2L));
