@@ -37,7 +37,7 @@ final class ControlHandler {
 
   private static final long MAX_BODY_BYTES = 8L * 1024 * 1024;
 
-  /** Below the operator's request timeout for a held inventory, with room to spare. */
+  /** A cap for any client; the operator asks to be held at most 30 s, and times out 3 s later. */
   static final long MAX_INVENTORY_WAIT_MILLIS = 60_000;
 
   private static final Pattern OWNER = Pattern.compile("^[A-Za-z0-9._-]{1,128}$");
