@@ -8,8 +8,9 @@ import java.io.InputStream;
 interface BlobSource {
 
   /**
-   * @return the blob's bytes from the start, unverified (the cache verifies them)
+   * @param offset how many of the blob's bytes to leave out: those already in the cache
+   * @return the blob's bytes from {@code offset}, unverified (the cache verifies them)
    * @throws TransferFailure when the source cannot even start sending
    */
-  InputStream open(TransferOrder order, Digest digest) throws TransferFailure;
+  InputStream open(TransferOrder order, Digest digest, long offset) throws TransferFailure;
 }

@@ -49,11 +49,39 @@ final class BlobSources implements BlobSource {
   }
 
   @Override
-  public InputStream open(TransferOrder order, Digest digest) throws TransferFailure {
+  public InputStream open(TransferOrder order, Digest digest, long offset) throws TransferFailure {
     TransferSource source = order.source();
-    return source.fromUpstream()
-        ? openUpstream(source.upstream(), order, digest)
-        : openPeer(source, order, digest);
+    if (source.fromUpstream()) {
+      // Read from the start and dropped: the upstream client verifies the whole blob as it
+      // streams, and a broken upstream stream is rare next to a peer that goes away.
+      return withoutFirst(offset, openUpstream(source.upstream(), order, digest), source);
+    }
+    return openPeer(source, order, digest, offset);
+  }
+
+  private static InputStream withoutFirst(long offset, InputStream in, TransferSource source)
+      throws TransferFailure {
+    byte[] discard = new byte[64 * 1024];
+    long left = offset;
+    try {
+      while (left > 0) {
+        int n = in.read(discard, 0, (int) Math.min(discard.length, left));
+        if (n < 0) {
+          throw new TransferFailure(
+              Reason.SizeMismatch,
+              source.label() + " ended after " + (offset - left) + " bytes, before byte " + offset);
+        }
+        left -= n;
+      }
+      return in;
+    } catch (IOException | RegistryException e) {
+      closeQuietly(in);
+      throw new TransferFailure(
+          Reason.SourceUnreachable, source.label() + " broke off: " + ErrorMessages.of(e), e);
+    } catch (TransferFailure e) {
+      closeQuietly(in);
+      throw e;
+    }
   }
 
   private InputStream openUpstream(UpstreamAccess access, TransferOrder order, Digest digest)
@@ -104,19 +132,22 @@ final class BlobSources implements BlobSource {
                 .build());
   }
 
-  private InputStream openPeer(TransferSource source, TransferOrder order, Digest digest)
+  private InputStream openPeer(
+      TransferSource source, TransferOrder order, Digest digest, long offset)
       throws TransferFailure {
     String peer = TransferSource.PEER_LABEL_PREFIX + source.node();
     HttpClient client = peers.clientFor(source.node());
-    HttpRequest request =
+    HttpRequest.Builder request =
         HttpRequest.newBuilder(
                 URI.create(source.endpoint() + "/v2/" + order.repository() + "/blobs/" + digest))
             .timeout(PEER_RESPONSE_TIMEOUT)
-            .GET()
-            .build();
+            .GET();
+    if (offset > 0) {
+      request.header("Range", "bytes=" + offset + "-");
+    }
     HttpResponse<InputStream> response;
     try {
-      response = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
+      response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
       throw new TransferFailure(
           Reason.SourceUnreachable, peer + " at " + source.endpoint() + ": " + e, e);
@@ -125,7 +156,17 @@ final class BlobSources implements BlobSource {
       throw new TransferFailure(Reason.Interrupted, "interrupted while connecting to " + peer);
     }
     if (response.statusCode() == 200) {
-      return response.body();
+      return withoutFirst(offset, response.body(), source);
+    }
+    if (response.statusCode() == 206 && offset > 0) {
+      String range = response.headers().firstValue("Content-Range").orElse("");
+      if (range.startsWith("bytes " + offset + "-")) {
+        return response.body();
+      }
+      closeQuietly(response.body());
+      throw new TransferFailure(
+          Reason.SourceUnreachable,
+          peer + " answered a request from byte " + offset + " with Content-Range '" + range + "'");
     }
     closeQuietly(response.body());
     if (response.statusCode() == 404) {

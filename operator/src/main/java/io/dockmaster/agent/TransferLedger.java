@@ -21,7 +21,7 @@ final class TransferLedger {
 
   /** One transfer in flight. */
   static final class Entry {
-    final String source;
+    volatile String source;
     final AtomicLong received = new AtomicLong();
     volatile long lastProgressNanos = System.nanoTime();
 
@@ -32,6 +32,17 @@ final class TransferLedger {
     void advanced(long bytes) {
       received.addAndGet(bytes);
       lastProgressNanos = System.nanoTime();
+    }
+
+    /** The transfer goes on from another source, keeping the bytes it has. */
+    void switchTo(String newSource) {
+      source = newSource;
+      lastProgressNanos = System.nanoTime();
+    }
+
+    /** The transfer continues a write that already holds this many bytes. */
+    void resumedAt(long bytes) {
+      received.set(bytes);
     }
   }
 

@@ -13,8 +13,12 @@ import io.dockmaster.status.ErrorMessages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -45,19 +49,56 @@ final class TransferRunner implements AutoCloseable {
   private final ScheduledExecutorService watchdog;
   private final Map<Entry, Running> running = new ConcurrentHashMap<>();
 
-  /** A transfer's stream and thread, so a stalled one can be cut off from outside. */
+  /** Failures of the source alone: the bytes that did arrive are good to continue from. */
+  private static final Set<Reason> RESUMABLE =
+      EnumSet.of(Reason.SourceUnreachable, Reason.SourceMissing, Reason.UpstreamFailed);
+
+  /** The failure's source when the bytes of a blob that did not verify came from several. */
+  static final String MIXED_SOURCES = "several sources";
+
+  /**
+   * A transfer's stream and thread, so a stalled one can be cut off from outside. The cut-off
+   * interrupts the thread only between writes to the cache file: an interrupt inside a write closes
+   * the file's channel, and the bytes written so far are to be continued from.
+   */
   private record Running(
       Thread thread, InputStream in, AtomicBoolean stalled, AtomicBoolean superseded) {
 
     void cutOff() {
-      thread.interrupt();
+      synchronized (this) {
+        thread.interrupt();
+      }
       try {
         in.close();
       } catch (IOException | RuntimeException e) {
         log.debug("closing a cut-off stream failed: {}", e.toString());
       }
     }
+
+    void write(BlobWrite write, byte[] buffer, int length) throws IOException {
+      synchronized (this) {
+        if (Thread.interrupted()) {
+          throw new java.io.InterruptedIOException("cut off");
+        }
+        write.write(buffer, 0, length);
+      }
+    }
   }
+
+  /** A blob's write and every source that contributed to it. */
+  private static final class Partial {
+    final BlobWrite write;
+    final List<String> sources = new ArrayList<>();
+
+    Partial(BlobWrite write) {
+      this.write = write;
+    }
+  }
+
+  /** A partial write whose source failed, waiting for an order to continue it. */
+  private record Kept(Partial partial, long sinceNanos) {}
+
+  private final Map<Digest, Kept> keptWrites = new ConcurrentHashMap<>();
 
   /** Orders that replace a transfer in flight from another source, started once it has stopped. */
   private final Map<Digest, TransferOrder> replacements = new ConcurrentHashMap<>();
@@ -121,23 +162,59 @@ final class TransferRunner implements AutoCloseable {
 
   private void run(TransferOrder order, Digest digest, Entry entry) {
     long started = System.nanoTime();
-    boolean upstream = order.source().fromUpstream();
-    String source = order.source().label();
+    TransferOrder current = order;
+    Partial partial = null;
     try {
-      transfer(order, digest, entry, upstream);
-      ledger.succeeded(digest);
-      metrics.transferFinished(upstream, "complete", Duration.ofNanos(System.nanoTime() - started));
-      log.info("{} complete from {} ({} bytes)", digest.shortForm(), source, order.size());
-    } catch (TransferFailure failure) {
-      if (replacements.containsKey(digest)) {
-        ledger.superseded(digest);
-        log.info("{} from {} replaced by an order from another source", digest.shortForm(), source);
+      partial = partialFor(order, digest, entry);
+      if (partial == null) {
+        // Another order completed it between submit and now; nothing left to fetch.
+        ledger.succeeded(digest);
         return;
       }
-      ledger.failed(digest, source, failure.reason().name(), failure.getMessage());
-      metrics.transferFinished(
-          upstream, failure.reason().name(), Duration.ofNanos(System.nanoTime() - started));
-      log.warn("{} from {} failed: {}", digest.shortForm(), source, failure.getMessage());
+      ledger.writeStarted(digest);
+      while (true) {
+        try {
+          transfer(current, digest, entry, partial);
+          ledger.succeeded(digest);
+          metrics.transferFinished(
+              current.source().fromUpstream(),
+              "complete",
+              Duration.ofNanos(System.nanoTime() - started));
+          log.info(
+              "{} complete from {} ({} bytes)",
+              digest.shortForm(),
+              String.join(", ", partial.sources),
+              current.size());
+          return;
+        } catch (TransferFailure failure) {
+          TransferOrder next = replacements.remove(digest);
+          if (next != null && partial.write.isOpen()) {
+            log.info(
+                "{} continues from {} at byte {} of {} (instead of {})",
+                digest.shortForm(),
+                next.source().label(),
+                partial.write.written(),
+                current.size(),
+                current.source().label());
+            current = next;
+            entry.switchTo(current.source().label());
+            continue;
+          }
+          if (next != null) {
+            ledger.superseded(digest);
+            replacements.put(digest, next);
+            log.info(
+                "{} from {} replaced by an order from another source",
+                digest.shortForm(),
+                current.source().label());
+            return;
+          }
+          failed(current, digest, partial, failure, started);
+          return;
+        }
+      }
+    } catch (TransferFailure failure) {
+      failed(current, digest, partial, failure, started);
     } finally {
       ledger.releaseWaiters(digest);
       TransferOrder next = replacements.remove(digest);
@@ -147,35 +224,83 @@ final class TransferRunner implements AutoCloseable {
     }
   }
 
-  private void transfer(TransferOrder order, Digest digest, Entry entry, boolean upstream)
+  /**
+   * The write to continue: one kept from a transfer whose source failed, or a new one; null when
+   * the blob is complete or another write of it is in progress.
+   */
+  private Partial partialFor(TransferOrder order, Digest digest, Entry entry)
       throws TransferFailure {
-    Optional<BlobWrite> started;
+    Partial kept = kept(digest);
+    if (kept != null) {
+      entry.resumedAt(kept.write.written());
+      log.info(
+          "{} continues from {} at byte {} of {}",
+          digest.shortForm(),
+          order.source().label(),
+          kept.write.written(),
+          order.size());
+      return kept;
+    }
     try {
-      started = cache.startWrite(digest, order.size(), order.mediaType());
+      return cache
+          .startWrite(digest, order.size(), order.mediaType())
+          .map(Partial::new)
+          .orElse(null);
     } catch (CacheFullException e) {
       throw new TransferFailure(Reason.CacheFull, e.getMessage());
     } catch (IOException e) {
       throw new TransferFailure(Reason.CacheFull, "cannot write to the cache: " + e.getMessage());
     }
-    if (started.isEmpty()) {
-      // Another order completed it between submit and now; nothing left to fetch.
-      return;
-    }
-    ledger.writeStarted(digest);
+  }
+
+  /**
+   * Reports the failure. The bytes that arrived stay (peers reading them keep waiting) for the next
+   * order to continue from, unless they are wrong or the failure is not the source's.
+   */
+  private void failed(
+      TransferOrder order, Digest digest, Partial partial, TransferFailure failure, long started) {
+    boolean upstream = order.source().fromUpstream();
     String source = order.source().label();
-    try (BlobWrite write = started.get();
-        InputStream in = sources.open(order, digest)) {
+    if (partial != null && partial.write.isOpen() && RESUMABLE.contains(failure.reason())) {
+      keptWrites.put(digest, new Kept(partial, System.nanoTime()));
+    } else if (partial != null) {
+      partial.write.abort(failure.getMessage());
+      if (failure.reason() == Reason.DigestMismatch && partial.sources.size() > 1) {
+        // Bytes from several sources: which one lied is unknown, so no peer is blamed.
+        source = MIXED_SOURCES;
+      }
+    }
+    ledger.failed(digest, source, failure.reason().name(), failure.getMessage());
+    metrics.transferFinished(
+        upstream, failure.reason().name(), Duration.ofNanos(System.nanoTime() - started));
+    log.warn("{} from {} failed: {}", digest.shortForm(), source, failure.getMessage());
+  }
+
+  private Partial kept(Digest digest) {
+    Kept held = keptWrites.remove(digest);
+    return held == null ? null : held.partial;
+  }
+
+  /** One source's part of a transfer: from the bytes already written to the end, or a failure. */
+  private void transfer(TransferOrder order, Digest digest, Entry entry, Partial partial)
+      throws TransferFailure {
+    String source = order.source().label();
+    long offset = partial.write.written();
+    if (!partial.sources.contains(source)) {
+      partial.sources.add(source);
+    }
+    try (InputStream in = sources.open(order, digest, offset)) {
       Running run =
           new Running(Thread.currentThread(), in, new AtomicBoolean(), new AtomicBoolean());
       running.put(entry, run);
       try {
-        copy(in, write, entry, order, upstream, source);
-        write.commit();
+        copy(in, partial.write, entry, order, run);
+        partial.write.commit();
       } catch (IOException | RegistryException e) {
         throw failureOf(e, run.stalled().get(), source, digest);
       } finally {
         running.remove(entry);
-        Thread.interrupted(); // a watchdog interrupt must not leak into the next transfer
+        Thread.interrupted(); // a watchdog interrupt must not leak into the next source or order
       }
     } catch (IOException e) {
       // Closing a source stream after the transfer ended; the outcome is already decided.
@@ -183,18 +308,14 @@ final class TransferRunner implements AutoCloseable {
     }
   }
 
-  private void copy(
-      InputStream in,
-      BlobWrite write,
-      Entry entry,
-      TransferOrder order,
-      boolean upstream,
-      String source)
+  private void copy(InputStream in, BlobWrite write, Entry entry, TransferOrder order, Running run)
       throws IOException, TransferFailure {
     long size = order.size();
+    boolean upstream = order.source().fromUpstream();
+    String source = order.source().label();
     String owner = order.pinOwner();
     byte[] buffer = new byte[CHUNK_BYTES];
-    long total = 0;
+    long total = write.written();
     int n;
     while ((n = in.read(buffer)) != -1) {
       if (total + n > size) {
@@ -206,7 +327,7 @@ final class TransferRunner implements AutoCloseable {
       } catch (InterruptedException e) {
         throw new java.io.InterruptedIOException("interrupted while waiting for bandwidth");
       }
-      write.write(buffer, 0, n);
+      run.write(write, buffer, n);
       total += n;
       entry.advanced(n);
       metrics.received(upstream, n);
@@ -247,6 +368,17 @@ final class TransferRunner implements AutoCloseable {
 
   private void cutOffStalled() {
     long now = System.nanoTime();
+    keptWrites.forEach(
+        (digest, held) -> {
+          if (now - held.sinceNanos() > stallNanos && keptWrites.remove(digest, held)) {
+            held.partial()
+                .write
+                .abort(
+                    "no order to continue it within "
+                        + Duration.ofNanos(stallNanos).toSeconds()
+                        + "s of its source failing");
+          }
+        });
     running.forEach(
         (entry, run) -> {
           if (now - entry.lastProgressNanos > stallNanos
@@ -262,6 +394,8 @@ final class TransferRunner implements AutoCloseable {
 
   @Override
   public void close() {
+    keptWrites.values().forEach(held -> held.partial().write.abort("the agent is stopping"));
+    keptWrites.clear();
     watchdog.shutdownNow();
     workers.shutdownNow();
     try {

@@ -44,6 +44,13 @@ public final class BlobWrite implements AutoCloseable {
     return blob.size;
   }
 
+  /** Neither committed nor discarded: more bytes may follow. */
+  public boolean isOpen() {
+    synchronized (guard) {
+      return state == State.OPEN;
+    }
+  }
+
   public long written() {
     synchronized (guard) {
       return written;

@@ -13,25 +13,38 @@ import io.dockmaster.control.PinSet;
 import io.dockmaster.control.RuntimeMirrors;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferOrders;
+import io.dockmaster.peering.PeerName;
+import io.dockmaster.peering.PeerTls;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.Function;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeoutException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * {@link AgentControl} over HTTPS with the operator's client certificate; each call accepts only a
- * server proving the identity of the agent it meant to reach.
+ * {@link AgentControl} over HTTPS with the operator's client certificate, through one pooled client
+ * for every agent: a few event-loop threads however many agents there are, where a client per agent
+ * would cost each its own selector thread. Connections are pooled by address, so every call checks
+ * which agent its connection reached before it sends anything, and a connection to another agent
+ * (the address moved to another node) is closed unused.
  */
-public final class HttpAgentControl implements AgentControl {
+public final class HttpAgentControl implements AgentControl, AutoCloseable {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
 
@@ -44,47 +57,58 @@ public final class HttpAgentControl implements AgentControl {
   /** The agent answers after re-hashing whole blobs from disk, one at a time. */
   private static final Duration VERIFICATION_TIMEOUT = Duration.ofMinutes(10);
 
-  private final Function<String, HttpClient> clientForNode;
+  /**
+   * Connections per agent: one carries the held inventory request, the others orders, pins and
+   * re-checks, which queue beyond this.
+   */
+  static final int CONNECTIONS_PER_AGENT = 4;
+
+  /** Idle connections are closed after this; agents do not time them out themselves. */
+  private static final int KEEP_ALIVE_SECONDS = 60;
+
+  private final HttpClient client;
+
+  /** Callers' continuations run here, never on an event loop that a blocking call would stall. */
+  private final ExecutorService callbacks =
+      Executors.newCachedThreadPool(
+          task -> {
+            Thread thread = new Thread(task, "agent-control-callback");
+            thread.setDaemon(true);
+            return thread;
+          });
+
   private final ObjectMapper json =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
   /**
-   * @param clientForNode an HTTP client presenting the operator's certificate that accepts only the
-   *     agent of the given node
+   * @param tls the operator's identity and the agent CA
    */
-  public HttpAgentControl(Function<String, HttpClient> clientForNode) {
-    this.clientForNode = clientForNode;
+  public HttpAgentControl(Vertx vertx, PeerTls tls) {
+    this.client =
+        vertx.createHttpClient(
+            tls.vertxAgentClientOptions().setKeepAliveTimeout(KEEP_ALIVE_SECONDS),
+            new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_AGENT));
   }
 
   @Override
   public AgentReport inventory(AgentLease agent, List<String> digests) throws IOException {
-    return send(agent, "POST", ControlPaths.INVENTORY, new InventoryQuery(digests), true);
+    return report(
+        agent, HttpMethod.POST, ControlPaths.INVENTORY, new InventoryQuery(digests), TIMEOUT);
   }
 
   @Override
   public CompletableFuture<AgentReport> awaitInventory(
       AgentLease agent, List<String> digests, long afterVersion, Duration wait) {
-    HttpRequest request;
-    try {
-      request =
-          request(
-                  agent,
-                  "POST",
-                  ControlPaths.INVENTORY,
-                  new InventoryQuery(digests, afterVersion, wait.toMillis()),
-                  wait.plus(HELD_MARGIN))
-              .build();
-    } catch (IOException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return clientForNode
-        .apply(agent.node())
-        .sendAsync(request, BodyHandlers.ofByteArray())
+    return call(
+            agent,
+            HttpMethod.POST,
+            ControlPaths.INVENTORY,
+            new InventoryQuery(digests, afterVersion, wait.toMillis()),
+            wait.plus(HELD_MARGIN))
         .thenApply(
-            response -> {
+            body -> {
               try {
-                return json.readValue(
-                    checked(agent, "POST", ControlPaths.INVENTORY, response), AgentReport.class);
+                return json.readValue(body, AgentReport.class);
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
@@ -93,17 +117,18 @@ public final class HttpAgentControl implements AgentControl {
 
   @Override
   public AgentReport order(AgentLease agent, List<TransferOrder> orders) throws IOException {
-    return send(agent, "POST", ControlPaths.TRANSFERS, new TransferOrders(orders), true);
+    return report(
+        agent, HttpMethod.POST, ControlPaths.TRANSFERS, new TransferOrders(orders), TIMEOUT);
   }
 
   @Override
   public void pin(AgentLease agent, String owner, PinSet pins) throws IOException {
-    send(agent, "PUT", ControlPaths.PINS + "/" + owner, pins, false);
+    send(agent, HttpMethod.PUT, ControlPaths.PINS + "/" + owner, pins, TIMEOUT);
   }
 
   @Override
   public void unpin(AgentLease agent, String owner) throws IOException {
-    send(agent, "DELETE", ControlPaths.PINS + "/" + owner, null, false);
+    send(agent, HttpMethod.DELETE, ControlPaths.PINS + "/" + owner, null, TIMEOUT);
   }
 
   @Override
@@ -111,7 +136,7 @@ public final class HttpAgentControl implements AgentControl {
     byte[] body =
         send(
             agent,
-            "POST",
+            HttpMethod.POST,
             ControlPaths.VERIFICATIONS,
             new BlobVerifications(digests),
             VERIFICATION_TIMEOUT);
@@ -125,62 +150,144 @@ public final class HttpAgentControl implements AgentControl {
 
   @Override
   public void configureRuntime(AgentLease agent, RuntimeMirrors mirrors) throws IOException {
-    send(agent, "PUT", ControlPaths.RUNTIME, mirrors, false);
+    send(agent, HttpMethod.PUT, ControlPaths.RUNTIME, mirrors, TIMEOUT);
   }
 
-  private AgentReport send(
-      AgentLease agent, String method, String path, Object body, boolean expectReport)
+  private AgentReport report(
+      AgentLease agent, HttpMethod method, String path, Object body, Duration timeout)
       throws IOException {
-    byte[] answer = send(agent, method, path, body, TIMEOUT);
-    return expectReport ? json.readValue(answer, AgentReport.class) : null;
+    return json.readValue(send(agent, method, path, body, timeout), AgentReport.class);
   }
 
-  private byte[] send(AgentLease agent, String method, String path, Object body, Duration timeout)
+  private byte[] send(
+      AgentLease agent, HttpMethod method, String path, Object body, Duration timeout)
       throws IOException {
-    HttpClient client = clientForNode.apply(agent.node());
-    HttpResponse<byte[]> response;
     try {
-      response =
-          client.send(
-              request(agent, method, path, body, timeout).build(), BodyHandlers.ofByteArray());
+      return call(agent, method, path, body, timeout).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted calling agent " + agent.node());
+    } catch (ExecutionException e) {
+      throw asIoException(e.getCause());
     }
-    return checked(agent, method, path, response);
   }
 
-  private HttpRequest.Builder request(
-      AgentLease agent, String method, String path, Object body, Duration timeout)
-      throws IOException {
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(URI.create(agent.endpoint() + path))
-            .timeout(timeout)
-            .header("Content-Type", "application/json");
-    request.method(
-        method,
-        body == null
-            ? BodyPublishers.noBody()
-            : BodyPublishers.ofByteArray(json.writeValueAsBytes(body)));
-    return request;
+  /**
+   * The response body of a 2xx answer; fails with an {@link IOException} naming the agent and the
+   * call otherwise.
+   */
+  private CompletableFuture<byte[]> call(
+      AgentLease agent, HttpMethod method, String path, Object body, Duration timeout) {
+    Buffer payload;
+    try {
+      payload = body == null ? Buffer.buffer() : Buffer.buffer(json.writeValueAsBytes(body));
+    } catch (IOException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    String what = method + " " + path;
+    RequestOptions options =
+        new RequestOptions()
+            .setMethod(method)
+            .setAbsoluteURI(agent.endpoint() + path)
+            .setIdleTimeout(timeout.toMillis())
+            .putHeader("Content-Type", "application/json");
+    Future<byte[]> answer =
+        client
+            .request(options)
+            .compose(request -> sendIfReached(request, agent, payload))
+            .compose(
+                response ->
+                    response
+                        .body()
+                        .compose(
+                            received -> {
+                              byte[] bytes = received.getBytes();
+                              if (response.statusCode() / 100 != 2) {
+                                return Future.failedFuture(
+                                    new AgentCallException(
+                                        "agent "
+                                            + agent.node()
+                                            + " answered "
+                                            + what
+                                            + " with HTTP "
+                                            + response.statusCode()
+                                            + ": "
+                                            + new String(bytes, StandardCharsets.UTF_8)));
+                              }
+                              return Future.succeededFuture(bytes);
+                            }));
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    answer.onComplete(
+        done ->
+            callbacks.execute(
+                () -> {
+                  if (done.succeeded()) {
+                    result.complete(done.result());
+                  } else {
+                    result.completeExceptionally(describe(done.cause(), agent, what, timeout));
+                  }
+                }));
+    return result;
   }
 
-  private static byte[] checked(
-      AgentLease agent, String method, String path, HttpResponse<byte[]> response)
-      throws IOException {
-    if (response.statusCode() / 100 != 2) {
-      throw new IOException(
-          "agent "
-              + agent.node()
-              + " answered "
-              + method
-              + " "
-              + path
-              + " with HTTP "
-              + response.statusCode()
-              + ": "
-              + new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
+  /** Sends the request only over a connection that reached the agent meant. */
+  private static Future<io.vertx.core.http.HttpClientResponse> sendIfReached(
+      HttpClientRequest request, AgentLease agent, Buffer payload) {
+    PeerName expected = PeerName.agent(agent.node());
+    PeerName reached;
+    try {
+      reached = PeerTls.peerOf(request.connection().sslSession());
+    } catch (SSLPeerUnverifiedException e) {
+      request.connection().close();
+      return Future.failedFuture(
+          new AgentCallException(
+              agent.endpoint() + " did not prove to be the agent of " + agent.node() + ": " + e));
     }
-    return response.body();
+    if (!reached.equals(expected)) {
+      // The address now belongs to another node's agent; this connection is of no use to anyone
+      // who asks for the agent the address was given for.
+      request.connection().close();
+      return Future.failedFuture(
+          new AgentCallException(
+              agent.endpoint()
+                  + " is served by "
+                  + reached
+                  + ", not the agent of "
+                  + agent.node()));
+    }
+    return request.send(payload);
+  }
+
+  private static IOException describe(
+      Throwable cause, AgentLease agent, String what, Duration timeout) {
+    if (cause instanceof AgentCallException known) {
+      return known;
+    }
+    if (cause instanceof TimeoutException) {
+      return new IOException(
+          "agent " + agent.node() + " did not answer " + what + " within " + timeout, cause);
+    }
+    return new IOException(
+        "cannot call agent " + agent.node() + " (" + what + "): " + cause.getMessage(), cause);
+  }
+
+  private static IOException asIoException(Throwable cause) {
+    if (cause instanceof CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    return cause instanceof IOException io ? io : new IOException(cause.getMessage(), cause);
+  }
+
+  /** A failure whose message already names the agent and what went wrong. */
+  private static final class AgentCallException extends IOException {
+    AgentCallException(String message) {
+      super(message);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    callbacks.shutdownNow();
   }
 }

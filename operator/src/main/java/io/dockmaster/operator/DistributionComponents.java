@@ -8,12 +8,12 @@ import io.dockmaster.distribution.MultiTreePlanner;
 import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.AgentCsrSigner;
 import io.dockmaster.peering.CertificateRequestException;
-import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.RenewalSchedule;
 import io.dockmaster.peering.RenewingIdentity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Executors;
@@ -31,18 +31,24 @@ final class DistributionComponents implements AutoCloseable {
   private final RenewingIdentity identity;
   private final AgentDirectory directory;
   private final DistributionCoordinator coordinator;
+  private final HttpAgentControl control;
+  private final Vertx vertx;
 
   private DistributionComponents(
       AgentCsrSigner signer,
       ScheduledExecutorService renewals,
       RenewingIdentity identity,
       AgentDirectory directory,
-      DistributionCoordinator coordinator) {
+      DistributionCoordinator coordinator,
+      HttpAgentControl control,
+      Vertx vertx) {
     this.signer = signer;
     this.renewals = renewals;
     this.identity = identity;
     this.directory = directory;
     this.coordinator = coordinator;
+    this.control = control;
+    this.vertx = vertx;
   }
 
   static DistributionComponents create(
@@ -75,7 +81,8 @@ final class DistributionComponents implements AutoCloseable {
       throw new IllegalStateException("cannot issue the operator's agent-control identity", e);
     }
     PeerTls tls = new PeerTls(identity, ca.certificate());
-    HttpAgentControl control = new HttpAgentControl(node -> tls.clientFor(PeerName.agent(node)));
+    Vertx vertx = Vertx.vertx();
+    HttpAgentControl control = new HttpAgentControl(vertx, tls);
     AgentDirectory directory = new AgentDirectory(client, settings.namespace(), clock);
     DistributionCoordinator coordinator =
         new DistributionCoordinator(
@@ -88,7 +95,8 @@ final class DistributionComponents implements AutoCloseable {
             Duration.ofSeconds(15));
     AgentCsrSigner signer =
         new AgentCsrSigner(client, settings.namespace(), ca, settings.agentCertificates(), clock);
-    return new DistributionComponents(signer, renewals, identity, directory, coordinator);
+    return new DistributionComponents(
+        signer, renewals, identity, directory, coordinator, control, vertx);
   }
 
   DistributionCoordinator coordinator() {
@@ -108,6 +116,8 @@ final class DistributionComponents implements AutoCloseable {
   public void close() {
     signer.close();
     coordinator.close();
+    control.close();
+    vertx.close();
     directory.close();
     identity.close();
     renewals.shutdownNow();

@@ -2,6 +2,7 @@ package io.dockmaster.peering;
 
 import io.dockmaster.pki.ReloadingKeyManager;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.TrustOptions;
@@ -10,9 +11,9 @@ import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -40,9 +41,24 @@ public final class PeerTls {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
+  /** More peers than an agent fetches from at once in any plan. */
+  static final int MAX_CLIENTS = 64;
+
   private final ReloadingKeyManager keyManager;
   private final X509Certificate ca;
-  private final Map<PeerName, HttpClient> clients = new ConcurrentHashMap<>();
+
+  /**
+   * Clients of the peers called last, least recently used first. Each client has its own selector
+   * thread, and over many runs an agent calls more and more peers: a dropped client's thread ends
+   * once the client is unreachable and its exchanges are done.
+   */
+  private final Map<PeerName, HttpClient> clients =
+      new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<PeerName, HttpClient> eldest) {
+          return size() > MAX_CLIENTS;
+        }
+      };
 
   public PeerTls(Supplier<PeerIdentity> identity, X509Certificate ca) {
     this.keyManager = ReloadingKeyManager.forServerAndClient(identity);
@@ -81,6 +97,26 @@ public final class PeerTls {
   }
 
   /**
+   * Options for one Vert.x HTTPS client shared by calls to every agent. Its connections are pooled
+   * by address, which does not identify an agent, so the handshake only proves the server is some
+   * agent: a caller must check {@link #peerOf} on the request's connection against the agent it
+   * means to reach before sending anything. Callers add pool and keep-alive settings.
+   */
+  public HttpClientOptions vertxAgentClientOptions() {
+    HttpClientOptions options =
+        new HttpClientOptions()
+            .setSsl(true)
+            // Agents are named by their certificate's common name, not by address.
+            .setVerifyHost(false)
+            .setConnectTimeout((int) CONNECT_TIMEOUT.toMillis())
+            .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
+            .setTrustOptions(TrustOptions.wrap(PeerTrustManager.forAgentServers(ca)));
+    options.getEnabledSecureTransportProtocols().clear();
+    List.of(PROTOCOLS).forEach(options::addEnabledSecureTransportProtocol);
+    return options;
+  }
+
+  /**
    * An SSL context for a server; the server must also require client authentication (for a JDK
    * {@code HttpsServer}: {@code params.setNeedClientAuth(true)} in its configurator).
    */
@@ -106,10 +142,11 @@ public final class PeerTls {
   }
 
   /**
-   * The client for calls to {@code expectedServer}, made once and kept: each holds its connections
-   * to that peer, and renewed identities are picked up per handshake.
+   * The client for calls to {@code expectedServer}, kept while that peer is among the {@value
+   * #MAX_CLIENTS} called last: each holds its connections to that peer, and renewed identities are
+   * picked up per handshake.
    */
-  public HttpClient clientFor(PeerName expectedServer) {
+  public synchronized HttpClient clientFor(PeerName expectedServer) {
     return clients.computeIfAbsent(
         expectedServer,
         name ->

@@ -44,6 +44,14 @@ final class PeerTrustManager extends X509ExtendedTrustManager {
     return new PeerTrustManager(ca, name -> true, "the operator or an agent", true);
   }
 
+  /**
+   * For a client shared by calls to many agents: the server must be an agent, and the caller checks
+   * which one before it sends anything ({@link PeerTls#peerOf}).
+   */
+  static PeerTrustManager forAgentServers(X509Certificate ca) {
+    return new PeerTrustManager(ca, name -> !name.isOperator(), "an agent", false);
+  }
+
   /** For clients: the server must be exactly this peer. */
   static PeerTrustManager forServer(X509Certificate ca, PeerName expected) {
     return new PeerTrustManager(ca, expected::equals, expected.commonName(), false);

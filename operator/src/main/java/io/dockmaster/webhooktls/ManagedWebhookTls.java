@@ -151,17 +151,10 @@ public final class ManagedWebhookTls implements AutoCloseable {
     this.serve = serve;
     this.served = current.serving();
     executor.execute(this::check);
-    informer = store.inform(secret -> executor.execute(() -> changed(secret)));
-  }
-
-  private void changed(Secret secret) {
-    if (closed) {
-      return;
-    }
-    TlsSecretStore.Stored stored = store.parse(secret);
-    stored.state().ifPresent(this::serve);
-    // Another replica may have rotated: make sure its bundle is published, and reschedule.
-    check();
+    // The event's content is not served: an informer can deliver a version older than one this
+    // replica wrote a moment ago. Another replica may have rotated, so look again with a fresh
+    // read (which is never older than our own write), publish its bundle and reschedule.
+    informer = store.inform(secret -> executor.execute(this::check));
   }
 
   private void serve(TlsState state) {
@@ -185,12 +178,15 @@ public final class ManagedWebhookTls implements AutoCloseable {
 
   /**
    * Whether the API server can call this replica: a caBundle (with the webhook's rules) has been
-   * published and trusts the CA of the certificate served now. Until then the webhook may not even
-   * be registered, so readiness must not claim it works.
+   * published and trusts the CA of the certificate served now, and that certificate has not expired
+   * (renewal failing for a third of its life, for instance while the Secret cannot be written).
+   * Until then the webhook may not even be registered, so readiness must not claim it works.
    */
   public boolean registered() {
     KeyedCertificate leaf = served;
-    return leaf != null && seenPublished.stream().anyMatch(leaf::signedBy);
+    return leaf != null
+        && !leaf.lifetime().expiredAt(clock.instant())
+        && seenPublished.stream().anyMatch(leaf::signedBy);
   }
 
   /** One round on the executor: rotate what is due, publish, and schedule the next round. */
@@ -238,10 +234,10 @@ public final class ManagedWebhookTls implements AutoCloseable {
           continue;
         }
         log.info("webhook certificates: {} ({})", plan.steps(), plan.reason());
-        serve(state);
       } else {
         state = stored.state().orElseThrow();
       }
+      serve(state);
       if (!this.published || !state.trustBundlePem().equals(published.bundlePem())) {
         if (!publisher.publish(state.trustBundlePem(), published)) {
           continue;

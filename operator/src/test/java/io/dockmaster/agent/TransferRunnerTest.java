@@ -14,10 +14,13 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.SequenceInputStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
@@ -37,16 +40,25 @@ class TransferRunnerTest {
   private TransferRunner runner;
   private final Map<String, SourceBehaviour> sources = new ConcurrentHashMap<>();
 
+  /** The offsets each source was asked to send from. */
+  private final Map<String, List<Long>> offsets = new ConcurrentHashMap<>();
+
   @FunctionalInterface
   interface SourceBehaviour {
-    InputStream open() throws TransferFailure;
+    InputStream open(long offset) throws TransferFailure;
   }
 
   @BeforeEach
   void start() throws Exception {
     cache = BlobCache.open(dir, CacheLimits.ofCapacity(1 << 20), new SimpleMeterRegistry());
     ledger = new TransferLedger();
-    BlobSource source = (order, digest) -> sources.get(order.source().label()).open();
+    BlobSource source =
+        (order, digest, offset) -> {
+          offsets
+              .computeIfAbsent(order.source().label(), l -> new CopyOnWriteArrayList<>())
+              .add(offset);
+          return sources.get(order.source().label()).open(offset);
+        };
     runner =
         new TransferRunner(
             cache,
@@ -83,7 +95,7 @@ class TransferRunnerTest {
 
   @Test
   void honestBytesBecomeAVerifiedBlob() {
-    sources.put("peer/a", () -> new ByteArrayInputStream(CONTENT));
+    sources.put("peer/a", offset -> new ByteArrayInputStream(CONTENT));
 
     runner.submit(from("a"));
 
@@ -95,7 +107,7 @@ class TransferRunnerTest {
   void corruptBytesAreDiscardedAndTheSourceIsNamed() {
     byte[] corrupt = CONTENT.clone();
     corrupt[3] ^= 1;
-    sources.put("peer/liar", () -> new ByteArrayInputStream(corrupt));
+    sources.put("peer/liar", offset -> new ByteArrayInputStream(corrupt));
 
     runner.submit(from("liar"));
 
@@ -109,7 +121,7 @@ class TransferRunnerTest {
 
   @Test
   void aSourceThatStopsShortFailsWithTheCount() {
-    sources.put("peer/short", () -> new ByteArrayInputStream(CONTENT, 0, 5));
+    sources.put("peer/short", offset -> new ByteArrayInputStream(CONTENT, 0, 5));
 
     runner.submit(from("short"));
 
@@ -120,7 +132,7 @@ class TransferRunnerTest {
 
   @Test
   void aSilentSourceIsCutOffAfterTheStallTimeout() {
-    sources.put("peer/silent", SilentStream::new);
+    sources.put("peer/silent", offset -> new SilentStream());
 
     runner.submit(from("silent"));
 
@@ -131,8 +143,8 @@ class TransferRunnerTest {
 
   @Test
   void anOrderFromAnotherSourceReplacesTheTransferInFlight() {
-    sources.put("peer/gone", SilentStream::new);
-    sources.put("peer/alive", () -> new ByteArrayInputStream(CONTENT));
+    sources.put("peer/gone", offset -> new SilentStream());
+    sources.put("peer/alive", offset -> new ByteArrayInputStream(CONTENT));
 
     runner.submit(from("gone"));
     Awaitility.await().until(() -> ledger.isInFlight(DIGEST));
@@ -147,7 +159,7 @@ class TransferRunnerTest {
     CountDownLatch opened = new CountDownLatch(2);
     sources.put(
         "peer/a",
-        () -> {
+        offset -> {
           opened.countDown();
           return new SilentStream();
         });
@@ -157,6 +169,87 @@ class TransferRunnerTest {
 
     Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
     assertThat(opened.getCount()).as("opened once").isEqualTo(1);
+  }
+
+  @Test
+  void aReplacementContinuesFromTheBytesAlreadyWritten() {
+    sources.put("peer/slow", offset -> prefixThen(10, new SilentStream()));
+    sources.put("peer/fast", this::rest);
+
+    runner.submit(from("slow"));
+    Awaitility.await().until(() -> received() == 10);
+    runner.submit(from("fast"));
+
+    Awaitility.await().until(() -> cache.isComplete(DIGEST));
+    assertThat(offsets.get("peer/fast")).containsExactly(10L);
+    assertThat(state().failureReason()).isNull();
+  }
+
+  @Test
+  void theBytesOfAFailedSourceWaitForTheNextOrderAndPeersCanStillReadThem() throws Exception {
+    sources.put("peer/flaky", offset -> prefixThen(10, new BrokenStream()));
+    sources.put("peer/good", this::rest);
+
+    runner.submit(from("flaky"));
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    assertThat(state().failureReason()).isEqualTo(Reason.SourceUnreachable.name());
+    assertThat(cache.find(DIGEST)).as("the partial blob peers are reading").isPresent();
+
+    runner.submit(from("good"));
+
+    Awaitility.await().until(() -> cache.isComplete(DIGEST));
+    assertThat(offsets.get("peer/good")).containsExactly(10L);
+    try (InputStream in = cache.find(DIGEST).orElseThrow().open(0, CONTENT.length)) {
+      assertThat(in.readAllBytes()).isEqualTo(CONTENT);
+    }
+  }
+
+  @Test
+  void keptBytesAreDiscardedWhenNoOrderFollowsWithinTheStallTimeout() {
+    sources.put("peer/flaky", offset -> prefixThen(10, new BrokenStream()));
+
+    runner.submit(from("flaky"));
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+
+    Awaitility.await().until(() -> cache.find(DIGEST).isEmpty());
+  }
+
+  @Test
+  void aMismatchOfBytesFromSeveralSourcesBlamesNoPeer() {
+    sources.put("peer/flaky", offset -> prefixThen(10, new BrokenStream()));
+    byte[] corrupt = CONTENT.clone();
+    corrupt[20] ^= 1;
+    sources.put(
+        "peer/liar",
+        offset -> new ByteArrayInputStream(corrupt, (int) offset, corrupt.length - (int) offset));
+
+    runner.submit(from("flaky"));
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    runner.submit(from("liar"));
+
+    Awaitility.await().until(() -> Reason.DigestMismatch.name().equals(state().failureReason()));
+    assertThat(state().source()).isEqualTo(TransferRunner.MIXED_SOURCES);
+    assertThat(cache.find(DIGEST)).isEmpty();
+  }
+
+  private long received() {
+    return ledger.inFlight(DIGEST).map(entry -> entry.received.get()).orElse(-1L);
+  }
+
+  private InputStream rest(long offset) {
+    return new ByteArrayInputStream(CONTENT, (int) offset, CONTENT.length - (int) offset);
+  }
+
+  private static InputStream prefixThen(int length, InputStream then) {
+    return new SequenceInputStream(new ByteArrayInputStream(CONTENT, 0, length), then);
+  }
+
+  /** Fails on the first read, like a connection the peer reset. */
+  static final class BrokenStream extends InputStream {
+    @Override
+    public int read() throws IOException {
+      throw new IOException("connection reset");
+    }
   }
 
   /** Blocks until closed or interrupted, like a peer whose host vanished. */

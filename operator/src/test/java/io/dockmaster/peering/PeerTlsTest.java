@@ -159,6 +159,21 @@ class PeerTlsTest {
   }
 
   @Test
+  void clientsOfPeersNotCalledForLongestAreDropped() {
+    PeerTls caller = new PeerTls(agent("node-b"), ca.certificate());
+    HttpClient first = caller.clientFor(PeerName.agent("peer-0"));
+    HttpClient recent = null;
+    for (int peer = 1; peer <= PeerTls.MAX_CLIENTS; peer++) {
+      recent = caller.clientFor(PeerName.agent("peer-" + peer));
+    }
+
+    assertThat(caller.clientFor(PeerName.agent("peer-" + PeerTls.MAX_CLIENTS))).isSameAs(recent);
+    assertThat(caller.clientFor(PeerName.agent("peer-0")))
+        .as("the client of the peer called longest ago, after %d others", PeerTls.MAX_CLIENTS)
+        .isNotSameAs(first);
+  }
+
+  @Test
   void peerOfRefusesAConnectionWithoutTls() {
     assertThatThrownBy(() -> PeerTls.peerOf(null))
         .isInstanceOf(SSLPeerUnverifiedException.class)

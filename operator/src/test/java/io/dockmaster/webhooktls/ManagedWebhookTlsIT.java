@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -50,6 +51,42 @@ class ManagedWebhookTlsIT {
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(tls.registered()).isTrue());
       assertThat(publisher.bundle.get()).isEqualTo(tls.current().trustBundlePem());
+    }
+  }
+
+  @Test
+  void aReplicaStillServingAnExpiredCertificateIsNotRegistered() {
+    String namespace = "dockmaster-expiry";
+    client
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .create();
+    FailingUntilAllowed publisher = new FailingUntilAllowed();
+    publisher.allowed.set(true);
+    ManualClock clock = new ManualClock(Instant.now());
+    try (ManagedWebhookTls tls =
+        ManagedWebhookTls.bootstrap(
+            client,
+            namespace,
+            "dockmaster-webhook-tls",
+            new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
+            List.of("dockmaster-webhook.dockmaster.svc"),
+            clock)) {
+      // The server cannot load any renewed certificate, so the first one stays served.
+      tls.start(
+          publisher,
+          (chain, key) -> {
+            throw new IllegalStateException("the server cannot load the renewed certificate");
+          });
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(tls.registered()).isTrue());
+
+      clock.advance(Duration.ofDays(31));
+
+      assertThat(tls.registered())
+          .as("registered while serving a certificate that expired a day ago")
+          .isFalse();
     }
   }
 

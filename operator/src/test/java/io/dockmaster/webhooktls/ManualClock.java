@@ -9,7 +9,8 @@ import java.time.ZoneOffset;
 /** A clock the test moves. */
 final class ManualClock extends Clock {
 
-  private Instant now;
+  // Read by the rotation thread while the test moves it.
+  private volatile Instant now;
 
   ManualClock(Instant start) {
     this.now = start;

@@ -1,0 +1,188 @@
+package io.dockmaster.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.ControlPaths;
+import io.dockmaster.peering.AgentCertificateAuthority;
+import io.dockmaster.peering.PeerIdentity;
+import io.dockmaster.peering.PeerTls;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerRequest;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The operator's control client against real TLS agent servers on localhost. */
+class HttpAgentControlTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  static Vertx vertx;
+  static AgentCertificateAuthority ca;
+  static HttpAgentControl control;
+
+  private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicInteger connections = new AtomicInteger();
+  private final AtomicReference<String> caller = new AtomicReference<>();
+  private HttpServer server;
+
+  @BeforeAll
+  static void setUp() {
+    vertx = Vertx.vertx();
+    ca = AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
+    PeerIdentity operator = ca.issueOperatorIdentity();
+    control = new HttpAgentControl(vertx, new PeerTls(() -> operator, ca.certificate()));
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    control.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @AfterEach
+  void stopServer() throws Exception {
+    if (server != null) {
+      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
+  void callsReachTheAgentNamedOverAFewSharedConnections() throws Exception {
+    AgentLease agent = lease("node-a", serve("node-a", answerWithReport("node-a")));
+
+    List<CompletableFuture<AgentReport>> calls = new ArrayList<>();
+    for (int call = 0; call < 40; call++) {
+      calls.add(control.awaitInventory(agent, List.of(), 0, Duration.ofSeconds(1)));
+    }
+    for (CompletableFuture<AgentReport> call : calls) {
+      assertThat(call.get(20, TimeUnit.SECONDS).node()).isEqualTo("node-a");
+    }
+
+    assertThat(caller).hasValue("dockmaster-operator");
+    assertThat(requests).hasValue(40);
+    assertThat(connections.get())
+        .as("connections opened for 40 calls at once")
+        .isBetween(1, HttpAgentControl.CONNECTIONS_PER_AGENT);
+  }
+
+  @Test
+  void anAddressServedByAnotherAgentGetsNothing() throws Exception {
+    String endpoint = serve("node-b", answerWithReport("node-b"));
+
+    assertThatThrownBy(() -> control.inventory(lease("node-a", endpoint), List.of()))
+        .isInstanceOf(IOException.class)
+        .hasMessage(endpoint + " is served by dockmaster-agent:node-b, not the agent of node-a");
+    assertThat(requests).as("requests the wrong agent received").hasValue(0);
+
+    // The same address asked for the agent that does serve it still works.
+    assertThat(control.inventory(lease("node-b", endpoint), List.of()).node()).isEqualTo("node-b");
+  }
+
+  @Test
+  void anErrorAnswerNamesTheAgentTheCallAndWhatItSaid() throws Exception {
+    AgentLease agent =
+        lease(
+            "node-a",
+            serve("node-a", request -> request.response().setStatusCode(409).end("pins conflict")));
+
+    assertThatThrownBy(() -> control.inventory(agent, List.of()))
+        .isInstanceOf(IOException.class)
+        .hasMessage(
+            "agent node-a answered POST "
+                + ControlPaths.INVENTORY
+                + " with HTTP 409: pins conflict");
+  }
+
+  @Test
+  void aHeldInventoryCompletesWhereABlockingCallIsAllowed() throws Exception {
+    AgentLease agent = lease("node-a", serve("node-a", answerWithReport("node-a")));
+
+    // A continuation that calls the agent again would deadlock on an event-loop thread.
+    CompletableFuture<AgentReport> again =
+        control
+            .awaitInventory(agent, List.of(), 0, Duration.ofSeconds(1))
+            .thenApply(
+                first -> {
+                  try {
+                    return control.inventory(agent, List.of());
+                  } catch (IOException e) {
+                    throw new IllegalStateException(e);
+                  }
+                });
+
+    assertThat(again.get(20, TimeUnit.SECONDS).node()).isEqualTo("node-a");
+  }
+
+  @Test
+  void anAgentThatNeverAnswersTimesOutNamingIt() throws Exception {
+    AgentLease agent = lease("node-a", serve("node-a", request -> {}));
+
+    CompletableFuture<AgentReport> held =
+        control.awaitInventory(agent, List.of(), 0, Duration.ZERO);
+
+    assertThatThrownBy(() -> held.get(20, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IOException.class)
+        .cause()
+        .hasMessageStartingWith("agent node-a did not answer POST " + ControlPaths.INVENTORY);
+  }
+
+  private static Consumer<HttpServerRequest> answerWithReport(String node) {
+    return request -> {
+      try {
+        request
+            .response()
+            .putHeader("Content-Type", "application/json")
+            .end(JSON.writeValueAsString(new AgentReport(node, List.of(), 0, 0, 0, 0, 0, 1)));
+      } catch (IOException e) {
+        request.response().setStatusCode(500).end(e.getMessage());
+      }
+    };
+  }
+
+  /** Starts an agent server for {@code node}; returns its endpoint. */
+  private String serve(String node, Consumer<HttpServerRequest> handler) throws Exception {
+    PeerIdentity identity = ca.issueAgentIdentity(node, Duration.ofHours(1));
+    PeerTls tls = new PeerTls(() -> identity, ca.certificate());
+    server =
+        vertx
+            .createHttpServer(tls.vertxServerOptions().setHost("127.0.0.1").setPort(0))
+            .connectionHandler(connection -> connections.incrementAndGet())
+            .requestHandler(
+                request -> {
+                  requests.incrementAndGet();
+                  try {
+                    caller.set(PeerTls.peerOf(request.sslSession()).commonName());
+                  } catch (SSLPeerUnverifiedException e) {
+                    request.response().setStatusCode(403).end(e.getMessage());
+                    return;
+                  }
+                  request.body().onSuccess(body -> handler.accept(request));
+                });
+    server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return "https://127.0.0.1:" + server.actualPort();
+  }
+
+  private static AgentLease lease(String node, String endpoint) {
+    Instant now = Instant.now();
+    return new AgentLease(node, endpoint, "linux/amd64", 0, 0, now, now, 30);
+  }
+}
