@@ -5,6 +5,7 @@ import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.control.UpstreamAccess;
 import io.dockmaster.registry.CredentialsProvider;
+import io.dockmaster.registry.Descriptor;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.DockerConfig;
 import io.dockmaster.registry.ImageReference;
@@ -51,12 +52,9 @@ final class BlobSources implements BlobSource {
   @Override
   public InputStream open(TransferOrder order, Digest digest, long offset) throws TransferFailure {
     TransferSource source = order.source();
-    if (source.fromUpstream()) {
-      // Read from the start and dropped: the upstream client verifies the whole blob as it
-      // streams, and a broken upstream stream is rare next to a peer that goes away.
-      return withoutFirst(offset, openUpstream(source.upstream(), order, digest), source);
-    }
-    return openPeer(source, order, digest, offset);
+    return source.fromUpstream()
+        ? openUpstream(source.upstream(), order, digest, offset)
+        : openPeer(source, order, digest, offset);
   }
 
   private static InputStream withoutFirst(long offset, InputStream in, TransferSource source)
@@ -84,7 +82,8 @@ final class BlobSources implements BlobSource {
     }
   }
 
-  private InputStream openUpstream(UpstreamAccess access, TransferOrder order, Digest digest)
+  private InputStream openUpstream(
+      UpstreamAccess access, TransferOrder order, Digest digest, long offset)
       throws TransferFailure {
     RegistryClient client = upstreamClient(access);
     if (access.hasCredentials()) {
@@ -96,9 +95,12 @@ final class BlobSources implements BlobSource {
     try {
       if (MediaTypes.isManifest(order.mediaType()) || MediaTypes.isIndex(order.mediaType())) {
         // Registries serve manifests only under /manifests/; the client checks the digest.
-        return new ByteArrayInputStream(client.fetchManifest(repository.withDigest(digest)).raw());
+        byte[] manifest = client.fetchManifest(repository.withDigest(digest)).raw();
+        int from = (int) Math.min(offset, manifest.length);
+        return new ByteArrayInputStream(manifest, from, manifest.length - from);
       }
-      return client.openBlob(repository, digest);
+      return client.openBlobFrom(
+          repository, new Descriptor(order.mediaType(), digest, order.size()), offset);
     } catch (RegistryException e) {
       throw new TransferFailure(reasonOf(e), ErrorMessages.of(e), e);
     }

@@ -34,15 +34,17 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * {@link AgentControl} over HTTPS with the operator's client certificate, through one pooled client
- * for every agent: a few event-loop threads however many agents there are, where a client per agent
- * would cost each its own selector thread. Connections are pooled by address, so every call checks
- * which agent its connection reached before it sends anything, and a connection to another agent
- * (the address moved to another node) is closed unused.
+ * {@link AgentControl} over HTTPS with the operator's client certificate, through pooled clients
+ * shared by every agent (one for held inventories, one for everything else): a few event-loop
+ * threads however many agents there are, where a client per agent would cost each its own selector
+ * thread. Connections are pooled by address, so every call checks which agent its connection
+ * reached before it sends anything, and a connection to another agent (the address moved to another
+ * node) is closed unused.
  */
 public final class HttpAgentControl implements AgentControl, AutoCloseable {
 
@@ -57,16 +59,20 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   /** The agent answers after re-hashing whole blobs from disk, one at a time. */
   private static final Duration VERIFICATION_TIMEOUT = Duration.ofMinutes(10);
 
-  /**
-   * Connections per agent: one carries the held inventory request, the others orders, pins and
-   * re-checks, which queue beyond this.
-   */
+  /** Connections per agent for orders, pins, direct inventories and re-checks; more queue. */
   static final int CONNECTIONS_PER_AGENT = 4;
+
+  /**
+   * Connections per agent for held inventories: every mirror that selects the agent holds one, and
+   * they must never make the calls above wait for a connection.
+   */
+  static final int HELD_CONNECTIONS_PER_AGENT = 256;
 
   /** Idle connections are closed after this; agents do not time them out themselves. */
   private static final int KEEP_ALIVE_SECONDS = 60;
 
   private final HttpClient client;
+  private final HttpClient heldClient;
 
   /** Callers' continuations run here, never on an event loop that a blocking call would stall. */
   private final ExecutorService callbacks =
@@ -88,6 +94,10 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
         vertx.createHttpClient(
             tls.vertxAgentClientOptions().setKeepAliveTimeout(KEEP_ALIVE_SECONDS),
             new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_AGENT));
+    this.heldClient =
+        vertx.createHttpClient(
+            tls.vertxAgentClientOptions().setKeepAliveTimeout(KEEP_ALIVE_SECONDS),
+            new PoolOptions().setHttp1MaxSize(HELD_CONNECTIONS_PER_AGENT));
   }
 
   @Override
@@ -100,6 +110,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   public CompletableFuture<AgentReport> awaitInventory(
       AgentLease agent, List<String> digests, long afterVersion, Duration wait) {
     return call(
+            heldClient,
             agent,
             HttpMethod.POST,
             ControlPaths.INVENTORY,
@@ -163,7 +174,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
       AgentLease agent, HttpMethod method, String path, Object body, Duration timeout)
       throws IOException {
     try {
-      return call(agent, method, path, body, timeout).get();
+      return call(client, agent, method, path, body, timeout).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted calling agent " + agent.node());
@@ -177,7 +188,12 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
    * call otherwise.
    */
   private CompletableFuture<byte[]> call(
-      AgentLease agent, HttpMethod method, String path, Object body, Duration timeout) {
+      HttpClient through,
+      AgentLease agent,
+      HttpMethod method,
+      String path,
+      Object body,
+      Duration timeout) {
     Buffer payload;
     try {
       payload = body == null ? Buffer.buffer() : Buffer.buffer(json.writeValueAsBytes(body));
@@ -192,7 +208,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
             .setIdleTimeout(timeout.toMillis())
             .putHeader("Content-Type", "application/json");
     Future<byte[]> answer =
-        client
+        through
             .request(options)
             .compose(request -> sendIfReached(request, agent, payload))
             .compose(
@@ -218,15 +234,21 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
                             }));
     CompletableFuture<byte[]> result = new CompletableFuture<>();
     answer.onComplete(
-        done ->
-            callbacks.execute(
-                () -> {
-                  if (done.succeeded()) {
-                    result.complete(done.result());
-                  } else {
-                    result.completeExceptionally(describe(done.cause(), agent, what, timeout));
-                  }
-                }));
+        done -> {
+          Runnable complete =
+              () -> {
+                if (done.succeeded()) {
+                  result.complete(done.result());
+                } else {
+                  result.completeExceptionally(describe(done.cause(), agent, what, timeout));
+                }
+              };
+          try {
+            callbacks.execute(complete);
+          } catch (RejectedExecutionException closing) {
+            complete.run();
+          }
+        });
     return result;
   }
 
@@ -288,6 +310,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   @Override
   public void close() {
     client.close();
+    heldClient.close();
     callbacks.shutdownNow();
   }
 }

@@ -199,6 +199,54 @@ public final class RegistryClient {
   }
 
   /**
+   * The blob's bytes from {@code offset} on, to continue a download that broke off. A registry that
+   * answers the range sends only those bytes, which are not verified here (the caller holds the
+   * rest and checks the digest of the whole); one that ignores it sends everything, which is
+   * verified as it streams and skipped up to {@code offset}.
+   */
+  public InputStream openBlobFrom(ImageReference repository, Descriptor blob, long offset) {
+    if (offset <= 0) {
+      return openBlob(repository, blob);
+    }
+    Target target = Target.blob(repository, blob.digest());
+    URI uri =
+        transport.apiUri(
+            repository.registry(), "/v2/" + repository.repository() + "/blobs/" + blob.digest());
+    Call call = new Call("GET", uri, List.of(), pullScope(repository), target, offset);
+    Answer answer = transport.send(call, credentials.credentialsFor(repository).orElse(null));
+    if (answer.status() == 206) {
+      String range = answer.response().headers().firstValue("Content-Range").orElse("");
+      if (!range.startsWith("bytes " + offset + "-")) {
+        HttpExchange.readErrorBody(answer.response());
+        throw RegistryErrors.protocol(
+            target, "a Content-Range of '" + range + "' for bytes from " + offset);
+      }
+      return answer.response().body();
+    }
+    if (answer.status() != 200) {
+      throw failure(answer, target);
+    }
+    DigestVerifyingInputStream whole =
+        new DigestVerifyingInputStream(
+            answer.response().body(), blob.digest(), blob.size(), target);
+    try {
+      whole.skipNBytes(offset);
+    } catch (IOException e) {
+      closeQuietly(whole);
+      throw RegistryErrors.forIo(target, answer.uri().getAuthority(), e, 1);
+    }
+    return whole;
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException e) {
+      // The download is abandoned either way.
+    }
+  }
+
+  /**
    * A small blob, read whole and verified: configs, signature payloads, attestations.
    *
    * @throws RegistryException PROTOCOL if it is larger than {@code maxBytes}

@@ -27,7 +27,17 @@ final class RegistryTransport {
   private static final Set<Integer> REDIRECTS = Set.of(301, 302, 303, 307, 308);
 
   /** One registry API call. {@code uri} is absolute; {@link #apiUri} builds it for a path. */
-  record Call(String method, URI uri, List<String> accept, String scope, Target target) {}
+  /**
+   * @param fromByte asks for the content from this byte on ({@code Range: bytes=N-}); 0 for all of
+   *     it
+   */
+  record Call(
+      String method, URI uri, List<String> accept, String scope, Target target, long fromByte) {
+
+    Call(String method, URI uri, List<String> accept, String scope, Target target) {
+      this(method, uri, accept, scope, target, 0);
+    }
+  }
 
   /** The final answer and where it came from, for resolving relative {@code Link} headers. */
   record Answer(HttpResponse<InputStream> response, URI uri, boolean sentCredentials) {
@@ -155,6 +165,9 @@ final class RegistryTransport {
     }
     if (!call.accept().isEmpty()) {
       builder.header("Accept", String.join(", ", call.accept()));
+    }
+    if (call.fromByte() > 0) {
+      builder.header("Range", "bytes=" + call.fromByte() + "-");
     }
     auth.ifPresent(value -> builder.header("Authorization", value));
     return builder.build();

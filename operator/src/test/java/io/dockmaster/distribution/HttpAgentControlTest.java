@@ -20,11 +20,14 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -69,9 +72,19 @@ class HttpAgentControlTest {
   void callsReachTheAgentNamedOverAFewSharedConnections() throws Exception {
     AgentLease agent = lease("node-a", serve("node-a", answerWithReport("node-a")));
 
+    ExecutorService callers = Executors.newFixedThreadPool(40);
     List<CompletableFuture<AgentReport>> calls = new ArrayList<>();
     for (int call = 0; call < 40; call++) {
-      calls.add(control.awaitInventory(agent, List.of(), 0, Duration.ofSeconds(1)));
+      calls.add(
+          CompletableFuture.supplyAsync(
+              () -> {
+                try {
+                  return control.inventory(agent, List.of());
+                } catch (IOException e) {
+                  throw new IllegalStateException(e);
+                }
+              },
+              callers));
     }
     for (CompletableFuture<AgentReport> call : calls) {
       assertThat(call.get(20, TimeUnit.SECONDS).node()).isEqualTo("node-a");
@@ -82,6 +95,38 @@ class HttpAgentControlTest {
     assertThat(connections.get())
         .as("connections opened for 40 calls at once")
         .isBetween(1, HttpAgentControl.CONNECTIONS_PER_AGENT);
+    callers.shutdown();
+  }
+
+  @Test
+  void heldInventoriesOfManyMirrorsDoNotHoldUpOtherCalls() throws Exception {
+    CompletableFuture<Void> change = new CompletableFuture<>();
+    Consumer<HttpServerRequest> report = answerWithReport("node-a");
+    AgentLease agent =
+        lease(
+            "node-a",
+            serve(
+                "node-a",
+                request -> {
+                  if (request.path().equals(ControlPaths.INVENTORY)) {
+                    change.thenRun(() -> report.accept(request));
+                  } else {
+                    report.accept(request);
+                  }
+                }));
+    int mirrors = HttpAgentControl.CONNECTIONS_PER_AGENT * 2;
+    List<CompletableFuture<AgentReport>> held = new ArrayList<>();
+    for (int mirror = 0; mirror < mirrors; mirror++) {
+      held.add(control.awaitInventory(agent, List.of(), 1, Duration.ofSeconds(30)));
+    }
+    Awaitility.await().until(() -> requests.get() == mirrors);
+
+    assertThat(control.order(agent, List.of()).node()).isEqualTo("node-a");
+    assertThat(held).noneMatch(CompletableFuture::isDone);
+    change.complete(null);
+    for (CompletableFuture<AgentReport> each : held) {
+      assertThat(each.get(10, TimeUnit.SECONDS).node()).isEqualTo("node-a");
+    }
   }
 
   @Test
@@ -130,6 +175,22 @@ class HttpAgentControlTest {
                 });
 
     assertThat(again.get(20, TimeUnit.SECONDS).node()).isEqualTo("node-a");
+  }
+
+  @Test
+  void aHeldInventoryCompletesWhenTheAgentAnswersNotWhenItsWaitEnds() throws Exception {
+    CompletableFuture<Void> change = new CompletableFuture<>();
+    Consumer<HttpServerRequest> report = answerWithReport("node-a");
+    AgentLease agent =
+        lease("node-a", serve("node-a", request -> change.thenRun(() -> report.accept(request))));
+
+    CompletableFuture<AgentReport> held =
+        control.awaitInventory(agent, List.of(), 1, Duration.ofSeconds(30));
+    Awaitility.await().until(() -> requests.get() == 1);
+    assertThat(held).isNotDone();
+    change.complete(null);
+
+    assertThat(held.get(10, TimeUnit.SECONDS).node()).isEqualTo("node-a");
   }
 
   @Test

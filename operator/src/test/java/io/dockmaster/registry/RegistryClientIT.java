@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -165,6 +166,21 @@ class RegistryClientIT {
     try (InputStream in = client.openBlob(ref("team/app:1.0"), layer.digest())) {
       assertThat(in.readAllBytes()).isEqualTo(streamed);
     }
+  }
+
+  @Test
+  void continuesABlobFromAByteOnward() throws Exception {
+    Descriptor layer =
+        client.fetchManifest(ref("team/app:1.0")).manifest().orElseThrow().layers().get(0);
+    byte[] stored = Files.readAllBytes(registry.blobDataFile(layer.digest().toString()));
+    int offset = stored.length / 3;
+
+    byte[] rest;
+    try (InputStream in = client.openBlobFrom(ref("team/app:1.0"), layer, offset)) {
+      rest = in.readAllBytes();
+    }
+
+    assertThat(rest).isEqualTo(Arrays.copyOfRange(stored, offset, stored.length));
   }
 
   @Test

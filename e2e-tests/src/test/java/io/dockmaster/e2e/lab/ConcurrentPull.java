@@ -66,9 +66,10 @@ public final class ConcurrentPull {
                 "--show-error",
                 "--no-progress-meter",
                 // A registry stream now and then ends in a reset after minutes at 1 Mbit/s (seen
-                // with 100 streams through one 100 Mbit/s link); a client pulling an image retries.
+                // with 100 streams through one 100 Mbit/s link, and with 60 through 10 Mbit/s);
+                // a client pulling an image retries (curl waits 1 s, doubling, up to 128 s).
                 "--retry",
-                "3",
+                "8",
                 "--retry-all-errors",
                 "--parallel",
                 "--parallel-immediate",
