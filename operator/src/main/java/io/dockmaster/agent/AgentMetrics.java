@@ -58,6 +58,27 @@ final class AgentMetrics {
         .register(registry);
   }
 
+  /**
+   * A scrub read this blob and found it {@code outcome} (intact, discarded, unreadable, absent).
+   */
+  void scrubbed(String outcome, long bytes) {
+    Counter.builder("dockmaster.agent.scrub.bytes")
+        .description(
+            "Bytes of complete blobs the periodic scrub re-hashed, by what it found; discarded"
+                + " blobs are fetched again")
+        .baseUnit("bytes")
+        .tag("outcome", outcome)
+        .register(registry)
+        .increment(bytes);
+  }
+
+  void scrubPassFinished() {
+    Counter.builder("dockmaster.agent.scrub.passes")
+        .description("Scrub passes over every complete blob in the cache that finished")
+        .register(registry)
+        .increment();
+  }
+
   void received(boolean fromUpstreamRegistry, long bytes) {
     if (fromUpstreamRegistry) {
       fromUpstream.addAndGet(bytes);

@@ -19,6 +19,7 @@ import java.util.Optional;
  * @param uploadBytesPerSecond cap on bytes sent to peers, 0 for none
  * @param downloadBytesPerSecond cap on bytes received for prefetching, 0 for none
  * @param platform os/arch the node runs, so it is sent the right image manifests
+ * @param scrub how often and how fast complete blobs are re-hashed
  */
 public record AgentSettings(
     String node,
@@ -39,6 +40,7 @@ public record AgentSettings(
     Duration leaseDuration,
     Duration stallTimeout,
     int transferParallelism,
+    ScrubSchedule scrub,
     RegistrySettings registry) {
 
   public String peerEndpoint(int actualPort) {

@@ -16,9 +16,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Re-hashes complete blobs when a peer reported that this agent sent it bad bytes. One at a time on
- * its own thread: a check reads the whole blob from disk, and a burst of reports must neither take
- * the threads that serve peers nor hash the same blob twice at once.
+ * Re-hashes complete blobs when a peer reported that this agent sent it bad bytes, and for the
+ * periodic scrub ({@link BlobScrubber}). One at a time on its own thread: a check reads the whole
+ * blob from disk, and a burst of reports must neither take the threads that serve peers nor hash
+ * the same blob twice at once.
  */
 final class BlobVerifier implements AutoCloseable {
 
@@ -49,7 +50,7 @@ final class BlobVerifier implements AutoCloseable {
       checks.put(
           digest,
           pending.computeIfAbsent(
-              digest, d -> CompletableFuture.supplyAsync(() -> check(d), thread)));
+              digest, d -> CompletableFuture.supplyAsync(() -> check(d, true), thread)));
     }
     return CompletableFuture.allOf(checks.values().toArray(CompletableFuture[]::new))
         .thenApply(
@@ -61,10 +62,21 @@ final class BlobVerifier implements AutoCloseable {
             });
   }
 
-  private BlobCheck.Outcome check(Digest digest) {
+  /**
+   * Checks one blob as part of a scrub (joining a check already queued); only what is not intact is
+   * logged, since a scrub checks every blob.
+   */
+  CompletableFuture<BlobCheck.Outcome> scrub(Digest digest) {
+    return pending.computeIfAbsent(
+        digest, d -> CompletableFuture.supplyAsync(() -> check(d, false), thread));
+  }
+
+  private BlobCheck.Outcome check(Digest digest, boolean reported) {
     try {
       BlobCache.Verification outcome = cache.verify(digest);
-      log.info("Checked blob {} after a peer's report: {}", digest, outcome);
+      if (reported) {
+        log.info("Checked blob {} after a peer's report: {}", digest, outcome);
+      }
       return switch (outcome) {
         case INTACT -> BlobCheck.Outcome.INTACT;
         case DISCARDED -> {

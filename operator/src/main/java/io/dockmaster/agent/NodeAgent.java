@@ -18,12 +18,14 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -130,6 +132,16 @@ public final class NodeAgent implements AutoCloseable {
             cache, ledger, tags, bandwidth, metrics, streams, settings.stallTimeout().toMillis());
     BlobVerifier verifier = new BlobVerifier(cache, ledger.changes());
     parts.push(verifier);
+    if (settings.scrub().enabled()) {
+      long spreadMillis = settings.scrub().interval().toMillis();
+      parts.push(
+          new BlobScrubber(
+              cache,
+              verifier,
+              settings.scrub(),
+              metrics,
+              Duration.ofMillis(ThreadLocalRandom.current().nextLong(spreadMillis))));
+    }
     ControlHandler control =
         new ControlHandler(
             settings.node(), vertx, cache, ledger, runner, runtime, metrics, bandwidth, verifier);

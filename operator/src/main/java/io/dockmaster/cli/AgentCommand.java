@@ -3,6 +3,7 @@ package io.dockmaster.cli;
 import io.dockmaster.agent.AgentSettings;
 import io.dockmaster.agent.NativeCrypto;
 import io.dockmaster.agent.NodeAgent;
+import io.dockmaster.agent.ScrubSchedule;
 import io.dockmaster.cache.CacheLimits;
 import io.dockmaster.registry.RegistrySettings;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -142,6 +143,23 @@ final class AgentCommand implements Callable<Integer> {
           "Seconds without bytes before a transfer's source is given up (default: ${DEFAULT-VALUE}).")
   int stallSeconds;
 
+  @Option(
+      names = "--scrub-interval",
+      defaultValue = "24",
+      description =
+          "Hours between passes that re-hash every complete blob in the cache and drop those whose"
+              + " bytes rotted, so they are fetched again; 0 turns scrubbing off (default:"
+              + " ${DEFAULT-VALUE}).")
+  int scrubHours;
+
+  @Option(
+      names = "--scrub-rate",
+      defaultValue = "32Mi",
+      description =
+          "Bytes per second a scrub reads, as a quantity, so it stays out of the way of transfers"
+              + " (default: ${DEFAULT-VALUE}).")
+  String scrubRate;
+
   @Override
   public Integer call() throws Exception {
     AgentSettings settings = settings();
@@ -202,7 +220,27 @@ final class AgentCommand implements Callable<Integer> {
         Duration.ofSeconds(30),
         Duration.ofSeconds(stallSeconds),
         32,
+        scrubSchedule(),
         RegistrySettings.defaults());
+  }
+
+  private ScrubSchedule scrubSchedule() {
+    if (scrubHours < 0) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--scrub-interval must be a number of hours, 0 or more, got " + scrubHours);
+    }
+    if (scrubHours == 0) {
+      return ScrubSchedule.off();
+    }
+    long rate = bytes(scrubRate, "--scrub-rate");
+    if (rate == 0) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--scrub-rate must be above 0 while scrubbing is on; to turn scrubbing off, pass"
+              + " --scrub-interval=0");
+    }
+    return new ScrubSchedule(Duration.ofHours(scrubHours), rate);
   }
 
   private void require(String value, String option, String fix) {

@@ -31,6 +31,7 @@ public final class LocalAgents {
         Duration.ofSeconds(15),
         Duration.ofSeconds(10),
         8,
+        ScrubSchedule.off(),
         RegistrySettings.defaults());
   }
 
@@ -54,6 +55,7 @@ public final class LocalAgents {
         s.leaseDuration(),
         s.stallTimeout(),
         s.transferParallelism(),
+        s.scrub(),
         s.registry());
   }
 }
