@@ -4,6 +4,7 @@ import io.dockmaster.agent.TransferFailure.Reason;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.control.UpstreamAccess;
+import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.CredentialsProvider;
 import io.dockmaster.registry.Descriptor;
 import io.dockmaster.registry.Digest;
@@ -50,39 +51,14 @@ final class BlobSources implements BlobSource {
   }
 
   @Override
-  public InputStream open(TransferOrder order, Digest digest, long offset) throws TransferFailure {
+  public BlobFrom open(TransferOrder order, Digest digest, long offset) throws TransferFailure {
     TransferSource source = order.source();
     return source.fromUpstream()
         ? openUpstream(source.upstream(), order, digest, offset)
         : openPeer(source, order, digest, offset);
   }
 
-  private static InputStream withoutFirst(long offset, InputStream in, TransferSource source)
-      throws TransferFailure {
-    byte[] discard = new byte[64 * 1024];
-    long left = offset;
-    try {
-      while (left > 0) {
-        int n = in.read(discard, 0, (int) Math.min(discard.length, left));
-        if (n < 0) {
-          throw new TransferFailure(
-              Reason.SizeMismatch,
-              source.label() + " ended after " + (offset - left) + " bytes, before byte " + offset);
-        }
-        left -= n;
-      }
-      return in;
-    } catch (IOException | RegistryException e) {
-      closeQuietly(in);
-      throw new TransferFailure(
-          Reason.SourceUnreachable, source.label() + " broke off: " + ErrorMessages.of(e), e);
-    } catch (TransferFailure e) {
-      closeQuietly(in);
-      throw e;
-    }
-  }
-
-  private InputStream openUpstream(
+  private BlobFrom openUpstream(
       UpstreamAccess access, TransferOrder order, Digest digest, long offset)
       throws TransferFailure {
     RegistryClient client = upstreamClient(access);
@@ -96,8 +72,7 @@ final class BlobSources implements BlobSource {
       if (MediaTypes.isManifest(order.mediaType()) || MediaTypes.isIndex(order.mediaType())) {
         // Registries serve manifests only under /manifests/; the client checks the digest.
         byte[] manifest = client.fetchManifest(repository.withDigest(digest)).raw();
-        int from = (int) Math.min(offset, manifest.length);
-        return new ByteArrayInputStream(manifest, from, manifest.length - from);
+        return new BlobFrom(new ByteArrayInputStream(manifest), 0);
       }
       return client.openBlobFrom(
           repository, new Descriptor(order.mediaType(), digest, order.size()), offset);
@@ -134,8 +109,7 @@ final class BlobSources implements BlobSource {
                 .build());
   }
 
-  private InputStream openPeer(
-      TransferSource source, TransferOrder order, Digest digest, long offset)
+  private BlobFrom openPeer(TransferSource source, TransferOrder order, Digest digest, long offset)
       throws TransferFailure {
     String peer = TransferSource.PEER_LABEL_PREFIX + source.node();
     HttpClient client = peers.clientFor(source.node());
@@ -158,12 +132,12 @@ final class BlobSources implements BlobSource {
       throw new TransferFailure(Reason.Interrupted, "interrupted while connecting to " + peer);
     }
     if (response.statusCode() == 200) {
-      return withoutFirst(offset, response.body(), source);
+      return new BlobFrom(response.body(), 0);
     }
     if (response.statusCode() == 206 && offset > 0) {
       String range = response.headers().firstValue("Content-Range").orElse("");
       if (range.startsWith("bytes " + offset + "-")) {
-        return response.body();
+        return new BlobFrom(response.body(), offset);
       }
       closeQuietly(response.body());
       throw new TransferFailure(

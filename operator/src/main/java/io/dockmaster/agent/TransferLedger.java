@@ -34,9 +34,8 @@ final class TransferLedger {
       lastProgressNanos = System.nanoTime();
     }
 
-    /** The transfer goes on from another source, keeping the bytes it has. */
-    void switchTo(String newSource) {
-      source = newSource;
+    /** Counts as progress for the stall watchdog without adding to what was received. */
+    void touched() {
       lastProgressNanos = System.nanoTime();
     }
 
@@ -118,6 +117,13 @@ final class TransferLedger {
   /** The transfer in flight for this digest, if any. */
   Optional<Entry> inFlight(Digest digest) {
     return Optional.ofNullable(inFlight.get(digest));
+  }
+
+  /** The transfer goes on from another source, keeping the bytes it has. */
+  void switched(Entry entry, String source) {
+    entry.source = source;
+    entry.touched();
+    changes.changed();
   }
 
   /** Ends a transfer that was replaced by one from another source: neither success nor failure. */

@@ -7,6 +7,7 @@ import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheFullException;
 import io.dockmaster.cache.DigestMismatchException;
 import io.dockmaster.control.TransferOrder;
+import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.RegistryException;
 import io.dockmaster.status.ErrorMessages;
@@ -24,7 +25,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,7 +47,7 @@ final class TransferRunner implements AutoCloseable {
   private final long stallNanos;
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
-  private final Map<Entry, Running> running = new ConcurrentHashMap<>();
+  private final Map<Entry, SourceStream> running = new ConcurrentHashMap<>();
 
   /** Failures of the source alone: the bytes that did arrive are good to continue from. */
   private static final Set<Reason> RESUMABLE =
@@ -55,35 +55,6 @@ final class TransferRunner implements AutoCloseable {
 
   /** The failure's source when the bytes of a blob that did not verify came from several. */
   static final String MIXED_SOURCES = "several sources";
-
-  /**
-   * A transfer's stream and thread, so a stalled one can be cut off from outside. The cut-off
-   * interrupts the thread only between writes to the cache file: an interrupt inside a write closes
-   * the file's channel, and the bytes written so far are to be continued from.
-   */
-  private record Running(
-      Thread thread, InputStream in, AtomicBoolean stalled, AtomicBoolean superseded) {
-
-    void cutOff() {
-      synchronized (this) {
-        thread.interrupt();
-      }
-      try {
-        in.close();
-      } catch (IOException | RuntimeException e) {
-        log.debug("closing a cut-off stream failed: {}", e.toString());
-      }
-    }
-
-    void write(BlobWrite write, byte[] buffer, int length) throws IOException {
-      synchronized (this) {
-        if (Thread.interrupted()) {
-          throw new java.io.InterruptedIOException("cut off");
-        }
-        write.write(buffer, 0, length);
-      }
-    }
-  }
 
   /** A blob's write and every source that contributed to it. */
   private static final class Partial {
@@ -153,9 +124,9 @@ final class TransferRunner implements AutoCloseable {
         .ifPresent(
             current -> {
               replacements.put(digest, order);
-              Running run = running.get(current);
-              if (run != null && run.superseded().compareAndSet(false, true)) {
-                run.cutOff();
+              SourceStream stream = running.get(current);
+              if (stream != null && stream.superseded.compareAndSet(false, true)) {
+                stream.cutOff();
               }
             });
   }
@@ -188,7 +159,7 @@ final class TransferRunner implements AutoCloseable {
           return;
         } catch (TransferFailure failure) {
           TransferOrder next = replacements.remove(digest);
-          if (next != null && partial.write.isOpen()) {
+          if (next != null && continuable(failure, partial)) {
             log.info(
                 "{} continues from {} at byte {} of {} (instead of {})",
                 digest.shortForm(),
@@ -197,10 +168,11 @@ final class TransferRunner implements AutoCloseable {
                 current.size(),
                 current.source().label());
             current = next;
-            entry.switchTo(current.source().label());
+            ledger.switched(entry, current.source().label());
             continue;
           }
           if (next != null) {
+            partial.write.abort("replaced after " + failure.getMessage());
             ledger.superseded(digest);
             replacements.put(digest, next);
             log.info(
@@ -261,7 +233,7 @@ final class TransferRunner implements AutoCloseable {
       TransferOrder order, Digest digest, Partial partial, TransferFailure failure, long started) {
     boolean upstream = order.source().fromUpstream();
     String source = order.source().label();
-    if (partial != null && partial.write.isOpen() && RESUMABLE.contains(failure.reason())) {
+    if (partial != null && continuable(failure, partial)) {
       keptWrites.put(digest, new Kept(partial, System.nanoTime()));
     } else if (partial != null) {
       partial.write.abort(failure.getMessage());
@@ -276,6 +248,11 @@ final class TransferRunner implements AutoCloseable {
     log.warn("{} from {} failed: {}", digest.shortForm(), source, failure.getMessage());
   }
 
+  /** The bytes written so far can be trusted, and the failure was the source's alone. */
+  private static boolean continuable(TransferFailure failure, Partial partial) {
+    return partial.write.isOpen() && RESUMABLE.contains(failure.reason());
+  }
+
   private Partial kept(Digest digest) {
     Kept held = keptWrites.remove(digest);
     return held == null ? null : held.partial;
@@ -286,21 +263,24 @@ final class TransferRunner implements AutoCloseable {
       throws TransferFailure {
     String source = order.source().label();
     long offset = partial.write.written();
-    if (!partial.sources.contains(source)) {
-      partial.sources.add(source);
+    if (offset == order.size()) {
+      // Every byte arrived before the last source broke off: only the check is left.
+      commit(partial, source, digest, false);
+      return;
     }
-    try (InputStream in = sources.open(order, digest, offset)) {
-      Running run =
-          new Running(Thread.currentThread(), in, new AtomicBoolean(), new AtomicBoolean());
-      running.put(entry, run);
+    BlobFrom opened = sources.open(order, digest, offset);
+    try (InputStream in = opened.body()) {
+      SourceStream stream = new SourceStream(in);
+      running.put(entry, stream);
       try {
-        copy(in, partial.write, entry, order, run);
-        partial.write.commit();
+        copy(stream, offset - opened.startsAt(), partial, entry, order);
+        stream.end();
+        commit(partial, source, digest, stream.stalled.get());
       } catch (IOException | RegistryException e) {
-        throw failureOf(e, run.stalled().get(), source, digest);
+        throw failureOf(e, stream.stalled.get(), source, digest);
       } finally {
         running.remove(entry);
-        Thread.interrupted(); // a watchdog interrupt must not leak into the next source or order
+        stream.end();
       }
     } catch (IOException e) {
       // Closing a source stream after the transfer ended; the outcome is already decided.
@@ -308,33 +288,79 @@ final class TransferRunner implements AutoCloseable {
     }
   }
 
-  private void copy(InputStream in, BlobWrite write, Entry entry, TransferOrder order, Running run)
+  private void commit(Partial partial, String source, Digest digest, boolean stalled)
+      throws TransferFailure {
+    try {
+      partial.write.commit();
+    } catch (IOException e) {
+      throw failureOf(e, stalled, source, digest);
+    }
+  }
+
+  /**
+   * Streams the source into the cache write, first dropping {@code alreadyHeld} bytes the source
+   * sent again (one that does not take ranges), through the download cap and under the stall
+   * watchdog like the rest.
+   */
+  private void copy(
+      SourceStream stream, long alreadyHeld, Partial partial, Entry entry, TransferOrder order)
       throws IOException, TransferFailure {
+    InputStream in = stream.in();
+    BlobWrite write = partial.write;
     long size = order.size();
     boolean upstream = order.source().fromUpstream();
     String source = order.source().label();
     String owner = order.pinOwner();
     byte[] buffer = new byte[CHUNK_BYTES];
+    long toDrop = alreadyHeld;
     long total = write.written();
     int n;
     while ((n = in.read(buffer)) != -1) {
+      waitForBandwidth(owner, n);
+      if (toDrop > 0) {
+        int dropped = (int) Math.min(n, toDrop);
+        toDrop -= dropped;
+        entry.touched();
+        if (dropped == n) {
+          continue;
+        }
+        System.arraycopy(buffer, dropped, buffer, 0, n - dropped);
+        n -= dropped;
+      }
       if (total + n > size) {
         throw new TransferFailure(
             Reason.SizeMismatch, source + " sent more than the blob's " + size + " bytes");
       }
-      try {
-        bandwidth.acquireDownload(owner, n);
-      } catch (InterruptedException e) {
-        throw new java.io.InterruptedIOException("interrupted while waiting for bandwidth");
+      stream.write(write, buffer, n);
+      // A source counts once it contributed bytes: one that failed before sending any (a peer
+      // that did not have the blob yet) is no suspect if the blob turns out wrong.
+      if (!partial.sources.contains(source)) {
+        partial.sources.add(source);
       }
-      run.write(write, buffer, n);
       total += n;
       entry.advanced(n);
       metrics.received(upstream, n);
     }
+    if (toDrop > 0) {
+      throw new TransferFailure(
+          Reason.SizeMismatch,
+          source
+              + " sent the whole blob again and ended after "
+              + (alreadyHeld - toDrop)
+              + " bytes, before byte "
+              + alreadyHeld);
+    }
     if (total != size) {
       throw new TransferFailure(
           Reason.SizeMismatch, source + " ended after " + total + " of " + size + " bytes");
+    }
+  }
+
+  private void waitForBandwidth(String owner, int bytes) throws IOException {
+    try {
+      bandwidth.acquireDownload(owner, bytes);
+    } catch (InterruptedException e) {
+      throw new java.io.InterruptedIOException("interrupted while waiting for bandwidth");
     }
   }
 
@@ -368,22 +394,29 @@ final class TransferRunner implements AutoCloseable {
 
   private void cutOffStalled() {
     long now = System.nanoTime();
-    keptWrites.forEach(
-        (digest, held) -> {
-          if (now - held.sinceNanos() > stallNanos && keptWrites.remove(digest, held)) {
+    for (Digest digest : keptWrites.keySet()) {
+      // Aborted inside the map's lock, so an order taking the write meanwhile finds either the
+      // write or nothing left of it in the cache.
+      keptWrites.computeIfPresent(
+          digest,
+          (d, held) -> {
+            if (now - held.sinceNanos() <= stallNanos) {
+              return held;
+            }
             held.partial()
                 .write
                 .abort(
                     "no order to continue it within "
                         + Duration.ofNanos(stallNanos).toSeconds()
                         + "s of its source failing");
-          }
-        });
+            return null;
+          });
+    }
     running.forEach(
-        (entry, run) -> {
+        (entry, stream) -> {
           if (now - entry.lastProgressNanos > stallNanos
-              && run.stalled().compareAndSet(false, true)) {
-            run.cutOff();
+              && stream.stalled.compareAndSet(false, true)) {
+            stream.cutOff();
           }
         });
   }

@@ -63,8 +63,9 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   static final int CONNECTIONS_PER_AGENT = 4;
 
   /**
-   * Connections per agent for held inventories: every mirror that selects the agent holds one, and
-   * they must never make the calls above wait for a connection.
+   * Connections per agent for calls that take long: held inventories (every mirror that selects the
+   * agent holds one) and re-checks (which hash whole blobs); they must never make the calls above
+   * wait for a connection.
    */
   static final int HELD_CONNECTIONS_PER_AGENT = 256;
 
@@ -134,18 +135,19 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
 
   @Override
   public void pin(AgentLease agent, String owner, PinSet pins) throws IOException {
-    send(agent, HttpMethod.PUT, ControlPaths.PINS + "/" + owner, pins, TIMEOUT);
+    send(client, agent, HttpMethod.PUT, ControlPaths.PINS + "/" + owner, pins, TIMEOUT);
   }
 
   @Override
   public void unpin(AgentLease agent, String owner) throws IOException {
-    send(agent, HttpMethod.DELETE, ControlPaths.PINS + "/" + owner, null, TIMEOUT);
+    send(client, agent, HttpMethod.DELETE, ControlPaths.PINS + "/" + owner, null, TIMEOUT);
   }
 
   @Override
   public List<BlobCheck> verify(AgentLease agent, List<String> digests) throws IOException {
     byte[] body =
         send(
+            heldClient,
             agent,
             HttpMethod.POST,
             ControlPaths.VERIFICATIONS,
@@ -161,20 +163,25 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
 
   @Override
   public void configureRuntime(AgentLease agent, RuntimeMirrors mirrors) throws IOException {
-    send(agent, HttpMethod.PUT, ControlPaths.RUNTIME, mirrors, TIMEOUT);
+    send(client, agent, HttpMethod.PUT, ControlPaths.RUNTIME, mirrors, TIMEOUT);
   }
 
   private AgentReport report(
       AgentLease agent, HttpMethod method, String path, Object body, Duration timeout)
       throws IOException {
-    return json.readValue(send(agent, method, path, body, timeout), AgentReport.class);
+    return json.readValue(send(client, agent, method, path, body, timeout), AgentReport.class);
   }
 
   private byte[] send(
-      AgentLease agent, HttpMethod method, String path, Object body, Duration timeout)
+      HttpClient through,
+      AgentLease agent,
+      HttpMethod method,
+      String path,
+      Object body,
+      Duration timeout)
       throws IOException {
     try {
-      return call(client, agent, method, path, body, timeout).get();
+      return call(through, agent, method, path, body, timeout).get();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted calling agent " + agent.node());
@@ -195,9 +202,11 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
       Object body,
       Duration timeout) {
     Buffer payload;
+    PeerName expected;
     try {
       payload = body == null ? Buffer.buffer() : Buffer.buffer(json.writeValueAsBytes(body));
-    } catch (IOException e) {
+      expected = PeerName.agent(agent.node());
+    } catch (IOException | IllegalArgumentException e) {
       return CompletableFuture.failedFuture(e);
     }
     String what = method + " " + path;
@@ -205,12 +214,14 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
         new RequestOptions()
             .setMethod(method)
             .setAbsoluteURI(agent.endpoint() + path)
+            // Also bounds the wait for a pooled connection, which is otherwise unlimited.
+            .setConnectTimeout(timeout.toMillis())
             .setIdleTimeout(timeout.toMillis())
             .putHeader("Content-Type", "application/json");
     Future<byte[]> answer =
         through
             .request(options)
-            .compose(request -> sendIfReached(request, agent, payload))
+            .compose(request -> sendIfReached(request, agent, expected, payload))
             .compose(
                 response ->
                     response
@@ -254,12 +265,11 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
 
   /** Sends the request only over a connection that reached the agent meant. */
   private static Future<io.vertx.core.http.HttpClientResponse> sendIfReached(
-      HttpClientRequest request, AgentLease agent, Buffer payload) {
-    PeerName expected = PeerName.agent(agent.node());
+      HttpClientRequest request, AgentLease agent, PeerName expected, Buffer payload) {
     PeerName reached;
     try {
       reached = PeerTls.peerOf(request.connection().sslSession());
-    } catch (SSLPeerUnverifiedException e) {
+    } catch (SSLPeerUnverifiedException | RuntimeException e) {
       request.connection().close();
       return Future.failedFuture(
           new AgentCallException(

@@ -201,12 +201,13 @@ public final class RegistryClient {
   /**
    * The blob's bytes from {@code offset} on, to continue a download that broke off. A registry that
    * answers the range sends only those bytes, which are not verified here (the caller holds the
-   * rest and checks the digest of the whole); one that ignores it sends everything, which is
-   * verified as it streams and skipped up to {@code offset}.
+   * rest and checks the digest of the whole); one that ignores it sends the whole blob, verified as
+   * it streams, and the caller drops the first {@code offset} bytes as it reads (see {@link
+   * BlobFrom#startsAt}).
    */
-  public InputStream openBlobFrom(ImageReference repository, Descriptor blob, long offset) {
+  public BlobFrom openBlobFrom(ImageReference repository, Descriptor blob, long offset) {
     if (offset <= 0) {
-      return openBlob(repository, blob);
+      return new BlobFrom(openBlob(repository, blob), 0);
     }
     Target target = Target.blob(repository, blob.digest());
     URI uri =
@@ -221,29 +222,15 @@ public final class RegistryClient {
         throw RegistryErrors.protocol(
             target, "a Content-Range of '" + range + "' for bytes from " + offset);
       }
-      return answer.response().body();
+      return new BlobFrom(answer.response().body(), offset);
     }
     if (answer.status() != 200) {
       throw failure(answer, target);
     }
-    DigestVerifyingInputStream whole =
+    return new BlobFrom(
         new DigestVerifyingInputStream(
-            answer.response().body(), blob.digest(), blob.size(), target);
-    try {
-      whole.skipNBytes(offset);
-    } catch (IOException e) {
-      closeQuietly(whole);
-      throw RegistryErrors.forIo(target, answer.uri().getAuthority(), e, 1);
-    }
-    return whole;
-  }
-
-  private static void closeQuietly(InputStream in) {
-    try {
-      in.close();
-    } catch (IOException e) {
-      // The download is abandoned either way.
-    }
+            answer.response().body(), blob.digest(), blob.size(), target),
+        0);
   }
 
   /**

@@ -8,6 +8,7 @@ import io.dockmaster.cache.CacheLimits;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
+import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
@@ -15,13 +16,17 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.SequenceInputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,6 +45,9 @@ class TransferRunnerTest {
   private TransferRunner runner;
   private final Map<String, SourceBehaviour> sources = new ConcurrentHashMap<>();
 
+  /** Sources that send the whole blob whatever offset they are asked for. */
+  private final Set<String> ignoringRanges = ConcurrentHashMap.newKeySet();
+
   /** The offsets each source was asked to send from. */
   private final Map<String, List<Long>> offsets = new ConcurrentHashMap<>();
 
@@ -57,7 +65,9 @@ class TransferRunnerTest {
           offsets
               .computeIfAbsent(order.source().label(), l -> new CopyOnWriteArrayList<>())
               .add(offset);
-          return sources.get(order.source().label()).open(offset);
+          String label = order.source().label();
+          InputStream in = sources.get(label).open(offset);
+          return new BlobFrom(in, ignoringRanges.contains(label) ? 0 : offset);
         };
     runner =
         new TransferRunner(
@@ -186,19 +196,30 @@ class TransferRunnerTest {
   }
 
   @Test
-  void theBytesOfAFailedSourceWaitForTheNextOrderAndPeersCanStillReadThem() throws Exception {
+  void theBytesOfAFailedSourceWaitForTheNextOrderAndPeersKeepReadingThem() throws Exception {
     sources.put("peer/flaky", offset -> prefixThen(10, new BrokenStream()));
     sources.put("peer/good", this::rest);
 
     runner.submit(from("flaky"));
     Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
     assertThat(state().failureReason()).isEqualTo(Reason.SourceUnreachable.name());
-    assertThat(cache.find(DIGEST)).as("the partial blob peers are reading").isPresent();
+    CompletableFuture<byte[]> peerRead =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try (InputStream in = cache.find(DIGEST).orElseThrow().open(0, CONTENT.length)) {
+                return in.readAllBytes();
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            });
 
     runner.submit(from("good"));
 
     Awaitility.await().until(() -> cache.isComplete(DIGEST));
     assertThat(offsets.get("peer/good")).containsExactly(10L);
+    assertThat(peerRead.get(10, TimeUnit.SECONDS))
+        .as("what a peer reading the partial blob across the gap received")
+        .isEqualTo(CONTENT);
     try (InputStream in = cache.find(DIGEST).orElseThrow().open(0, CONTENT.length)) {
       assertThat(in.readAllBytes()).isEqualTo(CONTENT);
     }
@@ -230,6 +251,87 @@ class TransferRunnerTest {
     Awaitility.await().until(() -> Reason.DigestMismatch.name().equals(state().failureReason()));
     assertThat(state().source()).isEqualTo(TransferRunner.MIXED_SOURCES);
     assertThat(cache.find(DIGEST)).isEmpty();
+  }
+
+  @Test
+  void aStreamThatBrokeAfterItsLastByteNeedsOnlyTheCheck() {
+    sources.put("peer/almost", offset -> prefixThen(CONTENT.length, new BrokenStream()));
+    sources.put("peer/other", this::rest);
+
+    runner.submit(from("almost"));
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    runner.submit(from("other"));
+
+    Awaitility.await().until(() -> cache.isComplete(DIGEST));
+    assertThat(offsets)
+        .as("no source asked for bytes past the end")
+        .doesNotContainKey("peer/other");
+  }
+
+  @Test
+  void aSourceThatIgnoresTheRangeHasTheBytesAlreadyHeldDropped() throws Exception {
+    sources.put("peer/flaky", offset -> prefixThen(10, new BrokenStream()));
+    sources.put("peer/whole", offset -> new ByteArrayInputStream(CONTENT));
+    ignoringRanges.add("peer/whole");
+
+    runner.submit(from("flaky"));
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    runner.submit(from("whole"));
+
+    Awaitility.await().until(() -> cache.isComplete(DIGEST));
+    try (InputStream in = cache.find(DIGEST).orElseThrow().open(0, CONTENT.length)) {
+      assertThat(in.readAllBytes()).isEqualTo(CONTENT);
+    }
+  }
+
+  @Test
+  void aSourceThatSendsTheWholeBlobAgainButEndsEarlyIsASizeMismatch() {
+    sources.put("peer/flaky", offset -> prefixThen(10, new BrokenStream()));
+    sources.put("peer/short", offset -> new ByteArrayInputStream(CONTENT, 0, 5));
+    ignoringRanges.add("peer/short");
+
+    runner.submit(from("flaky"));
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    runner.submit(from("short"));
+
+    Awaitility.await().until(() -> Reason.SizeMismatch.name().equals(state().failureReason()));
+    assertThat(state().failureMessage())
+        .isEqualTo("peer/short sent the whole blob again and ended after 5 bytes, before byte 10");
+  }
+
+  @Test
+  void aLiarAfterASourceThatSentNothingIsStillNamed() {
+    sources.put(
+        "peer/empty",
+        offset -> {
+          throw new TransferFailure(Reason.SourceMissing, "peer/empty does not have it yet");
+        });
+    byte[] corrupt = CONTENT.clone();
+    corrupt[3] ^= 1;
+    sources.put("peer/liar", offset -> new ByteArrayInputStream(corrupt));
+
+    runner.submit(from("empty"));
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    runner.submit(from("liar"));
+
+    Awaitility.await().until(() -> Reason.DigestMismatch.name().equals(state().failureReason()));
+    assertThat(state().source()).isEqualTo("peer/liar");
+  }
+
+  @Test
+  void switchingSourceMidTransferIsAChangeTheOperatorHears() {
+    sources.put("peer/first", offset -> prefixThen(10, new SilentStream()));
+    sources.put("peer/second", offset -> new SilentStream());
+
+    runner.submit(from("first"));
+    Awaitility.await().until(() -> received() == 10);
+    long before = ledger.changes().version();
+    runner.submit(from("second"));
+
+    Awaitility.await().until(() -> "peer/second".equals(state().source()));
+    assertThat(state().phase()).isEqualTo(BlobState.Phase.RECEIVING);
+    assertThat(state().received()).isEqualTo(10);
+    assertThat(ledger.changes().version()).isGreaterThan(before);
   }
 
   private long received() {
