@@ -5,23 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
-import io.dockmaster.peering.AgentCertificateAuthority;
-import io.dockmaster.peering.PeerIdentity;
 import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
+import io.dockmaster.peering.TlsAgentServers;
 import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.RegistrySettings;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
@@ -36,46 +30,39 @@ class BlobSourcesTest {
       "0123456789abcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.US_ASCII);
   private static final Digest DIGEST = Digest.sha256(CONTENT);
 
-  static Vertx vertx;
-  static AgentCertificateAuthority ca;
+  static TlsAgentServers agents;
   static BlobSources sources;
 
   private final AtomicReference<String> range = new AtomicReference<>();
-  private HttpServer server;
 
   @BeforeAll
   static void setUp() {
-    vertx = Vertx.vertx();
-    ca = AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
-    PeerIdentity caller = ca.issueAgentIdentity("node-b", Duration.ofHours(1));
-    PeerTls tls = new PeerTls(() -> caller, ca.certificate());
+    agents = new TlsAgentServers();
+    PeerTls tls = new PeerTls(agents.agent("node-b"), agents.ca().certificate());
     sources =
         new BlobSources(RegistrySettings.defaults(), node -> tls.clientFor(PeerName.agent(node)));
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    agents.close();
   }
 
   @AfterEach
-  void stopServer() throws Exception {
-    if (server != null) {
-      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
+  void stopServers() throws Exception {
+    agents.stopServers();
   }
 
   @Test
   void aPeerAsksForTheRestAndGetsOnlyThat() throws Exception {
     TransferOrder order =
         order(
-            serve(
-                request ->
-                    request
-                        .response()
-                        .setStatusCode(206)
-                        .putHeader("Content-Range", "bytes 10-35/36")
-                        .end(Buffer.buffer(Arrays.copyOfRange(CONTENT, 10, CONTENT.length)))));
+            request ->
+                request
+                    .response()
+                    .setStatusCode(206)
+                    .putHeader("Content-Range", "bytes 10-35/36")
+                    .end(Buffer.buffer(Arrays.copyOfRange(CONTENT, 10, CONTENT.length))));
 
     BlobFrom rest = sources.open(order, DIGEST, 10);
     try (InputStream in = rest.body()) {
@@ -87,7 +74,7 @@ class BlobSourcesTest {
 
   @Test
   void aPeerThatSendsTheWholeBlobIsSaidToStartAtZero() throws Exception {
-    TransferOrder order = order(serve(request -> request.response().end(Buffer.buffer(CONTENT))));
+    TransferOrder order = order(request -> request.response().end(Buffer.buffer(CONTENT)));
 
     BlobFrom whole = sources.open(order, DIGEST, 10);
     try (InputStream in = whole.body()) {
@@ -100,13 +87,12 @@ class BlobSourcesTest {
   void aRangeStartingElsewhereIsRefused() throws Exception {
     TransferOrder order =
         order(
-            serve(
-                request ->
-                    request
-                        .response()
-                        .setStatusCode(206)
-                        .putHeader("Content-Range", "bytes 0-35/36")
-                        .end(Buffer.buffer(CONTENT))));
+            request ->
+                request
+                    .response()
+                    .setStatusCode(206)
+                    .putHeader("Content-Range", "bytes 0-35/36")
+                    .end(Buffer.buffer(CONTENT)));
 
     assertThatThrownBy(() -> sources.open(order, DIGEST, 10))
         .isInstanceOf(TransferFailure.class)
@@ -114,7 +100,15 @@ class BlobSourcesTest {
             "peer/node-a answered a request from byte 10 with Content-Range 'bytes 0-35/36'");
   }
 
-  private TransferOrder order(String endpoint) {
+  /** An order to fetch the blob from node-a's agent, which answers with {@code handler}. */
+  private TransferOrder order(Consumer<HttpServerRequest> handler) throws Exception {
+    String endpoint =
+        agents.serve(
+            "node-a",
+            request -> {
+              range.set(request.getHeader("Range"));
+              handler.accept(request);
+            });
     return new TransferOrder(
         DIGEST.toString(),
         CONTENT.length,
@@ -122,21 +116,5 @@ class BlobSourcesTest {
         "team/app",
         TransferSource.peer("node-a", endpoint),
         "mirror-uid");
-  }
-
-  /** An agent server for node-a; returns its endpoint. */
-  private String serve(Consumer<HttpServerRequest> handler) throws Exception {
-    PeerIdentity identity = ca.issueAgentIdentity("node-a", Duration.ofHours(1));
-    PeerTls tls = new PeerTls(() -> identity, ca.certificate());
-    server =
-        vertx
-            .createHttpServer(tls.vertxServerOptions().setHost("127.0.0.1").setPort(0))
-            .requestHandler(
-                request -> {
-                  range.set(request.getHeader("Range"));
-                  handler.accept(request);
-                });
-    server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return "https://127.0.0.1:" + server.actualPort();
   }
 }

@@ -7,14 +7,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.ControlPaths;
-import io.dockmaster.peering.AgentCertificateAuthority;
-import io.dockmaster.peering.PeerIdentity;
 import io.dockmaster.peering.PeerTls;
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
+import io.dockmaster.peering.TlsAgentServers;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.IOException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,34 +34,27 @@ class HttpAgentControlTest {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static Vertx vertx;
-  static AgentCertificateAuthority ca;
+  static TlsAgentServers agents;
   static HttpAgentControl control;
 
   private final AtomicInteger requests = new AtomicInteger();
-  private final AtomicInteger connections = new AtomicInteger();
   private final AtomicReference<String> caller = new AtomicReference<>();
-  private HttpServer server;
 
   @BeforeAll
   static void setUp() {
-    vertx = Vertx.vertx();
-    ca = AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
-    PeerIdentity operator = ca.issueOperatorIdentity();
-    control = new HttpAgentControl(vertx, new PeerTls(() -> operator, ca.certificate()));
+    agents = new TlsAgentServers();
+    control = new HttpAgentControl(agents.vertx(), agents.operatorTls());
   }
 
   @AfterAll
   static void tearDown() throws Exception {
     control.close();
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    agents.close();
   }
 
   @AfterEach
-  void stopServer() throws Exception {
-    if (server != null) {
-      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
+  void stopServers() throws Exception {
+    agents.stopServers();
   }
 
   @Test
@@ -92,7 +81,7 @@ class HttpAgentControlTest {
 
     assertThat(caller).hasValue("dockmaster-operator");
     assertThat(requests).hasValue(40);
-    assertThat(connections.get())
+    assertThat(agents.connections.get())
         .as("connections opened for 40 calls at once")
         .isBetween(1, HttpAgentControl.CONNECTIONS_PER_AGENT);
     callers.shutdown();
@@ -219,27 +208,20 @@ class HttpAgentControlTest {
     };
   }
 
-  /** Starts an agent server for {@code node}; returns its endpoint. */
+  /** Starts the agent server of {@code node}; returns its endpoint. */
   private String serve(String node, Consumer<HttpServerRequest> handler) throws Exception {
-    PeerIdentity identity = ca.issueAgentIdentity(node, Duration.ofHours(1));
-    PeerTls tls = new PeerTls(() -> identity, ca.certificate());
-    server =
-        vertx
-            .createHttpServer(tls.vertxServerOptions().setHost("127.0.0.1").setPort(0))
-            .connectionHandler(connection -> connections.incrementAndGet())
-            .requestHandler(
-                request -> {
-                  requests.incrementAndGet();
-                  try {
-                    caller.set(PeerTls.peerOf(request.sslSession()).commonName());
-                  } catch (SSLPeerUnverifiedException e) {
-                    request.response().setStatusCode(403).end(e.getMessage());
-                    return;
-                  }
-                  request.body().onSuccess(body -> handler.accept(request));
-                });
-    server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return "https://127.0.0.1:" + server.actualPort();
+    return agents.serve(
+        node,
+        request -> {
+          requests.incrementAndGet();
+          try {
+            caller.set(PeerTls.peerOf(request.sslSession()).commonName());
+          } catch (SSLPeerUnverifiedException e) {
+            request.response().setStatusCode(403).end(e.getMessage());
+            return;
+          }
+          request.body().onSuccess(body -> handler.accept(request));
+        });
   }
 
   private static AgentLease lease(String node, String endpoint) {

@@ -3,8 +3,6 @@ package io.dockmaster.peering;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,7 +11,6 @@ import java.net.http.HttpResponse;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -33,30 +30,27 @@ class PeerTlsTest {
 
   private static final PeerName NODE_A = PeerName.agent("node-a");
 
-  static Vertx vertx;
+  static TlsAgentServers agents;
   static AgentCertificateAuthority ca;
   static AgentCertificateAuthority otherCa;
 
   private final AtomicInteger handled = new AtomicInteger();
-  private HttpServer server;
 
   @BeforeAll
   static void setUp() {
-    vertx = Vertx.vertx();
-    ca = AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
+    agents = new TlsAgentServers();
+    ca = agents.ca();
     otherCa = AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
   }
 
   @AfterAll
   static void tearDown() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    agents.close();
   }
 
   @AfterEach
-  void stopServer() throws Exception {
-    if (server != null) {
-      server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    }
+  void stopServers() throws Exception {
+    agents.stopServers();
   }
 
   @Test
@@ -181,27 +175,21 @@ class PeerTlsTest {
   }
 
   private Supplier<PeerIdentity> agent(String node) {
-    PeerIdentity identity = ca.issueAgentIdentity(node, Duration.ofHours(1));
-    return () -> identity;
+    return agents.agent(node);
   }
 
   /** Starts an agent server that answers with the caller's common name. */
   private int serve(Supplier<PeerIdentity> identity) throws Exception {
-    PeerTls tls = new PeerTls(identity, ca.certificate());
-    server =
-        vertx
-            .createHttpServer(tls.vertxServerOptions().setHost("127.0.0.1").setPort(0))
-            .requestHandler(
-                request -> {
-                  handled.incrementAndGet();
-                  try {
-                    request.response().end(PeerTls.peerOf(request.sslSession()).commonName());
-                  } catch (SSLPeerUnverifiedException e) {
-                    request.response().setStatusCode(403).end(e.getMessage());
-                  }
-                });
-    server.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return server.actualPort();
+    return agents.listen(
+        identity,
+        request -> {
+          handled.incrementAndGet();
+          try {
+            request.response().end(PeerTls.peerOf(request.sslSession()).commonName());
+          } catch (SSLPeerUnverifiedException e) {
+            request.response().setStatusCode(403).end(e.getMessage());
+          }
+        });
   }
 
   private static HttpResponse<String> call(HttpClient client, int port) throws Exception {
