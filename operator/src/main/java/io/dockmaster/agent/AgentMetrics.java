@@ -1,10 +1,14 @@
 package io.dockmaster.agent;
 
+import io.dockmaster.control.BlobCheck;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -36,9 +40,27 @@ final class AgentMetrics {
   private final Counter peerCounter;
   private final Counter servedPeerCounter;
   private final Counter servedRuntimeCounter;
+  private final Map<BlobCheck.Outcome, Counter> scrubBytes = new EnumMap<>(BlobCheck.Outcome.class);
+  private final Counter scrubPasses;
 
   AgentMetrics(MeterRegistry registry, Supplier<Number> activeTransfers) {
     this.registry = registry;
+    // Registered before any pass, so an alert on passes that stopped has a series to watch.
+    for (BlobCheck.Outcome outcome : BlobCheck.Outcome.values()) {
+      scrubBytes.put(
+          outcome,
+          Counter.builder("dockmaster.agent.scrub.bytes")
+              .description(
+                  "Bytes of complete blobs the periodic scrub re-hashed, by what it found;"
+                      + " discarded blobs are fetched again")
+              .baseUnit("bytes")
+              .tag("outcome", outcome.name().toLowerCase(Locale.ROOT))
+              .register(registry));
+    }
+    this.scrubPasses =
+        Counter.builder("dockmaster.agent.scrub.passes")
+            .description("Scrub passes over every complete blob in the cache that finished")
+            .register(registry);
     this.upstreamCounter = bytes(Flow.UPSTREAM);
     this.peerCounter = bytes(Flow.PEER);
     this.servedPeerCounter = bytes(Flow.SERVED_TO_PEER);
@@ -58,25 +80,13 @@ final class AgentMetrics {
         .register(registry);
   }
 
-  /**
-   * A scrub read this blob and found it {@code outcome} (intact, discarded, unreadable, absent).
-   */
-  void scrubbed(String outcome, long bytes) {
-    Counter.builder("dockmaster.agent.scrub.bytes")
-        .description(
-            "Bytes of complete blobs the periodic scrub re-hashed, by what it found; discarded"
-                + " blobs are fetched again")
-        .baseUnit("bytes")
-        .tag("outcome", outcome)
-        .register(registry)
-        .increment(bytes);
+  /** A scrub read this blob and found it {@code outcome}. */
+  void scrubbed(BlobCheck.Outcome outcome, long bytes) {
+    scrubBytes.get(outcome).increment(bytes);
   }
 
   void scrubPassFinished() {
-    Counter.builder("dockmaster.agent.scrub.passes")
-        .description("Scrub passes over every complete blob in the cache that finished")
-        .register(registry)
-        .increment();
+    scrubPasses.increment();
   }
 
   void received(boolean fromUpstreamRegistry, long bytes) {

@@ -77,23 +77,31 @@ final class BlobScrubber implements AutoCloseable {
     if (closed) {
       return;
     }
-    if (!pass.remaining.hasNext()) {
-      finish(pass);
+    try {
+      if (!pass.remaining.hasNext()) {
+        finish(pass);
+        return;
+      }
+      Digest digest = pass.remaining.next();
+      long size = cache.find(digest).map(BlobHandle::size).orElse(0L);
+      verifier.scrub(digest).whenComplete((outcome, error) -> checked(pass, size, outcome, error));
+    } catch (RuntimeException e) {
+      // The cache closing under a pass, or a bug: either way scrubbing must not stop silently.
+      log.warn("scrub pass stopped, starting over in {}: {}", schedule.interval(), e.toString());
+      later(this::startPass, schedule.interval());
+    }
+  }
+
+  private void checked(Pass pass, long size, BlobCheck.Outcome outcome, Throwable error) {
+    if (closed) {
       return;
     }
-    Digest digest = pass.remaining.next();
-    long size = cache.find(digest).map(BlobHandle::size).orElse(0L);
-    verifier
-        .scrub(digest)
-        .whenComplete(
-            (outcome, error) -> {
-              BlobCheck.Outcome found = error == null ? outcome : BlobCheck.Outcome.UNREADABLE;
-              pass.blobs.merge(found, 1, Integer::sum);
-              pass.bytes += size;
-              metrics.scrubbed(found.name().toLowerCase(java.util.Locale.ROOT), size);
-              // Paced by what was read, so a pass spreads over the disk's idle time.
-              later(() -> next(pass), schedule.readTime(size));
-            });
+    BlobCheck.Outcome found = error == null ? outcome : BlobCheck.Outcome.UNREADABLE;
+    pass.blobs.merge(found, 1, Integer::sum);
+    pass.bytes += size;
+    metrics.scrubbed(found, size);
+    // Paced by what was read: on average the rate, each blob itself read at disk speed.
+    later(() -> next(pass), schedule.readTime(size));
   }
 
   private void finish(Pass pass) {

@@ -50,33 +50,30 @@ final class BlobVerifier implements AutoCloseable {
       checks.put(
           digest,
           pending.computeIfAbsent(
-              digest, d -> CompletableFuture.supplyAsync(() -> check(d, true), thread)));
+              digest, d -> CompletableFuture.supplyAsync(() -> check(d), thread)));
     }
     return CompletableFuture.allOf(checks.values().toArray(CompletableFuture[]::new))
         .thenApply(
             done -> {
               List<BlobCheck> outcomes = new ArrayList<>();
               checks.forEach(
-                  (digest, check) -> outcomes.add(new BlobCheck(digest.toString(), check.join())));
+                  (digest, check) -> {
+                    outcomes.add(new BlobCheck(digest.toString(), check.join()));
+                    log.info("Checked blob {} after a peer's report: {}", digest, check.join());
+                  });
               return outcomes;
             });
   }
 
-  /**
-   * Checks one blob as part of a scrub (joining a check already queued); only what is not intact is
-   * logged, since a scrub checks every blob.
-   */
+  /** Checks one blob as part of a scrub (joining a check already queued). */
   CompletableFuture<BlobCheck.Outcome> scrub(Digest digest) {
     return pending.computeIfAbsent(
-        digest, d -> CompletableFuture.supplyAsync(() -> check(d, false), thread));
+        digest, d -> CompletableFuture.supplyAsync(() -> check(d), thread));
   }
 
-  private BlobCheck.Outcome check(Digest digest, boolean reported) {
+  private BlobCheck.Outcome check(Digest digest) {
     try {
       BlobCache.Verification outcome = cache.verify(digest);
-      if (reported) {
-        log.info("Checked blob {} after a peer's report: {}", digest, outcome);
-      }
       return switch (outcome) {
         case INTACT -> BlobCheck.Outcome.INTACT;
         case DISCARDED -> {

@@ -140,7 +140,7 @@ public final class NodeAgent implements AutoCloseable {
               verifier,
               settings.scrub(),
               metrics,
-              Duration.ofMillis(ThreadLocalRandom.current().nextLong(spreadMillis))));
+              Duration.ofMillis(ThreadLocalRandom.current().nextLong(Math.max(1, spreadMillis)))));
     }
     ControlHandler control =
         new ControlHandler(

@@ -6,7 +6,8 @@ import java.time.Duration;
  * How often the agent re-hashes every complete blob in its cache, and how fast it reads them.
  *
  * @param interval from the start of one pass to the start of the next; zero turns scrubbing off
- * @param bytesPerSecond reading rate, so a pass never competes with transfers for the disk
+ * @param bytesPerSecond average reading rate (each blob is read at disk speed, then the pass waits
+ *     as long as reading it at this rate would take), so a pass leaves the disk mostly to transfers
  */
 public record ScrubSchedule(Duration interval, long bytesPerSecond) {
 

@@ -175,10 +175,18 @@ final class TransferRunner implements AutoCloseable {
             partial.write.abort("replaced after " + failure.getMessage());
             ledger.superseded(digest);
             replacements.put(digest, next);
-            log.info(
-                "{} from {} replaced by an order from another source",
+            // Bytes that were wrong still count and are named, though the operator already
+            // moved on: the replacement's own failures are what it reads next.
+            metrics.transferFinished(
+                current.source().fromUpstream(),
+                failure.reason().name(),
+                Duration.ofNanos(System.nanoTime() - started));
+            log.warn(
+                "{} from {} failed as it was replaced by an order from {}: {}",
                 digest.shortForm(),
-                current.source().label());
+                blamed(failure, partial, current),
+                next.source().label(),
+                failure.getMessage());
             return;
           }
           failed(current, digest, partial, failure, started);
@@ -232,20 +240,28 @@ final class TransferRunner implements AutoCloseable {
   private void failed(
       TransferOrder order, Digest digest, Partial partial, TransferFailure failure, long started) {
     boolean upstream = order.source().fromUpstream();
-    String source = order.source().label();
+    String source = partial == null ? order.source().label() : blamed(failure, partial, order);
     if (partial != null && continuable(failure, partial)) {
       keptWrites.put(digest, new Kept(partial, System.nanoTime()));
     } else if (partial != null) {
       partial.write.abort(failure.getMessage());
-      if (failure.reason() == Reason.DigestMismatch && partial.sources.size() > 1) {
-        // Bytes from several sources: which one lied is unknown, so no peer is blamed.
-        source = MIXED_SOURCES;
-      }
     }
     ledger.failed(digest, source, failure.reason().name(), failure.getMessage());
     metrics.transferFinished(
         upstream, failure.reason().name(), Duration.ofNanos(System.nanoTime() - started));
     log.warn("{} from {} failed: {}", digest.shortForm(), source, failure.getMessage());
+  }
+
+  /**
+   * Whom a failure names: for bytes that do not match the digest, the one source that sent them
+   * (not necessarily this order's, which may have had nothing left to send), or nobody when several
+   * did, since which one lied is unknown.
+   */
+  private static String blamed(TransferFailure failure, Partial partial, TransferOrder order) {
+    if (failure.reason() != Reason.DigestMismatch || partial.sources.isEmpty()) {
+      return order.source().label();
+    }
+    return partial.sources.size() == 1 ? partial.sources.get(0) : MIXED_SOURCES;
   }
 
   /** The bytes written so far can be trusted, and the failure was the source's alone. */
@@ -268,14 +284,23 @@ final class TransferRunner implements AutoCloseable {
       commit(partial, source, digest, false);
       return;
     }
+    if (replacements.containsKey(digest)) {
+      throw new TransferFailure(Reason.SourceUnreachable, source + " was replaced before it sent");
+    }
     BlobFrom opened = sources.open(order, digest, offset);
     try (InputStream in = opened.body()) {
       SourceStream stream = new SourceStream(in);
       running.put(entry, stream);
+      // A replacement that came while the source was being opened found nothing to cut off.
+      if (replacements.containsKey(digest) && stream.superseded.compareAndSet(false, true)) {
+        stream.cutOff();
+      }
       try {
         copy(stream, offset - opened.startsAt(), partial, entry, order);
         stream.end();
-        commit(partial, source, digest, stream.stalled.get());
+        // A slow sync of the file is no stall of the source.
+        running.remove(entry);
+        commit(partial, source, digest, false);
       } catch (IOException | RegistryException e) {
         throw failureOf(e, stream.stalled.get(), source, digest);
       } finally {
@@ -321,6 +346,7 @@ final class TransferRunner implements AutoCloseable {
         int dropped = (int) Math.min(n, toDrop);
         toDrop -= dropped;
         entry.touched();
+        metrics.received(upstream, dropped);
         if (dropped == n) {
           continue;
         }

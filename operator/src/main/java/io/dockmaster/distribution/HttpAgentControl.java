@@ -59,7 +59,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   /** The agent answers after re-hashing whole blobs from disk, one at a time. */
   private static final Duration VERIFICATION_TIMEOUT = Duration.ofMinutes(10);
 
-  /** Connections per agent for orders, pins, direct inventories and re-checks; more queue. */
+  /** Connections per agent for orders, pins and direct inventories; more calls queue. */
   static final int CONNECTIONS_PER_AGENT = 4;
 
   /**

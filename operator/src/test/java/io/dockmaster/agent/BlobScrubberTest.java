@@ -82,6 +82,15 @@ class BlobScrubberTest {
   }
 
   @Test
+  void theScrubSeriesExistBeforeAnyPassSoAStoppedScrubCanBeAlertedOn() {
+    new AgentMetrics(meters, ledger::inFlightCount);
+
+    assertThat(meters.scrape())
+        .contains("dockmaster_agent_scrub_passes_total 0.0")
+        .contains("dockmaster_agent_scrub_bytes_total{outcome=\"discarded\"} 0.0");
+  }
+
+  @Test
   void scrubbingOnNeedsARate() {
     assertThatThrownBy(() -> new ScrubSchedule(Duration.ofHours(24), 0))
         .isInstanceOf(IllegalArgumentException.class)

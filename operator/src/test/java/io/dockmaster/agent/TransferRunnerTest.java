@@ -269,6 +269,23 @@ class TransferRunnerTest {
   }
 
   @Test
+  void wrongBytesThatAllCameFromOneSourceNameItNotTheOrderThatOnlyChecked() {
+    byte[] corrupt = CONTENT.clone();
+    corrupt[3] ^= 1;
+    sources.put(
+        "peer/liar",
+        offset -> new SequenceInputStream(new ByteArrayInputStream(corrupt), new BrokenStream()));
+    sources.put("peer/other", this::rest);
+
+    runner.submit(from("liar"));
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    runner.submit(from("other"));
+
+    Awaitility.await().until(() -> Reason.DigestMismatch.name().equals(state().failureReason()));
+    assertThat(state().source()).isEqualTo("peer/liar");
+  }
+
+  @Test
   void aSourceThatIgnoresTheRangeHasTheBytesAlreadyHeldDropped() throws Exception {
     sources.put("peer/flaky", offset -> prefixThen(10, new BrokenStream()));
     sources.put("peer/whole", offset -> new ByteArrayInputStream(CONTENT));
