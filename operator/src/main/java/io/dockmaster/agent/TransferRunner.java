@@ -14,9 +14,7 @@ import io.dockmaster.status.ErrorMessages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -53,23 +51,7 @@ final class TransferRunner implements AutoCloseable {
   private static final Set<Reason> RESUMABLE =
       EnumSet.of(Reason.SourceUnreachable, Reason.SourceMissing, Reason.UpstreamFailed);
 
-  /** The failure's source when the bytes of a blob that did not verify came from several. */
-  static final String MIXED_SOURCES = "several sources";
-
-  /** A blob's write and every source that contributed to it. */
-  private static final class Partial {
-    final BlobWrite write;
-    final List<String> sources = new ArrayList<>();
-
-    Partial(BlobWrite write) {
-      this.write = write;
-    }
-  }
-
-  /** A partial write whose source failed, waiting for an order to continue it. */
-  private record Kept(Partial partial, long sinceNanos) {}
-
-  private final Map<Digest, Kept> keptWrites = new ConcurrentHashMap<>();
+  private final KeptPartials kept;
 
   /** Orders that replace a transfer in flight from another source, started once it has stopped. */
   private final Map<Digest, TransferOrder> replacements = new ConcurrentHashMap<>();
@@ -88,6 +70,7 @@ final class TransferRunner implements AutoCloseable {
     this.bandwidth = bandwidth;
     this.metrics = metrics;
     this.stallNanos = stallTimeout.toNanos();
+    this.kept = new KeptPartials(stallTimeout);
     AtomicInteger threads = new AtomicInteger();
     this.workers =
         Executors.newFixedThreadPool(
@@ -134,7 +117,7 @@ final class TransferRunner implements AutoCloseable {
   private void run(TransferOrder order, Digest digest, Entry entry) {
     long started = System.nanoTime();
     TransferOrder current = order;
-    Partial partial = null;
+    PartialBlob partial = null;
     try {
       partial = partialFor(order, digest, entry);
       if (partial == null) {
@@ -154,7 +137,7 @@ final class TransferRunner implements AutoCloseable {
           log.info(
               "{} complete from {} ({} bytes)",
               digest.shortForm(),
-              String.join(", ", partial.sources),
+              String.join(", ", partial.sources()),
               current.size());
           return;
         } catch (TransferFailure failure) {
@@ -184,7 +167,7 @@ final class TransferRunner implements AutoCloseable {
             log.warn(
                 "{} from {} failed as it was replaced by an order from {}: {}",
                 digest.shortForm(),
-                blamed(failure, partial, current),
+                partial.blamed(failure, current.source().label()),
                 next.source().label(),
                 failure.getMessage());
             return;
@@ -208,23 +191,23 @@ final class TransferRunner implements AutoCloseable {
    * The write to continue: one kept from a transfer whose source failed, or a new one; null when
    * the blob is complete or another write of it is in progress.
    */
-  private Partial partialFor(TransferOrder order, Digest digest, Entry entry)
+  private PartialBlob partialFor(TransferOrder order, Digest digest, Entry entry)
       throws TransferFailure {
-    Partial kept = kept(digest);
-    if (kept != null) {
-      entry.resumedAt(kept.write.written());
+    PartialBlob held = kept.take(digest);
+    if (held != null) {
+      entry.resumedAt(held.write.written());
       log.info(
           "{} continues from {} at byte {} of {}",
           digest.shortForm(),
           order.source().label(),
-          kept.write.written(),
+          held.write.written(),
           order.size());
-      return kept;
+      return held;
     }
     try {
       return cache
           .startWrite(digest, order.size(), order.mediaType())
-          .map(Partial::new)
+          .map(PartialBlob::new)
           .orElse(null);
     } catch (CacheFullException e) {
       throw new TransferFailure(Reason.CacheFull, e.getMessage());
@@ -238,11 +221,16 @@ final class TransferRunner implements AutoCloseable {
    * order to continue from, unless they are wrong or the failure is not the source's.
    */
   private void failed(
-      TransferOrder order, Digest digest, Partial partial, TransferFailure failure, long started) {
+      TransferOrder order,
+      Digest digest,
+      PartialBlob partial,
+      TransferFailure failure,
+      long started) {
     boolean upstream = order.source().fromUpstream();
-    String source = partial == null ? order.source().label() : blamed(failure, partial, order);
+    String source =
+        partial == null ? order.source().label() : partial.blamed(failure, order.source().label());
     if (partial != null && continuable(failure, partial)) {
-      keptWrites.put(digest, new Kept(partial, System.nanoTime()));
+      kept.keep(digest, partial);
     } else if (partial != null) {
       partial.write.abort(failure.getMessage());
     }
@@ -252,30 +240,13 @@ final class TransferRunner implements AutoCloseable {
     log.warn("{} from {} failed: {}", digest.shortForm(), source, failure.getMessage());
   }
 
-  /**
-   * Whom a failure names: for bytes that do not match the digest, the one source that sent them
-   * (not necessarily this order's, which may have had nothing left to send), or nobody when several
-   * did, since which one lied is unknown.
-   */
-  private static String blamed(TransferFailure failure, Partial partial, TransferOrder order) {
-    if (failure.reason() != Reason.DigestMismatch || partial.sources.isEmpty()) {
-      return order.source().label();
-    }
-    return partial.sources.size() == 1 ? partial.sources.get(0) : MIXED_SOURCES;
-  }
-
   /** The bytes written so far can be trusted, and the failure was the source's alone. */
-  private static boolean continuable(TransferFailure failure, Partial partial) {
+  private static boolean continuable(TransferFailure failure, PartialBlob partial) {
     return partial.write.isOpen() && RESUMABLE.contains(failure.reason());
   }
 
-  private Partial kept(Digest digest) {
-    Kept held = keptWrites.remove(digest);
-    return held == null ? null : held.partial;
-  }
-
   /** One source's part of a transfer: from the bytes already written to the end, or a failure. */
-  private void transfer(TransferOrder order, Digest digest, Entry entry, Partial partial)
+  private void transfer(TransferOrder order, Digest digest, Entry entry, PartialBlob partial)
       throws TransferFailure {
     String source = order.source().label();
     long offset = partial.write.written();
@@ -313,7 +284,7 @@ final class TransferRunner implements AutoCloseable {
     }
   }
 
-  private void commit(Partial partial, String source, Digest digest, boolean stalled)
+  private void commit(PartialBlob partial, String source, Digest digest, boolean stalled)
       throws TransferFailure {
     try {
       partial.write.commit();
@@ -328,7 +299,7 @@ final class TransferRunner implements AutoCloseable {
    * watchdog like the rest.
    */
   private void copy(
-      SourceStream stream, long alreadyHeld, Partial partial, Entry entry, TransferOrder order)
+      SourceStream stream, long alreadyHeld, PartialBlob partial, Entry entry, TransferOrder order)
       throws IOException, TransferFailure {
     InputStream in = stream.in();
     BlobWrite write = partial.write;
@@ -358,11 +329,7 @@ final class TransferRunner implements AutoCloseable {
             Reason.SizeMismatch, source + " sent more than the blob's " + size + " bytes");
       }
       stream.write(write, buffer, n);
-      // A source counts once it contributed bytes: one that failed before sending any (a peer
-      // that did not have the blob yet) is no suspect if the blob turns out wrong.
-      if (!partial.sources.contains(source)) {
-        partial.sources.add(source);
-      }
+      partial.contributed(source);
       total += n;
       entry.advanced(n);
       metrics.received(upstream, n);
@@ -420,24 +387,7 @@ final class TransferRunner implements AutoCloseable {
 
   private void cutOffStalled() {
     long now = System.nanoTime();
-    for (Digest digest : keptWrites.keySet()) {
-      // Aborted inside the map's lock, so an order taking the write meanwhile finds either the
-      // write or nothing left of it in the cache.
-      keptWrites.computeIfPresent(
-          digest,
-          (d, held) -> {
-            if (now - held.sinceNanos() <= stallNanos) {
-              return held;
-            }
-            held.partial()
-                .write
-                .abort(
-                    "no order to continue it within "
-                        + Duration.ofNanos(stallNanos).toSeconds()
-                        + "s of its source failing");
-            return null;
-          });
-    }
+    kept.expire();
     running.forEach(
         (entry, stream) -> {
           if (now - entry.lastProgressNanos > stallNanos
@@ -453,8 +403,7 @@ final class TransferRunner implements AutoCloseable {
 
   @Override
   public void close() {
-    keptWrites.values().forEach(held -> held.partial().write.abort("the agent is stopping"));
-    keptWrites.clear();
+    kept.discardAll("the agent is stopping");
     watchdog.shutdownNow();
     workers.shutdownNow();
     try {

@@ -249,7 +249,7 @@ class TransferRunnerTest {
     runner.submit(from("liar"));
 
     Awaitility.await().until(() -> Reason.DigestMismatch.name().equals(state().failureReason()));
-    assertThat(state().source()).isEqualTo(TransferRunner.MIXED_SOURCES);
+    assertThat(state().source()).isEqualTo(PartialBlob.MIXED_SOURCES);
     assertThat(cache.find(DIGEST)).isEmpty();
   }
 

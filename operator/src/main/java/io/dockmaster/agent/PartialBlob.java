@@ -1,0 +1,43 @@
+package io.dockmaster.agent;
+
+import io.dockmaster.agent.TransferFailure.Reason;
+import io.dockmaster.cache.BlobWrite;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A blob's write into the cache, and every source that sent bytes of it so far. */
+final class PartialBlob {
+
+  /** The failure's source when the bytes of a blob that did not verify came from several. */
+  static final String MIXED_SOURCES = "several sources";
+
+  final BlobWrite write;
+  private final List<String> sources = new ArrayList<>();
+
+  PartialBlob(BlobWrite write) {
+    this.write = write;
+  }
+
+  /** The source wrote bytes; one that failed before sending any is no suspect. */
+  void contributed(String source) {
+    if (!sources.contains(source)) {
+      sources.add(source);
+    }
+  }
+
+  List<String> sources() {
+    return List.copyOf(sources);
+  }
+
+  /**
+   * Whom a failure names: for bytes that do not match the digest, the one source that sent them
+   * (not necessarily {@code orderSource}, which may have had nothing left to send), or nobody when
+   * several did, since which one lied is unknown.
+   */
+  String blamed(TransferFailure failure, String orderSource) {
+    if (failure.reason() != Reason.DigestMismatch || sources.isEmpty()) {
+      return orderSource;
+    }
+    return sources.size() == 1 ? sources.get(0) : MIXED_SOURCES;
+  }
+}
