@@ -93,8 +93,14 @@ public final class AdmissionWebhook implements AutoCloseable {
                     managed.namespace(),
                     managed.secretName(),
                     managed.rotation(),
-                    ((Registration.InCluster) settings.registration()).target().dnsNames(),
+                    inCluster(settings).target().dnsNames(),
+                    new WebhookRegistration(client, inCluster(settings).exemptNamespaces())
+                        .publisherFor(inCluster(settings).target()),
                     Clock.systemUTC()));
+  }
+
+  private static Registration.InCluster inCluster(AdmissionSettings settings) {
+    return (Registration.InCluster) settings.registration();
   }
 
   private static ServingCertificate servingCertificate(TlsState state) {
@@ -116,7 +122,7 @@ public final class AdmissionWebhook implements AutoCloseable {
           new WebhookRegistration(client, cluster.exemptNamespaces());
       if (managedTls.isPresent()) {
         // Publishes the caBundle now and after every rotation; the server follows the Secret.
-        managedTls.get().start(registration.publisherFor(cluster.target()), server::reload);
+        managedTls.get().start(server::reload);
       } else {
         registration.apply(cluster.target(), caBundle(settings));
       }

@@ -89,6 +89,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
       String secretName,
       RotationSettings settings,
       List<String> dnsNames,
+      TrustPublisher publisher,
       Clock clock) {
     TlsSecretStore store = new TlsSecretStore(client, namespace, secretName);
     ManagedWebhookTls tls =
@@ -97,6 +98,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
             new RotationPlanner(settings, dnsNames),
             new Rotation(settings, dnsNames, "dockmaster-webhook-ca", clock),
             clock);
+    tls.publisher = publisher;
     RuntimeException last = null;
     for (int attempt = 0; attempt < BOOTSTRAP_ATTEMPTS; attempt++) {
       try {
@@ -109,7 +111,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
           return tls;
         }
         stored.problem().ifPresent(p -> log.warn("{}; replacing them", p));
-        TlsState created = tls.rotation.apply(state, plan);
+        TlsState created = tls.rotation.apply(state, plan, readable(publisher.read().bundlePem()));
         if (store.write(created, stored)) {
           log.info("created the webhook CA and serving certificate in Secret {}", store.where());
           tls.current = created;
@@ -146,8 +148,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
    *
    * @param serve receives the PEM chain and key of every new serving certificate
    */
-  public synchronized void start(TrustPublisher publisher, BiConsumer<String, String> serve) {
-    this.publisher = publisher;
+  public synchronized void start(BiConsumer<String, String> serve) {
     this.serve = serve;
     this.served = current.serving();
     executor.execute(this::check);
@@ -229,7 +230,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
       RotationPlan plan = planner.plan(stored.state(), trustedNow, now);
       TlsState state;
       if (plan.changes()) {
-        state = rotation.apply(stored.state(), plan);
+        state = rotation.apply(stored.state(), plan, trustedNow);
         if (!store.write(state, stored)) {
           continue;
         }

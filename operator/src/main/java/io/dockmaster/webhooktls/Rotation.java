@@ -25,7 +25,12 @@ final class Rotation {
     this.clock = clock;
   }
 
-  TlsState apply(Optional<TlsState> current, RotationPlan plan) {
+  /**
+   * @param published the CAs the webhook's caBundle holds now: a new authority keeps them trusted
+   *     (until they expire, like any CA that signed before), since replicas that have not seen the
+   *     new Secret yet still serve certificates they signed
+   */
+  TlsState apply(Optional<TlsState> current, RotationPlan plan, List<X509Certificate> published) {
     List<X509Certificate> trusted =
         new ArrayList<>(current.map(TlsState::trusted).orElse(List.of()));
     KeyedCertificate authority = current.map(TlsState::authority).orElse(null);
@@ -37,6 +42,7 @@ final class Rotation {
         case CREATE_AUTHORITY -> {
           authority = issuer.authority(authorityName, settings.authorityValidity());
           next = Optional.empty();
+          published.stream().filter(ca -> !trusted.contains(ca)).forEach(trusted::add);
         }
         case ADD_NEXT_AUTHORITY -> {
           next = Optional.of(issuer.authority(authorityName, settings.authorityValidity()));

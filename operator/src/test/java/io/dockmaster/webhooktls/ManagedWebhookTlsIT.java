@@ -3,9 +3,11 @@ package io.dockmaster.webhooktls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.dockmaster.pki.Pem;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,8 +39,9 @@ class ManagedWebhookTlsIT {
             "dockmaster-webhook-tls",
             new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
             List.of("dockmaster-webhook.dockmaster.svc"),
+            publisher,
             Clock.systemUTC())) {
-      tls.start(publisher, (chain, key) -> {});
+      tls.start((chain, key) -> {});
 
       // Several failed publications, retried with backoff: none may count as registered.
       await()
@@ -71,10 +74,10 @@ class ManagedWebhookTlsIT {
             "dockmaster-webhook-tls",
             new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
             List.of("dockmaster-webhook.dockmaster.svc"),
+            publisher,
             clock)) {
       // The server cannot load any renewed certificate, so the first one stays served.
       tls.start(
-          publisher,
           (chain, key) -> {
             throw new IllegalStateException("the server cannot load the renewed certificate");
           });
@@ -87,6 +90,41 @@ class ManagedWebhookTlsIT {
       assertThat(tls.registered())
           .as("registered while serving a certificate that expired a day ago")
           .isFalse();
+    }
+  }
+
+  @Test
+  void aCaCreatedWhileAnotherIsPublishedKeepsItTrusted() {
+    String namespace = "dockmaster-lost-secret";
+    client
+        .resource(
+            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
+        .create();
+    // Another replica's CA is in the caBundle, but the Secret that held it is gone.
+    X509Certificate previous =
+        new CertificateIssuer(Clock.systemUTC())
+            .authority("dockmaster-webhook-ca", Duration.ofDays(360))
+            .certificate();
+    FailingUntilAllowed publisher = new FailingUntilAllowed();
+    publisher.allowed.set(true);
+    publisher.publish(Pem.certificate(previous), publisher.read());
+    try (ManagedWebhookTls tls =
+        ManagedWebhookTls.bootstrap(
+            client,
+            namespace,
+            "dockmaster-webhook-tls",
+            new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
+            List.of("dockmaster-webhook.dockmaster.svc"),
+            publisher,
+            Clock.systemUTC())) {
+      tls.start((chain, key) -> {});
+
+      await()
+          .atMost(Duration.ofSeconds(30))
+          .untilAsserted(() -> assertThat(tls.registered()).isTrue());
+      assertThat(Pem.readCertificates(publisher.bundle.get(), "the published caBundle"))
+          .as("the CA older replicas still serve, beside the new one")
+          .containsExactlyInAnyOrder(previous, tls.current().authority().certificate());
     }
   }
 

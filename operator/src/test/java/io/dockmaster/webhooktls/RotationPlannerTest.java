@@ -31,7 +31,7 @@ class RotationPlannerTest {
     RotationPlan plan = planner.plan(Optional.empty(), List.of(), clock.instant());
 
     assertThat(plan.steps()).containsExactly(Step.CREATE_AUTHORITY, Step.ISSUE_SERVING);
-    TlsState state = rotation.apply(Optional.empty(), plan);
+    TlsState state = rotation.apply(Optional.empty(), plan, List.of());
     assertThat(state.serving().signedBy(state.authority().certificate())).isTrue();
     assertThat(state.trusted()).containsExactly(state.authority().certificate());
     assertThat(RotationPlanner.dnsNames(state.serving().certificate()))
@@ -60,7 +60,7 @@ class RotationPlannerTest {
     // Keep the serving certificate out of the way: renew it just before.
     RotationPlan added = planner.plan(Optional.of(state), published(state), clock.instant());
     assertThat(added.steps()).contains(Step.ADD_NEXT_AUTHORITY);
-    state = rotation.apply(Optional.of(state), added);
+    state = rotation.apply(Optional.of(state), added, List.of());
     X509Certificate next = state.next().orElseThrow().certificate();
     assertThat(state.trusted()).contains(state.authority().certificate(), next);
 
@@ -72,7 +72,7 @@ class RotationPlannerTest {
 
     RotationPlan seen = planner.plan(Optional.of(state), published(state), clock.instant());
     assertThat(seen.steps()).containsExactly(Step.NOTE_NEXT_PUBLISHED);
-    state = rotation.apply(Optional.of(state), seen);
+    state = rotation.apply(Optional.of(state), seen, List.of());
     assertThat(state.nextPublished()).contains(clock.instant());
     assertThat(TlsState.fromData(state.toData()).orElseThrow().nextPublished())
         .as("every replica reads the same publication time from the Secret")
@@ -87,7 +87,7 @@ class RotationPlannerTest {
 
     assertThat(tooEarly.steps()).doesNotContain(Step.PROMOTE_NEXT_AUTHORITY);
     assertThat(promoted.steps()).containsExactly(Step.PROMOTE_NEXT_AUTHORITY, Step.ISSUE_SERVING);
-    TlsState after = rotation.apply(Optional.of(state), promoted);
+    TlsState after = rotation.apply(Optional.of(state), promoted, List.of());
     assertThat(after.authority().certificate()).isEqualTo(next);
     assertThat(after.serving().signedBy(next)).isTrue();
     assertThat(after.trusted()).contains(state.authority().certificate(), next);
@@ -105,7 +105,7 @@ class RotationPlannerTest {
     List<X509Certificate> oldBundle = published(state);
     clock.set(state.authority().lifetime().renewAt());
     RotationPlan added = planner.plan(Optional.of(state), oldBundle, clock.instant());
-    state = rotation.apply(Optional.of(state), added);
+    state = rotation.apply(Optional.of(state), added, List.of());
 
     // The caBundle could not be written for an hour: the configuration still has the old one.
     clock.advance(Duration.ofHours(1));
@@ -126,25 +126,29 @@ class RotationPlannerTest {
     clock.set(state.authority().lifetime().renewAt());
     state =
         rotation.apply(
-            Optional.of(state), planner.plan(Optional.of(state), oldBundle, clock.instant()));
+            Optional.of(state),
+            planner.plan(Optional.of(state), oldBundle, clock.instant()),
+            List.of());
     state =
         rotation.apply(
             Optional.of(state),
-            planner.plan(Optional.of(state), published(state), clock.instant()));
+            planner.plan(Optional.of(state), published(state), clock.instant()),
+            List.of());
     assertThat(state.nextPublished()).isPresent();
 
     // Someone (a chart upgrade) put the old caBundle back.
     clock.advance(Duration.ofMinutes(1));
     RotationPlan lost = planner.plan(Optional.of(state), oldBundle, clock.instant());
     assertThat(lost.steps()).containsExactly(Step.FORGET_NEXT_PUBLISHED);
-    state = rotation.apply(Optional.of(state), lost);
+    state = rotation.apply(Optional.of(state), lost, List.of());
     assertThat(state.nextPublished()).isEmpty();
 
     // Republished: one minute later the original two minutes are over, but not the new ones.
     state =
         rotation.apply(
             Optional.of(state),
-            planner.plan(Optional.of(state), published(state), clock.instant()));
+            planner.plan(Optional.of(state), published(state), clock.instant()),
+            List.of());
     clock.advance(Duration.ofMinutes(1));
     assertThat(planner.plan(Optional.of(state), published(state), clock.instant()).steps())
         .doesNotContain(Step.PROMOTE_NEXT_AUTHORITY);
@@ -162,8 +166,30 @@ class RotationPlannerTest {
 
     assertThat(plan.steps()).containsExactly(Step.CREATE_AUTHORITY, Step.ISSUE_SERVING);
     assertThat(plan.reason()).contains("the webhook CA expired at");
-    TlsState replaced = rotation.apply(Optional.of(state), plan);
+    TlsState replaced = rotation.apply(Optional.of(state), plan, List.of());
     assertThat(replaced.trusted()).containsExactly(replaced.authority().certificate());
+  }
+
+  @Test
+  void aNewCaKeepsTheCaStillPublishedTrustedForReplicasThatServeItsCertificates() {
+    TlsState lost = fresh();
+    List<X509Certificate> stillPublished = published(lost);
+    clock.advance(Duration.ofDays(1));
+
+    // The Secret is gone (deleted, or unreadable): a new CA is created while the old one is in
+    // the caBundle and other replicas still serve certificates it signed.
+    RotationPlan plan = planner.plan(Optional.empty(), stillPublished, clock.instant());
+    TlsState created = rotation.apply(Optional.empty(), plan, stillPublished);
+
+    assertThat(created.trusted())
+        .containsExactly(lost.authority().certificate(), created.authority().certificate());
+    assertThat(created.serving().signedBy(created.authority().certificate())).isTrue();
+    // And leaves with its expiry, like any CA that signed before.
+    clock.set(lost.authority().lifetime().notAfter());
+    RotationPlan later = planner.plan(Optional.of(created), published(created), clock.instant());
+    assertThat(later.steps()).contains(Step.PRUNE_TRUST);
+    assertThat(rotation.apply(Optional.of(created), later, List.of()).trusted())
+        .doesNotContain(lost.authority().certificate());
   }
 
   @Test
@@ -185,7 +211,8 @@ class RotationPlannerTest {
   @Test
   void clientsThatSeeTheCaBundleLateAlwaysTrustTheServedCertificate() {
     TlsState state =
-        rotation.apply(Optional.empty(), planner.plan(Optional.empty(), List.of(), START));
+        rotation.apply(
+            Optional.empty(), planner.plan(Optional.empty(), List.of(), START), List.of());
     Deque<Published> history = new ArrayDeque<>();
     history.add(new Published(START, state.trusted()));
     Set<BigInteger> servingSerials = new HashSet<>();
@@ -195,7 +222,7 @@ class RotationPlannerTest {
       clock.set(now);
       RotationPlan plan = planner.plan(Optional.of(state), history.getLast().trusted(), now);
       if (plan.changes()) {
-        state = rotation.apply(Optional.of(state), plan);
+        state = rotation.apply(Optional.of(state), plan, List.of());
       }
       // The operator publishes right after writing the Secret.
       if (!history.getLast().trusted().equals(state.trusted())) {
@@ -219,7 +246,7 @@ class RotationPlannerTest {
 
   private TlsState fresh() {
     return rotation.apply(
-        Optional.empty(), planner.plan(Optional.empty(), List.of(), clock.instant()));
+        Optional.empty(), planner.plan(Optional.empty(), List.of(), clock.instant()), List.of());
   }
 
   private static List<X509Certificate> published(TlsState state) {
