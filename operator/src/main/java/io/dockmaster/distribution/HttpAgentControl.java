@@ -20,6 +20,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
@@ -264,7 +265,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   }
 
   /** Sends the request only over a connection that reached the agent meant. */
-  private static Future<io.vertx.core.http.HttpClientResponse> sendIfReached(
+  private static Future<HttpClientResponse> sendIfReached(
       HttpClientRequest request, AgentLease agent, PeerName expected, Buffer payload) {
     PeerName reached;
     try {
