@@ -872,9 +872,9 @@ class HelmChartE2E {
                 new RotationSettings(
                     Duration.ofMinutes(10), Duration.ofSeconds(3), Duration.ofSeconds(1)),
                 names,
+                publisher,
                 Clock.systemUTC())) {
       tls.start(
-          publisher,
           (chain, key) ->
               served.add(Pem.readCertificates(chain, "tls.crt").get(0).getSerialNumber()));
       // A serving certificate for three seconds is renewed after two: written by name.
@@ -912,6 +912,7 @@ class HelmChartE2E {
                       secretName,
                       RotationSettings.defaults(),
                       names,
+                      publisher,
                       Clock.systemUTC()))
           .isInstanceOf(IllegalStateException.class)
           .hasMessageContaining("may not use Secret " + namespace + "/" + secretName)
