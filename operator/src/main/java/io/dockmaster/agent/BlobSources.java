@@ -136,7 +136,7 @@ final class BlobSources implements BlobSource {
     }
     if (response.statusCode() == 206 && offset > 0) {
       String range = response.headers().firstValue("Content-Range").orElse("");
-      if (range.startsWith("bytes " + offset + "-")) {
+      if (BlobFrom.rangeStartsAt(range, offset)) {
         return new BlobFrom(response.body(), offset);
       }
       closeQuietly(response.body());

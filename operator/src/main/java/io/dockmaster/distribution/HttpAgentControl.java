@@ -74,7 +74,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   private static final int KEEP_ALIVE_SECONDS = 60;
 
   private final HttpClient client;
-  private final HttpClient heldClient;
+  private final HttpClient longCallClient;
 
   /** Callers' continuations run here, never on an event loop that a blocking call would stall. */
   private final ExecutorService callbacks =
@@ -96,7 +96,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
         vertx.createHttpClient(
             tls.vertxAgentClientOptions().setKeepAliveTimeout(KEEP_ALIVE_SECONDS),
             new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_AGENT));
-    this.heldClient =
+    this.longCallClient =
         vertx.createHttpClient(
             tls.vertxAgentClientOptions().setKeepAliveTimeout(KEEP_ALIVE_SECONDS),
             new PoolOptions().setHttp1MaxSize(HELD_CONNECTIONS_PER_AGENT));
@@ -112,7 +112,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   public CompletableFuture<AgentReport> awaitInventory(
       AgentLease agent, List<String> digests, long afterVersion, Duration wait) {
     return call(
-            heldClient,
+            longCallClient,
             agent,
             HttpMethod.POST,
             ControlPaths.INVENTORY,
@@ -148,7 +148,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   public List<BlobCheck> verify(AgentLease agent, List<String> digests) throws IOException {
     byte[] body =
         send(
-            heldClient,
+            longCallClient,
             agent,
             HttpMethod.POST,
             ControlPaths.VERIFICATIONS,
@@ -321,7 +321,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   @Override
   public void close() {
     client.close();
-    heldClient.close();
+    longCallClient.close();
     callbacks.shutdownNow();
   }
 }

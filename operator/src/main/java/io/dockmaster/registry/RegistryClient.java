@@ -188,10 +188,7 @@ public final class RegistryClient {
 
   private DigestVerifyingInputStream openBlob(ImageReference repository, Digest digest, long size) {
     Target target = Target.blob(repository, digest);
-    URI uri =
-        transport.apiUri(
-            repository.registry(), "/v2/" + repository.repository() + "/blobs/" + digest);
-    Answer answer = send("GET", uri, List.of(), repository, target);
+    Answer answer = send("GET", blobUri(repository, digest), List.of(), repository, target);
     if (answer.status() != 200) {
       throw failure(answer, target);
     }
@@ -210,14 +207,18 @@ public final class RegistryClient {
       return new BlobFrom(openBlob(repository, blob), 0);
     }
     Target target = Target.blob(repository, blob.digest());
-    URI uri =
-        transport.apiUri(
-            repository.registry(), "/v2/" + repository.repository() + "/blobs/" + blob.digest());
-    Call call = new Call("GET", uri, List.of(), pullScope(repository), target, offset);
+    Call call =
+        new Call(
+            "GET",
+            blobUri(repository, blob.digest()),
+            List.of(),
+            pullScope(repository),
+            target,
+            offset);
     Answer answer = transport.send(call, credentials.credentialsFor(repository).orElse(null));
     if (answer.status() == 206) {
       String range = answer.response().headers().firstValue("Content-Range").orElse("");
-      if (!range.startsWith("bytes " + offset + "-")) {
+      if (!BlobFrom.rangeStartsAt(range, offset)) {
         HttpExchange.readErrorBody(answer.response());
         throw RegistryErrors.protocol(
             target, "a Content-Range of '" + range + "' for bytes from " + offset);
@@ -277,6 +278,11 @@ public final class RegistryClient {
       String method, URI uri, List<String> accept, ImageReference reference, Target target) {
     Call call = new Call(method, uri, accept, pullScope(reference), target);
     return transport.send(call, credentials.credentialsFor(reference).orElse(null));
+  }
+
+  private URI blobUri(ImageReference repository, Digest digest) {
+    return transport.apiUri(
+        repository.registry(), "/v2/" + repository.repository() + "/blobs/" + digest);
   }
 
   private URI manifestUri(ImageReference reference) {

@@ -44,7 +44,7 @@ public final class ManagedWebhookTls implements AutoCloseable {
   private final Rotation rotation;
   private final Clock clock;
   private final ScheduledExecutorService executor;
-  private TrustPublisher publisher;
+  private final TrustPublisher publisher;
   private BiConsumer<String, String> serve;
   private SharedIndexInformer<Secret> informer;
   private ScheduledFuture<?> scheduled;
@@ -62,8 +62,13 @@ public final class ManagedWebhookTls implements AutoCloseable {
   private volatile boolean closed;
 
   private ManagedWebhookTls(
-      TlsSecretStore store, RotationPlanner planner, Rotation rotation, Clock clock) {
+      TlsSecretStore store,
+      RotationPlanner planner,
+      Rotation rotation,
+      TrustPublisher publisher,
+      Clock clock) {
     this.store = store;
+    this.publisher = publisher;
     this.planner = planner;
     this.rotation = rotation;
     this.clock = clock;
@@ -97,8 +102,8 @@ public final class ManagedWebhookTls implements AutoCloseable {
             store,
             new RotationPlanner(settings, dnsNames),
             new Rotation(settings, dnsNames, "dockmaster-webhook-ca", clock),
+            publisher,
             clock);
-    tls.publisher = publisher;
     RuntimeException last = null;
     for (int attempt = 0; attempt < BOOTSTRAP_ATTEMPTS; attempt++) {
       try {

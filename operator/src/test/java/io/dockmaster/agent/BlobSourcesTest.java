@@ -56,13 +56,7 @@ class BlobSourcesTest {
   @Test
   void aPeerAsksForTheRestAndGetsOnlyThat() throws Exception {
     TransferOrder order =
-        order(
-            request ->
-                request
-                    .response()
-                    .setStatusCode(206)
-                    .putHeader("Content-Range", "bytes 10-35/36")
-                    .end(Buffer.buffer(Arrays.copyOfRange(CONTENT, 10, CONTENT.length))));
+        order(partialContent("bytes 10-35/36", Arrays.copyOfRange(CONTENT, 10, CONTENT.length)));
 
     BlobFrom rest = sources.open(order, DIGEST, 10);
     try (InputStream in = rest.body()) {
@@ -85,19 +79,22 @@ class BlobSourcesTest {
 
   @Test
   void aRangeStartingElsewhereIsRefused() throws Exception {
-    TransferOrder order =
-        order(
-            request ->
-                request
-                    .response()
-                    .setStatusCode(206)
-                    .putHeader("Content-Range", "bytes 0-35/36")
-                    .end(Buffer.buffer(CONTENT)));
+    TransferOrder order = order(partialContent("bytes 0-35/36", CONTENT));
 
     assertThatThrownBy(() -> sources.open(order, DIGEST, 10))
         .isInstanceOf(TransferFailure.class)
         .hasMessage(
             "peer/node-a answered a request from byte 10 with Content-Range 'bytes 0-35/36'");
+  }
+
+  /** A 206 answer with this Content-Range and body. */
+  private static Consumer<HttpServerRequest> partialContent(String contentRange, byte[] body) {
+    return request ->
+        request
+            .response()
+            .setStatusCode(206)
+            .putHeader("Content-Range", contentRange)
+            .end(Buffer.buffer(body));
   }
 
   /** An order to fetch the blob from node-a's agent, which answers with {@code handler}. */

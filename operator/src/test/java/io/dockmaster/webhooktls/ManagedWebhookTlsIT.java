@@ -27,20 +27,9 @@ class ManagedWebhookTlsIT {
 
   @Test
   void theWebhookCountsAsRegisteredOnlyOnceABundleTrustingItsCertificateIsPublished() {
-    client
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-        .create();
+    createNamespace(NAMESPACE);
     FailingUntilAllowed publisher = new FailingUntilAllowed();
-    try (ManagedWebhookTls tls =
-        ManagedWebhookTls.bootstrap(
-            client,
-            NAMESPACE,
-            "dockmaster-webhook-tls",
-            new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
-            List.of("dockmaster-webhook.dockmaster.svc"),
-            publisher,
-            Clock.systemUTC())) {
+    try (ManagedWebhookTls tls = bootstrap(NAMESPACE, publisher, Clock.systemUTC())) {
       tls.start((chain, key) -> {});
 
       // Several failed publications, retried with backoff: none may count as registered.
@@ -60,22 +49,11 @@ class ManagedWebhookTlsIT {
   @Test
   void aReplicaStillServingAnExpiredCertificateIsNotRegistered() {
     String namespace = "dockmaster-expiry";
-    client
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-        .create();
+    createNamespace(namespace);
     FailingUntilAllowed publisher = new FailingUntilAllowed();
     publisher.allowed.set(true);
     ManualClock clock = new ManualClock(Instant.now());
-    try (ManagedWebhookTls tls =
-        ManagedWebhookTls.bootstrap(
-            client,
-            namespace,
-            "dockmaster-webhook-tls",
-            new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
-            List.of("dockmaster-webhook.dockmaster.svc"),
-            publisher,
-            clock)) {
+    try (ManagedWebhookTls tls = bootstrap(namespace, publisher, clock)) {
       // The server cannot load any renewed certificate, so the first one stays served.
       tls.start(
           (chain, key) -> {
@@ -96,10 +74,7 @@ class ManagedWebhookTlsIT {
   @Test
   void aCaCreatedWhileAnotherIsPublishedKeepsItTrusted() {
     String namespace = "dockmaster-lost-secret";
-    client
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(namespace).endMetadata().build())
-        .create();
+    createNamespace(namespace);
     // Another replica's CA is in the caBundle, but the Secret that held it is gone.
     X509Certificate previous =
         new CertificateIssuer(Clock.systemUTC())
@@ -108,15 +83,7 @@ class ManagedWebhookTlsIT {
     FailingUntilAllowed publisher = new FailingUntilAllowed();
     publisher.allowed.set(true);
     publisher.publish(Pem.certificate(previous), publisher.read());
-    try (ManagedWebhookTls tls =
-        ManagedWebhookTls.bootstrap(
-            client,
-            namespace,
-            "dockmaster-webhook-tls",
-            new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
-            List.of("dockmaster-webhook.dockmaster.svc"),
-            publisher,
-            Clock.systemUTC())) {
+    try (ManagedWebhookTls tls = bootstrap(namespace, publisher, Clock.systemUTC())) {
       tls.start((chain, key) -> {});
 
       await()
@@ -126,6 +93,25 @@ class ManagedWebhookTlsIT {
           .as("the CA older replicas still serve, beside the new one")
           .containsExactlyInAnyOrder(previous, tls.current().authority().certificate());
     }
+  }
+
+  private static void createNamespace(String name) {
+    client
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+  }
+
+  /** Certificates for the webhook Service in {@code namespace}: a 360-day CA, 30-day serving. */
+  private static ManagedWebhookTls bootstrap(
+      String namespace, TrustPublisher publisher, Clock clock) {
+    return ManagedWebhookTls.bootstrap(
+        client,
+        namespace,
+        "dockmaster-webhook-tls",
+        new RotationSettings(Duration.ofDays(360), Duration.ofDays(30), Duration.ofMinutes(2)),
+        List.of("dockmaster-webhook.dockmaster.svc"),
+        publisher,
+        clock);
   }
 
   /** A webhook configuration whose writes fail (an API server outage) until allowed. */
