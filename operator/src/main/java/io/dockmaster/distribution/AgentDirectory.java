@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  * The agents that are alive now, from their Leases (watched, so a round costs no API call), and
  * which of them an ImageMirror's nodeSelector picks (matched against the Node objects' labels).
  */
-public class AgentDirectory implements AutoCloseable {
+public class AgentDirectory implements LiveAgents, AutoCloseable {
 
   private final KubernetesClient client;
   private final Clock clock;
@@ -48,7 +48,7 @@ public class AgentDirectory implements AutoCloseable {
             .inform();
   }
 
-  /** Live agents on nodes the selector picks (every live agent for an empty selector). */
+  @Override
   public List<AgentLease> live(Optional<LabelSelector> selector) {
     List<AgentLease> live =
         leases.getStore().list().stream()

@@ -12,8 +12,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,9 +25,10 @@ import org.slf4j.LoggerFactory;
  * changes (at most one per {@link #CHANGE_SPACING}, or per ten times the last round's duration),
  * else every {@code activeInterval} while nodes still lack blobs and every {@code idleInterval}
  * once all are complete, so a new node or an evicted blob is noticed. The reconciler hands it
- * targets and reads progress; nothing here touches the ImageMirror itself. State is in memory only:
- * a new leader starts fresh runs that ask the agents what they hold, so nothing already transferred
- * moves again.
+ * targets and reads progress; nothing here touches the ImageMirror itself. Different mirrors'
+ * rounds run side by side ({@link #CONCURRENT_ROUNDS}), one mirror's one at a time. State is in
+ * memory only: a new leader starts fresh runs that ask the agents what they hold, so nothing
+ * already transferred moves again.
  */
 public final class DistributionCoordinator implements AutoCloseable {
 
@@ -36,7 +39,13 @@ public final class DistributionCoordinator implements AutoCloseable {
 
   private static final Duration RUNTIME_SYNC_INTERVAL = Duration.ofSeconds(1);
 
-  private final AgentDirectory directory;
+  /**
+   * Rounds of different mirrors run side by side: one waiting on a slow agent (up to the call
+   * timeout) must not hold back the others. A mirror has at most one round at a time.
+   */
+  static final int CONCURRENT_ROUNDS = 4;
+
+  private final LiveAgents directory;
   private final AgentCalls calls;
   private final DistributionPlanner planner;
   private final DistributionMetrics metrics;
@@ -48,6 +57,8 @@ public final class DistributionCoordinator implements AutoCloseable {
   private final Map<String, Instant> lastRound = new ConcurrentHashMap<>();
   private final Map<String, Duration> roundCost = new ConcurrentHashMap<>();
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
+  private final Set<String> inRound = ConcurrentHashMap.newKeySet();
+  private final AtomicBoolean syncingRuntime = new AtomicBoolean();
   private Instant nextRuntimeSync = Instant.MIN;
   private final Map<String, RuntimeSent> runtimeSent = new ConcurrentHashMap<>();
 
@@ -55,11 +66,12 @@ public final class DistributionCoordinator implements AutoCloseable {
   private record RuntimeSent(java.time.Instant agentStarted, RuntimeMirrors mirrors) {}
 
   private final ScheduledExecutorService ticker;
+  private final ExecutorService roundPool;
   private final ExecutorService callPool;
   private final ExecutorService recheckPool;
 
   public DistributionCoordinator(
-      AgentDirectory directory,
+      LiveAgents directory,
       AgentControl control,
       DistributionPlanner planner,
       DistributionMetrics metrics,
@@ -80,6 +92,9 @@ public final class DistributionCoordinator implements AutoCloseable {
         Executors.newFixedThreadPool(
             2, r -> daemon(r, "agent-recheck-" + threads.incrementAndGet()));
     this.calls = new AgentCalls(control, callPool, recheckPool);
+    this.roundPool =
+        Executors.newFixedThreadPool(
+            CONCURRENT_ROUNDS, r -> daemon(r, "distribution-round-" + threads.incrementAndGet()));
     this.ticker = Executors.newSingleThreadScheduledExecutor(r -> daemon(r, "distribution"));
     long tick = Math.max(20, Math.min(activeInterval.toMillis(), CHANGE_SPACING.toMillis()) / 2);
     ticker.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
@@ -96,6 +111,7 @@ public final class DistributionCoordinator implements AutoCloseable {
    * returns the latest progress, empty until the run's first round.
    */
   public Optional<DistributionProgress> distribute(DistributionTarget target) {
+    AtomicBoolean started = new AtomicBoolean();
     DistributionRun run =
         runs.compute(
             target.owner(),
@@ -106,10 +122,14 @@ public final class DistributionCoordinator implements AutoCloseable {
               if (current != null) {
                 current.close();
               }
+              started.set(true);
               return new DistributionRun(
                   target, planner, calls, metrics, clock, () -> changed.add(owner));
             });
-    nextRound.putIfAbsent(target.owner(), clock.instant());
+    if (started.get()) {
+      // New work is planned at once, not when the replaced run's next round was due.
+      nextRound.put(target.owner(), clock.instant());
+    }
     return run.progress();
   }
 
@@ -146,42 +166,73 @@ public final class DistributionCoordinator implements AutoCloseable {
     return a.compareTo(b) >= 0 ? a : b;
   }
 
+  /** Decides which rounds are due; they run on the round pool, so this never waits on agents. */
   private void tick() {
     Instant now = clock.instant();
-    if (!now.isBefore(nextRuntimeSync)) {
-      syncRuntimeMirrors();
+    if (!now.isBefore(nextRuntimeSync) && syncingRuntime.compareAndSet(false, true)) {
       nextRuntimeSync = now.plus(RUNTIME_SYNC_INTERVAL);
+      submit(
+          () -> {
+            try {
+              syncRuntimeMirrors();
+            } finally {
+              syncingRuntime.set(false);
+            }
+          });
     }
     for (Map.Entry<String, DistributionRun> entry : runs.entrySet()) {
       String owner = entry.getKey();
-      boolean due = !nextRound.getOrDefault(owner, now).isAfter(now);
       DistributionRun run = entry.getValue();
-      // Failing transfers change agents at once; retrying them keeps the steady pace. And rounds
-      // that follow changes take at most a tenth of a core, however many nodes a round plans.
-      Duration spacing =
-          run.retriedFailures()
-              ? activeInterval
-              : max(CHANGE_SPACING, roundCost.getOrDefault(owner, Duration.ZERO).multipliedBy(10));
-      boolean changeDue =
-          changed.contains(owner)
-              && !lastRound.getOrDefault(owner, Instant.MIN).plus(spacing).isAfter(now);
-      if (!due && !changeDue) {
-        continue;
+      if (isDue(owner, run, now) && inRound.add(owner)) {
+        // Before the round: a change while it runs is a reason for the next one.
+        changed.remove(owner);
+        lastRound.put(owner, now);
+        submit(() -> round(owner, run));
       }
-      // Before the round: a change while it runs is a reason for the next one.
-      changed.remove(owner);
-      lastRound.put(owner, now);
-      try {
-        List<AgentLease> agents = directory.live(run.target().nodeSelector());
-        long roundStart = System.nanoTime();
-        DistributionProgress progress = run.round(agents);
-        roundCost.put(owner, Duration.ofNanos(System.nanoTime() - roundStart));
-        Duration wait = progress.isComplete() ? idleInterval : activeInterval;
-        nextRound.put(entry.getKey(), clock.instant().plus(wait));
-      } catch (RuntimeException e) {
+    }
+  }
+
+  private boolean isDue(String owner, DistributionRun run, Instant now) {
+    if (!nextRound.getOrDefault(owner, now).isAfter(now)) {
+      return true;
+    }
+    // Failing transfers change agents at once; retrying them keeps the steady pace. And rounds
+    // that follow changes take at most a tenth of a core, however many nodes a round plans.
+    Duration spacing =
+        run.retriedFailures()
+            ? activeInterval
+            : max(CHANGE_SPACING, roundCost.getOrDefault(owner, Duration.ZERO).multipliedBy(10));
+    return changed.contains(owner)
+        && !lastRound.getOrDefault(owner, Instant.MIN).plus(spacing).isAfter(now);
+  }
+
+  private void submit(Runnable work) {
+    try {
+      roundPool.execute(work);
+    } catch (RejectedExecutionException closing) {
+      log.debug("coordinator closed; {} not run", work);
+    }
+  }
+
+  private void round(String owner, DistributionRun run) {
+    Duration wait = activeInterval;
+    try {
+      List<AgentLease> agents = directory.live(run.target().nodeSelector());
+      long roundStart = System.nanoTime();
+      DistributionProgress progress = run.round(agents);
+      roundCost.put(owner, Duration.ofNanos(System.nanoTime() - roundStart));
+      wait = progress.isComplete() ? idleInterval : activeInterval;
+    } catch (RuntimeException e) {
+      if (roundPool.isShutdown()) {
+        log.debug("distribution round for {} stopped: the coordinator closed", owner);
+      } else {
         log.warn("distribution round for {} failed: {}", run.target().name(), e.toString(), e);
-        nextRound.put(entry.getKey(), clock.instant().plus(activeInterval));
       }
+    } finally {
+      Instant next = clock.instant().plus(wait);
+      // A run replaced or forgotten while its round ran leaves no schedule behind for its owner.
+      nextRound.computeIfPresent(owner, (o, current) -> runs.get(o) == run ? next : current);
+      inRound.remove(owner);
     }
   }
 
@@ -230,6 +281,7 @@ public final class DistributionCoordinator implements AutoCloseable {
   @Override
   public void close() {
     ticker.shutdownNow();
+    roundPool.shutdownNow();
     runs.values().forEach(DistributionRun::close);
     callPool.shutdownNow();
     recheckPool.shutdownNow();

@@ -150,7 +150,40 @@ final class FakeAgents implements AgentControl {
     return orders.stream().filter(r -> r.node().equals(node)).toList();
   }
 
+  private final Map<String, java.util.concurrent.CountDownLatch> stalled =
+      new ConcurrentHashMap<>();
+
+  /** Calls waiting on a stalled node, by node, including those it has since let through. */
+  final Map<String, AtomicLong> stalledCalls = new ConcurrentHashMap<>();
+
+  /** From now on every call to this node hangs, as to an agent that accepts but never answers. */
+  void stall(String node) {
+    stalled.put(node, new java.util.concurrent.CountDownLatch(1));
+  }
+
+  /** The calls a stalled node holds go through, and so do later ones. */
+  void unstall(String node) {
+    java.util.concurrent.CountDownLatch gate = stalled.remove(node);
+    if (gate != null) {
+      gate.countDown();
+    }
+  }
+
+  long stalledCalls(String node) {
+    return stalledCalls.getOrDefault(node, new AtomicLong()).get();
+  }
+
   private void check(AgentLease agent) throws IOException {
+    java.util.concurrent.CountDownLatch gate = stalled.get(agent.node());
+    if (gate != null) {
+      stalledCalls.computeIfAbsent(agent.node(), n -> new AtomicLong()).incrementAndGet();
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("call to " + agent.node() + " interrupted");
+      }
+    }
     if (down.contains(agent.node())) {
       throw new ConnectException("connection refused by " + agent.endpoint());
     }

@@ -1,0 +1,143 @@
+package io.dockmaster.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.UpstreamAccess;
+import io.dockmaster.registry.Descriptor;
+import io.dockmaster.registry.Digest;
+import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Several mirrors' distributions driven by one coordinator, against agents kept in memory. */
+class DistributionCoordinatorTest {
+
+  private static final String AMD64 = "linux/amd64";
+  private static final String HOSTNAME = "kubernetes.io/hostname";
+
+  /** Longer than any wait below: a complete run never has a scheduled round during a test. */
+  private static final Duration IDLE_INTERVAL = Duration.ofMinutes(10);
+
+  private final FakeAgents agents = new FakeAgents();
+  private final List<AgentLease> leases =
+      List.of(FakeAgents.lease("slow", AMD64), FakeAgents.lease("fast", AMD64));
+
+  /** A selector picks nodes by the hostname label only, as the targets below use. */
+  private final LiveAgents directory =
+      selector ->
+          leases.stream()
+              .filter(
+                  agent ->
+                      selector
+                          .map(s -> s.getMatchLabels().get(HOSTNAME).equals(agent.node()))
+                          .orElse(true))
+              .toList();
+
+  private final DistributionCoordinator coordinator =
+      new DistributionCoordinator(
+          directory,
+          agents,
+          new MultiTreePlanner(),
+          new DistributionMetrics(new SimpleMeterRegistry()),
+          Clock.systemUTC(),
+          Duration.ofMillis(100),
+          IDLE_INTERVAL);
+
+  @AfterEach
+  void stop() {
+    leases.forEach(agent -> agents.unstall(agent.node()));
+    coordinator.close();
+  }
+
+  private static DistributionTarget target(String owner, String node, String layer) {
+    Digest digest = Digest.sha256(layer.getBytes(StandardCharsets.UTF_8));
+    WantedBlob blob =
+        new WantedBlob(
+            new Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", digest, 1000),
+            "team/" + owner);
+    LabelSelector onNode = new LabelSelectorBuilder().addToMatchLabels(HOSTNAME, node).build();
+    return new DistributionTarget(
+        owner,
+        owner,
+        1,
+        UpstreamAccess.anonymous("registry.example.com", false),
+        Map.of(AMD64, List.of(blob)),
+        Optional.of(onNode),
+        2,
+        0,
+        0,
+        false,
+        Map.of(),
+        Map.of("registry.example.com/team/" + owner + ":1", Map.of(AMD64, Set.of(digest))));
+  }
+
+  @Test
+  void aMirrorWaitingOnAHungAgentDoesNotHoldBackAnotherMirror() {
+    agents.stall("slow");
+    coordinator.distribute(target("uid-a", "slow", "layer-a"));
+    await()
+        .alias("the first mirror's round waits on the hung agent")
+        .until(() -> agents.stalledCalls("slow") > 0);
+
+    coordinator.distribute(target("uid-b", "fast", "layer-b"));
+
+    await()
+        .alias("the second mirror's node is told to fetch its layer")
+        .until(() -> !agents.ordersFor("fast").isEmpty());
+    assertThat(coordinator.progress("uid-b")).isPresent();
+    assertThat(coordinator.progress("uid-a")).as("no round of the first mirror ended").isEmpty();
+
+    agents.unstall("slow");
+    await()
+        .alias("the first mirror goes on once its agent answers")
+        .until(() -> !agents.ordersFor("slow").isEmpty());
+  }
+
+  @Test
+  void aMirrorHasOneRoundAtATimeHoweverLongItTakes() {
+    agents.stall("slow");
+    coordinator.distribute(target("uid-a", "slow", "layer-a"));
+    await()
+        .alias("the round and the runtime-mirror sync both wait on the hung agent")
+        .until(() -> agents.stalledCalls("slow") == 2);
+
+    // Ten active intervals and a runtime sync interval pass with both still waiting: no second
+    // round and no second sync pile up behind them.
+    await()
+        .during(Duration.ofMillis(1500))
+        .atMost(Duration.ofSeconds(5))
+        .until(() -> agents.stalledCalls("slow") == 2);
+    assertThat(coordinator.progress("uid-a")).isEmpty();
+  }
+
+  @Test
+  void aTargetWithNewWorkIsPlannedAtOnceNotAtTheOldRunsNextRound() {
+    coordinator.distribute(target("uid-a", "fast", "layer-a"));
+    await().until(() -> !agents.ordersFor("fast").isEmpty());
+    agents.finishAllOrders();
+    await()
+        .alias("the first run completes and waits its idle interval")
+        .until(() -> coordinator.progress("uid-a").map(p -> p.isComplete()).orElse(false));
+
+    coordinator.distribute(target("uid-a", "fast", "layer-a2"));
+
+    Digest moved = Digest.sha256("layer-a2".getBytes(StandardCharsets.UTF_8));
+    await()
+        .alias("the new layer is ordered long before the old run's idle interval is over")
+        .until(
+            () ->
+                agents.ordersFor("fast").stream()
+                    .anyMatch(r -> r.order().digest().equals(moved.toString())));
+  }
+}
