@@ -154,12 +154,19 @@ final class TransferRunner implements AutoCloseable {
             ledger.switched(entry, current.source().label());
             continue;
           }
-          if (next != null) {
+          if (next != null && failure.reason() == Reason.DigestMismatch) {
+            // Starting the replacement would clear the failure before the operator read it, and
+            // it must learn whose bytes were wrong: it re-plans from the report instead.
+            log.info(
+                "{}: order from {} dropped; the digest mismatch goes to the operator first",
+                digest.shortForm(),
+                next.source().label());
+          } else if (next != null) {
             partial.write.abort("replaced after " + failure.getMessage());
             ledger.superseded(digest);
             replacements.put(digest, next);
-            // Bytes that were wrong still count and are named, though the operator already
-            // moved on: the replacement's own failures are what it reads next.
+            // Too many or too few bytes, a full cache, an unauthorized upstream: counted and
+            // named here, while the operator, which already moved on, reads the replacement's.
             metrics.transferFinished(
                 current.source().fromUpstream(),
                 failure.reason().name(),

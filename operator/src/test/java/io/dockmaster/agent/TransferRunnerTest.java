@@ -336,6 +336,31 @@ class TransferRunnerTest {
   }
 
   @Test
+  void wrongBytesAreReportedEvenWhenAReplacementArrivedBeforeTheCheck() {
+    byte[] corrupt = CONTENT.clone();
+    corrupt[3] ^= 1;
+    sources.put("peer/other", this::rest);
+    // The operator's order to switch source lands after the last byte, before the digest check.
+    sources.put(
+        "peer/liar",
+        offset ->
+            new SequenceInputStream(
+                new ByteArrayInputStream(corrupt), atEnd(() -> runner.submit(from("other")))));
+
+    runner.submit(from("liar"));
+
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    assertThat(state().failureReason()).isEqualTo(Reason.DigestMismatch.name());
+    assertThat(state().source())
+        .as("the operator hears whose bytes were wrong")
+        .isEqualTo("peer/liar");
+    assertThat(offsets)
+        .as("the replacement was dropped: the operator re-plans around the liar")
+        .doesNotContainKey("peer/other");
+    assertThat(cache.find(DIGEST)).isEmpty();
+  }
+
+  @Test
   void switchingSourceMidTransferIsAChangeTheOperatorHears() {
     sources.put("peer/first", offset -> prefixThen(10, new SilentStream()));
     sources.put("peer/second", offset -> new SilentStream());
@@ -361,6 +386,22 @@ class TransferRunnerTest {
 
   private static InputStream prefixThen(int length, InputStream then) {
     return new SequenceInputStream(new ByteArrayInputStream(CONTENT, 0, length), then);
+  }
+
+  /** Ends at once, after running the action on the transfer's thread. */
+  private static InputStream atEnd(Runnable action) {
+    return new InputStream() {
+      private boolean ran;
+
+      @Override
+      public int read() {
+        if (!ran) {
+          ran = true;
+          action.run();
+        }
+        return -1;
+      }
+    };
   }
 
   /** Fails on the first read, like a connection the peer reset. */
