@@ -19,12 +19,8 @@ import io.dockmaster.status.ErrorMessages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -34,18 +30,22 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class BlobSources implements BlobSource {
 
-  /** HTTP clients that present this agent's identity and accept only the named peer node. */
-  interface PeerConnector {
-    HttpClient clientFor(String node);
+  /** GETs from peer agents, presenting this agent's identity and accepting only the named node. */
+  interface PeerBlobs {
+    /**
+     * The peer's answer to a GET of {@code uri}, from byte {@code offset} on; the caller reads or
+     * closes its body.
+     */
+    PeerAnswer get(String node, String uri, long offset) throws IOException, InterruptedException;
   }
 
-  private static final Duration PEER_RESPONSE_TIMEOUT = Duration.ofSeconds(15);
+  record PeerAnswer(int status, Optional<String> contentRange, InputStream body) {}
 
   private final RegistrySettings registryDefaults;
-  private final PeerConnector peers;
+  private final PeerBlobs peers;
   private final Map<String, RegistryClient> upstreamClients = new ConcurrentHashMap<>();
 
-  BlobSources(RegistrySettings registryDefaults, PeerConnector peers) {
+  BlobSources(RegistrySettings registryDefaults, PeerBlobs peers) {
     this.registryDefaults = registryDefaults;
     this.peers = peers;
   }
@@ -112,30 +112,22 @@ final class BlobSources implements BlobSource {
   private BlobFrom openPeer(TransferSource source, TransferOrder order, Digest digest, long offset)
       throws TransferFailure {
     String peer = TransferSource.PEER_LABEL_PREFIX + source.node();
-    HttpClient client = peers.clientFor(source.node());
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(
-                URI.create(source.endpoint() + "/v2/" + order.repository() + "/blobs/" + digest))
-            .timeout(PEER_RESPONSE_TIMEOUT)
-            .GET();
-    if (offset > 0) {
-      request.header("Range", "bytes=" + offset + "-");
-    }
-    HttpResponse<InputStream> response;
+    String uri = source.endpoint() + "/v2/" + order.repository() + "/blobs/" + digest;
+    PeerAnswer response;
     try {
-      response = client.send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
+      response = peers.get(source.node(), uri, offset);
     } catch (IOException e) {
       throw new TransferFailure(
-          Reason.SourceUnreachable, peer + " at " + source.endpoint() + ": " + e, e);
+          Reason.SourceUnreachable, peer + " at " + source.endpoint() + ": " + e.getMessage(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransferFailure(Reason.Interrupted, "interrupted while connecting to " + peer);
     }
-    if (response.statusCode() == 200) {
+    if (response.status() == 200) {
       return new BlobFrom(response.body(), 0);
     }
-    if (response.statusCode() == 206 && offset > 0) {
-      String range = response.headers().firstValue("Content-Range").orElse("");
+    if (response.status() == 206 && offset > 0) {
+      String range = response.contentRange().orElse("");
       if (BlobFrom.rangeStartsAt(range, offset)) {
         return new BlobFrom(response.body(), offset);
       }
@@ -145,11 +137,11 @@ final class BlobSources implements BlobSource {
           peer + " answered a request from byte " + offset + " with Content-Range '" + range + "'");
     }
     closeQuietly(response.body());
-    if (response.statusCode() == 404) {
+    if (response.status() == 404) {
       throw new TransferFailure(Reason.SourceMissing, peer + " does not have " + digest);
     }
     throw new TransferFailure(
-        Reason.SourceUnreachable, peer + " answered HTTP " + response.statusCode());
+        Reason.SourceUnreachable, peer + " answered HTTP " + response.status());
   }
 
   private static void closeQuietly(InputStream in) {

@@ -7,7 +7,6 @@ import io.dockmaster.operator.ProcessMeters;
 import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.AgentCertificateRequester;
 import io.dockmaster.peering.CertificateRequestException;
-import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.RenewalSchedule;
 import io.dockmaster.peering.RenewingIdentity;
@@ -42,6 +41,9 @@ public final class NodeAgent implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
   private static final int MAX_STREAMS = 256;
+
+  /** For a peer's status and headers; a peer still opening a blob it receives answers quickly. */
+  private static final Duration PEER_RESPONSE_TIMEOUT = Duration.ofSeconds(15);
 
   private final Deque<AutoCloseable> parts;
   private final AgentServer server;
@@ -90,7 +92,11 @@ public final class NodeAgent implements AutoCloseable {
     parts.push(identity);
     PeerTls tls = new PeerTls(identity, ca);
 
-    BlobSources.PeerConnector peers = node -> tls.clientFor(PeerName.agent(node));
+    Vertx vertx = Vertx.vertx();
+    parts.push(
+        () -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
+    PeerBlobClient peers = new PeerBlobClient(vertx, tls, PEER_RESPONSE_TIMEOUT);
+    parts.push(peers);
     TransferLedger ledger = new TransferLedger();
     AgentMetrics metrics = new AgentMetrics(meters, ledger::inFlightCount);
     MirrorBandwidth bandwidth =
@@ -114,9 +120,6 @@ public final class NodeAgent implements AutoCloseable {
         new RuntimeMirrorConfig(settings.containerdConfigDir(), runtimeEndpoint::get, tags);
     parts.push(runtime::removeAll);
 
-    Vertx vertx = Vertx.vertx();
-    parts.push(
-        () -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
     AtomicInteger streamThreads = new AtomicInteger();
     ThreadPoolExecutor streams =
         new ThreadPoolExecutor(

@@ -267,26 +267,10 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   /** Sends the request only over a connection that reached the agent meant. */
   private static Future<HttpClientResponse> sendIfReached(
       HttpClientRequest request, AgentLease agent, PeerName expected, Buffer payload) {
-    PeerName reached;
     try {
-      reached = PeerTls.peerOf(request.connection().sslSession());
-    } catch (SSLPeerUnverifiedException | RuntimeException e) {
-      request.connection().close();
-      return Future.failedFuture(
-          new AgentCallException(
-              agent.endpoint() + " did not prove to be the agent of " + agent.node() + ": " + e));
-    }
-    if (!reached.equals(expected)) {
-      // The address now belongs to another node's agent; this connection is of no use to anyone
-      // who asks for the agent the address was given for.
-      request.connection().close();
-      return Future.failedFuture(
-          new AgentCallException(
-              agent.endpoint()
-                  + " is served by "
-                  + reached
-                  + ", not the agent of "
-                  + agent.node()));
+      PeerTls.requireReached(request.connection(), expected);
+    } catch (SSLPeerUnverifiedException e) {
+      return Future.failedFuture(new AgentCallException(agent.endpoint() + " " + e.getMessage()));
     }
     return request.send(payload);
   }

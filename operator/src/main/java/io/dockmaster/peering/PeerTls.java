@@ -1,19 +1,20 @@
 package io.dockmaster.peering;
 
 import io.dockmaster.pki.ReloadingKeyManager;
+import io.netty.handler.ssl.OpenSsl;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.KeyCertOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.TrustOptions;
 import java.net.http.HttpClient;
 import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
@@ -23,6 +24,8 @@ import javax.net.ssl.SSLSession;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The TLS settings of every peer connection, built from this side's identity and the agent CA.
@@ -41,24 +44,28 @@ public final class PeerTls {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-  /** More peers than an agent fetches from at once in any plan. */
-  static final int MAX_CLIENTS = 64;
+  private static final Logger log = LoggerFactory.getLogger(PeerTls.class);
+
+  /**
+   * Whether OpenSSL (BoringSSL in netty-tcnative) does the TLS of Vert.x peer connections. Every
+   * byte between agents is encrypted and decrypted, and the JDK's engine spends about three times
+   * the CPU per byte on it (docs/distribution.md); where the native library cannot load (another
+   * CPU architecture, no writable temporary directory) the JDK's engine does the same job.
+   */
+  private static final boolean NATIVE_TLS = OpenSSLEngineOptions.isAvailable();
+
+  static {
+    if (NATIVE_TLS) {
+      log.info("Peer TLS: native, {}", OpenSsl.versionString());
+    } else {
+      log.warn(
+          "Peer TLS: the JDK's engine (more CPU per byte); native TLS unavailable: {}",
+          String.valueOf(OpenSsl.unavailabilityCause()));
+    }
+  }
 
   private final ReloadingKeyManager keyManager;
   private final X509Certificate ca;
-
-  /**
-   * Clients of the peers called last, least recently used first. Each client has its own selector
-   * thread, and over many runs an agent calls more and more peers: a dropped client's thread ends
-   * once the client is unreachable and its exchanges are done.
-   */
-  private final Map<PeerName, HttpClient> clients =
-      new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<PeerName, HttpClient> eldest) {
-          return size() > MAX_CLIENTS;
-        }
-      };
 
   public PeerTls(Supplier<PeerIdentity> identity, X509Certificate ca) {
     this.keyManager = ReloadingKeyManager.forServerAndClient(identity);
@@ -93,6 +100,9 @@ public final class PeerTls {
             .setTrustOptions(TrustOptions.wrap(clientTrust()));
     options.getEnabledSecureTransportProtocols().clear();
     List.of(PROTOCOLS).forEach(options::addEnabledSecureTransportProtocol);
+    if (NATIVE_TLS) {
+      options.setSslEngineOptions(new OpenSSLEngineOptions());
+    }
     return options;
   }
 
@@ -113,6 +123,9 @@ public final class PeerTls {
             .setTrustOptions(TrustOptions.wrap(PeerTrustManager.forAgentServers(ca)));
     options.getEnabledSecureTransportProtocols().clear();
     List.of(PROTOCOLS).forEach(options::addEnabledSecureTransportProtocol);
+    if (NATIVE_TLS) {
+      options.setSslEngineOptions(new OpenSSLEngineOptions());
+    }
     return options;
   }
 
@@ -142,18 +155,26 @@ public final class PeerTls {
   }
 
   /**
-   * The client for calls to {@code expectedServer}, kept while that peer is among the {@value
-   * #MAX_CLIENTS} called last: each holds its connections to that peer, and renewed identities are
-   * picked up per handshake.
+   * Fails unless the connection reached {@code expected}, with a message for the caller to put
+   * after the address it called; a connection that reached another agent (its address now belongs
+   * to another node) is closed, since it is of no use to anyone who asks for the agent the address
+   * was given for. Pooled Vert.x connections are shared by address, so every request checks this
+   * before it sends anything.
    */
-  public synchronized HttpClient clientFor(PeerName expectedServer) {
-    return clients.computeIfAbsent(
-        expectedServer,
-        name ->
-            httpClient(name)
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(CONNECT_TIMEOUT)
-                .build());
+  public static void requireReached(HttpConnection connection, PeerName expected)
+      throws SSLPeerUnverifiedException {
+    PeerName reached;
+    try {
+      reached = peerOf(connection.sslSession());
+    } catch (SSLPeerUnverifiedException | RuntimeException e) {
+      connection.close();
+      throw new SSLPeerUnverifiedException(
+          "did not prove to be " + expected + ": " + e.getMessage());
+    }
+    if (!reached.equals(expected)) {
+      connection.close();
+      throw new SSLPeerUnverifiedException("is served by " + reached + ", not " + expected);
+    }
   }
 
   /**

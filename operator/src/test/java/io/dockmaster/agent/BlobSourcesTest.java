@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
-import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.TlsAgentServers;
 import io.dockmaster.registry.BlobFrom;
@@ -15,6 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -31,6 +31,7 @@ class BlobSourcesTest {
   private static final Digest DIGEST = Digest.sha256(CONTENT);
 
   static TlsAgentServers agents;
+  static PeerBlobClient peers;
   static BlobSources sources;
 
   private final AtomicReference<String> range = new AtomicReference<>();
@@ -39,12 +40,13 @@ class BlobSourcesTest {
   static void setUp() {
     agents = new TlsAgentServers();
     PeerTls tls = new PeerTls(agents.agent("node-b"), agents.ca().certificate());
-    sources =
-        new BlobSources(RegistrySettings.defaults(), node -> tls.clientFor(PeerName.agent(node)));
+    peers = new PeerBlobClient(agents.vertx(), tls, Duration.ofSeconds(5));
+    sources = new BlobSources(RegistrySettings.defaults(), peers);
   }
 
   @AfterAll
   static void tearDown() throws Exception {
+    peers.close();
     agents.close();
   }
 

@@ -124,7 +124,8 @@ class HttpAgentControlTest {
 
     assertThatThrownBy(() -> control.inventory(lease("node-a", endpoint), List.of()))
         .isInstanceOf(IOException.class)
-        .hasMessage(endpoint + " is served by dockmaster-agent:node-b, not the agent of node-a");
+        .hasMessage(
+            endpoint + " is served by dockmaster-agent:node-b, not dockmaster-agent:node-a");
     assertThat(requests).as("requests the wrong agent received").hasValue(0);
 
     // The same address asked for the agent that does serve it still works.

@@ -3,6 +3,7 @@ package io.dockmaster.peering;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.vertx.core.net.OpenSSLEngineOptions;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -83,9 +84,10 @@ class PeerTlsTest {
     anonymous.init(
         null, new TrustManager[] {PeerTrustManager.forServer(ca.certificate(), NODE_A)}, null);
 
+    // The JDK's engine sends bad_certificate, BoringSSL TLS 1.3's certificate_required.
     assertThatThrownBy(() -> call(HttpClient.newBuilder().sslContext(anonymous).build(), port))
         .isInstanceOf(IOException.class)
-        .hasStackTraceContaining("bad_certificate");
+        .hasStackTraceContaining("certificate");
     assertThat(handled).hasValue(0);
   }
 
@@ -95,9 +97,9 @@ class PeerTlsTest {
     PeerIdentity impostor = otherCa.issueAgentIdentity("node-b", Duration.ofHours(1));
     PeerTls caller = new PeerTls(() -> impostor, ca.certificate());
 
+    // Under TLS 1.3 the client may learn it only as the connection closing before any answer.
     assertThatThrownBy(() -> call(caller.httpClient(NODE_A).build(), port))
-        .isInstanceOf(IOException.class)
-        .hasStackTraceContaining("certificate_unknown");
+        .isInstanceOf(IOException.class);
     assertThat(handled).hasValue(0);
   }
 
@@ -153,18 +155,17 @@ class PeerTlsTest {
   }
 
   @Test
-  void clientsOfPeersNotCalledForLongestAreDropped() {
-    PeerTls caller = new PeerTls(agent("node-b"), ca.certificate());
-    HttpClient first = caller.clientFor(PeerName.agent("peer-0"));
-    HttpClient recent = null;
-    for (int peer = 1; peer <= PeerTls.MAX_CLIENTS; peer++) {
-      recent = caller.clientFor(PeerName.agent("peer-" + peer));
-    }
+  void vertxConnectionsUseTheNativeEngineOnLinuxX86() {
+    // The image runs on linux/amd64, where the bundled BoringSSL must load: a packaging mistake
+    // would otherwise only show as agents spending three times the CPU per byte.
+    assertThat(System.getProperty("os.name") + "/" + System.getProperty("os.arch"))
+        .isEqualTo("Linux/amd64");
+    PeerTls tls = new PeerTls(agent("node-a"), ca.certificate());
 
-    assertThat(caller.clientFor(PeerName.agent("peer-" + PeerTls.MAX_CLIENTS))).isSameAs(recent);
-    assertThat(caller.clientFor(PeerName.agent("peer-0")))
-        .as("the client of the peer called longest ago, after %d others", PeerTls.MAX_CLIENTS)
-        .isNotSameAs(first);
+    assertThat(tls.vertxServerOptions().getSslEngineOptions())
+        .isInstanceOf(OpenSSLEngineOptions.class);
+    assertThat(tls.vertxAgentClientOptions().getSslEngineOptions())
+        .isInstanceOf(OpenSSLEngineOptions.class);
   }
 
   @Test

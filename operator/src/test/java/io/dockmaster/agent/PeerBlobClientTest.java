@@ -1,0 +1,222 @@
+package io.dockmaster.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.dockmaster.peering.PeerTls;
+import io.dockmaster.peering.TlsAgentServers;
+import io.dockmaster.registry.Digest;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Blob bodies from peer agents, over real mutual TLS on localhost, read as blocking streams. */
+class PeerBlobClientTest {
+
+  /** More than the kernel buffers of a localhost connection hold (tcp_rmem's maximum is 32 MiB). */
+  private static final int BLOB_BYTES = 96 * 1024 * 1024;
+  private static final byte[] BLOB = new byte[BLOB_BYTES];
+
+  static TlsAgentServers agents;
+  static PeerBlobClient client;
+
+  /** Bytes the serving side handed to its connection, and whether it ever had to wait for it. */
+  private final AtomicLong served = new AtomicLong();
+
+  private final AtomicBoolean heldBack = new AtomicBoolean();
+
+  @BeforeAll
+  static void setUp() {
+    new Random(7).nextBytes(BLOB);
+    agents = new TlsAgentServers();
+    client =
+        new PeerBlobClient(
+            agents.vertx(),
+            new PeerTls(agents.agent("node-b"), agents.ca().certificate()),
+            Duration.ofSeconds(2));
+  }
+
+  @AfterAll
+  static void tearDown() throws Exception {
+    client.close();
+    agents.close();
+  }
+
+  @AfterEach
+  void stopServers() throws Exception {
+    agents.stopServers();
+  }
+
+  /**
+   * Writes the blob in 64 KiB chunks from a thread of its own, as the agent's blob responder does,
+   * waiting whenever the connection's queue is full.
+   */
+  private void serveBlob(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    response.putHeader("Content-Length", Integer.toString(BLOB_BYTES));
+    Thread writer =
+        new Thread(
+            () -> {
+              try {
+                while (served.get() < BLOB_BYTES) {
+                  if (response.writeQueueFull()) {
+                    heldBack.set(true);
+                    CountDownLatch drained = new CountDownLatch(1);
+                    response.drainHandler(go -> drained.countDown());
+                    if (response.writeQueueFull()) {
+                      drained.await();
+                    }
+                    continue;
+                  }
+                  int from = (int) served.get();
+                  int length = Math.min(64 * 1024, BLOB_BYTES - from);
+                  response.write(Buffer.buffer().appendBytes(BLOB, from, length));
+                  served.addAndGet(length);
+                }
+                response.end();
+              } catch (InterruptedException | IllegalStateException e) {
+                // The test ended or the client reset the stream.
+              }
+            });
+    writer.setDaemon(true);
+    writer.start();
+  }
+
+  private String uri(String endpoint) {
+    return endpoint + "/v2/team/app/blobs/" + Digest.sha256(BLOB);
+  }
+
+  @Test
+  void aLargeBlobArrivesWholeWhileASlowReaderHoldsBackTheSender() throws Exception {
+    String endpoint = agents.serve("node-a", this::serveBlob);
+
+    BlobSources.PeerAnswer answer = client.get("node-a", uri(endpoint), 0);
+
+    assertThat(answer.status()).isEqualTo(200);
+    await()
+        .alias("the sender waits for the reader instead of queueing the whole blob")
+        .until(heldBack::get);
+    assertThat(served.get()).isLessThan(BLOB_BYTES);
+    MessageDigest sha = MessageDigest.getInstance("SHA-256");
+    try (InputStream body = answer.body()) {
+      byte[] buffer = new byte[8192];
+      int n;
+      while ((n = body.read(buffer)) != -1) {
+        sha.update(buffer, 0, n);
+      }
+    }
+    assertThat(sha.digest()).isEqualTo(MessageDigest.getInstance("SHA-256").digest(BLOB));
+  }
+
+  @Test
+  void closingABodyHalfReadResetsItsConnectionAndTheNextRequestWorks() throws Exception {
+    AtomicLong closedConnections = new AtomicLong();
+    String endpoint =
+        agents.serve(
+            "node-a",
+            request -> {
+              request.connection().closeHandler(closed -> closedConnections.incrementAndGet());
+              serveBlob(request);
+            });
+    BlobSources.PeerAnswer first = client.get("node-a", uri(endpoint), 0);
+    first.body().readNBytes(1000);
+
+    first.body().close();
+
+    await().alias("the half-read connection is closed").until(() -> closedConnections.get() == 1);
+    served.set(0);
+    BlobSources.PeerAnswer second = client.get("node-a", uri(endpoint), 0);
+    try (InputStream body = second.body()) {
+      assertThat(body.readAllBytes()).isEqualTo(BLOB);
+    }
+    assertThat(agents.connections.get())
+        .as("the second request needed a new connection: the first was not pooled")
+        .isEqualTo(2);
+  }
+
+  @Test
+  void theRangeAndTheAnswersContentRangeGoThrough() throws Exception {
+    CompletableFuture<String> asked = new CompletableFuture<>();
+    String endpoint =
+        agents.serve(
+            "node-a",
+            request -> {
+              asked.complete(request.getHeader("Range"));
+              request
+                  .response()
+                  .setStatusCode(206)
+                  .putHeader("Content-Range", "bytes 10-19/20")
+                  .end(Buffer.buffer("0123456789"));
+            });
+
+    BlobSources.PeerAnswer answer = client.get("node-a", uri(endpoint), 10);
+
+    assertThat(asked.get(5, TimeUnit.SECONDS)).isEqualTo("bytes=10-");
+    assertThat(answer.status()).isEqualTo(206);
+    assertThat(answer.contentRange()).hasValue("bytes 10-19/20");
+    try (InputStream body = answer.body()) {
+      assertThat(body.readAllBytes()).isEqualTo("0123456789".getBytes());
+    }
+  }
+
+  @Test
+  void anAddressServedByAnotherAgentGetsNoRequest() throws Exception {
+    AtomicBoolean reached = new AtomicBoolean();
+    String endpoint = agents.serve("node-c", request -> reached.set(true));
+
+    assertThatThrownBy(() -> client.get("node-a", uri(endpoint), 0))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("is served by dockmaster-agent:node-c, not dockmaster-agent:node-a");
+    assertThat(reached).isFalse();
+  }
+
+  @Test
+  void aPeerThatNeverAnswersFailsAfterTheResponseTimeout() throws Exception {
+    String endpoint = agents.serve("node-a", request -> {});
+
+    assertThatThrownBy(() -> client.get("node-a", uri(endpoint), 0))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("did not answer within 2s");
+  }
+
+  @Test
+  void aReadWaitingForBytesEndsWhenItsThreadIsInterrupted() throws Exception {
+    String endpoint =
+        agents.serve(
+            "node-a",
+            request ->
+                request
+                    .response()
+                    .putHeader("Content-Length", "100")
+                    .write(Buffer.buffer("only ten b")));
+    BlobSources.PeerAnswer answer = client.get("node-a", uri(endpoint), 0);
+    InputStream body = answer.body();
+    assertThat(body.readNBytes(10)).isEqualTo("only ten b".getBytes());
+    Thread reader = Thread.currentThread();
+    CompletableFuture.runAsync(
+        () -> {
+          await().until(() -> reader.getState() == Thread.State.WAITING);
+          reader.interrupt();
+        });
+
+    assertThatThrownBy(body::read).isInstanceOf(InterruptedIOException.class);
+    assertThat(Thread.interrupted()).as("the interrupt stays visible to the caller").isTrue();
+    body.close();
+  }
+}
