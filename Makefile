@@ -78,6 +78,11 @@ demo: ## Bring up the dev cluster, install the CRDs, run the operator and show i
 bench-admission: ## Measure the admission webhook (warm and cold cache, kubectl create overhead) on the dev cluster
 	hack/bench-admission.sh
 
+.PHONY: bench-peer-tls
+bench-peer-tls: ## CPU per MiB between two agents over mutual TLS: the JDK's TLS engine and HTTP client vs BoringSSL (C1 only, as the chart runs agents)
+	mvn -B -ntp -q -DskipTests -Dspotless.check.skip=true package
+	java -cp operator/target/dockmaster.jar:e2e-tests/target/test-classes io.dockmaster.bench.PeerTransportBench
+
 .PHONY: bench-p2p
 bench-p2p: NODES ?= 20
 bench-p2p: SIZE_MIB ?= 500

@@ -31,6 +31,7 @@ class PeerBlobClientTest {
 
   /** More than the kernel buffers of a localhost connection hold (tcp_rmem's maximum is 32 MiB). */
   private static final int BLOB_BYTES = 96 * 1024 * 1024;
+
   private static final byte[] BLOB = new byte[BLOB_BYTES];
 
   static TlsAgentServers agents;
