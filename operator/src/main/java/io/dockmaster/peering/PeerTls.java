@@ -44,6 +44,9 @@ public final class PeerTls {
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
+  /** Vert.x's default of 8 KiB means a wake-up of the transfer thread per 8 KiB of a blob. */
+  private static final int BODY_CHUNK_BYTES = 64 * 1024;
+
   private static final Logger log = LoggerFactory.getLogger(PeerTls.class);
 
   /**
@@ -118,6 +121,8 @@ public final class PeerTls {
             .setSsl(true)
             // Agents are named by their certificate's common name, not by address.
             .setVerifyHost(false)
+            // Blob bodies arrive in chunks of up to this; each costs a hand-over to the reader.
+            .setMaxChunkSize(BODY_CHUNK_BYTES)
             .setConnectTimeout((int) CONNECT_TIMEOUT.toMillis())
             .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
             .setTrustOptions(TrustOptions.wrap(PeerTrustManager.forAgentServers(ca)));
