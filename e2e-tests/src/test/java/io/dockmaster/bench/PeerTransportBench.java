@@ -16,6 +16,7 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.JdkSSLEngineOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -134,6 +135,9 @@ public final class PeerTransportBench {
     // As the agent does: AES-GCM and SHA-256 in native code whatever the TLS engine.
     NativeCrypto.install();
     boolean nativeTls = transport.equals("vertx-native");
+    if (nativeTls && !OpenSSLEngineOptions.isAvailable()) {
+      throw new IllegalStateException("BoringSSL (netty-tcnative) did not load on this machine");
+    }
     AgentCertificateAuthority ca =
         AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
     PeerTls serverTls = new PeerTls(identity(ca, "server"), ca.certificate());

@@ -118,7 +118,9 @@ final class BlobSources implements BlobSource {
       response = peers.get(source.node(), uri, offset);
     } catch (IOException e) {
       throw new TransferFailure(
-          Reason.SourceUnreachable, peer + " at " + source.endpoint() + ": " + e.getMessage(), e);
+          Reason.SourceUnreachable,
+          peer + " at " + source.endpoint() + ": " + ErrorMessages.of(e),
+          e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransferFailure(Reason.Interrupted, "interrupted while connecting to " + peer);

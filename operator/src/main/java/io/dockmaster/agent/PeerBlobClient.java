@@ -3,6 +3,7 @@ package io.dockmaster.agent;
 import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.StreamedBody;
+import io.dockmaster.status.ErrorMessages;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -19,7 +20,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * GETs blobs from peer agents over mutual TLS, through one pooled Vert.x client for every peer (its
@@ -29,24 +31,33 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class PeerBlobClient implements BlobSources.PeerBlobs, AutoCloseable {
 
-  /** Blobs one agent fetches from the same peer at once; more wait for a connection. */
-  static final int CONNECTIONS_PER_PEER = 16;
+  private static final Logger log = LoggerFactory.getLogger(PeerBlobClient.class);
 
   private static final int KEEP_ALIVE_SECONDS = 60;
 
+  /** A connection from the pool: a new one is a TCP connect (5 s at most) and a TLS handshake. */
+  private static final Duration CONNECTION_TIMEOUT = Duration.ofSeconds(15);
+
   private final HttpClient client;
   private final Duration responseTimeout;
+  private final Duration idleTimeout;
 
   /**
-   * @param responseTimeout for the answer's status and headers; the body is watched by the
-   *     transfer's stall watchdog, since a peer relaying a blob it is still receiving may pause
+   * @param maxTransfers transfers the agent runs at once: every one may fetch from the same peer,
+   *     each holding a connection for a whole blob, so none waits for another's connection
+   * @param responseTimeout for the answer's status and headers once the request is sent
+   * @param stallTimeout the transfers' stall watchdog, which watches the body: a peer relaying a
+   *     blob it is still receiving may pause that long, so the connection's idle timeout is twice
+   *     it, a backstop for a request nobody reads any more
    */
-  PeerBlobClient(Vertx vertx, PeerTls tls, Duration responseTimeout) {
+  PeerBlobClient(
+      Vertx vertx, PeerTls tls, int maxTransfers, Duration responseTimeout, Duration stallTimeout) {
     this.responseTimeout = responseTimeout;
+    this.idleTimeout = stallTimeout.multipliedBy(2);
     this.client =
         vertx.createHttpClient(
             tls.vertxAgentClientOptions().setKeepAliveTimeout(KEEP_ALIVE_SECONDS),
-            new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_PEER));
+            new PoolOptions().setHttp1MaxSize(maxTransfers));
   }
 
   @Override
@@ -57,22 +68,31 @@ final class PeerBlobClient implements BlobSources.PeerBlobs, AutoCloseable {
         new RequestOptions()
             .setMethod(HttpMethod.GET)
             .setAbsoluteURI(uri)
-            // Also bounds the wait for a pooled connection.
-            .setConnectTimeout(responseTimeout.toMillis());
+            .setConnectTimeout(CONNECTION_TIMEOUT.toMillis())
+            .setIdleTimeout(idleTimeout.toMillis());
     if (offset > 0) {
       options.putHeader("Range", "bytes=" + offset + "-");
     }
-    AtomicReference<HttpClientRequest> sent = new AtomicReference<>();
+    CompletableFuture<HttpClientRequest> connected = new CompletableFuture<>();
     CompletableFuture<BlobSources.PeerAnswer> answer = new CompletableFuture<>();
     client
         .request(options)
         .compose(
             request -> {
-              sent.set(request);
+              connected.complete(request);
+              // Failures reach the answer; without a handler Vert.x would log each at ERROR.
+              request.exceptionHandler(
+                  e -> log.debug("request to {} failed: {}", node, e.toString()));
+              if (answer.isDone()) {
+                // Abandoned while waiting for the connection: never sent, so never left hanging.
+                request.reset();
+                return Future.failedFuture(new InterruptedIOException("abandoned"));
+              }
               try {
                 PeerTls.requireReached(request.connection(), expected);
               } catch (IOException e) {
-                return Future.failedFuture(e);
+                return Future.failedFuture(
+                    new IOException(request.connection().remoteAddress() + " " + e.getMessage()));
               }
               return request.send();
             })
@@ -88,32 +108,45 @@ final class PeerBlobClient implements BlobSources.PeerBlobs, AutoCloseable {
                 body.close();
               }
             })
-        .onFailure(answer::completeExceptionally);
+        .onFailure(
+            e -> {
+              connected.completeExceptionally(e);
+              answer.completeExceptionally(e);
+            });
     try {
+      try {
+        connected.get(CONNECTION_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (TimeoutException e) {
+        abandon(answer, connected);
+        throw new IOException("no connection within " + CONNECTION_TIMEOUT.toSeconds() + "s");
+      } catch (ExecutionException failedToConnect) {
+        // The answer holds the same failure.
+      }
       return answer.get(responseTimeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (TimeoutException e) {
-      abandon(answer, sent);
-      throw new IOException(uri + " did not answer within " + responseTimeout.toSeconds() + "s");
+      abandon(answer, connected);
+      throw new IOException("no answer within " + responseTimeout.toSeconds() + "s");
     } catch (InterruptedException e) {
-      abandon(answer, sent);
+      abandon(answer, connected);
       throw e;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
-      throw cause instanceof IOException io ? io : new IOException(cause.toString(), cause);
+      throw cause instanceof IOException io ? io : new IOException(ErrorMessages.of(cause), cause);
     }
   }
 
-  /** Nobody waits for this answer any more: its connection is reset, never pooled. */
-  private void abandon(
-      CompletableFuture<BlobSources.PeerAnswer> answer, AtomicReference<HttpClientRequest> sent) {
+  /**
+   * Nobody waits for this answer any more: its connection is reset, never pooled. A request still
+   * waiting for its connection sees the answer done and is reset before it is sent.
+   */
+  private static void abandon(
+      CompletableFuture<BlobSources.PeerAnswer> answer,
+      CompletableFuture<HttpClientRequest> connected) {
     if (!answer.completeExceptionally(new InterruptedIOException("abandoned"))) {
       answer.thenAccept(late -> closeQuietly(late.body()));
       return;
     }
-    HttpClientRequest request = sent.get();
-    if (request != null) {
-      request.reset();
-    }
+    connected.thenAccept(HttpClientRequest::reset);
   }
 
   private static void closeQuietly(InputStream in) {

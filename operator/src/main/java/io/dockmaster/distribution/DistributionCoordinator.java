@@ -147,6 +147,10 @@ public final class DistributionCoordinator implements AutoCloseable {
     lastRound.remove(owner);
     roundCost.remove(owner);
     changed.remove(owner);
+    releasePins(owner);
+  }
+
+  private void releasePins(String owner) {
     List<AgentLease> agents = directory.live(Optional.empty());
     calls.forEach(
         agents,
@@ -175,6 +179,8 @@ public final class DistributionCoordinator implements AutoCloseable {
           () -> {
             try {
               syncRuntimeMirrors();
+            } catch (RuntimeException e) {
+              log.warn("syncing the containerd mirror table failed: {}", e.toString(), e);
             } finally {
               syncingRuntime.set(false);
             }
@@ -215,6 +221,11 @@ public final class DistributionCoordinator implements AutoCloseable {
   }
 
   private void round(String owner, DistributionRun run) {
+    if (runs.get(owner) != run) {
+      // Replaced or forgotten while the round waited for a thread.
+      inRound.remove(owner);
+      return;
+    }
     Duration wait = activeInterval;
     try {
       List<AgentLease> agents = directory.live(run.target().nodeSelector());
@@ -233,6 +244,11 @@ public final class DistributionCoordinator implements AutoCloseable {
       // A run replaced or forgotten while its round ran leaves no schedule behind for its owner.
       nextRound.computeIfPresent(owner, (o, current) -> runs.get(o) == run ? next : current);
       inRound.remove(owner);
+      if (!runs.containsKey(owner)) {
+        // Forgotten while this round ran, which may have pinned blobs after forget released them.
+        roundCost.remove(owner);
+        releasePins(owner);
+      }
     }
   }
 

@@ -95,7 +95,9 @@ class DistributionCoordinatorTest {
     await()
         .alias("the second mirror's node is told to fetch its layer")
         .until(() -> !agents.ordersFor("fast").isEmpty());
-    assertThat(coordinator.progress("uid-b")).isPresent();
+    await()
+        .alias("the second mirror's round ends while the first still waits")
+        .until(() -> coordinator.progress("uid-b").isPresent());
     assertThat(coordinator.progress("uid-a")).as("no round of the first mirror ended").isEmpty();
 
     agents.unstall("slow");
