@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.TlsAgentServers;
 import io.dockmaster.registry.Digest;
+import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -108,6 +109,18 @@ class PeerBlobClientTest {
     writer.start();
   }
 
+  /** Connections of node-a's server closed so far, by either side. */
+  private final AtomicLong closedConnections = new AtomicLong();
+
+  private String servedCountingCloses(Handler<HttpServerRequest> handler) throws Exception {
+    return agents.serve(
+        "node-a",
+        request -> {
+          request.connection().closeHandler(closed -> closedConnections.incrementAndGet());
+          handler.handle(request);
+        });
+  }
+
   private String uri(String endpoint) {
     return endpoint + "/v2/team/app/blobs/" + Digest.sha256(BLOB);
   }
@@ -142,14 +155,7 @@ class PeerBlobClientTest {
 
   @Test
   void closingABodyHalfReadResetsItsConnectionAndTheNextRequestWorks() throws Exception {
-    AtomicLong closedConnections = new AtomicLong();
-    String endpoint =
-        agents.serve(
-            "node-a",
-            request -> {
-              request.connection().closeHandler(closed -> closedConnections.incrementAndGet());
-              serveBlob(request);
-            });
+    String endpoint = servedCountingCloses(this::serveBlob);
     BlobSources.PeerAnswer first = client.get("node-a", uri(endpoint), 0);
     first.body().readNBytes(1000);
 
@@ -242,12 +248,7 @@ class PeerBlobClientTest {
 
   @Test
   void aPeerThatNeverAnswersFailsAfterTheResponseTimeoutAndLosesTheConnection() throws Exception {
-    AtomicLong closedConnections = new AtomicLong();
-    String endpoint =
-        agents.serve(
-            "node-a",
-            request ->
-                request.connection().closeHandler(closed -> closedConnections.incrementAndGet()));
+    String endpoint = servedCountingCloses(request -> {});
 
     assertThatThrownBy(() -> client.get("node-a", uri(endpoint), 0))
         .isInstanceOf(IOException.class)
