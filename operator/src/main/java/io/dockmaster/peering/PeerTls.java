@@ -51,8 +51,8 @@ public final class PeerTls {
 
   /**
    * Whether OpenSSL (BoringSSL in netty-tcnative) does the TLS of Vert.x peer connections. Every
-   * byte between agents is encrypted and decrypted, and the JDK's engine spends about three times
-   * the CPU per byte on it (docs/distribution.md); where the native library cannot load (another
+   * byte between agents is encrypted and decrypted, and the JDK's engine spends more than twice the
+   * CPU per byte on it ({@code make bench-peer-tls}); where the native library cannot load (another
    * CPU architecture, no writable temporary directory) the JDK's engine does the same job.
    */
   private static final boolean NATIVE_TLS = OpenSSLEngineOptions.isAvailable();
