@@ -22,6 +22,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import java.io.IOException;
@@ -66,7 +67,9 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   /**
    * Connections per agent for calls that take long: held inventories (every mirror that selects the
    * agent holds one) and re-checks (which hash whole blobs); they must never make the calls above
-   * wait for a connection.
+   * wait for a connection. Over HTTP/2 they are streams of one connection per agent (the agent
+   * allows {@link PeerTls#MAX_CONCURRENT_STREAMS}); an agent that speaks only HTTP/1.1 gets a
+   * connection per call.
    */
   static final int HELD_CONNECTIONS_PER_AGENT = 256;
 
@@ -98,8 +101,11 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
             new PoolOptions().setHttp1MaxSize(CONNECTIONS_PER_AGENT));
     this.longCallClient =
         vertx.createHttpClient(
-            tls.vertxAgentClientOptions().setKeepAliveTimeout(KEEP_ALIVE_SECONDS),
-            new PoolOptions().setHttp1MaxSize(HELD_CONNECTIONS_PER_AGENT));
+            tls.vertxAgentClientOptions()
+                .setKeepAliveTimeout(KEEP_ALIVE_SECONDS)
+                .setProtocolVersion(HttpVersion.HTTP_2)
+                .setUseAlpn(true),
+            new PoolOptions().setHttp1MaxSize(HELD_CONNECTIONS_PER_AGENT).setHttp2MaxSize(1));
   }
 
   @Override

@@ -3,6 +3,7 @@ package io.dockmaster.peering;
 import io.dockmaster.pki.ReloadingKeyManager;
 import io.netty.handler.ssl.OpenSsl;
 import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
@@ -48,6 +49,12 @@ public final class PeerTls {
   private static final int BODY_CHUNK_BYTES = 64 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(PeerTls.class);
+
+  /**
+   * Streams one HTTP/2 connection to an agent carries at once: the operator holds one inventory
+   * request per mirror that selects the agent, and a held request costs the agent no thread.
+   */
+  public static final long MAX_CONCURRENT_STREAMS = 1000;
 
   /**
    * Whether OpenSSL (BoringSSL in netty-tcnative) does the TLS of Vert.x peer connections. Every
@@ -99,6 +106,9 @@ public final class PeerTls {
         new HttpServerOptions()
             .setSsl(true)
             .setClientAuth(ClientAuth.REQUIRED)
+            // HTTP/2 for clients that offer it (the operator's held calls), HTTP/1.1 for others.
+            .setUseAlpn(true)
+            .setInitialSettings(new Http2Settings().setMaxConcurrentStreams(MAX_CONCURRENT_STREAMS))
             .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
             .setTrustOptions(TrustOptions.wrap(clientTrust()));
     options.getEnabledSecureTransportProtocols().clear();

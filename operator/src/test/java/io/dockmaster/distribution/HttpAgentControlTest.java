@@ -112,6 +112,11 @@ class HttpAgentControlTest {
 
     assertThat(control.order(agent, List.of()).node()).isEqualTo("node-a");
     assertThat(held).noneMatch(CompletableFuture::isDone);
+    assertThat(agents.connections.get())
+        .as(
+            "connections for %d held calls (streams of one HTTP/2 connection) and an order",
+            mirrors)
+        .isEqualTo(2);
     change.complete(null);
     for (CompletableFuture<AgentReport> each : held) {
       assertThat(each.get(10, TimeUnit.SECONDS).node()).isEqualTo("node-a");
