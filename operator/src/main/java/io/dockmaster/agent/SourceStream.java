@@ -33,10 +33,6 @@ final class SourceStream {
     this.in = in;
   }
 
-  InputStream in() {
-    return in;
-  }
-
   /** From any thread: the next read or write fails with an {@link InterruptedIOException}. */
   void cutOff() {
     cut.set(true);
@@ -51,6 +47,29 @@ final class SourceStream {
     } catch (IOException | RuntimeException e) {
       log.debug("closing a cut-off stream failed: {}", e.toString());
     }
+  }
+
+  /**
+   * On the transfer's thread: waits for some bytes, then also takes those that already arrived
+   * behind them, up to a full buffer; -1 at the end. Every chunk costs a hash update, a file write
+   * and a wake-up of the peers reading the partial blob, and a busy agent finds many small reads
+   * queued: taking them at once keeps that cost per byte low without waiting for bytes that are not
+   * there yet.
+   */
+  int fill(byte[] buffer) throws IOException {
+    int filled = in.read(buffer);
+    try {
+      while (filled > 0 && filled < buffer.length && in.available() > 0) {
+        int n = in.read(buffer, filled, buffer.length - filled);
+        if (n == -1) {
+          break;
+        }
+        filled += n;
+      }
+    } catch (IOException e) {
+      // The bytes already read go to the cache; the next read meets the failure again.
+    }
+    return filled;
   }
 
   /** On the transfer's thread: appends to the cache unless the stream was cut off. */

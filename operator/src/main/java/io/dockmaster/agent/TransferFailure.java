@@ -1,5 +1,11 @@
 package io.dockmaster.agent;
 
+import io.dockmaster.cache.DigestMismatchException;
+import io.dockmaster.registry.Digest;
+import io.dockmaster.registry.RegistryException;
+import io.dockmaster.status.ErrorMessages;
+import java.time.Duration;
+
 /**
  * Why a transfer failed, with a stable reason code the operator reports and plans around (a source
  * that sent corrupt bytes is not asked again for that blob).
@@ -39,5 +45,36 @@ final class TransferFailure extends Exception {
 
   Reason reason() {
     return reason;
+  }
+
+  /**
+   * What a source's stream breaking off means: a stall the watchdog cut ({@code stalledFor} set),
+   * bytes that hashed wrong, an upstream error, or a broken connection.
+   */
+  static TransferFailure ofStream(Exception e, Duration stalledFor, String source, Digest digest) {
+    if (stalledFor != null) {
+      return new TransferFailure(
+          Reason.SourceUnreachable, source + " sent nothing for " + stalledFor.toSeconds() + "s");
+    }
+    if (e instanceof RegistryException registry) {
+      Reason reason =
+          registry.kind() == RegistryException.Kind.DIGEST_MISMATCH
+              ? Reason.DigestMismatch
+              : Reason.UpstreamFailed;
+      return new TransferFailure(reason, ErrorMessages.of(registry), registry);
+    }
+    if (e instanceof DigestMismatchException mismatch) {
+      return new TransferFailure(
+          Reason.DigestMismatch,
+          "bytes from "
+              + source
+              + " hashed to "
+              + mismatch.actual()
+              + ", not "
+              + digest
+              + "; discarded");
+    }
+    return new TransferFailure(
+        Reason.SourceUnreachable, source + " broke off: " + ErrorMessages.of(e), e);
   }
 }

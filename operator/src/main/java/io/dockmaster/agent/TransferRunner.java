@@ -5,12 +5,10 @@ import io.dockmaster.agent.TransferLedger.Entry;
 import io.dockmaster.cache.BlobCache;
 import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheFullException;
-import io.dockmaster.cache.DigestMismatchException;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.RegistryException;
-import io.dockmaster.status.ErrorMessages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -42,6 +40,7 @@ final class TransferRunner implements AutoCloseable {
   private final TransferLedger ledger;
   private final MirrorBandwidth bandwidth;
   private final AgentMetrics metrics;
+  private final Duration stallTimeout;
   private final long stallNanos;
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
@@ -69,6 +68,7 @@ final class TransferRunner implements AutoCloseable {
     this.ledger = ledger;
     this.bandwidth = bandwidth;
     this.metrics = metrics;
+    this.stallTimeout = stallTimeout;
     this.stallNanos = stallTimeout.toNanos();
     this.kept = new KeptPartials(stallTimeout);
     AtomicInteger threads = new AtomicInteger();
@@ -280,7 +280,8 @@ final class TransferRunner implements AutoCloseable {
         running.remove(entry);
         commit(partial, source, digest, false);
       } catch (IOException | RegistryException e) {
-        throw failureOf(e, stream.stalled.get(), source, digest);
+        throw TransferFailure.ofStream(
+            e, stream.stalled.get() ? stallTimeout : null, source, digest);
       } finally {
         running.remove(entry);
         stream.end();
@@ -296,7 +297,7 @@ final class TransferRunner implements AutoCloseable {
     try {
       partial.write.commit();
     } catch (IOException e) {
-      throw failureOf(e, stalled, source, digest);
+      throw TransferFailure.ofStream(e, stalled ? stallTimeout : null, source, digest);
     }
   }
 
@@ -308,7 +309,6 @@ final class TransferRunner implements AutoCloseable {
   private void copy(
       SourceStream stream, long alreadyHeld, PartialBlob partial, Entry entry, TransferOrder order)
       throws IOException, TransferFailure {
-    InputStream in = stream.in();
     BlobWrite write = partial.write;
     long size = order.size();
     boolean upstream = order.source().fromUpstream();
@@ -318,7 +318,7 @@ final class TransferRunner implements AutoCloseable {
     long toDrop = alreadyHeld;
     long total = write.written();
     int n;
-    while ((n = fill(in, buffer)) != -1) {
+    while ((n = stream.fill(buffer)) != -1) {
       waitForBandwidth(owner, n);
       if (toDrop > 0) {
         int dropped = (int) Math.min(n, toDrop);
@@ -356,62 +356,12 @@ final class TransferRunner implements AutoCloseable {
     }
   }
 
-  /**
-   * Waits for some bytes, then also takes those that already arrived behind them, up to a full
-   * buffer; -1 at the end. Every chunk costs a hash update, a file write and a wake-up of the peers
-   * reading the partial blob, and a busy agent finds many small reads queued: taking them at once
-   * keeps that cost per byte low without waiting for bytes that are not there yet.
-   */
-  private static int fill(InputStream in, byte[] buffer) throws IOException {
-    int filled = in.read(buffer);
-    try {
-      while (filled > 0 && filled < buffer.length && in.available() > 0) {
-        int n = in.read(buffer, filled, buffer.length - filled);
-        if (n == -1) {
-          break;
-        }
-        filled += n;
-      }
-    } catch (IOException e) {
-      // The bytes already read go to the cache; the next read meets the failure again.
-    }
-    return filled;
-  }
-
   private void waitForBandwidth(String owner, int bytes) throws IOException {
     try {
       bandwidth.acquireDownload(owner, bytes);
     } catch (InterruptedException e) {
       throw new java.io.InterruptedIOException("interrupted while waiting for bandwidth");
     }
-  }
-
-  private TransferFailure failureOf(Exception e, boolean stalled, String source, Digest digest) {
-    if (stalled) {
-      return new TransferFailure(
-          Reason.SourceUnreachable,
-          source + " sent nothing for " + Duration.ofNanos(stallNanos).toSeconds() + "s");
-    }
-    if (e instanceof RegistryException registry) {
-      Reason reason =
-          registry.kind() == RegistryException.Kind.DIGEST_MISMATCH
-              ? Reason.DigestMismatch
-              : Reason.UpstreamFailed;
-      return new TransferFailure(reason, ErrorMessages.of(registry), registry);
-    }
-    if (e instanceof DigestMismatchException mismatch) {
-      return new TransferFailure(
-          Reason.DigestMismatch,
-          "bytes from "
-              + source
-              + " hashed to "
-              + mismatch.actual()
-              + ", not "
-              + digest
-              + "; discarded");
-    }
-    return new TransferFailure(
-        Reason.SourceUnreachable, source + " broke off: " + ErrorMessages.of(e), e);
   }
 
   private void cutOffStalled() {
