@@ -41,7 +41,6 @@ final class TransferRunner implements AutoCloseable {
   private final MirrorBandwidth bandwidth;
   private final AgentMetrics metrics;
   private final Duration stallTimeout;
-  private final long stallNanos;
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
   private final Map<Entry, SourceStream> running = new ConcurrentHashMap<>();
@@ -69,7 +68,6 @@ final class TransferRunner implements AutoCloseable {
     this.bandwidth = bandwidth;
     this.metrics = metrics;
     this.stallTimeout = stallTimeout;
-    this.stallNanos = stallTimeout.toNanos();
     this.kept = new KeptPartials(stallTimeout);
     AtomicInteger threads = new AtomicInteger();
     this.workers =
@@ -369,7 +367,7 @@ final class TransferRunner implements AutoCloseable {
     kept.expire();
     running.forEach(
         (entry, stream) -> {
-          if (now - entry.lastProgressNanos > stallNanos
+          if (now - entry.lastProgressNanos > stallTimeout.toNanos()
               && stream.stalled.compareAndSet(false, true)) {
             stream.cutOff();
           }

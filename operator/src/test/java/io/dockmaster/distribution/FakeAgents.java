@@ -20,6 +20,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -37,12 +38,11 @@ final class FakeAgents implements AgentControl {
   final Map<String, PinSet> pins = new ConcurrentHashMap<>();
   final List<String> verifications = new CopyOnWriteArrayList<>();
   private final Set<String> rotten = ConcurrentHashMap.newKeySet();
-  private volatile java.util.concurrent.CountDownLatch verificationGate =
-      new java.util.concurrent.CountDownLatch(0);
+  private volatile CountDownLatch verificationGate = new CountDownLatch(0);
 
   /** From now on a re-check blocks, as one hashing a big blob, until released. */
   void holdVerifications() {
-    verificationGate = new java.util.concurrent.CountDownLatch(1);
+    verificationGate = new CountDownLatch(1);
   }
 
   void releaseVerifications() {
@@ -150,20 +150,19 @@ final class FakeAgents implements AgentControl {
     return orders.stream().filter(r -> r.node().equals(node)).toList();
   }
 
-  private final Map<String, java.util.concurrent.CountDownLatch> stalled =
-      new ConcurrentHashMap<>();
+  private final Map<String, CountDownLatch> stalled = new ConcurrentHashMap<>();
 
   /** Calls waiting on a stalled node, by node, including those it has since let through. */
   final Map<String, AtomicLong> stalledCalls = new ConcurrentHashMap<>();
 
   /** From now on every call to this node hangs, as to an agent that accepts but never answers. */
   void stall(String node) {
-    stalled.put(node, new java.util.concurrent.CountDownLatch(1));
+    stalled.put(node, new CountDownLatch(1));
   }
 
   /** The calls a stalled node holds go through, and so do later ones. */
   void unstall(String node) {
-    java.util.concurrent.CountDownLatch gate = stalled.remove(node);
+    CountDownLatch gate = stalled.remove(node);
     if (gate != null) {
       gate.countDown();
     }
@@ -174,7 +173,7 @@ final class FakeAgents implements AgentControl {
   }
 
   private void check(AgentLease agent) throws IOException {
-    java.util.concurrent.CountDownLatch gate = stalled.get(agent.node());
+    CountDownLatch gate = stalled.get(agent.node());
     if (gate != null) {
       stalledCalls.computeIfAbsent(agent.node(), n -> new AtomicLong()).incrementAndGet();
       try {
