@@ -43,7 +43,17 @@ public final class NodeAgent implements AutoCloseable {
   private static final int MAX_STREAMS = 256;
 
   /** For a peer's status and headers; a peer still opening a blob it receives answers quickly. */
-  private static final Duration PEER_RESPONSE_TIMEOUT = Duration.ofSeconds(15);
+  static final Duration PEER_RESPONSE_TIMEOUT = Duration.ofSeconds(15);
+
+  /**
+   * How long this agent, asked by a peer for a blob it was ordered to fetch but has not started,
+   * waits for that transfer to start. Shorter than {@link #PEER_RESPONSE_TIMEOUT}, so the peer gets
+   * a definite 404 (the source does not have it) rather than giving up first and blaming the link.
+   */
+  static Duration relayWait(Duration stallTimeout) {
+    Duration beforePeerGivesUp = PEER_RESPONSE_TIMEOUT.minusSeconds(5);
+    return stallTimeout.compareTo(beforePeerGivesUp) < 0 ? stallTimeout : beforePeerGivesUp;
+  }
 
   private final Deque<AutoCloseable> parts;
   private final AgentServer server;
@@ -138,7 +148,13 @@ public final class NodeAgent implements AutoCloseable {
     parts.push(streams::shutdownNow);
     BlobResponder responder =
         new BlobResponder(
-            cache, ledger, tags, bandwidth, metrics, streams, settings.stallTimeout().toMillis());
+            cache,
+            ledger,
+            tags,
+            bandwidth,
+            metrics,
+            streams,
+            relayWait(settings.stallTimeout()).toMillis());
     BlobVerifier verifier = new BlobVerifier(cache, ledger.changes());
     parts.push(verifier);
     if (settings.scrub().enabled()) {
