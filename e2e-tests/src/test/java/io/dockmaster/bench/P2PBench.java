@@ -305,14 +305,55 @@ public final class P2PBench {
       }
       Thread.sleep(500);
     }
-    return status == null
-        ? "(none written)"
-        : "nodesReady %s, progress %s, bytesFromUpstream %s, bytesFromPeers %s"
+    if (status == null) {
+      return "(none written)";
+    }
+    String summary =
+        "nodesReady %s, progress %s, bytesFromUpstream %s, bytesFromPeers %s"
             .formatted(
                 status.getNodesReady(),
                 status.getProgress(),
                 status.getBytesFromUpstream(),
                 status.getBytesFromPeers());
+    return (nodes + "/" + nodes).equals(status.getNodesReady())
+        ? summary
+        : summary + "; still behind after 30 s: " + whyBehind(status);
+  }
+
+  /** What a status that lags the nodes says about itself: its conditions and latest failures. */
+  private static String whyBehind(ImageMirrorStatus status) {
+    List<String> parts = new ArrayList<>();
+    if (status.getConditions() != null) {
+      status
+          .getConditions()
+          .forEach(
+              c ->
+                  parts.add(
+                      c.getType()
+                          + "="
+                          + c.getStatus()
+                          + " ("
+                          + c.getReason()
+                          + ": "
+                          + c.getMessage()
+                          + ")"));
+    }
+    if (status.getFailures() != null) {
+      status.getFailures().stream()
+          .limit(5)
+          .forEach(
+              f ->
+                  parts.add(
+                      "failure on "
+                          + f.getNode()
+                          + " at "
+                          + f.getTime()
+                          + ": "
+                          + f.getReason()
+                          + " "
+                          + f.getMessage()));
+    }
+    return String.join("; ", parts);
   }
 
   /** What the agents' logs say they did with this image's blobs, and failures with others'. */
