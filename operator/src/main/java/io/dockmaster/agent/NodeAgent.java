@@ -42,7 +42,10 @@ public final class NodeAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
   private static final int MAX_STREAMS = 256;
 
-  /** For a peer's status and headers; a peer still opening a blob it receives answers quickly. */
+  /**
+   * For a peer's status and headers; a relay not receiving the blob yet answers within {@link
+   * #relayWait}.
+   */
   static final Duration PEER_RESPONSE_TIMEOUT = Duration.ofSeconds(15);
 
   /**
