@@ -12,7 +12,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One run's view of what each agent holds, kept current by a request held open on every agent until
@@ -23,8 +26,18 @@ import java.util.function.Supplier;
  */
 final class InventoryWatch implements AutoCloseable {
 
+  private static final Logger log = LoggerFactory.getLogger(InventoryWatch.class);
+
   /** Spacing between two answers from one agent, so a burst of changes costs one request. */
   private static final long REPOLL_DELAY_MILLIS = 100;
+
+  /**
+   * How long past its hold a held request may stay unanswered before the watch gives it up and the
+   * next round asks the agent directly. The call has its own timeout, shorter than this; this bound
+   * holds whatever the transport does, because a request that never ends would leave the watch
+   * trusting a report the agent has long moved past.
+   */
+  static final Duration UNANSWERED_AFTER_HOLD = Duration.ofSeconds(10);
 
   private final AgentControl control;
   private final DistributionMetrics metrics;
@@ -133,8 +146,10 @@ final class InventoryWatch implements AutoCloseable {
     synchronized (w) {
       after = w.report.version();
     }
+    Duration hold = wait.get();
     control
-        .awaitInventory(w.agent, w.digests, after, wait.get())
+        .awaitInventory(w.agent, w.digests, after, hold)
+        .orTimeout(hold.plus(UNANSWERED_AFTER_HOLD).toMillis(), TimeUnit.MILLISECONDS)
         .whenComplete((report, error) -> answered(w, after, report, error));
   }
 
@@ -142,6 +157,13 @@ final class InventoryWatch implements AutoCloseable {
     boolean current = !closed && watched.get(w.agent.node()) == w;
     boolean changed;
     synchronized (w) {
+      if (error instanceof TimeoutException) {
+        log.warn(
+            "held inventory request to {} neither answered nor failed {}s past its hold;"
+                + " asking it directly",
+            w.agent.node(),
+            UNANSWERED_AFTER_HOLD.toSeconds());
+      }
       if (!current || error != null || report.version() == 0) {
         // Unknown until a round asks the agent directly, which reports why it does not answer.
         w.fresh = false;

@@ -212,6 +212,23 @@ class DistributionRunTest {
   }
 
   @Test
+  void aHeldInventoryThatNeverEndsIsGivenUpAndTheAgentAskedDirectly() {
+    agents.holdInventories();
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
+    List<AgentLease> two = nodes("n1", "n2");
+    run.round(two);
+    await().until(() -> agents.heldInventories() == 2);
+
+    agents.loseHeldInventories("n2");
+    agents.finishAllOrders();
+    await()
+        .alias("n2's completion seen although its held request never ended")
+        .atMost(InventoryWatch.UNANSWERED_AFTER_HOLD.multipliedBy(4))
+        .until(() -> run.round(two).complete() == 2);
+    assertThat(agents.directInventories.get("n2").get()).isGreaterThan(1);
+  }
+
+  @Test
   void aPeerThatSentCorruptBytesIsNotAskedForThatBlobAgain() {
     DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
     agents.complete("liar", digest(LAYER_A), 1000);

@@ -93,6 +93,13 @@ final class FakeAgents implements AgentControl {
     holdsInventories = true;
   }
 
+  private final Set<String> losingHeldInventories = ConcurrentHashMap.newKeySet();
+
+  /** Its held inventories are lost from now on: neither answered nor failed, ever. */
+  void loseHeldInventories(String node) {
+    losingHeldInventories.add(node);
+  }
+
   /** Answers the held inventories of this node; they see the change at once. */
   private void changed(String node) {
     versions.computeIfAbsent(node, n -> new AtomicLong(1)).incrementAndGet();
@@ -100,7 +107,7 @@ final class FakeAgents implements AgentControl {
     synchronized (held) {
       waiting = held.remove(node);
     }
-    if (waiting != null) {
+    if (waiting != null && !losingHeldInventories.contains(node)) {
       waiting.forEach(h -> h.answer().complete(report(h.agent(), h.digests())));
     }
   }
