@@ -155,15 +155,15 @@ final class InventoryWatch implements AutoCloseable {
 
   private void answered(Watched w, long after, AgentReport report, Throwable error) {
     boolean current = !closed && watched.get(w.agent.node()) == w;
+    if (current && error instanceof TimeoutException) {
+      log.warn(
+          "held inventory request to {} neither answered nor failed {}s past its hold;"
+              + " asking it directly",
+          w.agent.node(),
+          UNANSWERED_AFTER_HOLD.toSeconds());
+    }
     boolean changed;
     synchronized (w) {
-      if (error instanceof TimeoutException) {
-        log.warn(
-            "held inventory request to {} neither answered nor failed {}s past its hold;"
-                + " asking it directly",
-            w.agent.node(),
-            UNANSWERED_AFTER_HOLD.toSeconds());
-      }
       if (!current || error != null || report.version() == 0) {
         // Unknown until a round asks the agent directly, which reports why it does not answer.
         w.fresh = false;
