@@ -11,10 +11,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -180,6 +178,7 @@ final class BlobResponder {
       // A reader of a blob still arriving blocks until bytes come; the transfer's own stall
       // watchdog aborts the write if they stop, which ends this read with an error.
       byte[] chunk = new byte[CHUNK_BYTES];
+      ResponseOutlet outlet = new ResponseOutlet(response);
       while (sent < length) {
         int n = in.read(chunk, 0, (int) Math.min(chunk.length, length - sent));
         if (n < 0) {
@@ -188,8 +187,7 @@ final class BlobResponder {
         if (forPeer) {
           bandwidth.acquireUpload(blob.digest(), n);
         }
-        awaitWritable(response);
-        response.write(Buffer.buffer(Arrays.copyOf(chunk, n)));
+        outlet.write(Buffer.buffer(Arrays.copyOf(chunk, n)));
         sent += n;
         metrics.served(forPeer, n);
       }
@@ -201,25 +199,6 @@ final class BlobResponder {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       response.reset();
-    }
-  }
-
-  private static void awaitWritable(HttpServerResponse response) throws InterruptedException {
-    if (!response.writeQueueFull()) {
-      return;
-    }
-    CountDownLatch drained = new CountDownLatch(1);
-    response.drainHandler(v -> drained.countDown());
-    response.closeHandler(v -> drained.countDown());
-    if (response.writeQueueFull() && !response.closed()) {
-      while (!drained.await(1, TimeUnit.SECONDS)) {
-        if (response.closed()) {
-          throw new IllegalStateException("client went away");
-        }
-      }
-    }
-    if (response.closed()) {
-      throw new IllegalStateException("client went away");
     }
   }
 

@@ -1,0 +1,77 @@
+package io.dockmaster.agent;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Writes a response body from a thread other than the response's event loop, never more than {@link
+ * #MAX_QUEUED_BYTES} ahead of what the connection has taken. {@code writeQueueFull} alone is not
+ * enough from another thread: each write is handed to the event loop as a task, and the connection
+ * only counts it once the task runs, so while the loop is busy a writer that trusts it queues the
+ * whole blob on the heap. Counting each write until its future completes bounds that whatever the
+ * loop's lag.
+ */
+final class ResponseOutlet {
+
+  static final int MAX_QUEUED_BYTES = 256 * 1024;
+
+  private final HttpServerResponse response;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private long queued;
+
+  ResponseOutlet(HttpServerResponse response) {
+    this.response = response;
+    response.drainHandler(v -> signal());
+    response.closeHandler(v -> signal());
+  }
+
+  /**
+   * Blocks until the connection can take more, then queues {@code chunk}.
+   *
+   * @throws IllegalStateException the client went away
+   */
+  void write(Buffer chunk) throws InterruptedException {
+    int length = chunk.length();
+    lock.lockInterruptibly();
+    try {
+      while (queued >= MAX_QUEUED_BYTES || response.writeQueueFull()) {
+        if (response.closed()) {
+          throw new IllegalStateException("client went away");
+        }
+        // Bounded: a drain that raced the check above is caught on the next pass.
+        changed.await(100, TimeUnit.MILLISECONDS);
+      }
+      if (response.closed()) {
+        throw new IllegalStateException("client went away");
+      }
+      queued += length;
+    } finally {
+      lock.unlock();
+    }
+    response
+        .write(chunk)
+        .onComplete(
+            written -> {
+              lock.lock();
+              try {
+                queued -= length;
+                changed.signalAll();
+              } finally {
+                lock.unlock();
+              }
+            });
+  }
+
+  private void signal() {
+    lock.lock();
+    try {
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+}
