@@ -57,6 +57,7 @@ class DistributionCoordinatorTest {
   @AfterEach
   void stop() {
     leases.forEach(agent -> agents.unstall(agent.node()));
+    agents.releasePins();
     coordinator.close();
   }
 
@@ -141,5 +142,28 @@ class DistributionCoordinatorTest {
             () ->
                 agents.ordersFor("fast").stream()
                     .anyMatch(r -> r.order().digest().equals(moved.toString())));
+  }
+
+  @Test
+  void aMirrorDeletedWhileItsRoundIsPinningLeavesNoPinsBehind() {
+    agents.holdPins();
+    coordinator.distribute(target("uid-a", "fast", "layer-a"));
+    await()
+        .alias("the round is pinning the mirror's blobs")
+        .until(() -> agents.heldPins.get() == 1);
+
+    // The deletion releases the mirror's pins while that pin is still on its way.
+    coordinator.forget("uid-a");
+    agents.releasePins();
+
+    await()
+        .alias("the pin that landed after the deletion released the pins is released too")
+        .until(() -> agents.pinsTaken.get() == 1 && !agents.pins.containsKey("fast/uid-a"));
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(5))
+        .alias("and no round of the deleted mirror pins again")
+        .until(() -> agents.pins.isEmpty());
+    assertThat(coordinator.progress("uid-a")).isEmpty();
   }
 }

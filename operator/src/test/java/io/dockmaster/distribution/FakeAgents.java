@@ -49,6 +49,22 @@ final class FakeAgents implements AgentControl {
     verificationGate.countDown();
   }
 
+  private volatile CountDownLatch pinGate = new CountDownLatch(0);
+
+  /** Pin calls waiting at the gate, and pin calls that took effect. */
+  final AtomicLong heldPins = new AtomicLong();
+
+  final AtomicLong pinsTaken = new AtomicLong();
+
+  /** From now on a pin call waits, as one to an agent slow to answer, until released. */
+  void holdPins() {
+    pinGate = new CountDownLatch(1);
+  }
+
+  void releasePins() {
+    pinGate.countDown();
+  }
+
   private final AtomicLong sequence = new AtomicLong();
 
   static final Instant AGENTS_STARTED = Instant.parse("2026-12-01T00:00:00Z");
@@ -259,7 +275,18 @@ final class FakeAgents implements AgentControl {
   @Override
   public void pin(AgentLease agent, String owner, PinSet pinned) throws IOException {
     check(agent);
+    CountDownLatch gate = pinGate;
+    if (gate.getCount() > 0) {
+      heldPins.incrementAndGet();
+      try {
+        gate.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("pin on " + agent.node() + " interrupted");
+      }
+    }
     pins.put(agent.node() + "/" + owner, pinned);
+    pinsTaken.incrementAndGet();
   }
 
   @Override
