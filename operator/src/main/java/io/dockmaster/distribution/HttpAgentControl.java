@@ -38,6 +38,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
@@ -58,6 +59,14 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
    */
   private static final Duration HELD_MARGIN = Duration.ofSeconds(3);
 
+  /**
+   * Every call ends this long after its own timeout, whatever Vert.x does: its idle timeout
+   * restarts with every byte (an agent that trickles keeps a call open for ever), and in cold bench
+   * runs held HTTP/2 requests were seen that neither answered nor failed. The request is then
+   * reset, so the stream does not stay open until its connection closes.
+   */
+  static final Duration DEADLINE_AFTER_TIMEOUT = Duration.ofSeconds(2);
+
   /** The agent answers after re-hashing whole blobs from disk, one at a time. */
   private static final Duration VERIFICATION_TIMEOUT = Duration.ofMinutes(10);
 
@@ -76,6 +85,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   /** Idle connections are closed after this; agents do not time them out themselves. */
   private static final int KEEP_ALIVE_SECONDS = 60;
 
+  private final Vertx vertx;
   private final HttpClient client;
   private final HttpClient longCallClient;
 
@@ -95,6 +105,7 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
    * @param tls the operator's identity and the agent CA
    */
   public HttpAgentControl(Vertx vertx, PeerTls tls) {
+    this.vertx = vertx;
     this.client =
         vertx.createHttpClient(
             tls.vertxAgentClientOptions().setKeepAliveTimeout(KEEP_ALIVE_SECONDS),
@@ -217,6 +228,20 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
       return CompletableFuture.failedFuture(e);
     }
     String what = method + " " + path;
+    CompletableFuture<byte[]> result = new CompletableFuture<>();
+    AtomicReference<HttpClientRequest> started = new AtomicReference<>();
+    Duration deadline = timeout.plus(DEADLINE_AFTER_TIMEOUT);
+    long timer =
+        vertx.setTimer(
+            deadline.toMillis(),
+            fired -> {
+              try {
+                callbacks.execute(() -> giveUp(result, started, agent, what, deadline));
+              } catch (RejectedExecutionException closing) {
+                giveUp(result, started, agent, what, deadline);
+              }
+            });
+    result.whenComplete((done, failed) -> vertx.cancelTimer(timer));
     RequestOptions options =
         new RequestOptions()
             .setMethod(method)
@@ -228,7 +253,16 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
     Future<byte[]> answer =
         through
             .request(options)
-            .compose(request -> sendIfReached(request, agent, expected, payload))
+            .compose(
+                request -> {
+                  started.set(request);
+                  if (result.isDone()) {
+                    // The deadline passed while the request waited for a connection.
+                    resetIfStarted(started);
+                    return Future.failedFuture("the call's deadline passed");
+                  }
+                  return sendIfReached(request, agent, expected, payload);
+                })
             .compose(
                 response ->
                     response
@@ -250,7 +284,6 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
                               }
                               return Future.succeededFuture(bytes);
                             }));
-    CompletableFuture<byte[]> result = new CompletableFuture<>();
     answer.onComplete(
         done -> {
           Runnable complete =
@@ -268,6 +301,26 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
           }
         });
     return result;
+  }
+
+  private static void giveUp(
+      CompletableFuture<byte[]> result,
+      AtomicReference<HttpClientRequest> started,
+      AgentLease agent,
+      String what,
+      Duration deadline) {
+    String message =
+        "agent " + agent.node() + " did not finish answering " + what + " within " + deadline;
+    if (result.completeExceptionally(new IOException(message + "; the call was reset"))) {
+      resetIfStarted(started);
+    }
+  }
+
+  private static void resetIfStarted(AtomicReference<HttpClientRequest> started) {
+    HttpClientRequest request = started.getAndSet(null);
+    if (request != null) {
+      request.reset();
+    }
   }
 
   /** Sends the request only over a connection that reached the agent meant. */

@@ -33,8 +33,8 @@ final class InventoryWatch implements AutoCloseable {
 
   /**
    * How long past its hold a held request may stay unanswered before the watch gives it up and the
-   * next round asks the agent directly. The call has its own timeout, shorter than this; this bound
-   * holds whatever the transport does, because a request that never ends would leave the watch
+   * next round asks the agent directly. The HTTP control client ends its calls sooner; this bound
+   * holds for any {@link AgentControl}, because a request that never ends would leave the watch
    * trusting a report the agent has long moved past.
    */
   static final Duration UNANSWERED_AFTER_HOLD = Duration.ofSeconds(10);

@@ -10,6 +10,7 @@ import io.dockmaster.control.ControlPaths;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.TlsAgentServers;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -199,6 +200,40 @@ class HttpAgentControlTest {
         .hasCauseInstanceOf(IOException.class)
         .cause()
         .hasMessageStartingWith("agent node-a did not answer POST " + ControlPaths.INVENTORY);
+  }
+
+  @Test
+  void anAgentThatTricklesAnAnswerIsCutOffAtTheDeadlineAndItsStreamReset() throws Exception {
+    AtomicInteger closedStreams = new AtomicInteger();
+    AgentLease agent =
+        lease(
+            "node-a",
+            serve(
+                "node-a",
+                request -> {
+                  // A byte now and then restarts Vert.x's idle timeout: only the deadline ends it.
+                  HttpServerResponse response = request.response().setChunked(true);
+                  long trickle = agents.vertx().setPeriodic(300, tick -> response.write(" "));
+                  response.closeHandler(
+                      closed -> {
+                        agents.vertx().cancelTimer(trickle);
+                        closedStreams.incrementAndGet();
+                      });
+                  response.write(" ");
+                }));
+
+    CompletableFuture<AgentReport> held =
+        control.awaitInventory(agent, List.of(), 0, Duration.ofMillis(100));
+
+    assertThatThrownBy(() -> held.get(20, TimeUnit.SECONDS))
+        .hasCauseInstanceOf(IOException.class)
+        .cause()
+        .hasMessageStartingWith(
+            "agent node-a did not finish answering POST " + ControlPaths.INVENTORY + " within")
+        .hasMessageEndingWith("the call was reset");
+    Awaitility.await()
+        .alias("the agent sees the abandoned stream closed")
+        .until(() -> closedStreams.get() == 1);
   }
 
   private static Consumer<HttpServerRequest> answerWithReport(String node) {
