@@ -179,6 +179,12 @@ final class BlobResponder {
       // watchdog aborts the write if they stop, which ends this read with an error.
       byte[] chunk = new byte[CHUNK_BYTES];
       ResponseOutlet outlet = new ResponseOutlet(response);
+      if (blob.available() < offset + Math.min(length, CHUNK_BYTES)) {
+        // The first bytes are still on their way from this node's own source, which may be slow to
+        // start (an upstream shared by every seed, a relay waiting in turn). Answer now: the asker
+        // waits only so long for an answer, and a body that stops is the stall watchdog's case.
+        response.writeHead();
+      }
       while (sent < length) {
         int n = in.read(chunk, 0, (int) Math.min(chunk.length, length - sent));
         if (n < 0) {

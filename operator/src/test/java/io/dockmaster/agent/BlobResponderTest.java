@@ -1,0 +1,100 @@
+package io.dockmaster.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.dockmaster.cache.BlobCache;
+import io.dockmaster.cache.BlobWrite;
+import io.dockmaster.cache.CacheLimits;
+import io.dockmaster.registry.Digest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's blob endpoint over plain HTTP on localhost, in front of a real cache. */
+class BlobResponderTest {
+
+  @TempDir Path directory;
+
+  private final ExecutorService streams = Executors.newCachedThreadPool();
+  private Vertx vertx;
+  private BlobCache cache;
+  private String endpoint;
+
+  @BeforeEach
+  void start() throws Exception {
+    cache = BlobCache.open(directory, CacheLimits.ofCapacity(64 << 20), new SimpleMeterRegistry());
+    TransferLedger ledger = new TransferLedger();
+    BlobResponder responder =
+        new BlobResponder(
+            cache,
+            ledger,
+            new RuntimeTags(),
+            new MirrorBandwidth(Bandwidth.of(0), Bandwidth.of(0)),
+            new AgentMetrics(new SimpleMeterRegistry(), ledger::inFlightCount),
+            streams,
+            10_000);
+    vertx = Vertx.vertx();
+    HttpServer server =
+        vertx
+            .createHttpServer()
+            .requestHandler(request -> responder.handle(request, true))
+            .listen(0, "127.0.0.1")
+            .toCompletionStage()
+            .toCompletableFuture()
+            .get(10, TimeUnit.SECONDS);
+    endpoint = "http://127.0.0.1:" + server.actualPort();
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    streams.shutdownNow();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+    cache.close();
+  }
+
+  @Test
+  void aRelayAnswersAtOnceForABlobWhoseFirstBytesHaveNotArrivedAndThenStreamsIt() throws Exception {
+    byte[] content = new byte[300_000];
+    new Random(3).nextBytes(content);
+    Digest digest = Digest.sha256(content);
+    BlobWrite write = cache.startWrite(digest, content.length, null).orElseThrow();
+
+    CompletableFuture<HttpResponse<InputStream>> answer =
+        HttpClient.newHttpClient()
+            .sendAsync(
+                HttpRequest.newBuilder(URI.create(endpoint + "/v2/team/app/blobs/" + digest))
+                    .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+
+    await()
+        .alias("the asking peer has its answer before the relay's own source sent a byte")
+        .until(answer::isDone);
+    assertThat(write.written()).isZero();
+    HttpResponse<InputStream> response = answer.get();
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValueAsLong("Content-Length")).hasValue(content.length);
+
+    write.write(content);
+    write.commit();
+
+    try (InputStream body = response.body()) {
+      assertThat(body.readAllBytes()).isEqualTo(content);
+    }
+  }
+}
