@@ -1,10 +1,12 @@
 package io.dockmaster.bench;
 
 import io.dockmaster.agent.NativeCrypto;
+import io.dockmaster.agent.ResponseOutlet;
 import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.PeerIdentity;
 import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
+import io.dockmaster.peering.PeerTransport;
 import io.dockmaster.peering.StreamedBody;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -33,18 +35,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
  * CPU per MiB of a blob body moving between two agents over mutual TLS, for the transports agents
  * had and have: the JDK HTTP client against a Vert.x server on the JDK's TLS engine (before), the
- * Vert.x client read as a blocking stream on the JDK's engine, and the same on BoringSSL at both
- * ends (the default where netty-tcnative loads). Client and server share one JVM, which runs C1
- * only with the chart's agent options, so the figure is both ends of one peer connection. Each
- * transport runs in a fresh JVM, one after another, and the table puts them side by side. A
- * measurement, not a test.
+ * Vert.x client read as a blocking stream on the JDK's engine, the same on BoringSSL at both ends
+ * over Java NIO, and on BoringSSL over netty's epoll transport (the default where both load).
+ * Client and server share one JVM, which runs C1 only with the chart's agent options, so the figure
+ * is both ends of one peer connection. Each transport runs in a fresh JVM, one after another, and
+ * the table puts them side by side. A measurement, not a test.
  *
  * <pre>
  * make bench-peer-tls            # or, after mvn -DskipTests package:
@@ -68,14 +69,21 @@ public final class PeerTransportBench {
   static {
     TRANSPORTS.put("jdk-client", "JDK HTTP client, JDK TLS engine at both ends (before)");
     TRANSPORTS.put("vertx-jdk", "Vert.x client as a blocking stream, JDK TLS engine");
-    TRANSPORTS.put("vertx-native", "Vert.x client as a blocking stream, BoringSSL (default)");
+    TRANSPORTS.put("vertx-native", "Vert.x client as a blocking stream, BoringSSL, Java NIO");
+    TRANSPORTS.put("vertx-epoll", "the same on netty's native epoll transport (default)");
   }
 
   private PeerTransportBench() {}
 
   public static void main(String[] args) throws Exception {
     if (args.length == 1) {
-      measure(args[0]);
+      try {
+        measure(args[0]);
+      } catch (Exception | Error e) {
+        // Vert.x's threads would keep this JVM, and the parent reading its output, alive.
+        e.printStackTrace(System.out);
+        System.exit(1);
+      }
       return;
     }
     System.out.printf(
@@ -116,8 +124,8 @@ public final class PeerTransportBench {
         new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = out.readLine()) != null) {
+        System.out.println(transport + " " + line);
         if (line.startsWith("round ")) {
-          System.out.println(transport + " " + line);
           rounds.add(Double.parseDouble(line.substring(line.lastIndexOf('=') + 1).trim()));
         }
       }
@@ -134,7 +142,8 @@ public final class PeerTransportBench {
   private static void measure(String transport) throws Exception {
     // As the agent does: AES-GCM and SHA-256 in native code whatever the TLS engine.
     NativeCrypto.install();
-    boolean nativeTls = transport.equals("vertx-native");
+    boolean epoll = transport.equals("vertx-epoll");
+    boolean nativeTls = epoll || transport.equals("vertx-native");
     if (nativeTls && !OpenSSLEngineOptions.isAvailable()) {
       throw new IllegalStateException("BoringSSL (netty-tcnative) did not load on this machine");
     }
@@ -142,7 +151,10 @@ public final class PeerTransportBench {
         AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
     PeerTls serverTls = new PeerTls(identity(ca, "server"), ca.certificate());
     PeerTls clientTls = new PeerTls(identity(ca, "client"), ca.certificate());
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = epoll ? PeerTransport.start() : Vertx.vertx();
+    if (epoll && !vertx.isNativeTransportEnabled()) {
+      throw new IllegalStateException("netty's epoll transport did not load on this machine");
+    }
     HttpServerOptions serverOptions = serverTls.vertxServerOptions().setHost("127.0.0.1");
     if (!nativeTls) {
       serverOptions.setSslEngineOptions(new JdkSSLEngineOptions());
@@ -220,20 +232,14 @@ public final class PeerTransportBench {
   /** Writes the body from a thread of its own, as the agent's blob responder does. */
   private static void serveFromThread(HttpServerResponse response) {
     response.putHeader("Content-Length", Long.toString(BODY_BYTES));
+    ResponseOutlet outlet = new ResponseOutlet(response);
     byte[] chunk = new byte[CHUNK];
     Thread writer =
         new Thread(
             () -> {
               try {
                 for (long sent = 0; sent < BODY_BYTES; sent += CHUNK) {
-                  if (response.writeQueueFull()) {
-                    CountDownLatch drained = new CountDownLatch(1);
-                    response.drainHandler(go -> drained.countDown());
-                    if (response.writeQueueFull()) {
-                      drained.await();
-                    }
-                  }
-                  response.write(Buffer.buffer(chunk.clone()));
+                  outlet.write(Buffer.buffer(chunk.clone()));
                 }
                 response.end();
               } catch (InterruptedException e) {

@@ -14,7 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * whole blob on the heap. Counting each write until its future completes bounds that whatever the
  * loop's lag.
  */
-final class ResponseOutlet {
+public final class ResponseOutlet {
 
   static final int MAX_QUEUED_BYTES = 256 * 1024;
 
@@ -23,7 +23,7 @@ final class ResponseOutlet {
   private final Condition changed = lock.newCondition();
   private long queued;
 
-  ResponseOutlet(HttpServerResponse response) {
+  public ResponseOutlet(HttpServerResponse response) {
     this.response = response;
     response.drainHandler(v -> signal());
     response.closeHandler(v -> signal());
@@ -34,7 +34,7 @@ final class ResponseOutlet {
    *
    * @throws IllegalStateException the client went away
    */
-  void write(Buffer chunk) throws InterruptedException {
+  public void write(Buffer chunk) throws InterruptedException {
     int length = chunk.length();
     lock.lockInterruptibly();
     try {
