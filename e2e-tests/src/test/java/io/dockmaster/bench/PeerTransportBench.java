@@ -8,8 +8,8 @@ import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.PeerTransport;
 import io.dockmaster.peering.StreamedBody;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
@@ -239,7 +239,8 @@ public final class PeerTransportBench {
             () -> {
               try {
                 for (long sent = 0; sent < BODY_BYTES; sent += CHUNK) {
-                  outlet.write(Buffer.buffer(chunk.clone()));
+                  // Pooled direct memory, as the agent reads cache files into.
+                  outlet.write(ByteBufAllocator.DEFAULT.directBuffer(CHUNK).writeBytes(chunk));
                 }
                 response.end();
               } catch (InterruptedException e) {

@@ -3,13 +3,13 @@ package io.dockmaster.agent;
 import io.dockmaster.cache.BlobCache;
 import io.dockmaster.cache.BlobHandle;
 import io.dockmaster.registry.Digest;
-import io.vertx.core.buffer.Buffer;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.Arrays;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -40,6 +40,7 @@ final class BlobResponder {
   private final AgentMetrics metrics;
   private final ExecutorService streams;
   private final long peerWaitMillis;
+  private final ByteBufAllocator buffers;
 
   BlobResponder(
       BlobCache cache,
@@ -48,7 +49,8 @@ final class BlobResponder {
       MirrorBandwidth bandwidth,
       AgentMetrics metrics,
       ExecutorService streams,
-      long peerWaitMillis) {
+      long peerWaitMillis,
+      ByteBufAllocator buffers) {
     this.cache = cache;
     this.ledger = ledger;
     this.tags = tags;
@@ -56,6 +58,7 @@ final class BlobResponder {
     this.metrics = metrics;
     this.streams = streams;
     this.peerWaitMillis = peerWaitMillis;
+    this.buffers = buffers;
   }
 
   /**
@@ -174,10 +177,9 @@ final class BlobResponder {
   private void stream(
       HttpServerResponse response, BlobHandle blob, long offset, long length, boolean forPeer) {
     long sent = 0;
-    try (InputStream in = blob.open(offset, length)) {
+    try (ReadableByteChannel in = blob.openChannel(offset, length)) {
       // A reader of a blob still arriving blocks until bytes come; the transfer's own stall
       // watchdog aborts the write if they stop, which ends this read with an error.
-      byte[] chunk = new byte[CHUNK_BYTES];
       ResponseOutlet outlet = new ResponseOutlet(response);
       if (blob.available() < offset + Math.min(length, CHUNK_BYTES)) {
         // The first bytes are still on their way from this node's own source, which may be slow to
@@ -186,14 +188,25 @@ final class BlobResponder {
         response.writeHead();
       }
       while (sent < length) {
-        int n = in.read(chunk, 0, (int) Math.min(chunk.length, length - sent));
-        if (n < 0) {
-          throw new IOException("the cache ended the blob after " + sent + " of " + length);
+        int wanted = (int) Math.min(CHUNK_BYTES, length - sent);
+        // Straight from the file into pooled direct memory, which the TLS engine encrypts as it
+        // is: no heap array to fill, copy and zero for every chunk.
+        ByteBuf chunk = buffers.directBuffer(wanted);
+        int n;
+        try {
+          n = in.read(chunk.nioBuffer(0, wanted));
+          if (n < 0) {
+            throw new IOException("the cache ended the blob after " + sent + " of " + length);
+          }
+          chunk.writerIndex(n);
+          if (forPeer) {
+            bandwidth.acquireUpload(blob.digest(), n);
+          }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+          chunk.release();
+          throw e;
         }
-        if (forPeer) {
-          bandwidth.acquireUpload(blob.digest(), n);
-        }
-        outlet.write(Buffer.buffer(Arrays.copyOf(chunk, n)));
+        outlet.write(chunk);
         sent += n;
         metrics.served(forPeer, n);
       }

@@ -14,6 +14,7 @@ import io.dockmaster.peering.RenewingIdentity;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
@@ -158,7 +159,8 @@ public final class NodeAgent implements AutoCloseable {
             bandwidth,
             metrics,
             streams,
-            relayWait(settings.stallTimeout()).toMillis());
+            relayWait(settings.stallTimeout()).toMillis(),
+            ByteBufAllocator.DEFAULT);
     BlobVerifier verifier = new BlobVerifier(cache, ledger.changes());
     parts.push(verifier);
     if (settings.scrub().enabled()) {

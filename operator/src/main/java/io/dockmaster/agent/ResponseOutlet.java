@@ -1,5 +1,7 @@
 package io.dockmaster.agent;
 
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.concurrent.TimeUnit;
@@ -35,7 +37,37 @@ public final class ResponseOutlet {
    * @throws IllegalStateException the client went away
    */
   public void write(Buffer chunk) throws InterruptedException {
+    write(chunk, () -> {});
+  }
+
+  /**
+   * Queues {@code chunk} as {@link #write(Buffer)} does, and releases it once the connection took
+   * it or failed to, or at once if it is never queued: Vert.x leaves a buffer it did not allocate
+   * to its owner, so pooled buffers go back to their pool here.
+   */
+  public void write(ByteBuf chunk) throws InterruptedException {
+    write(Buffer.buffer(chunk), chunk::release);
+  }
+
+  private void write(Buffer chunk, Runnable whenDone) throws InterruptedException {
     int length = chunk.length();
+    try {
+      awaitRoom(length);
+    } catch (InterruptedException | RuntimeException e) {
+      whenDone.run();
+      throw e;
+    }
+    Future<Void> written;
+    try {
+      written = response.write(chunk);
+    } catch (RuntimeException e) {
+      taken(length, whenDone);
+      throw e;
+    }
+    written.onComplete(done -> taken(length, whenDone));
+  }
+
+  private void awaitRoom(int length) throws InterruptedException {
     lock.lockInterruptibly();
     try {
       while (queued >= MAX_QUEUED_BYTES || response.writeQueueFull()) {
@@ -52,18 +84,17 @@ public final class ResponseOutlet {
     } finally {
       lock.unlock();
     }
-    response
-        .write(chunk)
-        .onComplete(
-            written -> {
-              lock.lock();
-              try {
-                queued -= length;
-                changed.signalAll();
-              } finally {
-                lock.unlock();
-              }
-            });
+  }
+
+  private void taken(int length, Runnable whenDone) {
+    whenDone.run();
+    lock.lock();
+    try {
+      queued -= length;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
   }
 
   private void signal() {

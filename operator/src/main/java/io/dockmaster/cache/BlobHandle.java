@@ -3,6 +3,7 @@ package io.dockmaster.cache;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.ReadableByteChannel;
 import java.util.Optional;
 
 /**
@@ -57,6 +58,15 @@ public final class BlobHandle {
    * @throws IOException if the blob was evicted or discarded since it was found
    */
   public InputStream open(long offset, long length) throws IOException {
+    return stream(offset, length);
+  }
+
+  /** The same as {@link #open(long, long)}, read into {@link java.nio.ByteBuffer}s. */
+  public ReadableByteChannel openChannel(long offset, long length) throws IOException {
+    return stream(offset, length);
+  }
+
+  private BlobStream stream(long offset, long length) throws IOException {
     if (offset < 0 || length < 0 || offset > blob.size - length) {
       throw new IllegalArgumentException(
           "range offset="

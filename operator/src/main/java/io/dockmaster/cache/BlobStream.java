@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ReadableByteChannel;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -13,7 +14,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * failed write fails the stream, so a consumer that reached the end without an exception has
  * received verified content.
  */
-final class BlobStream extends InputStream {
+final class BlobStream extends InputStream implements ReadableByteChannel {
 
   private final FileChannel channel;
   private final CachedBlob blob;
@@ -40,8 +41,17 @@ final class BlobStream extends InputStream {
   @Override
   public int read(byte[] buffer, int offset, int length) throws IOException {
     java.util.Objects.checkFromIndexSize(offset, length, buffer.length);
+    return read(ByteBuffer.wrap(buffer, offset, length));
+  }
+
+  /**
+   * Reads into {@code target} from its position, as {@link #read(byte[], int, int)} does; a direct
+   * buffer gets the bytes straight from the file, without the copy through a heap array.
+   */
+  @Override
+  public int read(ByteBuffer target) throws IOException {
     ensureOpen();
-    if (length == 0) {
+    if (!target.hasRemaining()) {
       return 0;
     }
     if (position >= end) {
@@ -49,17 +59,23 @@ final class BlobStream extends InputStream {
       return -1;
     }
     long available = blob.progress.awaitBeyond(position, closed::get);
-    int wanted = (int) Math.min(length, Math.min(end, available) - position);
-    ByteBuffer target = ByteBuffer.wrap(buffer, offset, wanted);
-    while (target.hasRemaining()) {
-      int n = channel.read(target, position + target.position() - offset);
+    int wanted = (int) Math.min(target.remaining(), Math.min(end, available) - position);
+    ByteBuffer window = target.slice().limit(wanted);
+    while (window.hasRemaining()) {
+      int n = channel.read(window, position + window.position());
       if (n < 0) {
         throw new EOFException(
             "blob " + blob.digest + " file ends before " + available + " bytes; it was truncated");
       }
     }
+    target.position(target.position() + wanted);
     position += wanted;
     return wanted;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return !closed.get();
   }
 
   @Override

@@ -8,6 +8,9 @@ import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheLimits;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.AbstractByteBufAllocator;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import java.io.InputStream;
@@ -16,8 +19,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +37,7 @@ class BlobResponderTest {
   @TempDir Path directory;
 
   private final ExecutorService streams = Executors.newCachedThreadPool();
+  private final TrackingAllocator buffers = new TrackingAllocator();
   private Vertx vertx;
   private BlobCache cache;
   private String endpoint;
@@ -48,7 +54,8 @@ class BlobResponderTest {
             new MirrorBandwidth(Bandwidth.of(0), Bandwidth.of(0)),
             new AgentMetrics(new SimpleMeterRegistry(), ledger::inFlightCount),
             streams,
-            10_000);
+            10_000,
+            buffers);
     vertx = Vertx.vertx();
     HttpServer server =
         vertx
@@ -95,6 +102,71 @@ class BlobResponderTest {
 
     try (InputStream body = response.body()) {
       assertThat(body.readAllBytes()).isEqualTo(content);
+    }
+  }
+
+  @Test
+  void everyChunkBufferGoesBackOnceServedWholeOrCutOff() throws Exception {
+    byte[] content = new byte[4 * 1024 * 1024];
+    new Random(4).nextBytes(content);
+    Digest digest = Digest.sha256(content);
+    BlobWrite write = cache.startWrite(digest, content.length, null).orElseThrow();
+    write.write(content);
+    write.commit();
+    URI blob = URI.create(endpoint + "/v2/team/app/blobs/" + digest);
+    HttpClient client = HttpClient.newHttpClient();
+
+    HttpResponse<byte[]> whole =
+        client.send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofByteArray());
+    assertThat(whole.body()).isEqualTo(content);
+    await().alias("the whole body's buffers released").until(buffers::allReleased);
+    int wholeBuffers = buffers.handedOut();
+    assertThat(wholeBuffers).as("64 KiB chunks of 4 MiB").isEqualTo(64);
+
+    // A client that reads a little and hangs up leaves chunks queued and in flight.
+    try (InputStream cut =
+        client
+            .send(HttpRequest.newBuilder(blob).build(), HttpResponse.BodyHandlers.ofInputStream())
+            .body()) {
+      assertThat(cut.readNBytes(1000)).hasSize(1000);
+    }
+    await()
+        .alias("the cut-off body's buffers released too")
+        .until(() -> buffers.handedOut() > wholeBuffers && buffers.allReleased());
+  }
+
+  /** Unpooled direct buffers, each remembered so a test can see that all were released. */
+  private static final class TrackingAllocator extends AbstractByteBufAllocator {
+
+    private final List<ByteBuf> handedOut = new CopyOnWriteArrayList<>();
+
+    TrackingAllocator() {
+      super(true);
+    }
+
+    @Override
+    protected ByteBuf newDirectBuffer(int initialCapacity, int maxCapacity) {
+      ByteBuf buffer = Unpooled.directBuffer(initialCapacity, maxCapacity);
+      handedOut.add(buffer);
+      return buffer;
+    }
+
+    @Override
+    protected ByteBuf newHeapBuffer(int initialCapacity, int maxCapacity) {
+      return Unpooled.buffer(initialCapacity, maxCapacity);
+    }
+
+    @Override
+    public boolean isDirectBufferPooled() {
+      return false;
+    }
+
+    int handedOut() {
+      return handedOut.size();
+    }
+
+    boolean allReleased() {
+      return handedOut.stream().allMatch(buffer -> buffer.refCnt() == 0);
     }
   }
 }

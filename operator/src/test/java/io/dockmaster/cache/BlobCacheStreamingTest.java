@@ -9,6 +9,8 @@ import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -89,6 +91,36 @@ class BlobCacheStreamingTest {
     writer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS);
     assertThat(received.get(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(content);
     assertThat(blob.isComplete()).isTrue();
+  }
+
+  @Test
+  void aRangeReadThroughTheChannelLandsInDirectMemoryAsItArrives() throws Exception {
+    byte[] content = content(200_000, 5);
+    Digest digest = Digest.sha256(content);
+    BlobWrite write = cache.startWrite(digest, content.length, null).orElseThrow();
+    write.write(content, 0, 100_000);
+    ReadableByteChannel channel = cache.find(digest).orElseThrow().openChannel(50_000, 120_000);
+    ByteBuffer into = ByteBuffer.allocateDirect(content.length);
+
+    assertThat(channel.read(into)).as("the part of the range that has arrived").isEqualTo(50_000);
+    Future<Integer> rest =
+        threads.submit(
+            () -> {
+              int total = 0;
+              for (int n; (n = channel.read(into)) != -1; ) {
+                total += n;
+              }
+              return total;
+            });
+    write.write(content, 100_000, 100_000);
+    write.commit();
+
+    assertThat(rest.get(TIMEOUT_SECONDS, TimeUnit.SECONDS)).isEqualTo(70_000);
+    byte[] received = new byte[into.flip().remaining()];
+    into.get(received);
+    assertThat(received).isEqualTo(Arrays.copyOfRange(content, 50_000, 170_000));
+    channel.close();
+    assertThat(channel.isOpen()).isFalse();
   }
 
   @Test
