@@ -6,7 +6,6 @@ import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.PeerIdentity;
 import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
-import io.dockmaster.peering.PeerTransport;
 import io.dockmaster.peering.StreamedBody;
 import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Vertx;
@@ -41,11 +40,11 @@ import java.util.function.Supplier;
 /**
  * CPU per MiB of a blob body moving between two agents over mutual TLS, for the transports agents
  * had and have: the JDK HTTP client against a Vert.x server on the JDK's TLS engine (before), the
- * Vert.x client read as a blocking stream on the JDK's engine, the same on BoringSSL at both ends
- * over Java NIO, and on BoringSSL over netty's epoll transport (the default where both load).
- * Client and server share one JVM, which runs C1 only with the chart's agent options, so the figure
- * is both ends of one peer connection. Each transport runs in a fresh JVM, one after another, and
- * the table puts them side by side. A measurement, not a test.
+ * Vert.x client read as a blocking stream on the JDK's engine, and the same on BoringSSL at both
+ * ends (the default where netty-tcnative loads). Client and server share one JVM, which runs C1
+ * only with the chart's agent options, so the figure is both ends of one peer connection. Each
+ * transport runs in a fresh JVM, one after another, and the table puts them side by side. A
+ * measurement, not a test.
  *
  * <pre>
  * make bench-peer-tls            # or, after mvn -DskipTests package:
@@ -69,8 +68,7 @@ public final class PeerTransportBench {
   static {
     TRANSPORTS.put("jdk-client", "JDK HTTP client, JDK TLS engine at both ends (before)");
     TRANSPORTS.put("vertx-jdk", "Vert.x client as a blocking stream, JDK TLS engine");
-    TRANSPORTS.put("vertx-native", "Vert.x client as a blocking stream, BoringSSL, Java NIO");
-    TRANSPORTS.put("vertx-epoll", "the same on netty's native epoll transport (default)");
+    TRANSPORTS.put("vertx-native", "Vert.x client as a blocking stream, BoringSSL (default)");
   }
 
   private PeerTransportBench() {}
@@ -142,8 +140,7 @@ public final class PeerTransportBench {
   private static void measure(String transport) throws Exception {
     // As the agent does: AES-GCM and SHA-256 in native code whatever the TLS engine.
     NativeCrypto.install();
-    boolean epoll = transport.equals("vertx-epoll");
-    boolean nativeTls = epoll || transport.equals("vertx-native");
+    boolean nativeTls = transport.equals("vertx-native");
     if (nativeTls && !OpenSSLEngineOptions.isAvailable()) {
       throw new IllegalStateException("BoringSSL (netty-tcnative) did not load on this machine");
     }
@@ -151,10 +148,7 @@ public final class PeerTransportBench {
         AgentCertificateAuthority.generate(Duration.ofDays(1), Clock.systemUTC());
     PeerTls serverTls = new PeerTls(identity(ca, "server"), ca.certificate());
     PeerTls clientTls = new PeerTls(identity(ca, "client"), ca.certificate());
-    Vertx vertx = epoll ? PeerTransport.start() : Vertx.vertx();
-    if (epoll && !vertx.isNativeTransportEnabled()) {
-      throw new IllegalStateException("netty's epoll transport did not load on this machine");
-    }
+    Vertx vertx = Vertx.vertx();
     HttpServerOptions serverOptions = serverTls.vertxServerOptions().setHost("127.0.0.1");
     if (!nativeTls) {
       serverOptions.setSslEngineOptions(new JdkSSLEngineOptions());

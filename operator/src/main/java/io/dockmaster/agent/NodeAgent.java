@@ -8,7 +8,6 @@ import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.AgentCertificateRequester;
 import io.dockmaster.peering.CertificateRequestException;
 import io.dockmaster.peering.PeerTls;
-import io.dockmaster.peering.PeerTransport;
 import io.dockmaster.peering.RenewalSchedule;
 import io.dockmaster.peering.RenewingIdentity;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -107,7 +106,7 @@ public final class NodeAgent implements AutoCloseable {
     parts.push(identity);
     PeerTls tls = new PeerTls(identity, ca);
 
-    Vertx vertx = PeerTransport.start();
+    Vertx vertx = Vertx.vertx();
     parts.push(
         () -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
     PeerBlobClient peers =

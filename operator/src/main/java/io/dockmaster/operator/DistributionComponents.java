@@ -9,7 +9,6 @@ import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.AgentCsrSigner;
 import io.dockmaster.peering.CertificateRequestException;
 import io.dockmaster.peering.PeerTls;
-import io.dockmaster.peering.PeerTransport;
 import io.dockmaster.peering.RenewalSchedule;
 import io.dockmaster.peering.RenewingIdentity;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -82,7 +81,7 @@ final class DistributionComponents implements AutoCloseable {
       throw new IllegalStateException("cannot issue the operator's agent-control identity", e);
     }
     PeerTls tls = new PeerTls(identity, ca.certificate());
-    Vertx vertx = PeerTransport.start();
+    Vertx vertx = Vertx.vertx();
     HttpAgentControl control = new HttpAgentControl(vertx, tls);
     AgentDirectory directory = new AgentDirectory(client, settings.namespace(), clock);
     DistributionCoordinator coordinator =
