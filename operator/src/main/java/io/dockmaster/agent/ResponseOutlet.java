@@ -12,9 +12,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * Writes a response body from a thread other than the response's event loop, never more than {@link
  * #MAX_QUEUED_BYTES} ahead of what the connection has taken. {@code writeQueueFull} alone is not
  * enough from another thread: each write is handed to the event loop as a task, and the connection
- * only counts it once the task runs, so while the loop is busy a writer that trusts it queues the
- * whole blob on the heap. Counting each write until its future completes bounds that whatever the
- * loop's lag.
+ * only counts it once the task runs, so while the loop is busy a writer that trusts it can queue
+ * most of a blob on the heap. Counting each write until its future completes bounds that whatever
+ * the loop's lag.
  */
 public final class ResponseOutlet {
 
