@@ -32,39 +32,28 @@ public final class ResponseOutlet {
   }
 
   /**
-   * Blocks until the connection can take more, then queues {@code chunk}.
+   * Blocks until the connection can take more, then queues {@code chunk}, and releases it once the
+   * connection took it or failed to, or at once if it is never queued: Vert.x leaves a buffer it
+   * did not allocate to its owner, so pooled buffers go back to their pool here.
    *
    * @throws IllegalStateException the client went away
    */
-  public void write(Buffer chunk) throws InterruptedException {
-    write(chunk, () -> {});
-  }
-
-  /**
-   * Queues {@code chunk} as {@link #write(Buffer)} does, and releases it once the connection took
-   * it or failed to, or at once if it is never queued: Vert.x leaves a buffer it did not allocate
-   * to its owner, so pooled buffers go back to their pool here.
-   */
   public void write(ByteBuf chunk) throws InterruptedException {
-    write(Buffer.buffer(chunk), chunk::release);
-  }
-
-  private void write(Buffer chunk, Runnable whenDone) throws InterruptedException {
-    int length = chunk.length();
+    int length = chunk.readableBytes();
     try {
       awaitRoom(length);
     } catch (InterruptedException | RuntimeException e) {
-      whenDone.run();
+      chunk.release();
       throw e;
     }
     Future<Void> written;
     try {
-      written = response.write(chunk);
+      written = response.write(Buffer.buffer(chunk));
     } catch (RuntimeException e) {
-      taken(length, whenDone);
+      taken(chunk, length);
       throw e;
     }
-    written.onComplete(done -> taken(length, whenDone));
+    written.onComplete(done -> taken(chunk, length));
   }
 
   private void awaitRoom(int length) throws InterruptedException {
@@ -86,8 +75,8 @@ public final class ResponseOutlet {
     }
   }
 
-  private void taken(int length, Runnable whenDone) {
-    whenDone.run();
+  private void taken(ByteBuf chunk, int length) {
+    chunk.release();
     lock.lock();
     try {
       queued -= length;

@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.TlsAgentServers;
 import io.dockmaster.registry.Digest;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -86,7 +87,7 @@ class PeerBlobClientTest {
                 while (served.get() < BLOB_BYTES) {
                   int from = (int) served.get();
                   int length = Math.min(64 * 1024, BLOB_BYTES - from);
-                  outlet.write(Buffer.buffer().appendBytes(BLOB, from, length));
+                  outlet.write(Unpooled.wrappedBuffer(BLOB, from, length));
                   served.addAndGet(length);
                 }
                 response.end();

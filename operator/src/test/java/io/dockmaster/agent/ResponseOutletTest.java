@@ -3,8 +3,8 @@ package io.dockmaster.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import java.net.URI;
@@ -63,7 +63,7 @@ class ResponseOutletTest {
     try {
       byte[] chunk = new byte[CHUNK];
       while (handedOver.get() < BODY_BYTES) {
-        outlet.write(Buffer.buffer(chunk));
+        outlet.write(Unpooled.wrappedBuffer(chunk));
         handedOver.addAndGet(CHUNK);
       }
       response.end();
