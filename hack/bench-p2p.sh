@@ -4,7 +4,9 @@
 # registry with a capped uplink, the operator on this host and one agent JVM per node. Three runs:
 # Dockmaster with fresh agent JVMs, the naive pull (curl on every node at once), and Dockmaster
 # again with the agents' JIT warm (the reported figure). Prints each run's makespan, the bytes the
-# registry served (from its log) and the ratio to the Kumar-Ross bound; then the agents' peak RSS,
+# registry served (from its log) and the ratio to the Kumar-Ross bound; then the same plan carried
+# out by socat/tee/openssl pipelines instead of agents, in plain TCP and in TLS (the lab's floor on
+# this machine: same links, same bytes, every byte written and hashed); then the agents' peak RSS,
 # where their CPU went and the operator's CPU time per planned transfer. The last line is one JSON
 # object. A measurement, not a test: it fails only when something does not work, never on a number.
 #   1. builds dockmaster.jar and the benchmark when the sources are newer
@@ -12,12 +14,14 @@
 #      stops it again afterwards (BENCH_KEEP_CLUSTER=1 keeps it)
 #   3. runs io.dockmaster.bench.P2PBench; one network lab runs per machine, so it waits while
 #      another holds 198.18.0.1
-# Needs root (network namespaces, veths, tc), curl, and crane (built by hack/build-tools.sh).
+# Needs root (network namespaces, veths, tc), curl, crane (built by hack/build-tools.sh), and for
+# the floor runs socat and openssl (apt-get install socat openssl).
 # The naive run takes about NODES x SIZE_MIB x 8 / UPSTREAM_MBIT seconds (~14 min at the defaults).
 # Interrupting it (Ctrl-C, SIGTERM) removes the lab, its processes and its Kubernetes namespace; a
 # run killed outright is cleaned up by the next one. Report: target/bench-p2p.txt.
 # Env: NODES (20) SIZE_MIB (500) LAYERS (5) RATE_MBIT (100, each node's up and down link)
 #      UPSTREAM_MBIT (100, the registry's uplink) BENCH_NAIVE (1; 0 skips the naive pull)
+#      BENCH_FLOOR (1; 0 skips the two floor runs)
 #      BENCH_AGENT_JAVA_OPTS (JVM options of every agent; default in P2PLabSettings)
 #      BENCH_JAVA_OPTS (JVM options of the benchmark JVM) BENCH_KEEP_LOGS (0; 1 keeps the logs)
 set -euo pipefail
@@ -30,7 +34,7 @@ die() { printf 'bench-p2p: %s\n' "$*" >&2; exit 1; }
 
 case "${1:-}" in
   "") ;;
-  -h|--help) sed -n '2,22s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,27s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) die "unknown argument '$1' (usage: hack/bench-p2p.sh; settings via NODES, SIZE_MIB, ... variables)" ;;
 esac
 
@@ -40,6 +44,12 @@ for var in NODES SIZE_MIB LAYERS RATE_MBIT UPSTREAM_MBIT; do
 done
 ((EUID == 0)) || die "the network lab needs root (network namespaces, veths, tc); run it as root"
 command -v curl >/dev/null || die "curl is missing (apt-get install curl)"
+if [[ "${BENCH_FLOOR:-1}" != 0 ]]; then
+  for tool in socat openssl; do
+    command -v "$tool" >/dev/null \
+      || die "$tool is missing for the floor runs (apt-get install $tool, or BENCH_FLOOR=0)"
+  done
+fi
 
 # shellcheck source-path=SCRIPTDIR source=lib.sh
 source hack/lib.sh
@@ -89,7 +99,7 @@ cleanup() {
   fi
   if ((status != 0)) || [[ "${BENCH_KEEP_LOGS:-0}" == 1 ]]; then
     # The caches and registry storage are many GiB; the logs are what explains a run.
-    rm -rf "$work/cache" "$work/registry/storage" "$work"/image-*
+    rm -rf "$work/cache" "$work/registry/storage" "$work"/image-* "$work"/floor/*/*/*.blob
     echo "bench-p2p: operator, agent, registry and curl logs are in $work" >&2
   else
     rm -rf "$work"
@@ -118,6 +128,7 @@ java ${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx512m} -cp "$JAR:$CLASSES:$AWAITILIT
   --rate-mbit="${RATE_MBIT:-100}" \
   --upstream-mbit="${UPSTREAM_MBIT:-100}" \
   --naive="$([[ "${BENCH_NAIVE:-1}" == 0 ]] && echo false || echo true)" \
+  --floor="$([[ "${BENCH_FLOOR:-1}" == 0 ]] && echo false || echo true)" \
   --agent-jvm-options="${BENCH_AGENT_JAVA_OPTS:-}" \
   > >(tee target/bench-p2p.txt) 2>&1 &
 bench_pid=$!

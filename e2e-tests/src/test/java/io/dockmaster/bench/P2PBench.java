@@ -61,7 +61,8 @@ public final class P2PBench {
       Path root,
       Path kubeconfig,
       List<String> agentJvmOptions,
-      boolean naive) {
+      boolean naive,
+      boolean floor) {
 
     static Settings parse(String[] args) {
       Map<String, String> v = new HashMap<>();
@@ -84,7 +85,8 @@ public final class P2PBench {
           root,
           Path.of(v.getOrDefault("kubeconfig", root.resolve(".dev/kubeconfig").toString())),
           jvm.isBlank() ? P2PLabSettings.AGENT_JVM_OPTIONS : List.of(jvm.strip().split("\\s+")),
-          Boolean.parseBoolean(v.getOrDefault("naive", "true")));
+          Boolean.parseBoolean(v.getOrDefault("naive", "true")),
+          Boolean.parseBoolean(v.getOrDefault("floor", "true")));
     }
   }
 
@@ -149,7 +151,8 @@ public final class P2PBench {
       Run freshJvms = p2p(lab, "p2p-bench-cold", cold, s, "fresh agent JVMs");
       Run naive = s.naive() ? naive(lab, image, s) : null;
       Run warm = p2p(lab, "p2p-bench", image, s, "agent JIT warm");
-      report(s, lab, f, bound, fluid, naive, freshJvms, warm);
+      Map<String, LabFloor.Result> floors = s.floor() ? floors(lab, image, s) : Map.of();
+      report(s, lab, f, bound, fluid, naive, freshJvms, warm, floors);
     }
   }
 
@@ -204,6 +207,34 @@ public final class P2PBench {
         "naive: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes"
             .formatted(seconds.get(0), median(seconds), last(seconds), served));
     return new Run(last(seconds), served, seconds, "", Map.of(), 0, 0, 0, 0, 0, 0);
+  }
+
+  /** The warm run's plan carried out by standard tools, in plain TCP and in TLS (see LabFloor). */
+  private static Map<String, LabFloor.Result> floors(P2PLab lab, RandomImage image, Settings s)
+      throws IOException, InterruptedException {
+    LabFloor floor = new LabFloor(lab, image, s.workDir().resolve("floor"));
+    double timeout =
+        Math.max(600, 2.0 * s.nodes() * image.layerBytes() * 8 / (s.upstreamMbit() * 1e6));
+    Map<String, LabFloor.Result> results = new LinkedHashMap<>();
+    for (boolean tls : List.of(false, true)) {
+      String label = tls ? "floor, TLS" : "floor, plain TCP";
+      say(
+          "== %s: the same plan by socat, tee and openssl pipelines; load average %s"
+              .formatted(label, MachineFacts.loadAverage()));
+      LabFloor.Result result = floor.run(tls, timeout);
+      say(
+          "%s: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes;"
+                  .formatted(
+                      label,
+                      result.nodeSeconds().get(0),
+                      median(result.nodeSeconds()),
+                      result.makespan(),
+                      result.upstreamBytes())
+              + " machine %.2f of %d cores busy"
+                  .formatted(result.machineCores(), MachineLoad.cores()));
+      results.put(label, result);
+    }
+    return results;
   }
 
   /**
@@ -384,7 +415,7 @@ public final class P2PBench {
   }
 
   /** The registry logs a response when it ends: wait until the count stops moving. */
-  private static long settledBytes(LabRegistry registry) throws InterruptedException {
+  static long settledBytes(LabRegistry registry) throws InterruptedException {
     long last = -1;
     long now = registry.bytesServed();
     for (int i = 0; i < 20 && now != last; i++) {
@@ -409,7 +440,15 @@ public final class P2PBench {
   }
 
   private static void report(
-      Settings s, P2PLab lab, long f, double bound, double fluid, Run naive, Run cold, Run warm) {
+      Settings s,
+      P2PLab lab,
+      long f,
+      double bound,
+      double fluid,
+      Run naive,
+      Run cold,
+      Run warm,
+      Map<String, LabFloor.Result> floors) {
     say("== results (bound = max(F/u_s, F/d_min, N*F/(u_s + sum u_i)) = %.1f s)".formatted(bound));
     say("%-22s %12s %8s %16s %8s".formatted("", "makespan", "/bound", "upstream bytes", "/F"));
     if (naive != null) {
@@ -417,6 +456,17 @@ public final class P2PBench {
     }
     say(row("p2p, fresh agent JVMs", cold, bound, f));
     say(row("p2p, agent JIT warm", warm, bound, f));
+    floors.forEach(
+        (label, floor) ->
+            say(
+                "%-22s %10.1f s %8.2f %16d %8.2f   (p2p warm / this: %.2f)"
+                    .formatted(
+                        label,
+                        floor.makespan(),
+                        floor.makespan() / bound,
+                        floor.upstreamBytes(),
+                        (double) floor.upstreamBytes() / f,
+                        warm.makespan() / floor.makespan())));
     if (naive != null) {
       say("naive / p2p makespan: %.2f".formatted(naive.makespan() / warm.makespan()));
     }
@@ -480,6 +530,14 @@ public final class P2PBench {
     json.put("transfers_planned", (long) warm.transfersPlanned());
     json.put("operator_inventory_reads", (long) warm.inventoryReads());
     json.put("operator_inventory_reads_if_polled", (long) polling);
+    floors.forEach(
+        (label, floor) -> {
+          String key = label.contains("TLS") ? "floor_tls" : "floor_tcp";
+          json.put(key + "_makespan_s", round(floor.makespan()));
+          json.put(key + "_upstream_bytes", floor.upstreamBytes());
+          json.put(key + "_machine_busy_cores", round(floor.machineCores()));
+          json.put("p2p_over_" + key, round(warm.makespan() / floor.makespan()));
+        });
     json.put("machine_busy_cores_p2p", round(warm.machineCores()));
     json.put("agent_cores_p2p", round(warm.agentCores()));
     json.put(
