@@ -83,6 +83,11 @@ bench-peer-tls: ## CPU per MiB between two agents over mutual TLS: the JDK's TLS
 	mvn -B -ntp -q -DskipTests -Dspotless.check.skip=true package
 	java -cp operator/target/dockmaster.jar:e2e-tests/target/test-classes io.dockmaster.bench.PeerTransportBench
 
+.PHONY: bench-planner
+bench-planner: ## The distribution planner: planning time up to 5,000 nodes x 50 blobs, plan shape, makespan in a fluid model beside the bound (pure code, seconds)
+	mvn -B -ntp -q -DskipTests -Dspotless.check.skip=true package
+	java -cp operator/target/dockmaster.jar:e2e-tests/target/test-classes io.dockmaster.bench.PlannerBench
+
 .PHONY: bench-p2p
 bench-p2p: NODES ?= 20
 bench-p2p: SIZE_MIB ?= 500

@@ -26,13 +26,7 @@ import java.util.Set;
  * after warm-up), what the plans look like (upload balance, depth, registry traffic), and the
  * makespan a fluid model of the network predicts next to the Kumar–Ross lower bound. Pure code, no
  * cluster needed. A measurement, not a test: it fails only when the simulator gets a case with a
- * known answer wrong.
- *
- * <pre>
- * mvn -B -ntp -q -DskipTests -Dspotless.check.skip=true package
- * java -cp operator/target/dockmaster.jar:e2e-tests/target/test-classes \
- *     io.dockmaster.bench.PlannerBench
- * </pre>
+ * known answer wrong. {@code make bench-planner} builds and runs it.
  */
 public final class PlannerBench {
 
