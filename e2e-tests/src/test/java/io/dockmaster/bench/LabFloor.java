@@ -73,7 +73,7 @@ final class LabFloor {
         .forEach(
             t ->
                 receiversBySource
-                    .computeIfAbsent(key(t.source().node(), t), k -> new ArrayList<>())
+                    .computeIfAbsent(streamKey(t.source().node(), t.blob()), k -> new ArrayList<>())
                     .add(t));
     Streams streams = new Streams(tls, keyAndCertificate);
     List<Started> all = new ArrayList<>();
@@ -126,8 +126,9 @@ final class LabFloor {
     return FIRST_PORT + blobs().indexOf(transfer.blob());
   }
 
-  private static String key(String node, Transfer transfer) {
-    return node + " " + transfer.blob().digest();
+  /** Identifies the stream a node sends of one blob, which feeds all its receivers of it. */
+  private static String streamKey(String sender, Blob blob) {
+    return sender + " " + blob.digest();
   }
 
   /** How a pipeline reads from its parent and writes to a child, in plain TCP or TLS. */
@@ -161,7 +162,7 @@ final class LabFloor {
     String blob = transfer.blob().digest().hex();
     int port = port(transfer);
     List<Transfer> children =
-        receiversBySource.getOrDefault(key(transfer.node(), transfer), List.of());
+        receiversBySource.getOrDefault(streamKey(transfer.node(), transfer.blob()), List.of());
     StringBuilder script = new StringBuilder("set -u\ncd '" + nodeDir + "'\n");
     StringBuilder outputs = new StringBuilder(blob + ".hash");
     script.append("mkfifo ").append(blob).append(".hash\n");
@@ -177,7 +178,8 @@ final class LabFloor {
     }
     String source =
         transfer.source().isUpstream()
-            ? "curl -sS --fail -o - " + upstreamUrl(transfer)
+            ? "curl -sS --fail -o - "
+                + P2PBench.blobUrl(lab.registry(), image, transfer.blob().digest().toString())
             : "socat -b 65536 -u " + streams.listen(port) + " STDOUT";
     script.append(source).append(" | tee -p ").append(outputs);
     script.append(" > ").append(blob).append(".blob\nwait\n");
@@ -187,15 +189,6 @@ final class LabFloor {
         host.start(List.of("bash", file.toString()), Map.of(), nodeDir.resolve(blob + ".log"));
     return new Started(
         transfer.node(), port, process, process.onExit().thenApply(p -> System.nanoTime()));
-  }
-
-  private String upstreamUrl(Transfer transfer) {
-    String repository = image.reference().substring(0, image.reference().lastIndexOf(':'));
-    return "http://%s/v2/%s/blobs/%s"
-        .formatted(
-            lab.registry().address(),
-            repository.substring(repository.indexOf('/') + 1),
-            transfer.blob().digest());
   }
 
   /**

@@ -174,14 +174,8 @@ public final class P2PBench {
   private static Run naive(P2PLab lab, RandomImage image, Settings s)
       throws IOException, InterruptedException {
     LabRegistry registry = lab.registry();
-    String repository = image.reference().substring(0, image.reference().lastIndexOf(':'));
-    String base =
-        "http://"
-            + registry.address()
-            + "/v2/"
-            + repository.substring(repository.indexOf('/') + 1)
-            + "/blobs/";
-    List<String> urls = image.layers().stream().map(l -> base + l.digest()).toList();
+    List<String> urls =
+        image.layers().stream().map(l -> blobUrl(registry, image, l.digest())).toList();
     List<Long> sizes = image.layers().stream().map(RandomImage.Layer::size).toList();
     double expected = s.nodes() * (double) image.layerBytes() * 8 / (s.upstreamMbit() * 1e6);
     say(
@@ -412,6 +406,13 @@ public final class P2PBench {
       }
     }
     return counts.toString();
+  }
+
+  /** Where the lab's registry serves a blob of {@code image}, over plain HTTP. */
+  static String blobUrl(LabRegistry registry, RandomImage image, String digest) {
+    String repository = image.reference().substring(0, image.reference().lastIndexOf(':'));
+    return "http://%s/v2/%s/blobs/%s"
+        .formatted(registry.address(), repository.substring(repository.indexOf('/') + 1), digest);
   }
 
   /** The registry logs a response when it ends: wait until the count stops moving. */
