@@ -36,11 +36,12 @@ import java.util.stream.Collectors;
  * layer from the registry at once, with curl), and Dockmaster again with the agents' JIT warm
  * (another image of the same size), the figure the summary and JSON report. For each: makespan,
  * bytes the registry served (from its own log, not from what agents report) and the ratio to the
- * Kumar–Ross bound {@code max(F/u_s, F/d_min, N·F/(u_s + Σu_i))}; then the agents' peak RSS, where
- * their CPU went and the operator's CPU time per planned transfer. The last line is one JSON
- * object. A measurement, not a test: it fails only when something does not work (a node never
- * completes), never on a number. {@code make bench-p2p} (hack/bench-p2p.sh) builds, checks the dev
- * cluster and cleans up.
+ * Kumar–Ross bound {@code max(F/u_s, F/d_min, N·F/(u_s + Σu_i))}; then the warm run's plan carried
+ * out by standard tools in plain TCP and in TLS ({@link LabFloor}, what the machine allows the lab
+ * at all); then the agents' peak RSS, where their CPU went and the operator's CPU time per planned
+ * transfer. The last line is one JSON object. A measurement, not a test: it fails only when
+ * something does not work (a node never completes), never on a number. {@code make bench-p2p}
+ * (hack/bench-p2p.sh) builds, checks the dev cluster and cleans up.
  */
 public final class P2PBench {
 
