@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # make bench-p2p: P2P prefetching against pulling straight from the registry, on the network lab
 # (e2e-tests/.../e2e/lab): N nodes, each its own network namespace with a tbf-shaped link, a lab
-# registry with a capped uplink, the operator on this host and one agent JVM per node. Three runs:
-# Dockmaster with fresh agent JVMs, the naive pull (curl on every node at once), and Dockmaster
-# again with the agents' JIT warm (the reported figure). Prints each run's makespan, the bytes the
-# registry served (from its log) and the ratio to the Kumar-Ross bound; then the same plan carried
-# out by socat/tee/openssl pipelines instead of agents, in plain TCP and in TLS (the lab's floor on
-# this machine: same links, same bytes, every byte written and hashed); then the agents' peak RSS,
-# where their CPU went and the operator's CPU time per planned transfer. The last line is one JSON
-# object. A measurement, not a test: it fails only when something does not work, never on a number.
+# registry with a capped uplink, the operator on this host and one agent JVM per node. Runs
+# Dockmaster with fresh agent JVMs, the naive pull (curl on every node at once), Dockmaster again
+# with the agents' JIT warm (the reported figure), then the warm run's plan carried out by
+# socat/tee/openssl pipelines instead of agents, in plain TCP and in TLS (the lab's floor on this
+# machine: same links, same bytes, every byte written and hashed). Prints each run's makespan, the
+# bytes the registry served (from its log) and the ratio to the Kumar-Ross bound; then the agents'
+# peak RSS, where their CPU went and the operator's CPU time per planned transfer. The last line is
+# one JSON object. A measurement, not a test: it fails only when something does not work, never on
+# a number.
 #   1. builds dockmaster.jar and the benchmark when the sources are newer
 #   2. uses the dev cluster of this work tree if it answers, else starts it (hack/dev-up.sh) and
 #      stops it again afterwards (BENCH_KEEP_CLUSTER=1 keeps it)

@@ -42,7 +42,8 @@ final class LabFloor {
    * A run's outcome.
    *
    * @param makespan seconds from starting the seeds until the last node's last pipeline ended
-   * @param nodeSeconds when each node had every blob, sorted
+   * @param nodeSeconds when each node's pipelines had ended (every blob written, hashed and passed
+   *     on to its children), sorted
    * @param upstreamBytes what the registry served, from its log
    * @param machineCores cores busy on the whole machine meanwhile
    */
