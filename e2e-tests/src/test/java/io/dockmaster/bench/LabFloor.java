@@ -41,6 +41,7 @@ final class LabFloor {
   /**
    * A run's outcome.
    *
+   * @param tls whether the peer streams were TLS or plain TCP
    * @param makespan seconds from starting the seeds until the last node's last pipeline ended
    * @param nodeSeconds when each node's pipelines had ended (every blob written, hashed and passed
    *     on to its children), sorted
@@ -48,15 +49,36 @@ final class LabFloor {
    * @param machineCores cores busy on the whole machine meanwhile
    */
   record Result(
-      double makespan, List<Double> nodeSeconds, long upstreamBytes, double machineCores) {}
+      boolean tls,
+      double makespan,
+      List<Double> nodeSeconds,
+      long upstreamBytes,
+      double machineCores) {
+
+    String label() {
+      return LabFloor.label(tls);
+    }
+
+    /** The prefix of this run's fields in the benchmark's JSON line. */
+    String jsonKey() {
+      return tls ? "floor_tls" : "floor_tcp";
+    }
+  }
+
+  static String label(boolean tls) {
+    return tls ? "floor, TLS" : "floor, plain TCP";
+  }
 
   private final P2PLab lab;
   private final RandomImage image;
+  private final List<Blob> blobs;
   private final Path dir;
 
   LabFloor(P2PLab lab, RandomImage image, Path dir) {
     this.lab = lab;
     this.image = image;
+    this.blobs =
+        image.layers().stream().map(l -> new Blob(Digest.parse(l.digest()), l.size())).toList();
     this.dir = dir;
   }
 
@@ -108,23 +130,22 @@ final class LabFloor {
     deleteBlobs(runDir);
     List<Double> seconds = done.values().stream().sorted().toList();
     return new Result(
-        seconds.get(seconds.size() - 1), seconds, served, MachineLoad.busyCores(before, after));
+        tls,
+        seconds.get(seconds.size() - 1),
+        seconds,
+        served,
+        MachineLoad.busyCores(before, after));
   }
 
   /** The planner's first plan for these nodes, as in the fluid model and the Dockmaster run. */
   private Plan plan() {
-    List<Blob> blobs = blobs();
     List<PlanNode> nodes = lab.agents().stream().map(a -> PlanNode.empty(a.node())).toList();
     // 2 is the ImageMirror default of spec.distribution.maxUpstreamStreams.
     return new MultiTreePlanner().plan(new PlanRequest(blobs, nodes, 2));
   }
 
-  private List<Blob> blobs() {
-    return image.layers().stream().map(l -> new Blob(Digest.parse(l.digest()), l.size())).toList();
-  }
-
   private int port(Transfer transfer) {
-    return FIRST_PORT + blobs().indexOf(transfer.blob());
+    return FIRST_PORT + blobs.indexOf(transfer.blob());
   }
 
   /** Identifies the stream a node sends of one blob, which feeds all its receivers of it. */

@@ -152,7 +152,7 @@ public final class P2PBench {
       Run freshJvms = p2p(lab, "p2p-bench-cold", cold, s, "fresh agent JVMs");
       Run naive = s.naive() ? naive(lab, image, s) : null;
       Run warm = p2p(lab, "p2p-bench", image, s, "agent JIT warm");
-      Map<String, LabFloor.Result> floors = s.floor() ? floors(lab, image, s) : Map.of();
+      List<LabFloor.Result> floors = s.floor() ? floors(lab, image, s) : List.of();
       report(s, lab, f, bound, fluid, naive, freshJvms, warm, floors);
     }
   }
@@ -205,31 +205,33 @@ public final class P2PBench {
   }
 
   /** The warm run's plan carried out by standard tools, in plain TCP and in TLS (see LabFloor). */
-  private static Map<String, LabFloor.Result> floors(P2PLab lab, RandomImage image, Settings s)
+  private static List<LabFloor.Result> floors(P2PLab lab, RandomImage image, Settings s)
       throws IOException, InterruptedException {
     LabFloor floor = new LabFloor(lab, image, s.workDir().resolve("floor"));
-    double timeout =
-        Math.max(600, 2.0 * s.nodes() * image.layerBytes() * 8 / (s.upstreamMbit() * 1e6));
-    Map<String, LabFloor.Result> results = new LinkedHashMap<>();
+    List<LabFloor.Result> results = new ArrayList<>();
     for (boolean tls : List.of(false, true)) {
-      String label = tls ? "floor, TLS" : "floor, plain TCP";
       say(
           "== %s: the same plan by socat, tee and openssl pipelines; load average %s"
-              .formatted(label, MachineFacts.loadAverage()));
-      LabFloor.Result result = floor.run(tls, timeout);
+              .formatted(LabFloor.label(tls), MachineFacts.loadAverage()));
+      LabFloor.Result result = floor.run(tls, runTimeoutSeconds(s, image));
       say(
           "%s: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes;"
                   .formatted(
-                      label,
+                      result.label(),
                       result.nodeSeconds().get(0),
                       median(result.nodeSeconds()),
                       result.makespan(),
                       result.upstreamBytes())
               + " machine %.2f of %d cores busy"
                   .formatted(result.machineCores(), MachineLoad.cores()));
-      results.put(label, result);
+      results.add(result);
     }
     return results;
+  }
+
+  /** How long a distribution run may take before the benchmark gives up on it. */
+  private static double runTimeoutSeconds(Settings s, RandomImage image) {
+    return Math.max(600, 2.0 * s.nodes() * image.layerBytes() * 8 / (s.upstreamMbit() * 1e6));
   }
 
   /**
@@ -254,8 +256,7 @@ public final class P2PBench {
     Map<String, Double> done = new TreeMap<>();
     long start = System.nanoTime();
     lab.apply(lab.mirror(mirror, image.reference()));
-    double timeout =
-        Math.max(600, 2.0 * s.nodes() * image.layerBytes() * 8 / (s.upstreamMbit() * 1e6));
+    double timeout = runTimeoutSeconds(s, image);
     while (done.size() < s.nodes()) {
       double now = (System.nanoTime() - start) / 1e9;
       for (LabAgent agent : lab.agents()) {
@@ -450,7 +451,7 @@ public final class P2PBench {
       Run naive,
       Run cold,
       Run warm,
-      Map<String, LabFloor.Result> floors) {
+      List<LabFloor.Result> floors) {
     say("== results (bound = max(F/u_s, F/d_min, N*F/(u_s + sum u_i)) = %.1f s)".formatted(bound));
     say("%-22s %12s %8s %16s %8s".formatted("", "makespan", "/bound", "upstream bytes", "/F"));
     if (naive != null) {
@@ -459,11 +460,11 @@ public final class P2PBench {
     say(row("p2p, fresh agent JVMs", cold, bound, f));
     say(row("p2p, agent JIT warm", warm, bound, f));
     floors.forEach(
-        (label, floor) ->
+        floor ->
             say(
                 "%-22s %10.1f s %8.2f %16d %8.2f   (p2p warm / this: %.2f)"
                     .formatted(
-                        label,
+                        floor.label(),
                         floor.makespan(),
                         floor.makespan() / bound,
                         floor.upstreamBytes(),
@@ -533,8 +534,8 @@ public final class P2PBench {
     json.put("operator_inventory_reads", (long) warm.inventoryReads());
     json.put("operator_inventory_reads_if_polled", (long) polling);
     floors.forEach(
-        (label, floor) -> {
-          String key = label.contains("TLS") ? "floor_tls" : "floor_tcp";
+        floor -> {
+          String key = floor.jsonKey();
           json.put(key + "_makespan_s", round(floor.makespan()));
           json.put(key + "_upstream_bytes", floor.upstreamBytes());
           json.put(key + "_machine_busy_cores", round(floor.machineCores()));
