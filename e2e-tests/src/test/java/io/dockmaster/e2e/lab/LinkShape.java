@@ -37,14 +37,25 @@ public record LinkShape(long uploadBitsPerSecond, long downloadBitsPerSecond) {
   }
 
   /**
-   * The tbf bucket size for a rate: 2 ms worth of data, and at least 64 KiB, one GSO super-packet,
-   * so the veth's 64 KiB segments pass whole. Measured with curl through a shaped veth pair (see
-   * NetworkLabE2E and the lab's report): TCP goodput reaches 95-96% of the rate from 5 Mbit/s to 2
-   * Gbit/s, which is the ceiling, since tbf counts Ethernet and IP/TCP headers (1448 payload bytes
-   * of every 1514). A smaller bucket starves fast links (32 KiB at 1 Gbit/s: 70%).
+   * The smallest bucket that lets the largest GSO super-packet a veth carries through whole. tbf
+   * charges a GSO packet its length plus the headers of every segment it stands for (64 KiB of
+   * payload in 45 segments: about 68,500 bytes) and splits any packet above its bucket into
+   * MSS-sized packets in software, which a real NIC does in hardware (TSO). A 64 KiB bucket split
+   * every full-sized write: 136,252 packets for 200 MB through one 1 Gbit/s tbf link against 3,082
+   * with this bucket, at the same rate (two namespaces, a veth pair, socat writing 64 KiB blocks;
+   * the receiver's {@code rx_packets}), and per-packet kernel work took much of the lab's CPU.
+   */
+  static final long GSO_BUCKET_BYTES = 96 * 1024;
+
+  /**
+   * The tbf bucket size for a rate: 2 ms worth of data, and at least {@link #GSO_BUCKET_BYTES}.
+   * Measured with curl through a shaped veth pair (see NetworkLabE2E and the lab's report): TCP
+   * goodput reaches 95-96% of the rate from 5 Mbit/s to 2 Gbit/s, which is the ceiling, since tbf
+   * counts Ethernet and IP/TCP headers (1448 payload bytes of every 1514). A smaller bucket starves
+   * fast links (32 KiB at 1 Gbit/s: 70%).
    */
   public static long burstBytes(long bitsPerSecond) {
-    return Math.max(64 * 1024, bitsPerSecond / 8 / 500);
+    return Math.max(GSO_BUCKET_BYTES, bitsPerSecond / 8 / 500);
   }
 
   /**
