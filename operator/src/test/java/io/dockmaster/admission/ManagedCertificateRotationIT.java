@@ -20,7 +20,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +35,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,11 @@ import org.slf4j.LoggerFactory;
  */
 @EnableKubeAPIServer
 class ManagedCertificateRotationIT {
+
+  /**
+   * The in-cluster settings want a certificate directory these managed-certificate tests never use.
+   */
+  @TempDir static Path unusedCertDir;
 
   private static final Logger log = LoggerFactory.getLogger(ManagedCertificateRotationIT.class);
   private static final String NAMESPACE = "dockmaster";
@@ -173,7 +179,7 @@ class ManagedCertificateRotationIT {
   }
 
   private static AdmissionSettings settings(int balancerPort) throws IOException {
-    return AdmissionSettings.inCluster(Files.createTempDirectory("unused-cert-dir"))
+    return AdmissionSettings.inCluster(unusedCertDir)
         .withBindAddress("127.0.0.1")
         .withPort(0)
         .withShutdownDelay(Duration.ZERO)

@@ -33,7 +33,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
@@ -47,6 +47,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,6 +59,11 @@ import org.slf4j.LoggerFactory;
  */
 @EnableKubeAPIServer
 class WebhookFailoverIT {
+
+  /**
+   * The in-cluster settings want a certificate directory these managed-certificate tests never use.
+   */
+  @TempDir static Path unusedCertDir;
 
   private static final Logger log = LoggerFactory.getLogger(WebhookFailoverIT.class);
   private static final String NAMESPACE = OperatorNamespace.NAME;
@@ -198,7 +204,7 @@ class WebhookFailoverIT {
 
   private static OperatorSettings settings(String identity, int balancerPort) throws IOException {
     AdmissionSettings admission =
-        AdmissionSettings.inCluster(Files.createTempDirectory("unused-cert-dir"))
+        AdmissionSettings.inCluster(unusedCertDir)
             .withBindAddress("127.0.0.1")
             .withPort(0)
             // Ten readiness periods of the balancer: its view of who is ready catches up.
