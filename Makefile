@@ -92,8 +92,9 @@ bench-planner: ## The distribution planner: planning time up to 5,000 nodes x 50
 bench-p2p: NODES ?= 20
 bench-p2p: SIZE_MIB ?= 500
 bench-p2p: LAYERS ?= 5
+bench-p2p: LARGEST_PCT ?= 0
 bench-p2p: RATE_MBIT ?= 100
 bench-p2p: UPSTREAM_MBIT ?= 100
-bench-p2p: ## P2P prefetching vs pulling from the registry on the network lab (root; NODES SIZE_MIB LAYERS RATE_MBIT UPSTREAM_MBIT)
-	NODES=$(NODES) SIZE_MIB=$(SIZE_MIB) LAYERS=$(LAYERS) RATE_MBIT=$(RATE_MBIT) UPSTREAM_MBIT=$(UPSTREAM_MBIT) \
+bench-p2p: ## P2P prefetching vs pulling from the registry on the network lab (root; NODES SIZE_MIB LAYERS LARGEST_PCT RATE_MBIT UPSTREAM_MBIT)
+	NODES=$(NODES) SIZE_MIB=$(SIZE_MIB) LAYERS=$(LAYERS) LARGEST_PCT=$(LARGEST_PCT) RATE_MBIT=$(RATE_MBIT) UPSTREAM_MBIT=$(UPSTREAM_MBIT) \
 	  hack/bench-p2p.sh

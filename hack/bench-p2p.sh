@@ -21,6 +21,8 @@
 # Interrupting it (Ctrl-C, SIGTERM) removes the lab, its processes and its Kubernetes namespace; a
 # run killed outright is cleaned up by the next one. Report: target/bench-p2p.txt.
 # Env: NODES (20) SIZE_MIB (500) LAYERS (5) RATE_MBIT (100, each node's up and down link)
+#      LARGEST_PCT (0: equal layers; else the largest layer's share of the image in percent, the
+#      other layers splitting the rest, as in images with one big layer)
 #      UPSTREAM_MBIT (100, the registry's uplink) BENCH_NAIVE (1; 0 skips the naive pull)
 #      BENCH_FLOOR (1; 0 skips the two floor runs)
 #      BENCH_FILL_MEMORY (1; 0 skips first filling free memory with page cache, which evens out
@@ -37,7 +39,7 @@ die() { printf 'bench-p2p: %s\n' "$*" >&2; exit 1; }
 
 case "${1:-}" in
   "") ;;
-  -h|--help) sed -n '2,29s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,31s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) die "unknown argument '$1' (usage: hack/bench-p2p.sh; settings via NODES, SIZE_MIB, ... variables)" ;;
 esac
 
@@ -45,6 +47,8 @@ for var in NODES SIZE_MIB LAYERS RATE_MBIT UPSTREAM_MBIT; do
   value="${!var:-}"
   [[ -z "$value" || "$value" =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive whole number, got '$value'"
 done
+[[ -z "${LARGEST_PCT:-}" || "$LARGEST_PCT" =~ ^(0|[1-9][0-9]?)$ ]] \
+  || die "LARGEST_PCT must be 0 (equal layers) or a whole percentage below 100, got '$LARGEST_PCT'"
 ((EUID == 0)) || die "the network lab needs root (network namespaces, veths, tc); run it as root"
 command -v curl >/dev/null || die "curl is missing (apt-get install curl)"
 if [[ "${BENCH_FLOOR:-1}" != 0 ]]; then
@@ -142,6 +146,7 @@ java ${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx512m} -cp "$JAR:$CLASSES:$AWAITILIT
   --nodes="${NODES:-20}" \
   --size-mib="${SIZE_MIB:-500}" \
   --layers="${LAYERS:-5}" \
+  --largest-pct="${LARGEST_PCT:-0}" \
   --rate-mbit="${RATE_MBIT:-100}" \
   --upstream-mbit="${UPSTREAM_MBIT:-100}" \
   --naive="$([[ "${BENCH_NAIVE:-1}" == 0 ]] && echo false || echo true)" \

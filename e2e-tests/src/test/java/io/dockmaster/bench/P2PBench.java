@@ -56,6 +56,7 @@ public final class P2PBench {
       int nodes,
       long sizeMib,
       int layers,
+      int largestPct,
       long rateMbit,
       long upstreamMbit,
       Path workDir,
@@ -80,6 +81,7 @@ public final class P2PBench {
           Integer.parseInt(v.getOrDefault("nodes", "20")),
           Long.parseLong(v.getOrDefault("size-mib", "500")),
           Integer.parseInt(v.getOrDefault("layers", "5")),
+          Integer.parseInt(v.getOrDefault("largest-pct", "0")),
           Long.parseLong(v.getOrDefault("rate-mbit", "100")),
           Long.parseLong(v.getOrDefault("upstream-mbit", "100")),
           Path.of(v.getOrDefault("work-dir", "target/bench-p2p")).toAbsolutePath(),
@@ -88,6 +90,17 @@ public final class P2PBench {
           jvm.isBlank() ? P2PLabSettings.AGENT_JVM_OPTIONS : List.of(jvm.strip().split("\\s+")),
           Boolean.parseBoolean(v.getOrDefault("naive", "true")),
           Boolean.parseBoolean(v.getOrDefault("floor", "true")));
+    }
+
+    /** The image's layer sizes; refuses a largest-layer share that does not fit, naming it. */
+    List<Long> layerPayloads() {
+      try {
+        return RandomImage.layerPayloads(sizeMib * MIB, layers, largestPct);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            "LARGEST_PCT=%d with LAYERS=%d and SIZE_MIB=%d: %s"
+                .formatted(largestPct, layers, sizeMib, e.getMessage()));
+      }
     }
   }
 
@@ -113,10 +126,17 @@ public final class P2PBench {
                 MachineLoad.cores(),
                 MachineFacts.loadAverage(),
                 System.getProperty("java.runtime.version")));
+    List<Long> layerPayloads = s.layerPayloads();
     say(
         "settings: %d nodes at %d Mbit/s up and down, registry uplink %d Mbit/s, image %d MiB in %d"
                 .formatted(s.nodes(), s.rateMbit(), s.upstreamMbit(), s.sizeMib(), s.layers())
-            + " layers; agent JVM options %s".formatted(String.join(" ", s.agentJvmOptions())));
+            + " layers%s; agent JVM options %s"
+                .formatted(
+                    s.largestPct() == 0
+                        ? ""
+                        : " (the largest %d%%, %d MiB)"
+                            .formatted(s.largestPct(), layerPayloads.get(0) / MIB),
+                    String.join(" ", s.agentJvmOptions())));
     P2PLabSettings labSettings =
         P2PLabSettings.uniform(
                 s.root(),
@@ -136,8 +156,8 @@ public final class P2PBench {
                   lab.namespace(),
                   lab.registry().address(),
                   lab.agents().size()));
-      RandomImage cold = lab.pushImage("p2p-cold:1", s.layers(), s.sizeMib() * MIB, 6);
-      RandomImage image = lab.pushImage("p2p:1", s.layers(), s.sizeMib() * MIB, 7);
+      RandomImage cold = lab.pushImage("p2p-cold:1", layerPayloads, 6);
+      RandomImage image = lab.pushImage("p2p:1", layerPayloads, 7);
       long f = image.layerBytes();
       double us = s.upstreamMbit() * 1e6 / 8;
       double u = s.rateMbit() * 1e6 / 8;
@@ -513,6 +533,7 @@ public final class P2PBench {
     Map<String, Object> json = new LinkedHashMap<>();
     json.put("nodes", s.nodes());
     json.put("layers", s.layers());
+    json.put("largest_layer_pct", s.largestPct());
     json.put("rate_mbit", s.rateMbit());
     json.put("upstream_mbit", s.upstreamMbit());
     json.put("image_bytes", f);

@@ -241,11 +241,16 @@ public final class P2PLab implements AutoCloseable {
    */
   public RandomImage pushImage(String nameAndTag, int layers, long bytes, long seed)
       throws IOException {
+    return pushImage(nameAndTag, RandomImage.layerPayloads(bytes, layers, 0), seed);
+  }
+
+  /** Pushes an image of random layers holding {@code layerPayloads} bytes each. */
+  public RandomImage pushImage(String nameAndTag, List<Long> layerPayloads, long seed)
+      throws IOException {
     return RandomImage.push(
         RandomImage.craneFromCache(),
         registry().address() + "/lab/" + nameAndTag,
-        layers,
-        bytes,
+        layerPayloads,
         seed,
         settings.workDir().resolve("image-" + nameAndTag.replaceAll("[^a-zA-Z0-9.-]", "-")));
   }

@@ -53,6 +53,16 @@ public record RandomImage(String reference, String digest, List<Layer> layers) {
   public static RandomImage push(
       Path crane, String reference, int layerCount, long payloadBytes, long seed, Path workDir)
       throws IOException {
+    return push(crane, reference, layerPayloads(payloadBytes, layerCount, 0), seed, workDir);
+  }
+
+  /**
+   * How {@code payloadBytes} split into {@code layerCount} layers: evenly when {@code
+   * largestPercent} is 0, else the first layer holds that percentage and the others share the rest
+   * evenly (real images often have one layer much larger than the rest). The last layer takes what
+   * does not divide.
+   */
+  public static List<Long> layerPayloads(long payloadBytes, int layerCount, int largestPercent) {
     if (layerCount < 1 || payloadBytes < layerCount) {
       throw new IllegalArgumentException(
           "a random image needs at least one layer and one byte per layer, got "
@@ -61,11 +71,59 @@ public record RandomImage(String reference, String digest, List<Layer> layers) {
               + payloadBytes
               + " bytes in total");
     }
-    if (payloadBytes / layerCount >= MAX_LAYER_PAYLOAD) {
+    if (largestPercent != 0
+        && (layerCount < 2 || largestPercent * layerCount <= 100 || largestPercent >= 100)) {
       throw new IllegalArgumentException(
-          "a random image layer holds less than 8 GiB (one tar entry), got "
-              + payloadBytes / layerCount
-              + " bytes per layer: use more layers");
+          "the largest layer's share is "
+              + largestPercent
+              + "% of "
+              + layerCount
+              + " layers: give 0 for equal layers, or, with at least 2 layers, a share above the"
+              + " equal one ("
+              + 100 / layerCount
+              + "%) and below 100%");
+    }
+    List<Long> sizes = new ArrayList<>(layerCount);
+    long rest = payloadBytes;
+    int evenLayers = layerCount;
+    if (largestPercent != 0) {
+      long largest = payloadBytes * largestPercent / 100;
+      sizes.add(largest);
+      rest -= largest;
+      evenLayers--;
+    }
+    if (rest < evenLayers) {
+      throw new IllegalArgumentException(
+          "the other "
+              + evenLayers
+              + " layers would share "
+              + rest
+              + " bytes: give a larger image or a smaller share for the largest layer");
+    }
+    for (int i = 0; i < evenLayers; i++) {
+      sizes.add(rest / evenLayers + (i == evenLayers - 1 ? rest % evenLayers : 0));
+    }
+    return List.copyOf(sizes);
+  }
+
+  /**
+   * Writes one layer of random bytes per entry of {@code layerPayloads} into {@code workDir},
+   * pushes them as one image to {@code reference} over plain HTTP, and checks that the registry got
+   * exactly these layers.
+   */
+  public static RandomImage push(
+      Path crane, String reference, List<Long> layerPayloads, long seed, Path workDir)
+      throws IOException {
+    if (layerPayloads.isEmpty()) {
+      throw new IllegalArgumentException("a random image needs at least one layer");
+    }
+    for (long payload : layerPayloads) {
+      if (payload < 1 || payload >= MAX_LAYER_PAYLOAD) {
+        throw new IllegalArgumentException(
+            "a random image layer holds 1 byte to less than 8 GiB (one tar entry), got "
+                + payload
+                + " bytes: use more layers");
+      }
     }
     if (!reference.substring(reference.lastIndexOf('/') + 1).contains(":")) {
       throw new IllegalArgumentException(
@@ -75,10 +133,10 @@ public record RandomImage(String reference, String digest, List<Layer> layers) {
     List<Layer> layers = new ArrayList<>();
     List<String> append =
         new ArrayList<>(List.of(crane.toString(), "append", "--insecure", "-t", reference));
-    for (int i = 0; i < layerCount; i++) {
-      long size = payloadBytes / layerCount + (i == layerCount - 1 ? payloadBytes % layerCount : 0);
+    for (int i = 0; i < layerPayloads.size(); i++) {
       Path file = workDir.resolve("layer-" + i + ".tar.gz");
-      layers.add(writeLayer(file, "layer-" + i + ".bin", size, seed * 1_000_003 + i));
+      layers.add(
+          writeLayer(file, "layer-" + i + ".bin", layerPayloads.get(i), seed * 1_000_003 + i));
       append.addAll(List.of("-f", file.toString()));
     }
     LabCommand.run(PUSH_TIMEOUT, append).orFail();
