@@ -41,7 +41,7 @@ public record LinkShape(long uploadBitsPerSecond, long downloadBitsPerSecond) {
    * charges a GSO packet its length plus the headers of every segment it stands for (64 KiB of
    * payload in 45 segments: about 68,500 bytes) and splits any packet above its bucket into
    * MSS-sized packets in software, which a real NIC does in hardware (TSO). A 64 KiB bucket split
-   * every full-sized write: 136,252 packets for 200 MB through one 1 Gbit/s tbf link against 3,082
+   * every full-sized write: 136,252 packets for 200 MB through one 1 Gbit/s tbf link against 3,075
    * with this bucket, at the same rate (two namespaces, a veth pair, socat writing 64 KiB blocks;
    * the receiver's {@code rx_packets}), and per-packet kernel work took much of the lab's CPU.
    */

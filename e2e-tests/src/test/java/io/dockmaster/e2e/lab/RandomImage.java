@@ -118,9 +118,13 @@ public record RandomImage(String reference, String digest, List<Layer> layers) {
       throw new IllegalArgumentException("a random image needs at least one layer");
     }
     for (long payload : layerPayloads) {
-      if (payload < 1 || payload >= MAX_LAYER_PAYLOAD) {
+      if (payload < 1) {
         throw new IllegalArgumentException(
-            "a random image layer holds 1 byte to less than 8 GiB (one tar entry), got "
+            "a random image layer needs at least one byte, got " + layerPayloads);
+      }
+      if (payload >= MAX_LAYER_PAYLOAD) {
+        throw new IllegalArgumentException(
+            "a random image layer holds less than 8 GiB (one tar entry), got "
                 + payload
                 + " bytes: use more layers");
       }
