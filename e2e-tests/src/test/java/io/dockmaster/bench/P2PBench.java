@@ -130,12 +130,13 @@ public final class P2PBench {
     say(
         "settings: %d nodes at %d Mbit/s up and down, registry uplink %d Mbit/s, image %d MiB in %d"
                 .formatted(s.nodes(), s.rateMbit(), s.upstreamMbit(), s.sizeMib(), s.layers())
-            + " layers%s; agent JVM options %s"
+            + " layers%s; tbf bucket %d bytes per node link; agent JVM options %s"
                 .formatted(
                     s.largestPct() == 0
                         ? ""
                         : " (the largest %d%%, %d MiB)"
                             .formatted(s.largestPct(), layerPayloads.get(0) / MIB),
+                    LinkShape.burstBytes(s.rateMbit() * 1_000_000),
                     String.join(" ", s.agentJvmOptions())));
     P2PLabSettings labSettings =
         P2PLabSettings.uniform(
@@ -534,6 +535,8 @@ public final class P2PBench {
     json.put("nodes", s.nodes());
     json.put("layers", s.layers());
     json.put("largest_layer_pct", s.largestPct());
+    // Runs before the bucket passed whole GSO packets (64 KiB) cost the lab's kernel far more.
+    json.put("lab_tbf_bucket_bytes", LinkShape.burstBytes(s.rateMbit() * 1_000_000));
     json.put("rate_mbit", s.rateMbit());
     json.put("upstream_mbit", s.upstreamMbit());
     json.put("image_bytes", f);
