@@ -10,7 +10,6 @@ import io.dockmaster.e2e.lab.LabCommand;
 import io.dockmaster.e2e.lab.LabHost;
 import io.dockmaster.e2e.lab.P2PLab;
 import io.dockmaster.e2e.lab.RandomImage;
-import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,8 +76,7 @@ final class LabFloor {
   LabFloor(P2PLab lab, RandomImage image, Path dir) {
     this.lab = lab;
     this.image = image;
-    this.blobs =
-        image.layers().stream().map(l -> new Blob(Digest.parse(l.digest()), l.size())).toList();
+    this.blobs = P2PBench.blobs(image);
     this.dir = dir;
   }
 

@@ -92,6 +92,11 @@ public final class P2PBench {
           Boolean.parseBoolean(v.getOrDefault("floor", "true")));
     }
 
+    /** The tbf bucket of each node's link at this rate. */
+    long tbfBucketBytes() {
+      return LinkShape.burstBytes(rateMbit * 1_000_000);
+    }
+
     /** The image's layer sizes; refuses a largest-layer share that does not fit, naming it. */
     List<Long> layerPayloads() {
       try {
@@ -136,7 +141,7 @@ public final class P2PBench {
                         ? ""
                         : " (the largest %d%%, %d MiB)"
                             .formatted(s.largestPct(), layerPayloads.get(0) / MIB),
-                    LinkShape.burstBytes(s.rateMbit() * 1_000_000),
+                    s.tbfBucketBytes(),
                     String.join(" ", s.agentJvmOptions())));
     P2PLabSettings labSettings =
         P2PLabSettings.uniform(
@@ -431,6 +436,11 @@ public final class P2PBench {
     return counts.toString();
   }
 
+  /** The image's layers as the planner sees them. */
+  static List<Blob> blobs(RandomImage image) {
+    return image.layers().stream().map(l -> new Blob(Digest.parse(l.digest()), l.size())).toList();
+  }
+
   /** Where the lab's registry serves a blob of {@code image}, over plain HTTP. */
   static String blobUrl(LabRegistry registry, RandomImage image, String digest) {
     String repository = image.reference().substring(0, image.reference().lastIndexOf(':'));
@@ -452,8 +462,7 @@ public final class P2PBench {
 
   /** Makespan of the planner's first plan in PlannerBench's fluid model of these links. */
   private static double fluidModel(RandomImage image, int nodes, double us, double u) {
-    List<Blob> blobs =
-        image.layers().stream().map(l -> new Blob(Digest.parse(l.digest()), l.size())).toList();
+    List<Blob> blobs = blobs(image);
     List<PlanNode> planNodes = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
       planNodes.add(PlanNode.empty("node-%03d".formatted(i)));
@@ -536,7 +545,7 @@ public final class P2PBench {
     json.put("layers", s.layers());
     json.put("largest_layer_pct", s.largestPct());
     // Runs before the bucket passed whole GSO packets (64 KiB) cost the lab's kernel far more.
-    json.put("lab_tbf_bucket_bytes", LinkShape.burstBytes(s.rateMbit() * 1_000_000));
+    json.put("lab_tbf_bucket_bytes", s.tbfBucketBytes());
     json.put("rate_mbit", s.rateMbit());
     json.put("upstream_mbit", s.upstreamMbit());
     json.put("image_bytes", f);
