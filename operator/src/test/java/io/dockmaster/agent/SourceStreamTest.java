@@ -10,6 +10,7 @@ import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -41,12 +42,12 @@ class SourceStreamTest {
   @Test
   void aCutOffStreamRefusesTheNextWriteAndTheBytesWrittenStay() throws Exception {
     SourceStream stream = new SourceStream(new ByteArrayInputStream(CONTENT));
-    stream.write(write, CONTENT, 10);
+    stream.write(write, ByteBuffer.wrap(CONTENT, 0, 10));
 
     stream.cutOff();
 
     assertThat(Thread.currentThread().isInterrupted()).as("a read would wake up").isTrue();
-    assertThatThrownBy(() -> stream.write(write, CONTENT, 10))
+    assertThatThrownBy(() -> stream.write(write, ByteBuffer.wrap(CONTENT, 0, 10)))
         .isInstanceOf(InterruptedIOException.class)
         .hasMessage("cut off");
     assertThat(write.isOpen()).as("the cache file was not closed by the interrupt").isTrue();
