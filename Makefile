@@ -79,7 +79,7 @@ bench-admission: ## Measure the admission webhook (warm and cold cache, kubectl 
 	hack/bench-admission.sh
 
 .PHONY: bench-peer-tls
-bench-peer-tls: ## CPU per MiB between two agents over mutual TLS: the JDK's TLS engine and HTTP client vs BoringSSL (C1 only, as the chart runs agents)
+bench-peer-tls: ## CPU per MiB between two agents over mutual TLS: the JDK client and TLS engine, Vert.x on BoringSSL, the agent's netty client (C1 only, as the chart runs agents)
 	mvn -B -ntp -q -DskipTests -Dspotless.check.skip=true package
 	java -cp operator/target/dockmaster.jar:e2e-tests/target/test-classes io.dockmaster.bench.PeerTransportBench
 

@@ -1,6 +1,7 @@
 package io.dockmaster.bench;
 
 import io.dockmaster.agent.NativeCrypto;
+import io.dockmaster.agent.PeerBlobClient;
 import io.dockmaster.agent.ResponseOutlet;
 import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.PeerIdentity;
@@ -9,8 +10,9 @@ import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.StreamedBody;
 import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -19,16 +21,20 @@ import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.JdkSSLEngineOptions;
 import io.vertx.core.net.OpenSSLEngineOptions;
 import java.io.BufferedReader;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.InterruptedIOException;
 import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,12 +45,12 @@ import java.util.function.Supplier;
 
 /**
  * CPU per MiB of a blob body moving between two agents over mutual TLS, for the transports agents
- * had and have: the JDK HTTP client against a Vert.x server on the JDK's TLS engine (before), the
- * Vert.x client read as a blocking stream on the JDK's engine, and the same on BoringSSL at both
- * ends (the default where netty-tcnative loads). Client and server share one JVM, which runs C1
- * only with the chart's agent options, so the figure is both ends of one peer connection. Each
- * transport runs in a fresh JVM, one after another, and the table puts them side by side. A
- * measurement, not a test.
+ * had and have: the JDK HTTP client against a Vert.x server, both on the JDK's TLS engine (the
+ * first), Vert.x's client read as a blocking stream with BoringSSL at both ends (before), and the
+ * agent's own netty client ({@link PeerBlobClient}) with BoringSSL at both ends (now). Client and
+ * server share one JVM, which runs C1 only with the chart's agent options, so the figure is both
+ * ends of one peer connection. Each transport runs in a fresh JVM, one after another, and the table
+ * puts them side by side. A measurement, not a test.
  *
  * <pre>
  * make bench-peer-tls            # or, after mvn -DskipTests package:
@@ -66,9 +72,9 @@ public final class PeerTransportBench {
   private static final Map<String, String> TRANSPORTS = new LinkedHashMap<>();
 
   static {
-    TRANSPORTS.put("jdk-client", "JDK HTTP client, JDK TLS engine at both ends (before)");
-    TRANSPORTS.put("vertx-jdk", "Vert.x client as a blocking stream, JDK TLS engine");
-    TRANSPORTS.put("vertx-native", "Vert.x client as a blocking stream, BoringSSL (default)");
+    TRANSPORTS.put("jdk-client", "JDK HTTP client, JDK TLS engine at both ends (first)");
+    TRANSPORTS.put("vertx-native", "Vert.x client as a blocking stream, BoringSSL (before)");
+    TRANSPORTS.put("netty-native", "the agent's netty client, BoringSSL (now)");
   }
 
   private PeerTransportBench() {}
@@ -94,7 +100,7 @@ public final class PeerTransportBench {
     for (String transport : TRANSPORTS.keySet()) {
       coreMsPerMib.put(transport, runInFreshJvm(transport));
     }
-    double before = coreMsPerMib.get("jdk-client");
+    double before = coreMsPerMib.get("vertx-native");
     System.out.printf("%n%-14s %14s %9s  %s%n", "transport", "core-ms/MiB", "÷ before", "");
     coreMsPerMib.forEach(
         (transport, cost) ->
@@ -140,7 +146,7 @@ public final class PeerTransportBench {
   private static void measure(String transport) throws Exception {
     // As the agent does: AES-GCM and SHA-256 in native code whatever the TLS engine.
     NativeCrypto.install();
-    boolean nativeTls = transport.equals("vertx-native");
+    boolean nativeTls = !transport.equals("jdk-client");
     if (nativeTls && !OpenSSLEngineOptions.isAvailable()) {
       throw new IllegalStateException("BoringSSL (netty-tcnative) did not load on this machine");
     }
@@ -159,11 +165,10 @@ public final class PeerTransportBench {
             .requestHandler(request -> serveFromThread(request.response()));
     server.listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     String uri = "https://127.0.0.1:" + server.actualPort() + "/v2/bench/blobs/body";
-    HttpClientOptions clientOptions = clientTls.vertxAgentClientOptions();
-    if (!nativeTls) {
-      clientOptions.setSslEngineOptions(new JdkSSLEngineOptions());
-    }
-    HttpClient vertxClient = vertx.createHttpClient(clientOptions);
+    HttpClient vertxClient =
+        vertx.createHttpClient(clientTls.vertxAgentClientOptions().setMaxChunkSize(CHUNK));
+    PeerBlobClient agentClient =
+        new PeerBlobClient(vertx, clientTls, Duration.ofSeconds(30), Duration.ofSeconds(30));
     java.net.http.HttpClient jdkClient =
         clientTls
             .httpClient(PeerName.agent("server"))
@@ -172,11 +177,12 @@ public final class PeerTransportBench {
     for (int round = 0; round < ROUNDS; round++) {
       long cpuBefore = processCpuNanos();
       long wallBefore = System.nanoTime();
-      long received;
-      try (InputStream body =
-          transport.equals("jdk-client") ? jdkBody(jdkClient, uri) : vertxBody(vertxClient, uri)) {
-        received = drain(body);
-      }
+      long received =
+          switch (transport) {
+            case "jdk-client" -> drain(jdkBody(jdkClient, uri));
+            case "vertx-native" -> drain(VertxBody.of(vertxClient, uri));
+            default -> drainDirect((StreamedBody) agentClient.get("server", uri, 0).body());
+          };
       double cpuMs = (processCpuNanos() - cpuBefore) / 1e6;
       double wallS = (System.nanoTime() - wallBefore) / 1e9;
       if (received != BODY_BYTES) {
@@ -202,25 +208,117 @@ public final class PeerTransportBench {
         .body();
   }
 
-  private static InputStream vertxBody(HttpClient client, String uri) throws Exception {
-    CompletableFuture<InputStream> body = new CompletableFuture<>();
-    client
-        .request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri))
-        .compose(request -> request.send())
-        .onSuccess(response -> body.complete(StreamedBody.of(response)))
-        .onFailure(body::completeExceptionally);
-    return body.get(30, TimeUnit.SECONDS);
+  /** Reads as the agents' transfer threads did: 64 KiB at a time into a heap array. */
+  private static long drain(InputStream body) throws Exception {
+    try (body) {
+      byte[] buffer = new byte[CHUNK];
+      long total = 0;
+      int n;
+      while ((n = body.read(buffer)) != -1) {
+        total += n;
+      }
+      return total;
+    }
   }
 
-  /** Reads as a transfer thread does: 64 KiB at a time. */
-  private static long drain(InputStream body) throws Exception {
-    byte[] buffer = new byte[CHUNK];
-    long total = 0;
-    int n;
-    while ((n = body.read(buffer)) != -1) {
-      total += n;
+  /** Reads as a transfer thread does now: 64 KiB at a time into a direct buffer. */
+  private static long drainDirect(StreamedBody body) throws Exception {
+    try (body) {
+      ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK);
+      long total = 0;
+      int n;
+      while ((n = body.read(buffer)) != -1) {
+        total += n;
+        buffer.clear();
+      }
+      return total;
     }
-    return total;
+  }
+
+  /**
+   * The agents' blob client before {@link PeerBlobClient}: a Vert.x response read as a blocking
+   * stream, paused while more than {@link #HIGH_WATER} bytes wait. Vert.x copies every piece into a
+   * heap buffer before the handler sees it.
+   */
+  private static final class VertxBody extends InputStream {
+
+    private static final int HIGH_WATER = 512 * 1024;
+
+    private final HttpClientResponse response;
+    private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
+    private Buffer current;
+    private int position;
+    private long unread;
+    private boolean paused;
+    private boolean ended;
+
+    private VertxBody(HttpClientResponse response) {
+      this.response = response;
+    }
+
+    static InputStream of(HttpClient client, String uri) throws Exception {
+      CompletableFuture<InputStream> body = new CompletableFuture<>();
+      client
+          .request(new RequestOptions().setMethod(HttpMethod.GET).setAbsoluteURI(uri))
+          .compose(request -> request.send())
+          .onSuccess(
+              response -> {
+                VertxBody reader = new VertxBody(response);
+                response.handler(reader::arrived);
+                response.endHandler(done -> reader.ended());
+                body.complete(reader);
+              })
+          .onFailure(body::completeExceptionally);
+      return body.get(30, TimeUnit.SECONDS);
+    }
+
+    private synchronized void arrived(Buffer data) {
+      queue.add(data);
+      unread += data.length();
+      if (unread >= HIGH_WATER && !paused) {
+        paused = true;
+        response.pause();
+      }
+      notifyAll();
+    }
+
+    private synchronized void ended() {
+      ended = true;
+      notifyAll();
+    }
+
+    @Override
+    public int read() {
+      throw new UnsupportedOperationException("read in chunks");
+    }
+
+    @Override
+    public synchronized int read(byte[] into, int offset, int length) throws IOException {
+      try {
+        while (current == null || position == current.length()) {
+          current = queue.poll();
+          position = 0;
+          if (current == null && ended) {
+            return -1;
+          }
+          if (current == null) {
+            wait();
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException();
+      }
+      int n = Math.min(length, current.length() - position);
+      current.getBytes(position, position + n, into, offset);
+      position += n;
+      unread -= n;
+      if (paused && unread <= HIGH_WATER / 4) {
+        paused = false;
+        response.resume();
+      }
+      return n;
+    }
   }
 
   /** Writes the body from a thread of its own, as the agent's blob responder does. */

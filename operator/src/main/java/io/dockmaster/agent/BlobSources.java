@@ -20,7 +20,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -38,8 +37,6 @@ final class BlobSources implements BlobSource {
      */
     PeerAnswer get(String node, String uri, long offset) throws IOException, InterruptedException;
   }
-
-  record PeerAnswer(int status, Optional<String> contentRange, InputStream body) {}
 
   private final RegistrySettings registryDefaults;
   private final PeerBlobs peers;

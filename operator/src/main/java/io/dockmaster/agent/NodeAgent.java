@@ -110,12 +110,7 @@ public final class NodeAgent implements AutoCloseable {
     parts.push(
         () -> vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS));
     PeerBlobClient peers =
-        new PeerBlobClient(
-            vertx,
-            tls,
-            settings.transferParallelism(),
-            PEER_RESPONSE_TIMEOUT,
-            settings.stallTimeout());
+        new PeerBlobClient(vertx, tls, PEER_RESPONSE_TIMEOUT, settings.stallTimeout());
     parts.push(peers);
     TransferLedger ledger = new TransferLedger();
     AgentMetrics metrics = new AgentMetrics(meters, ledger::inFlightCount);

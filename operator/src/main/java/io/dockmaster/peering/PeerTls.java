@@ -2,6 +2,9 @@ package io.dockmaster.peering;
 
 import io.dockmaster.pki.ReloadingKeyManager;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpClientOptions;
@@ -19,6 +22,7 @@ import java.util.List;
 import java.util.function.Supplier;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
@@ -44,9 +48,6 @@ public final class PeerTls {
   private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
 
   private static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
-
-  /** Vert.x's default of 8 KiB means a wake-up of the transfer thread per 8 KiB of a blob. */
-  private static final int BODY_CHUNK_BYTES = 64 * 1024;
 
   private static final Logger log = LoggerFactory.getLogger(PeerTls.class);
 
@@ -131,8 +132,6 @@ public final class PeerTls {
             .setSsl(true)
             // Agents are named by their certificate's common name, not by address.
             .setVerifyHost(false)
-            // Blob bodies arrive in chunks of up to this; each costs a hand-over to the reader.
-            .setMaxChunkSize(BODY_CHUNK_BYTES)
             .setConnectTimeout((int) CONNECT_TIMEOUT.toMillis())
             .setKeyCertOptions(KeyCertOptions.wrap(keyManager))
             .setTrustOptions(TrustOptions.wrap(PeerTrustManager.forAgentServers(ca)));
@@ -142,6 +141,26 @@ public final class PeerTls {
       options.setSslEngineOptions(new OpenSSLEngineOptions());
     }
     return options;
+  }
+
+  /**
+   * A netty client context for calls to any agent: the handshake only proves the server is some
+   * agent, so a caller checks {@link #requireReached(SSLSession, PeerName)} on the session before
+   * it sends anything. Host names are not checked: agents are named by their certificate's common
+   * name, not by address.
+   */
+  public SslContext nettyAgentClientContext() {
+    try {
+      return SslContextBuilder.forClient()
+          .sslProvider(NATIVE_TLS ? SslProvider.OPENSSL : SslProvider.JDK)
+          .keyManager(keyManager)
+          .trustManager(PeerTrustManager.forAgentServers(ca))
+          .protocols(PROTOCOLS)
+          .endpointIdentificationAlgorithm(null)
+          .build();
+    } catch (SSLException e) {
+      throw new IllegalStateException("cannot set up TLS for peer connections", e);
+    }
   }
 
   /**
@@ -178,16 +197,28 @@ public final class PeerTls {
    */
   public static void requireReached(HttpConnection connection, PeerName expected)
       throws SSLPeerUnverifiedException {
-    PeerName reached;
     try {
-      reached = peerOf(connection.sslSession());
+      requireReached(connection.sslSession(), expected);
     } catch (SSLPeerUnverifiedException | RuntimeException e) {
       connection.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Fails unless the handshake of {@code session} reached {@code expected}, with a message for the
+   * caller to put after the address it called.
+   */
+  public static void requireReached(SSLSession session, PeerName expected)
+      throws SSLPeerUnverifiedException {
+    PeerName reached;
+    try {
+      reached = peerOf(session);
+    } catch (SSLPeerUnverifiedException | RuntimeException e) {
       throw new SSLPeerUnverifiedException(
           "did not prove to be " + expected + ": " + e.getMessage());
     }
     if (!reached.equals(expected)) {
-      connection.close();
       throw new SSLPeerUnverifiedException("is served by " + reached + ", not " + expected);
     }
   }

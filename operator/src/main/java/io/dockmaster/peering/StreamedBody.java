@@ -1,9 +1,7 @@
 package io.dockmaster.peering;
 
-import io.vertx.core.Context;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -15,25 +13,25 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A Vert.x response body read as a blocking {@link InputStream} by a transfer thread. The event
- * loop queues what arrives and pauses the response once {@link #HIGH_WATER} bytes wait, so a reader
- * held back by a bandwidth cap or a slow disk holds back the sender through TCP instead of filling
- * the heap; reading below {@link #LOW_WATER} resumes it. Closing before the end resets the request,
- * so the connection never goes back to the pool with a body half read. A close or an interrupt from
- * another thread wakes a blocked read.
+ * A response body arriving on a netty channel, read as a blocking {@link InputStream} or into byte
+ * buffers by a transfer thread. The event loop queues each piece as it was decrypted, without a
+ * copy, and stops reading the socket once {@link #HIGH_WATER} bytes wait, so a reader held back by
+ * a bandwidth cap or a slow disk holds back the sender through TCP instead of filling memory;
+ * reading below {@link #LOW_WATER} resumes it. Closing before the end closes the connection, which
+ * is never reused. A close or an interrupt from another thread wakes a blocked read.
  */
 public final class StreamedBody extends InputStream {
 
   static final int HIGH_WATER = 512 * 1024;
   static final int LOW_WATER = 128 * 1024;
 
-  private final HttpClientResponse response;
-  private final Context context;
+  private final Channel channel;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
-  private Buffer current;
-  private int position;
+
+  /** Pooled buffers this body owns until they are read or discarded. */
+  private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
+
   private long unread;
 
   /**
@@ -47,35 +45,24 @@ public final class StreamedBody extends InputStream {
   private boolean closed;
   private Throwable failure;
 
-  private StreamedBody(HttpClientResponse response, Context context) {
-    this.response = response;
-    this.context = context;
+  /** The body of the response arriving on {@code channel}, which this body closes. */
+  public StreamedBody(Channel channel) {
+    this.channel = channel;
   }
 
-  /**
-   * Takes over the response's body; call on its event loop, in the callback that received the
-   * response, before the first bytes are handed out.
-   */
-  public static StreamedBody of(HttpClientResponse response) {
-    Context context = Objects.requireNonNull(Vertx.currentContext(), "not on a Vert.x context");
-    StreamedBody body = new StreamedBody(response, context);
-    response.handler(body::arrived);
-    response.endHandler(done -> body.ended());
-    response.exceptionHandler(body::failed);
-    return body;
-  }
-
-  private void arrived(Buffer data) {
+  /** On the event loop: takes over {@code data}, released once read or discarded. */
+  public void arrived(ByteBuf data) {
     lock.lock();
     try {
-      if (closed) {
+      if (closed || !data.isReadable()) {
+        data.release();
         return;
       }
       queue.add(data);
-      unread += data.length();
+      unread += data.readableBytes();
       if (unread >= HIGH_WATER && !paused) {
         paused = true;
-        response.pause();
+        channel.config().setAutoRead(false);
       }
       if (unread >= wakeAt) {
         changed.signalAll();
@@ -85,7 +72,8 @@ public final class StreamedBody extends InputStream {
     }
   }
 
-  private void ended() {
+  /** On the event loop: the last byte arrived. */
+  public void ended() {
     lock.lock();
     try {
       ended = true;
@@ -95,10 +83,11 @@ public final class StreamedBody extends InputStream {
     }
   }
 
-  private void failed(Throwable cause) {
+  /** The body breaks off: reads return what already arrived, then fail with {@code cause}. */
+  public void failed(Throwable cause) {
     lock.lock();
     try {
-      if (failure == null) {
+      if (failure == null && !ended) {
         failure = cause;
       }
       changed.signalAll();
@@ -118,28 +107,28 @@ public final class StreamedBody extends InputStream {
   @Override
   public int read(byte[] into, int offset, int length) throws IOException {
     Objects.checkFromIndexSize(offset, length, into.length);
-    return take(length, (from, at, n, filled) -> from.getBytes(at, at + n, into, offset + filled));
+    return take(length, (from, n, taken) -> from.readBytes(into, offset + taken, n));
   }
 
   /**
    * Moves what is queued into {@code into}, up to its remaining space, blocking only while nothing
-   * is; -1 at the end. Into a direct buffer this is the only copy before the bytes reach a file
-   * channel and the native SHA-256, which would each copy a heap array again.
+   * is; -1 at the end. Into a direct buffer this is the only copy the bytes see on their way from
+   * the TLS engine to a file channel and the native SHA-256, which would each copy a heap array.
    */
   public int read(ByteBuffer into) throws IOException {
     return take(
         into.remaining(),
-        (from, at, n, filled) -> {
+        (from, n, taken) -> {
           int limit = into.limit();
           into.limit(into.position() + n);
-          from.getByteBuf().getBytes(at, into);
+          from.readBytes(into);
           into.limit(limit);
         });
   }
 
-  /** Copies {@code length} bytes of {@code from}, starting at {@code at}, to the reader's side. */
+  /** Copies {@code length} bytes from the reader index of {@code from} to the reader's side. */
   private interface Sink {
-    void put(Buffer from, int at, int length, int alreadyTaken);
+    void put(ByteBuf from, int length, int alreadyTaken);
   }
 
   private int take(int length, Sink sink) throws IOException {
@@ -155,16 +144,14 @@ public final class StreamedBody extends InputStream {
     try {
       int taken = 0;
       while (taken < length) {
-        if (current != null && position < current.length()) {
-          int n = Math.min(length - taken, current.length() - position);
-          sink.put(current, position, n, taken);
-          position += n;
+        ByteBuf head = queue.peek();
+        if (head != null) {
+          int n = Math.min(length - taken, head.readableBytes());
+          sink.put(head, n, taken);
           taken += n;
-          continue;
-        }
-        current = queue.poll();
-        position = 0;
-        if (current != null) {
+          if (!head.isReadable()) {
+            queue.poll().release();
+          }
           continue;
         }
         if (taken > 0) {
@@ -186,7 +173,7 @@ public final class StreamedBody extends InputStream {
       unread -= taken;
       if (paused && unread <= LOW_WATER) {
         paused = false;
-        context.runOnContext(go -> response.resume());
+        channel.config().setAutoRead(true);
       }
       return taken;
     } catch (InterruptedException e) {
@@ -253,16 +240,17 @@ public final class StreamedBody extends InputStream {
         return;
       }
       closed = true;
-      reset = !ended && failure == null;
+      reset = !ended;
+      queue.forEach(ByteBuf::release);
       queue.clear();
-      current = null;
       unread = 0;
       changed.signalAll();
     } finally {
       lock.unlock();
     }
     if (reset) {
-      context.runOnContext(go -> response.request().reset());
+      // Half read: the rest would only arrive to be thrown away.
+      channel.close();
     }
   }
 }

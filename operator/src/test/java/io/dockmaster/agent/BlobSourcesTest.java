@@ -40,8 +40,7 @@ class BlobSourcesTest {
   static void setUp() {
     agents = new TlsAgentServers();
     PeerTls tls = new PeerTls(agents.agent("node-b"), agents.ca().certificate());
-    peers =
-        new PeerBlobClient(agents.vertx(), tls, 4, Duration.ofSeconds(5), Duration.ofSeconds(30));
+    peers = new PeerBlobClient(agents.vertx(), tls, Duration.ofSeconds(5), Duration.ofSeconds(30));
     sources = new BlobSources(RegistrySettings.defaults(), peers);
   }
 

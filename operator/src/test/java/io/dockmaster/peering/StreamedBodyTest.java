@@ -1,179 +1,173 @@
 package io.dockmaster.peering;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerResponse;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** A response body read as a blocking stream, from a plain HTTP server on localhost. */
+/**
+ * A response body read as a blocking stream, fed as the connection's event loop feeds it (here from
+ * the test's threads, on a channel of netty's own for tests).
+ */
 class StreamedBodyTest {
 
-  private Vertx vertx;
-  private HttpServer server;
-  private final CompletableFuture<HttpServerResponse> answering = new CompletableFuture<>();
+  private final EmbeddedChannel channel = new EmbeddedChannel();
+  private final StreamedBody body = new StreamedBody(channel);
+  private final List<ByteBuf> fed = new ArrayList<>();
 
-  @BeforeEach
-  void start() throws Exception {
-    vertx = Vertx.vertx();
-    server =
-        vertx
-            .createHttpServer()
-            .requestHandler(
-                request ->
-                    answering.complete(request.response().putHeader("Content-Length", "200000")))
-            .listen(0, "127.0.0.1")
-            .toCompletionStage()
-            .toCompletableFuture()
-            .get(10, TimeUnit.SECONDS);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-  }
-
-  private InputStream body() throws Exception {
-    HttpClient client = vertx.createHttpClient();
-    CompletableFuture<InputStream> body = new CompletableFuture<>();
-    client
-        .request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/blob")
-        .compose(request -> request.send())
-        .onSuccess(response -> body.complete(StreamedBody.of(response)))
-        .onFailure(body::completeExceptionally);
-    answering.get(10, TimeUnit.SECONDS).write("x".repeat(100));
-    return body.get(10, TimeUnit.SECONDS);
+  private void arrive(String text) {
+    ByteBuf piece = Unpooled.copiedBuffer(text, StandardCharsets.US_ASCII);
+    fed.add(piece);
+    body.arrived(piece);
   }
 
   @Test
-  void bytesThatArrivedAreHandedOverWhileTheSenderPauses() throws Exception {
-    InputStream body = body();
+  void bytesThatArrivedAreHandedOverBeforeTheRest() throws Exception {
+    arrive("x".repeat(100));
 
-    // The sender stops after 100 bytes: the reader gets them now, not at the end of the body.
-    CompletableFuture<byte[]> firstRead =
+    // The sender paused after 100 bytes: the reader gets them now, not at the end of the body.
+    byte[] into = new byte[8192];
+    assertThat(body.read(into)).isEqualTo(100);
+    assertThat(fed.get(0).refCnt()).as("a piece read is given back to its pool").isZero();
+  }
+
+  @Test
+  void aBodyArrivingInSmallPiecesReadsWholeAndEnds() throws Exception {
+    CompletableFuture<byte[]> all =
         CompletableFuture.supplyAsync(
             () -> {
-              byte[] into = new byte[8192];
               try {
-                int n = body.read(into);
-                return Arrays.copyOf(into, n);
+                return body.readAllBytes();
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
             });
+    for (int i = 0; i < 2000; i++) {
+      arrive("y".repeat(100));
+    }
+    body.ended();
 
-    assertThat(firstRead.get(10, TimeUnit.SECONDS)).hasSize(100);
-    body.close();
-  }
-
-  @Test
-  void aBodyArrivingInSmallWritesReadsWholeAndEnds() throws Exception {
-    InputStream body = body();
-    HttpServerResponse response = answering.get();
-    vertx.runOnContext(
-        go -> {
-          for (int i = 0; i < 1999; i++) {
-            response.write("y".repeat(100));
-          }
-          response.end();
-        });
-
-    byte[] all = body.readAllBytes();
-
-    assertThat(all).hasSize(200_000);
-    assertThat(new String(all, 0, 100, StandardCharsets.US_ASCII)).isEqualTo("x".repeat(100));
+    assertThat(all.get(30, TimeUnit.SECONDS)).hasSize(200_000);
     assertThat(body.read()).isEqualTo(-1);
   }
 
   @Test
-  void aByteBufferReadTakesEveryQueuedChunkThatFits() throws Exception {
-    StreamedBody body = (StreamedBody) body();
-    StringBuilder sent = new StringBuilder("x".repeat(100));
-    for (char c = 'a'; c < 'k'; c++) {
-      write(String.valueOf(c).repeat(100));
+  void theConnectionStopsReadingWhileTooMuchWaitsAndResumesOnceMostWasRead() throws Exception {
+    String piece = "p".repeat(64 * 1024);
+    for (int queued = 0; queued < StreamedBody.HIGH_WATER; queued += piece.length()) {
+      assertThat(channel.config().isAutoRead()).isTrue();
+      arrive(piece);
+    }
+    assertThat(channel.config().isAutoRead()).as("paused at the high water mark").isFalse();
+
+    body.readNBytes(StreamedBody.HIGH_WATER - StreamedBody.LOW_WATER - 1);
+    assertThat(channel.config().isAutoRead()).as("still above the low water mark").isFalse();
+    body.readNBytes(1);
+
+    assertThat(channel.config().isAutoRead()).as("resumed at the low water mark").isTrue();
+  }
+
+  @Test
+  void closingBeforeTheEndClosesTheConnectionAndGivesBackWhatWasQueued() throws Exception {
+    arrive("a".repeat(100));
+    arrive("b".repeat(100));
+
+    body.close();
+
+    assertThat(fed).allSatisfy(piece -> assertThat(piece.refCnt()).isZero());
+    assertThat(channel.isOpen()).isFalse();
+    ByteBuf late = Unpooled.copiedBuffer("late", StandardCharsets.US_ASCII);
+    body.arrived(late);
+    assertThat(late.refCnt()).as("a piece arriving after the close is dropped").isZero();
+    assertThatThrownBy(() -> body.read(new byte[10])).hasMessage("the response body was closed");
+  }
+
+  @Test
+  void aFailureComesAfterTheBytesThatArrivedBeforeIt() throws Exception {
+    arrive("z".repeat(10));
+    body.failed(new IOException("the connection closed before the end of the body"));
+
+    assertThat(body.readNBytes(10)).hasSize(10);
+    assertThatThrownBy(() -> body.read(new byte[10]))
+        .isInstanceOf(IOException.class)
+        .hasMessage("the connection closed before the end of the body");
+  }
+
+  @Test
+  void aByteBufferReadTakesEveryQueuedPieceThatFits() throws Exception {
+    StringBuilder sent = new StringBuilder();
+    for (char c = 'a'; c < 'l'; c++) {
+      arrive(String.valueOf(c).repeat(100));
       sent.append(String.valueOf(c).repeat(100));
     }
-    await().atMost(Duration.ofSeconds(10)).until(() -> body.available() == 1100);
-
     ByteBuffer first = ByteBuffer.allocateDirect(150);
     ByteBuffer rest = ByteBuffer.allocateDirect(5000);
 
-    assertThat(body.read(first)).as("across the first two chunks").isEqualTo(150);
-    assertThat(body.read(rest)).as("every chunk queued, in one read").isEqualTo(950);
+    assertThat(body.read(first)).as("across the first two pieces").isEqualTo(150);
+    assertThat(body.read(rest)).as("every piece queued, in one read").isEqualTo(950);
     assertThat(text(first) + text(rest)).isEqualTo(sent.toString());
     assertThat(body.available()).isZero();
-    body.close();
   }
 
   @Test
   void aGatheringReaderWakesOnceEnoughBytesArrived() throws Exception {
-    StreamedBody body = (StreamedBody) body();
+    arrive("x".repeat(100));
     CompletableFuture<Void> gathered =
-        CompletableFuture.runAsync(() -> gather(body, 1000, Duration.ofMinutes(5)));
+        CompletableFuture.runAsync(() -> gather(1000, Duration.ofMinutes(5)));
 
-    write("z".repeat(900));
+    arrive("z".repeat(900));
 
     // Well before its linger: the arrival that made 1,000 bytes woke it.
     gathered.get(30, TimeUnit.SECONDS);
     assertThat(body.available()).isEqualTo(1000);
-    body.close();
   }
 
   @Test
   void aGatheringReaderTakesWhatIsThereOnceItsLingerPassed() throws Exception {
-    StreamedBody body = (StreamedBody) body();
-    await().atMost(Duration.ofSeconds(10)).until(() -> body.available() == 100);
+    arrive("x".repeat(100));
 
-    CompletableFuture.runAsync(() -> gather(body, 1_000_000, Duration.ofMillis(20)))
+    CompletableFuture.runAsync(() -> gather(1_000_000, Duration.ofMillis(20)))
         .get(30, TimeUnit.SECONDS);
 
     assertThat(body.read(new byte[1_000_000])).isEqualTo(100);
-    body.close();
   }
 
   @Test
   void aGatheringReaderWithNothingQueuedWaitsForTheFirstBytesPastItsLinger() throws Exception {
-    StreamedBody body = (StreamedBody) body();
-    assertThat(body.readNBytes(100)).hasSize(100);
     AtomicInteger queuedOnWaking = new AtomicInteger(-1);
     Thread reader =
         new Thread(
             () -> {
-              gather(body, 1000, Duration.ofMillis(1));
+              gather(1000, Duration.ofMillis(1));
               queuedOnWaking.set(body.available());
             });
     reader.start();
 
     // Past the linger, with nothing to take, it waits without a deadline, as a read would.
     await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
-    write("w".repeat(10));
+    arrive("w".repeat(10));
 
     reader.join(TimeUnit.SECONDS.toMillis(30));
     assertThat(queuedOnWaking.get()).isEqualTo(10);
-    body.close();
   }
 
   @Test
   void aCutOffWakesAGatheringReader() throws Exception {
-    StreamedBody body = (StreamedBody) body();
-    assertThat(body.readNBytes(100)).hasSize(100);
     CompletableFuture<Throwable> outcome = new CompletableFuture<>();
     Thread reader =
         new Thread(
@@ -191,32 +185,25 @@ class StreamedBodyTest {
     reader.interrupt();
 
     assertThat(outcome.get(30, TimeUnit.SECONDS)).isInstanceOf(InterruptedIOException.class);
-    body.close();
   }
 
   @Test
   void theEndOfTheBodyWakesAGatheringReader() throws Exception {
-    StreamedBody body = (StreamedBody) body();
+    arrive("x".repeat(100));
     CompletableFuture<Void> gathered =
-        CompletableFuture.runAsync(() -> gather(body, 1_000_000, Duration.ofMinutes(5)));
+        CompletableFuture.runAsync(() -> gather(1_000_000, Duration.ofMinutes(5)));
 
-    HttpServerResponse response = answering.get();
-    vertx.runOnContext(go -> response.end("v".repeat(199_900)));
+    body.ended();
 
     gathered.get(30, TimeUnit.SECONDS);
-    assertThat(body.readAllBytes()).hasSize(200_000);
-  }
-
-  private void write(String text) throws Exception {
-    HttpServerResponse response = answering.get();
-    vertx.runOnContext(go -> response.write(text));
+    assertThat(body.readAllBytes()).hasSize(100);
   }
 
   private static String text(ByteBuffer buffer) {
     return StandardCharsets.US_ASCII.decode(buffer.flip()).toString();
   }
 
-  private static void gather(StreamedBody body, int bytes, Duration linger) {
+  private void gather(int bytes, Duration linger) {
     try {
       body.awaitGathered(bytes, linger);
     } catch (IOException e) {
