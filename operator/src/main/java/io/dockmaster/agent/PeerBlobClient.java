@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
@@ -244,12 +245,12 @@ public final class PeerBlobClient implements BlobSources.PeerBlobs, AutoCloseabl
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object message) {
+      if (message instanceof HttpObject decoded && decoded.decoderResult().isFailure()) {
+        ReferenceCountUtil.release(message);
+        failed(ctx, new IOException("not an HTTP answer: " + decoded.decoderResult().cause()));
+        return;
+      }
       if (message instanceof HttpResponse response) {
-        if (response.decoderResult().isFailure()) {
-          ReferenceCountUtil.release(message);
-          failed(ctx, new IOException("not an HTTP answer: " + response.decoderResult().cause()));
-          return;
-        }
         body = new StreamedBody(ctx.channel());
         if (!answer.complete(
             new PeerAnswer(

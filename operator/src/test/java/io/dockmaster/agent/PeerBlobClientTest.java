@@ -239,6 +239,27 @@ class PeerBlobClientTest {
   }
 
   @Test
+  void aPeerThatHangsUpBeforeTheEndOfTheBodyFailsTheReadAfterTheBytesItSent() throws Exception {
+    String endpoint =
+        agents.serve(
+            "node-a",
+            request ->
+                request
+                    .response()
+                    .putHeader("Content-Length", "100")
+                    .write(Buffer.buffer("only ten b"))
+                    .onComplete(written -> request.connection().close()));
+    PeerAnswer answer = client.get("node-a", uri(endpoint), 0);
+
+    try (InputStream body = answer.body()) {
+      assertThat(body.readNBytes(10)).isEqualTo("only ten b".getBytes());
+      assertThatThrownBy(body::read)
+          .isInstanceOf(IOException.class)
+          .hasMessage("the connection closed before the end of the body");
+    }
+  }
+
+  @Test
   void aReadWaitingForBytesEndsWhenItsThreadIsInterrupted() throws Exception {
     String endpoint =
         agents.serve(
