@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,12 +20,6 @@ import org.slf4j.LoggerFactory;
 final class SourceStream {
 
   private static final Logger log = LoggerFactory.getLogger(SourceStream.class);
-
-  /**
-   * How long a chunk from a peer may wait for more bytes behind it: 64 KiB arrive in about 5 ms at
-   * 100 Mbit/s, and a relay adds at most this to the pipeline's delay, once per hop.
-   */
-  private static final Duration GATHER_LINGER = Duration.ofMillis(5);
 
   private final Thread thread;
   private final InputStream in;
@@ -63,14 +56,12 @@ final class SourceStream {
    * On the transfer's thread: clears {@code buffer}, waits for some bytes, then also takes those
    * that already arrived behind them, up to a full buffer, and flips it; -1 at the end. Every chunk
    * costs a hash update, a file write and a wake-up of the peers reading the partial blob, so a
-   * busy agent takes the many small reads it finds queued at once, and a peer's body is given
-   * {@link #GATHER_LINGER} to fill the buffer before the thread wakes at all.
+   * busy agent takes the many small pieces it finds queued at once.
    */
   int fill(ByteBuffer buffer) throws IOException {
     buffer.clear();
     int filled;
     if (in instanceof StreamedBody body) {
-      body.awaitGathered(buffer.capacity(), GATHER_LINGER);
       filled = body.read(buffer);
     } else {
       filled = fillStaged(buffer);

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.locks.Condition;
@@ -34,12 +33,6 @@ public final class StreamedBody extends InputStream {
 
   private long unread;
 
-  /**
-   * The queued bytes at which an arrival wakes the reader: 1 for a plain read, more while {@link
-   * #awaitGathered} lets bytes gather.
-   */
-  private long wakeAt = 1;
-
   private boolean paused;
   private boolean ended;
   private boolean closed;
@@ -64,9 +57,7 @@ public final class StreamedBody extends InputStream {
         paused = true;
         channel.config().setAutoRead(false);
       }
-      if (unread >= wakeAt) {
-        changed.signalAll();
-      }
+      changed.signalAll();
     } finally {
       lock.unlock();
     }
@@ -181,42 +172,6 @@ public final class StreamedBody extends InputStream {
       throw new InterruptedIOException("interrupted while reading the response");
     } finally {
       lock.unlock();
-    }
-  }
-
-  /**
-   * Blocks until {@code bytes} are queued, the body ended, failed or was closed, or {@code linger}
-   * passed with at least one byte queued (with none, it waits for the first as a read would). The
-   * reader then takes them in one read: every read costs it a hash update, a file write and a
-   * wake-up of the peers reading the blob onward, while the event loop hands over whatever one
-   * socket read brought (11–16 KiB under load). Waking the reader only once enough is here saves
-   * most of those, at the price of at most {@code linger} of extra delay.
-   *
-   * @throws InterruptedIOException if the thread was interrupted (a cut-off), as a read would
-   */
-  public void awaitGathered(int bytes, Duration linger) throws InterruptedIOException {
-    try {
-      lock.lockInterruptibly();
-      try {
-        long remaining = linger.toNanos();
-        while (unread < bytes && !ended && !closed && failure == null) {
-          if (remaining > 0) {
-            wakeAt = bytes;
-            remaining = changed.awaitNanos(remaining);
-          } else if (unread > 0) {
-            return;
-          } else {
-            wakeAt = 1;
-            changed.await();
-          }
-        }
-      } finally {
-        wakeAt = 1;
-        lock.unlock();
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while waiting for the response");
     }
   }
 

@@ -2,22 +2,18 @@ package io.dockmaster.peering;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,90 +120,7 @@ class StreamedBodyTest {
     assertThat(body.available()).isZero();
   }
 
-  @Test
-  void aGatheringReaderWakesOnceEnoughBytesArrived() throws Exception {
-    arrive("x".repeat(100));
-    CompletableFuture<Void> gathered =
-        CompletableFuture.runAsync(() -> gather(1000, Duration.ofMinutes(5)));
-
-    arrive("z".repeat(900));
-
-    // Well before its linger: the arrival that made 1,000 bytes woke it.
-    gathered.get(30, TimeUnit.SECONDS);
-    assertThat(body.available()).isEqualTo(1000);
-  }
-
-  @Test
-  void aGatheringReaderTakesWhatIsThereOnceItsLingerPassed() throws Exception {
-    arrive("x".repeat(100));
-
-    CompletableFuture.runAsync(() -> gather(1_000_000, Duration.ofMillis(20)))
-        .get(30, TimeUnit.SECONDS);
-
-    assertThat(body.read(new byte[1_000_000])).isEqualTo(100);
-  }
-
-  @Test
-  void aGatheringReaderWithNothingQueuedWaitsForTheFirstBytesPastItsLinger() throws Exception {
-    AtomicInteger queuedOnWaking = new AtomicInteger(-1);
-    Thread reader =
-        new Thread(
-            () -> {
-              gather(1000, Duration.ofMillis(1));
-              queuedOnWaking.set(body.available());
-            });
-    reader.start();
-
-    // Past the linger, with nothing to take, it waits without a deadline, as a read would.
-    await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() == Thread.State.WAITING);
-    arrive("w".repeat(10));
-
-    reader.join(TimeUnit.SECONDS.toMillis(30));
-    assertThat(queuedOnWaking.get()).isEqualTo(10);
-  }
-
-  @Test
-  void aCutOffWakesAGatheringReader() throws Exception {
-    CompletableFuture<Throwable> outcome = new CompletableFuture<>();
-    Thread reader =
-        new Thread(
-            () -> {
-              try {
-                body.awaitGathered(1000, Duration.ofMinutes(5));
-                outcome.complete(null);
-              } catch (IOException e) {
-                outcome.complete(e);
-              }
-            });
-    reader.start();
-    await().atMost(Duration.ofSeconds(10)).until(() -> reader.getState() != Thread.State.RUNNABLE);
-
-    reader.interrupt();
-
-    assertThat(outcome.get(30, TimeUnit.SECONDS)).isInstanceOf(InterruptedIOException.class);
-  }
-
-  @Test
-  void theEndOfTheBodyWakesAGatheringReader() throws Exception {
-    arrive("x".repeat(100));
-    CompletableFuture<Void> gathered =
-        CompletableFuture.runAsync(() -> gather(1_000_000, Duration.ofMinutes(5)));
-
-    body.ended();
-
-    gathered.get(30, TimeUnit.SECONDS);
-    assertThat(body.readAllBytes()).hasSize(100);
-  }
-
   private static String text(ByteBuffer buffer) {
     return StandardCharsets.US_ASCII.decode(buffer.flip()).toString();
-  }
-
-  private void gather(int bytes, Duration linger) {
-    try {
-      body.awaitGathered(bytes, linger);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
