@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -82,7 +81,7 @@ final class HttpExchange {
     for (int attempt = 1; ; attempt++) {
       HttpResponse<InputStream> response;
       try {
-        response = client.send(request, BodyHandlers.ofInputStream());
+        response = client.send(request, answered -> new ReadAheadBody());
       } catch (SSLException e) {
         // A handshake failure is configuration, not a blip: retrying cannot fix it.
         throw RegistryErrors.forIo(target, host, e, attempt);
