@@ -7,7 +7,7 @@ import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.PeerIdentity;
 import io.dockmaster.peering.PeerName;
 import io.dockmaster.peering.PeerTls;
-import io.dockmaster.peering.StreamedBody;
+import io.dockmaster.streaming.StreamedBody;
 import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;

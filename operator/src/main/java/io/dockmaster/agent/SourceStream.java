@@ -1,7 +1,7 @@
 package io.dockmaster.agent;
 
 import io.dockmaster.cache.BlobWrite;
-import io.dockmaster.peering.StreamedBody;
+import io.dockmaster.streaming.StreamedBody;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;

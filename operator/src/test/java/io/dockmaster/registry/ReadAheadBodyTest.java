@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +37,8 @@ class ReadAheadBodyTest {
     }
   }
 
-  private final ReadAheadBody body = new ReadAheadBody(1000);
+  private final ReadAheadBody subscriber = new ReadAheadBody(1000);
+  private final InputStream body = subscriber.getBody().toCompletableFuture().join();
   private final Asked asked = new Asked();
 
   private static List<ByteBuffer> piece(String text) {
@@ -44,39 +46,41 @@ class ReadAheadBodyTest {
   }
 
   @Test
-  void itKeepsAskingForMoreWithoutAReaderUntilItsBufferIsFull() {
-    body.onSubscribe(asked);
+  void itKeepsAskingForMoreWithoutAReaderUntilItsBufferIsFull() throws Exception {
+    subscriber.onSubscribe(asked);
     assertThat(asked.pieces).hasValue(1);
 
     for (int i = 1; i <= 3; i++) {
-      body.onNext(piece("x".repeat(300)));
+      subscriber.onNext(piece("x".repeat(300)));
       assertThat(asked.pieces)
           .as("asked again after piece %d with nobody reading", i)
           .hasValue(i + 1);
     }
-    body.onNext(piece("x".repeat(300)));
+    subscriber.onNext(piece("x".repeat(300)));
 
     assertThat(asked.pieces).as("1,200 of 1,000 bytes waiting: no more").hasValue(4);
     assertThat(body.available()).isEqualTo(1200);
   }
 
   @Test
-  void readingBelowTheLimitAsksAgain() throws Exception {
-    body.onSubscribe(asked);
-    body.onNext(piece("a".repeat(600)));
-    body.onNext(piece("b".repeat(600)));
+  void readingDownToAQuarterOfTheLimitAsksAgain() throws Exception {
+    subscriber.onSubscribe(asked);
+    subscriber.onNext(piece("a".repeat(600)));
+    subscriber.onNext(piece("b".repeat(600)));
     assertThat(asked.pieces).hasValue(2);
 
-    assertThat(body.readNBytes(300)).hasSize(300);
-    assertThat(asked.pieces).as("900 waiting, under the limit").hasValue(3);
+    assertThat(body.readNBytes(900)).hasSize(900);
+    assertThat(asked.pieces).as("300 waiting: above a quarter of the limit").hasValue(2);
+    assertThat(body.readNBytes(50)).hasSize(50);
+    assertThat(asked.pieces).as("250 waiting: reading resumed").hasValue(3);
   }
 
   @Test
   void theBytesComeInOrderAndTheEndAfterThem() throws Exception {
-    body.onSubscribe(asked);
-    body.onNext(List.of(ByteBuffer.wrap("ab".getBytes()), ByteBuffer.wrap("cd".getBytes())));
-    body.onNext(piece("ef"));
-    body.onComplete();
+    subscriber.onSubscribe(asked);
+    subscriber.onNext(List.of(ByteBuffer.wrap("ab".getBytes()), ByteBuffer.wrap("cd".getBytes())));
+    subscriber.onNext(piece("ef"));
+    subscriber.onComplete();
 
     assertThat(new String(body.readAllBytes(), StandardCharsets.US_ASCII)).isEqualTo("abcdef");
     assertThat(body.read()).isEqualTo(-1);
@@ -85,9 +89,9 @@ class ReadAheadBodyTest {
 
   @Test
   void aFailureComesAfterTheBytesThatArrivedBeforeIt() throws Exception {
-    body.onSubscribe(asked);
-    body.onNext(piece("0123456789"));
-    body.onError(new IOException("connection reset"));
+    subscriber.onSubscribe(asked);
+    subscriber.onNext(piece("0123456789"));
+    subscriber.onError(new IOException("connection reset"));
 
     assertThat(body.readNBytes(10)).hasSize(10);
     assertThatThrownBy(body::read).isInstanceOf(IOException.class).hasMessage("connection reset");
@@ -95,11 +99,11 @@ class ReadAheadBodyTest {
 
   @Test
   void closingBeforeTheEndCancelsTheResponseAndDropsWhatWaits() throws Exception {
-    body.onSubscribe(asked);
-    body.onNext(piece("0123456789"));
+    subscriber.onSubscribe(asked);
+    subscriber.onNext(piece("0123456789"));
 
     body.close();
-    body.onNext(piece("late"));
+    subscriber.onNext(piece("late"));
 
     assertThat(asked.cancelled).isTrue();
     assertThat(body.available()).isZero();
@@ -108,13 +112,13 @@ class ReadAheadBodyTest {
 
   @Test
   void aReaderWaitsForTheFirstBytesAndAnInterruptEndsTheWait() throws Exception {
-    body.onSubscribe(asked);
+    subscriber.onSubscribe(asked);
     Thread main = Thread.currentThread();
     CompletableFuture<Void> feeder =
         CompletableFuture.runAsync(
             () -> {
               await().until(() -> main.getState() == Thread.State.WAITING);
-              body.onNext(piece("late bytes"));
+              subscriber.onNext(piece("late bytes"));
             });
 
     assertThat(body.readNBytes(10)).isEqualTo("late bytes".getBytes(StandardCharsets.US_ASCII));

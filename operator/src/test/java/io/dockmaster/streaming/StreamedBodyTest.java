@@ -1,11 +1,10 @@
-package io.dockmaster.peering;
+package io.dockmaster.streaming;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -16,14 +15,35 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/**
- * A response body read as a blocking stream, fed as the connection's event loop feeds it (here from
- * the test's threads, on a channel of netty's own for tests).
- */
+/** A response body read as a blocking stream, fed from the test's threads as a source feeds it. */
 class StreamedBodyTest {
 
-  private final EmbeddedChannel channel = new EmbeddedChannel();
-  private final StreamedBody body = new StreamedBody(channel);
+  private static final int HIGH_WATER = 512 * 1024;
+  private static final int LOW_WATER = 128 * 1024;
+
+  /** What the body told its source. */
+  private static final class Told implements StreamedBody.Source {
+    volatile boolean delivering = true;
+    volatile boolean aborted;
+
+    @Override
+    public void pause() {
+      delivering = false;
+    }
+
+    @Override
+    public void resume() {
+      delivering = true;
+    }
+
+    @Override
+    public void abort() {
+      aborted = true;
+    }
+  }
+
+  private final Told source = new Told();
+  private final StreamedBody body = new StreamedBody(source, HIGH_WATER, LOW_WATER);
   private final List<ByteBuf> fed = new ArrayList<>();
 
   private void arrive(String text) {
@@ -60,35 +80,39 @@ class StreamedBodyTest {
 
     assertThat(all.get(30, TimeUnit.SECONDS)).hasSize(200_000);
     assertThat(body.read()).isEqualTo(-1);
+    body.close();
+    assertThat(source.aborted).as("a body read to its end aborts nothing").isFalse();
   }
 
   @Test
-  void theConnectionStopsReadingWhileTooMuchWaitsAndResumesOnceMostWasRead() throws Exception {
+  void theSourcePausesWhileTooMuchWaitsAndResumesOnceMostWasRead() throws Exception {
     String piece = "p".repeat(64 * 1024);
-    for (int queued = 0; queued < StreamedBody.HIGH_WATER; queued += piece.length()) {
-      assertThat(channel.config().isAutoRead()).isTrue();
+    for (int queued = 0; queued < HIGH_WATER; queued += piece.length()) {
+      assertThat(source.delivering).isTrue();
       arrive(piece);
     }
-    assertThat(channel.config().isAutoRead()).as("paused at the high water mark").isFalse();
+    assertThat(source.delivering).as("paused at the high water mark").isFalse();
+    ByteBuf more = Unpooled.copiedBuffer("more", StandardCharsets.US_ASCII);
+    assertThat(body.arrived(more)).as("a piece past the mark wants no more").isFalse();
 
-    body.readNBytes(StreamedBody.HIGH_WATER - StreamedBody.LOW_WATER - 1);
-    assertThat(channel.config().isAutoRead()).as("still above the low water mark").isFalse();
+    body.readNBytes(HIGH_WATER + 4 - LOW_WATER - 1);
+    assertThat(source.delivering).as("still above the low water mark").isFalse();
     body.readNBytes(1);
 
-    assertThat(channel.config().isAutoRead()).as("resumed at the low water mark").isTrue();
+    assertThat(source.delivering).as("resumed at the low water mark").isTrue();
   }
 
   @Test
-  void closingBeforeTheEndClosesTheConnectionAndGivesBackWhatWasQueued() throws Exception {
+  void closingBeforeTheEndAbortsTheSourceAndGivesBackWhatWasQueued() throws Exception {
     arrive("a".repeat(100));
     arrive("b".repeat(100));
 
     body.close();
 
     assertThat(fed).allSatisfy(piece -> assertThat(piece.refCnt()).isZero());
-    assertThat(channel.isOpen()).isFalse();
+    assertThat(source.aborted).isTrue();
     ByteBuf late = Unpooled.copiedBuffer("late", StandardCharsets.US_ASCII);
-    body.arrived(late);
+    assertThat(body.arrived(late)).isFalse();
     assertThat(late.refCnt()).as("a piece arriving after the close is dropped").isZero();
     assertThatThrownBy(() -> body.read(new byte[10])).hasMessage("the response body was closed");
   }

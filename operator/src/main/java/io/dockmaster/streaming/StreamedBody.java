@@ -1,7 +1,6 @@
-package io.dockmaster.peering;
+package io.dockmaster.streaming;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -12,23 +11,37 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * A response body arriving on a netty channel, read as a blocking {@link InputStream} or into byte
- * buffers by a transfer thread. The event loop queues each piece as it was decrypted, without a
- * copy, and stops reading the socket once {@link #HIGH_WATER} bytes wait, so a reader held back by
- * a bandwidth cap or a slow disk holds back the sender through TCP instead of filling memory;
- * reading below {@link #LOW_WATER} resumes it. Closing before the end closes the connection, which
- * is never reused. A close or an interrupt from another thread wakes a blocked read.
+ * A response body arriving in pieces on another thread (a connection's event loop, an HTTP client's
+ * own threads), read as a blocking {@link InputStream} or into byte buffers by a transfer thread.
+ * Pieces are queued as they came, without a copy; once {@code highWater} bytes wait the {@link
+ * Source} is told to pause, so a reader held back by a bandwidth cap, a slow disk or a busy CPU
+ * holds back the sender through TCP instead of filling memory, and reading down to {@code lowWater}
+ * resumes it. Closing before the end aborts the source. A close or an interrupt from another thread
+ * wakes a blocked read.
  */
 public final class StreamedBody extends InputStream {
 
-  static final int HIGH_WATER = 512 * 1024;
-  static final int LOW_WATER = 128 * 1024;
+  /**
+   * Where the pieces come from, told to pause and resume as the reader falls behind and catches up.
+   */
+  public interface Source {
+    /** Stop delivering; on the delivering thread (within {@link #arrived}). */
+    void pause();
 
-  private final Channel channel;
+    /** Deliver again; on the reading thread, outside the body's lock. */
+    void resume();
+
+    /** The reader gave up before the end: nothing more is wanted. */
+    void abort();
+  }
+
+  private final Source source;
+  private final long highWater;
+  private final long lowWater;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
 
-  /** Pooled buffers this body owns until they are read or discarded. */
+  /** Buffers this body owns until they are read or discarded. */
   private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
 
   private long unread;
@@ -38,32 +51,42 @@ public final class StreamedBody extends InputStream {
   private boolean closed;
   private Throwable failure;
 
-  /** The body of the response arriving on {@code channel}, which this body closes. */
-  public StreamedBody(Channel channel) {
-    this.channel = channel;
+  /** Pauses {@code source} once {@code highWater} bytes wait, resumes it at {@code lowWater}. */
+  public StreamedBody(Source source, long highWater, long lowWater) {
+    if (lowWater >= highWater) {
+      throw new IllegalArgumentException("lowWater must be below highWater");
+    }
+    this.source = source;
+    this.highWater = highWater;
+    this.lowWater = lowWater;
   }
 
-  /** On the event loop: takes over {@code data}, released once read or discarded. */
-  public void arrived(ByteBuf data) {
+  /**
+   * On the delivering thread: takes over {@code data}, released once read or discarded.
+   *
+   * @return whether more is wanted now: false once the source was paused or the body closed
+   */
+  public boolean arrived(ByteBuf data) {
     lock.lock();
     try {
       if (closed || !data.isReadable()) {
         data.release();
-        return;
+        return !closed;
       }
       queue.add(data);
       unread += data.readableBytes();
-      if (unread >= HIGH_WATER && !paused) {
+      if (unread >= highWater && !paused) {
         paused = true;
-        channel.config().setAutoRead(false);
+        source.pause();
       }
       changed.signalAll();
+      return !paused;
     } finally {
       lock.unlock();
     }
   }
 
-  /** On the event loop: the last byte arrived. */
+  /** On the delivering thread: the last byte arrived. */
   public void ended() {
     lock.lock();
     try {
@@ -103,8 +126,8 @@ public final class StreamedBody extends InputStream {
 
   /**
    * Moves what is queued into {@code into}, up to its remaining space, blocking only while nothing
-   * is; -1 at the end. Into a direct buffer this is the only copy the bytes see on their way from
-   * the TLS engine to a file channel and the native SHA-256, which would each copy a heap array.
+   * is; -1 at the end. Into a direct buffer this is the only copy the bytes see on their way to a
+   * file channel and the native SHA-256, which would each copy a heap array.
    */
   public int read(ByteBuffer into) throws IOException {
     return take(
@@ -132,8 +155,9 @@ public final class StreamedBody extends InputStream {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while reading the response");
     }
+    int taken = 0;
+    boolean resume = false;
     try {
-      int taken = 0;
       while (taken < length) {
         ByteBuf head = queue.peek();
         if (head != null) {
@@ -162,17 +186,21 @@ public final class StreamedBody extends InputStream {
         changed.await();
       }
       unread -= taken;
-      if (paused && unread <= LOW_WATER) {
+      if (paused && unread <= lowWater) {
         paused = false;
-        channel.config().setAutoRead(true);
+        resume = true;
       }
-      return taken;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while reading the response");
     } finally {
       lock.unlock();
     }
+    if (resume) {
+      // A source may deliver from within resume(), which takes the lock again.
+      source.resume();
+    }
+    return taken;
   }
 
   /** The bytes that arrived and were not read yet: reading them does not block. */
@@ -205,7 +233,7 @@ public final class StreamedBody extends InputStream {
     }
     if (reset) {
       // Half read: the rest would only arrive to be thrown away.
-      channel.close();
+      source.abort();
     }
   }
 }
