@@ -8,6 +8,7 @@ import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.TlsAgentServers;
 import io.dockmaster.registry.Digest;
 import io.netty.buffer.Unpooled;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -238,17 +239,18 @@ class PeerBlobClientTest {
         .until(() -> closedConnections.get() == 1);
   }
 
+  /** Announces 100 bytes and sends the first ten. */
+  private static Future<Void> tenOfAHundredBytes(HttpServerRequest request) {
+    return request.response().putHeader("Content-Length", "100").write(Buffer.buffer("only ten b"));
+  }
+
   @Test
   void aPeerThatHangsUpBeforeTheEndOfTheBodyFailsTheReadAfterTheBytesItSent() throws Exception {
     String endpoint =
         agents.serve(
             "node-a",
             request ->
-                request
-                    .response()
-                    .putHeader("Content-Length", "100")
-                    .write(Buffer.buffer("only ten b"))
-                    .onComplete(written -> request.connection().close()));
+                tenOfAHundredBytes(request).onComplete(sent -> request.connection().close()));
     PeerAnswer answer = client.get("node-a", uri(endpoint), 0);
 
     try (InputStream body = answer.body()) {
@@ -261,14 +263,7 @@ class PeerBlobClientTest {
 
   @Test
   void aReadWaitingForBytesEndsWhenItsThreadIsInterrupted() throws Exception {
-    String endpoint =
-        agents.serve(
-            "node-a",
-            request ->
-                request
-                    .response()
-                    .putHeader("Content-Length", "100")
-                    .write(Buffer.buffer("only ten b")));
+    String endpoint = agents.serve("node-a", PeerBlobClientTest::tenOfAHundredBytes);
     PeerAnswer answer = client.get("node-a", uri(endpoint), 0);
     InputStream body = answer.body();
     assertThat(body.readNBytes(10)).isEqualTo("only ten b".getBytes());
