@@ -71,7 +71,7 @@ public final class StreamedBody extends InputStream {
     try {
       if (closed || !data.isReadable()) {
         data.release();
-        return !closed;
+        return !closed && !paused;
       }
       queue.add(data);
       unread += data.readableBytes();
