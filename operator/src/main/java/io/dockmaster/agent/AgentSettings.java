@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param uploadBytesPerSecond cap on bytes sent to peers, 0 for none
  * @param downloadBytesPerSecond cap on bytes received for prefetching, 0 for none
  * @param platform os/arch the node runs, so it is sent the right image manifests
+ * @param relayWindowBytes how far a blob's write may run ahead of the slowest peer relaying it
+ *     onward while it arrives, 0 for no limit
  * @param scrub how often and how fast complete blobs are re-hashed
  */
 public record AgentSettings(
@@ -40,8 +42,12 @@ public record AgentSettings(
     Duration leaseDuration,
     Duration stallTimeout,
     int transferParallelism,
+    long relayWindowBytes,
     ScrubSchedule scrub,
     RegistrySettings registry) {
+
+  /** {@code --relay-window}'s default. */
+  public static final long DEFAULT_RELAY_WINDOW_BYTES = 4L << 20;
 
   public String peerEndpoint(int actualPort) {
     String host = advertiseAddress.contains(":") ? "[" + advertiseAddress + "]" : advertiseAddress;

@@ -177,7 +177,10 @@ final class BlobResponder {
   private void stream(
       HttpServerResponse response, BlobHandle blob, long offset, long length, boolean forPeer) {
     long sent = 0;
-    try (ReadableByteChannel in = blob.openChannel(offset, length)) {
+    // A peer relays the blob onward: while it arrives here, this node reads its own source no
+    // faster than the slowest such peer takes it (see BlobWrite#awaitRelays).
+    try (ReadableByteChannel in =
+        forPeer ? blob.openRelayChannel(offset, length) : blob.openChannel(offset, length)) {
       // A reader of a blob still arriving blocks until bytes come; the transfer's own stall
       // watchdog aborts the write if they stop, which ends this read with an error.
       ResponseOutlet outlet = new ResponseOutlet(response);

@@ -126,6 +126,7 @@ public final class NodeAgent implements AutoCloseable {
             bandwidth,
             metrics,
             settings.stallTimeout(),
+            settings.relayWindowBytes(),
             settings.transferParallelism());
     parts.push(runner);
 

@@ -271,7 +271,8 @@ public final class BlobCache implements AutoCloseable {
     metrics.remove();
   }
 
-  BlobStream openStream(CachedBlob blob, long offset, long length) throws IOException {
+  BlobStream openStream(CachedBlob blob, long offset, long length, boolean relayed)
+      throws IOException {
     Digest digest = blob.digest;
     FileChannel channel;
     synchronized (lock) {
@@ -291,7 +292,10 @@ public final class BlobCache implements AutoCloseable {
       channel = FileChannel.open(file, StandardOpenOption.READ);
       blob.readers++;
     }
-    return new BlobStream(channel, blob, offset, length, () -> readerClosed(blob));
+    // A reader of a complete blob has no writer to hold back.
+    RelayPace.Follower follower =
+        relayed && !blob.progress.isComplete() ? blob.pace.join(offset) : null;
+    return new BlobStream(channel, blob, offset, length, follower, () -> readerClosed(blob));
   }
 
   /** Makes a verified, synced write complete. */

@@ -58,15 +58,24 @@ public final class BlobHandle {
    * @throws IOException if the blob was evicted or discarded since it was found
    */
   public InputStream open(long offset, long length) throws IOException {
-    return stream(offset, length);
+    return stream(offset, length, false);
   }
 
   /** The same as {@link #open(long, long)}, read into {@link java.nio.ByteBuffer}s. */
   public ReadableByteChannel openChannel(long offset, long length) throws IOException {
-    return stream(offset, length);
+    return stream(offset, length, false);
   }
 
-  private BlobStream stream(long offset, long length) throws IOException {
+  /**
+   * The same as {@link #openChannel(long, long)}, for a peer relaying the blob onward: while the
+   * blob is written, its writer keeps pace with this reader (see {@link BlobWrite#awaitRelays(long,
+   * java.time.Duration)}).
+   */
+  public ReadableByteChannel openRelayChannel(long offset, long length) throws IOException {
+    return stream(offset, length, true);
+  }
+
+  private BlobStream stream(long offset, long length, boolean relayed) throws IOException {
     if (offset < 0 || length < 0 || offset > blob.size - length) {
       throw new IllegalArgumentException(
           "range offset="
@@ -80,6 +89,6 @@ public final class BlobHandle {
               + " bytes; ask for a range within 0.."
               + blob.size);
     }
-    return cache.openStream(blob, offset, length);
+    return cache.openStream(blob, offset, length, relayed);
   }
 }

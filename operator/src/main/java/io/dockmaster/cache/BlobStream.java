@@ -20,14 +20,25 @@ final class BlobStream extends InputStream implements ReadableByteChannel {
   private final CachedBlob blob;
   private final long end;
   private final Runnable onClose;
+  private final RelayPace.Follower follower;
   private final AtomicBoolean closed = new AtomicBoolean();
   private long position;
 
-  BlobStream(FileChannel channel, CachedBlob blob, long offset, long length, Runnable onClose) {
+  /**
+   * @param follower the stream's place among the readers its blob's writer keeps pace with, or null
+   */
+  BlobStream(
+      FileChannel channel,
+      CachedBlob blob,
+      long offset,
+      long length,
+      RelayPace.Follower follower,
+      Runnable onClose) {
     this.channel = channel;
     this.blob = blob;
     this.position = offset;
     this.end = offset + length;
+    this.follower = follower;
     this.onClose = onClose;
   }
 
@@ -70,6 +81,13 @@ final class BlobStream extends InputStream implements ReadableByteChannel {
     }
     target.position(target.position() + wanted);
     position += wanted;
+    if (follower != null) {
+      follower.movedTo(position);
+      if (position == end) {
+        // A range that ends before the blob does needs nothing more of the writer.
+        follower.leave();
+      }
+    }
     return wanted;
   }
 
@@ -101,6 +119,9 @@ final class BlobStream extends InputStream implements ReadableByteChannel {
       try {
         channel.close();
       } finally {
+        if (follower != null) {
+          follower.leave();
+        }
         blob.progress.wakeReaders();
         onClose.run();
       }

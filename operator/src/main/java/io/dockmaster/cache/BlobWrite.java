@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
+import java.time.Duration;
 
 /**
  * Writing one blob into the cache. Content is hashed as it is written; {@link #commit()} verifies
@@ -55,6 +56,18 @@ public final class BlobWrite implements AutoCloseable {
     synchronized (guard) {
       return written;
     }
+  }
+
+  /**
+   * Blocks while a peer relaying the blob (a stream from {@link BlobHandle#openRelayChannel}) is
+   * more than {@code window} bytes behind what was written, letting go of one that does not move
+   * for {@code patience}. Called by the writing thread before it takes more from its source, so a
+   * slow relay slows the source, as a pipe would.
+   *
+   * @throws IOException if the write was discarded meanwhile
+   */
+  public void awaitRelays(long window, Duration patience) throws IOException {
+    blob.pace.awaitFollowers(written(), window, patience.toNanos(), () -> !isOpen());
   }
 
   public void write(byte[] content) throws IOException {
@@ -126,6 +139,9 @@ public final class BlobWrite implements AutoCloseable {
         discard(reason);
       }
     }
+    // Outside the guard: a writer waiting for its relays holds the pace's lock and then asks
+    // whether the write is still open.
+    blob.pace.wakeWriter();
   }
 
   /** Aborts unless committed, so try-with-resources never leaves a partial blob behind. */

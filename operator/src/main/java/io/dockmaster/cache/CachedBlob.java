@@ -10,6 +10,9 @@ final class CachedBlob {
   final String mediaType;
   final BlobProgress progress;
 
+  /** The peers relaying the blob while it is written, whom its writer keeps pace with. */
+  final RelayPace pace = new RelayPace();
+
   /** Open streams; a blob being read is not evicted. Guarded by the cache's lock. */
   int readers;
 

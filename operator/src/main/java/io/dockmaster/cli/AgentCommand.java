@@ -144,6 +144,15 @@ final class AgentCommand implements Callable<Integer> {
   int stallSeconds;
 
   @Option(
+      names = "--relay-window",
+      defaultValue = "${env:DOCKMASTER_RELAY_WINDOW:-4Mi}",
+      description =
+          "How far this node may receive a blob ahead of the slowest peer it relays the blob to,"
+              + " as a quantity; it then reads its source no faster than that peer, so a blob's"
+              + " tree of nodes moves in step. 0 for no limit (default: ${DEFAULT-VALUE}).")
+  String relayWindow;
+
+  @Option(
       names = "--scrub-interval",
       defaultValue = "24",
       description =
@@ -220,6 +229,7 @@ final class AgentCommand implements Callable<Integer> {
         Duration.ofSeconds(30),
         Duration.ofSeconds(stallSeconds),
         32,
+        bytes(relayWindow, "--relay-window"),
         scrubSchedule(),
         RegistrySettings.defaults());
   }

@@ -13,12 +13,16 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -133,6 +137,51 @@ class BlobResponderTest {
     await()
         .alias("the cut-off body's buffers released too")
         .until(() -> buffers.handedOut() > wholeBuffers && buffers.allReleased());
+  }
+
+  @Test
+  void aPeerReadingSlowlyHoldsTheWriteOfTheBlobItRelays() throws Exception {
+    int size = 32 << 20;
+    byte[] content = new byte[size];
+    new Random(5).nextBytes(content);
+    Digest digest = Digest.sha256(content);
+    BlobWrite write = cache.startWrite(digest, size, null).orElseThrow();
+    int head = 24 << 20;
+    write.write(content, 0, head);
+
+    // The peer takes the answer but reads nothing yet: the agent stops once the connection's
+    // buffers are full, far behind what was written.
+    HttpResponse<InputStream> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(endpoint + "/v2/team/app/blobs/" + digest))
+                    .build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+    CompletableFuture<Void> writer =
+        CompletableFuture.runAsync(
+            () -> {
+              try {
+                write.awaitRelays(1 << 20, Duration.ofSeconds(60));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            streams);
+
+    await()
+        .during(Duration.ofMillis(500))
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> !writer.isDone());
+    InputStream body = response.body();
+    assertThat(body.readNBytes(head - (512 << 10)))
+        .isEqualTo(Arrays.copyOf(content, head - (512 << 10)));
+    await().atMost(Duration.ofSeconds(30)).until(writer::isDone);
+    assertThat(writer).isNotCompletedExceptionally();
+    write.write(content, head, size - head);
+    write.commit();
+    assertThat(body.readAllBytes())
+        .isEqualTo(Arrays.copyOfRange(content, head - (512 << 10), size));
+    body.close();
   }
 
   /** Unpooled direct buffers, each remembered so a test can see that all were released. */

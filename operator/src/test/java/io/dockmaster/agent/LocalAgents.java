@@ -31,6 +31,7 @@ public final class LocalAgents {
         Duration.ofSeconds(15),
         Duration.ofSeconds(10),
         8,
+        AgentSettings.DEFAULT_RELAY_WINDOW_BYTES,
         ScrubSchedule.off(),
         RegistrySettings.defaults());
   }
@@ -55,6 +56,7 @@ public final class LocalAgents {
         s.leaseDuration(),
         s.stallTimeout(),
         s.transferParallelism(),
+        s.relayWindowBytes(),
         s.scrub(),
         s.registry());
   }

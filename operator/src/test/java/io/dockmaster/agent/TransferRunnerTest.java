@@ -77,6 +77,7 @@ class TransferRunnerTest {
             new MirrorBandwidth(Bandwidth.of(0), Bandwidth.of(0)),
             new AgentMetrics(new SimpleMeterRegistry(), ledger::inFlightCount),
             Duration.ofMillis(300),
+            AgentSettings.DEFAULT_RELAY_WINDOW_BYTES,
             4);
   }
 

@@ -276,6 +276,80 @@ class BlobCacheStreamingTest {
         .hasMessageContaining("the blob cache was closed");
   }
 
+  @Test
+  void aPeerRelayingTheBlobHoldsItsWriterToTheWindowAndAPlainReaderDoesNot() throws Exception {
+    byte[] content = content(1 << 20, 9);
+    Digest digest = Digest.sha256(content);
+    BlobWrite write = cache.startWrite(digest, content.length, null).orElseThrow();
+    write.write(content, 0, 600 << 10);
+    BlobHandle blob = cache.find(digest).orElseThrow();
+    ReadableByteChannel plain = blob.openChannel(0, content.length);
+    ReadableByteChannel relay = blob.openRelayChannel(0, content.length);
+    // A peer that asked for the first 100 KiB only and has them needs nothing more.
+    ReadableByteChannel ranged = blob.openRelayChannel(0, 100 << 10);
+    ranged.read(ByteBuffer.allocate(100 << 10));
+
+    CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
+
+    stillWaiting(writer);
+    relay.read(ByteBuffer.allocate(300 << 10));
+    stillWaiting(writer);
+    relay.read(ByteBuffer.allocate(100 << 10));
+    assertThat(writer).succeedsWithin(Duration.ofSeconds(TIMEOUT_SECONDS));
+    plain.close();
+    relay.close();
+    ranged.close();
+  }
+
+  @Test
+  void closingTheRelayingStreamReleasesTheWriter() throws Exception {
+    Digest digest = Digest.sha256(content(1 << 20, 10));
+    BlobWrite write = cache.startWrite(digest, 1 << 20, null).orElseThrow();
+    write.write(new byte[600 << 10]);
+    ReadableByteChannel relay = cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20);
+
+    CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
+
+    stillWaiting(writer);
+    relay.close();
+    assertThat(writer).succeedsWithin(Duration.ofSeconds(TIMEOUT_SECONDS));
+  }
+
+  @Test
+  void abortingTheWriteEndsItsWaitForRelays() throws Exception {
+    Digest digest = Digest.sha256(content(1 << 20, 11));
+    BlobWrite write = cache.startWrite(digest, 1 << 20, null).orElseThrow();
+    write.write(new byte[600 << 10]);
+    cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20);
+
+    CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
+
+    stillWaiting(writer);
+    write.abort("replaced");
+    assertThatThrownBy(() -> writer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+        .hasRootCauseInstanceOf(IOException.class)
+        .hasRootCauseMessage("the write ended while waiting for the peers relaying it");
+  }
+
+  private CompletableFuture<Void> awaitRelays(BlobWrite write, long window) {
+    return CompletableFuture.runAsync(
+        () -> {
+          try {
+            write.awaitRelays(window, Duration.ofSeconds(2 * TIMEOUT_SECONDS));
+          } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+          }
+        },
+        threads);
+  }
+
+  private static void stillWaiting(CompletableFuture<Void> writer) {
+    await()
+        .during(Duration.ofMillis(300))
+        .atMost(Duration.ofSeconds(TIMEOUT_SECONDS))
+        .until(() -> !writer.isDone());
+  }
+
   /** Waits until {@code thread} blocks waiting for bytes (an idle pool thread waits timed). */
   private static void awaitBlocked(Thread thread) {
     await()
