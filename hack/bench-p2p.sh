@@ -28,6 +28,7 @@
 #      BENCH_FILL_MEMORY (1; 0 skips first filling free memory with page cache, which evens out
 #      a virtual machine's cost of touching memory it has not used lately)
 #      BENCH_AGENT_JAVA_OPTS (JVM options of every agent; default in P2PLabSettings)
+#      DOCKMASTER_RELAY_WINDOW (the agents' --relay-window, which they read from the environment)
 #      BENCH_JAVA_OPTS (JVM options of the benchmark JVM) BENCH_KEEP_LOGS (0; 1 keeps the logs)
 set -euo pipefail
 SCRIPT_NAME=bench-p2p
@@ -39,7 +40,7 @@ die() { printf 'bench-p2p: %s\n' "$*" >&2; exit 1; }
 
 case "${1:-}" in
   "") ;;
-  -h|--help) sed -n '2,31s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,32s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) die "unknown argument '$1' (usage: hack/bench-p2p.sh; settings via NODES, SIZE_MIB, ... variables)" ;;
 esac
 
