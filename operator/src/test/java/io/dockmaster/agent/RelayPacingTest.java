@@ -28,6 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
 class RelayPacingTest {
 
   private static final int WINDOW = 16 << 10;
+
+  /** The source sends this much, then waits until the test has its readers in place. */
+  private static final int FIRST = 8 << 10;
+
   private static final byte[] CONTENT = new byte[512 << 10];
   private static final Digest DIGEST;
 
@@ -40,9 +44,6 @@ class RelayPacingTest {
   private BlobCache cache;
   private TransferLedger ledger;
   private TransferRunner runner;
-
-  /** The source sends this much, then waits until the test has its readers in place. */
-  private static final int FIRST = 8 << 10;
 
   private final CountDownLatch readersInPlace = new CountDownLatch(1);
 

@@ -320,7 +320,7 @@ class BlobCacheStreamingTest {
     Digest digest = Digest.sha256(content(1 << 20, 11));
     BlobWrite write = cache.startWrite(digest, 1 << 20, null).orElseThrow();
     write.write(new byte[600 << 10]);
-    cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20);
+    ReadableByteChannel relay = cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20);
 
     CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
 
@@ -329,6 +329,7 @@ class BlobCacheStreamingTest {
     assertThatThrownBy(() -> writer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
         .hasRootCauseInstanceOf(IOException.class)
         .hasRootCauseMessage("the write ended while waiting for the peers relaying it");
+    relay.close();
   }
 
   private CompletableFuture<Void> awaitRelays(BlobWrite write, long window) {

@@ -42,4 +42,16 @@ class AgentCommandTest {
         .isInstanceOf(ParameterException.class)
         .hasMessage("--scrub-rate must be a quantity like 100Mi or 1G, got \"fast\"");
   }
+
+  @Test
+  void aRelayIsHeldToItsSlowestPeerWithinFourMiBUnlessTold() {
+    assertThat(settings().relayWindowBytes())
+        .isEqualTo(AgentSettings.DEFAULT_RELAY_WINDOW_BYTES)
+        .isEqualTo(4L << 20);
+    assertThat(settings("--relay-window=16Mi").relayWindowBytes()).isEqualTo(16L << 20);
+    assertThat(settings("--relay-window=0").relayWindowBytes()).isZero();
+    assertThatThrownBy(() -> settings("--relay-window=wide"))
+        .isInstanceOf(ParameterException.class)
+        .hasMessage("--relay-window must be a quantity like 100Mi or 1G, got \"wide\"");
+  }
 }
