@@ -108,6 +108,16 @@ final class AgentMetrics {
     }
   }
 
+  /** A write stopped keeping pace with a peer relaying its blob: it stood still, or was slow. */
+  void relayReleased(boolean still) {
+    Counter.builder("dockmaster.agent.relay.released")
+        .description(
+            "Peers relaying a blob that this agent's write stopped keeping pace with, by why")
+        .tag("reason", still ? "still" : "slow")
+        .register(registry)
+        .increment();
+  }
+
   void transferFinished(boolean fromUpstreamRegistry, String outcome, Duration took) {
     Timer.builder("dockmaster.agent.transfer.duration")
         .description("How long blob transfers took, by source and outcome")

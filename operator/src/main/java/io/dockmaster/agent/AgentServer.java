@@ -46,7 +46,7 @@ final class AgentServer implements AutoCloseable {
                 new HttpServerOptions()
                     .setHost(settings.runtimeBindAddress())
                     .setPort(settings.runtimePort()))
-            .requestHandler(r -> blobs.handle(r, false));
+            .requestHandler(r -> blobs.handle(r, Optional.empty()));
     try {
       peer.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       runtime.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -97,7 +97,7 @@ final class AgentServer implements AutoCloseable {
       BlobResponder.error(request.response(), 403, "DENIED", "not a Dockmaster identity");
       return;
     }
-    blobs.handle(request, true);
+    blobs.handle(request, caller.map(PeerName::commonName));
   }
 
   /** Who holds the client certificate the handshake verified against the agent CA. */

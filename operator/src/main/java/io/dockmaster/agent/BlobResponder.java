@@ -62,10 +62,11 @@ final class BlobResponder {
   }
 
   /**
-   * @param forPeer a peer agent asks (upload cap applies; waits briefly for a blob about to arrive)
-   *     rather than the local container runtime (answered at once, found or not)
+   * @param peer who asks, as its certificate names it, when a peer agent asks (upload cap applies;
+   *     waits briefly for a blob about to arrive); empty for the local container runtime (answered
+   *     at once, found or not)
    */
-  void handle(HttpServerRequest request, boolean forPeer) {
+  void handle(HttpServerRequest request, Optional<String> peer) {
     HttpServerResponse response = request.response();
     if (request.method() != HttpMethod.GET && request.method() != HttpMethod.HEAD) {
       error(response, 405, "UNSUPPORTED", "this mirror is read-only: GET and HEAD only");
@@ -92,14 +93,14 @@ final class BlobResponder {
       return;
     }
     Optional<BlobHandle> found = cache.find(digest.get());
-    if (found.isEmpty() && forPeer) {
+    if (found.isEmpty() && peer.isPresent()) {
       // The operator only names this agent as a source once it was told to fetch the blob, and
       // orders travel separately: the write is about to start, so wait (off the event loop)
       // rather than fail the pipeline.
-      submit(response, () -> waitThenServe(request, digest.get(), manifest));
+      submit(response, () -> waitThenServe(request, digest.get(), manifest, peer));
       return;
     }
-    serve(request, digest.get(), found, manifest, forPeer);
+    serve(request, digest.get(), found, manifest, peer);
   }
 
   private Optional<Digest> digestOf(String ref, String repository, String ns, boolean manifest) {
@@ -113,13 +114,14 @@ final class BlobResponder {
     return manifest ? tags.lookup(ns, repository, ref) : Optional.empty();
   }
 
-  private void waitThenServe(HttpServerRequest request, Digest digest, boolean manifest) {
+  private void waitThenServe(
+      HttpServerRequest request, Digest digest, boolean manifest, Optional<String> peer) {
     try {
       ledger.awaitWriteStarted(digest, peerWaitMillis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    serve(request, digest, cache.find(digest), manifest, true);
+    serve(request, digest, cache.find(digest), manifest, peer);
   }
 
   private void serve(
@@ -127,7 +129,7 @@ final class BlobResponder {
       Digest digest,
       Optional<BlobHandle> found,
       boolean manifest,
-      boolean forPeer) {
+      Optional<String> peer) {
     HttpServerResponse response = request.response();
     if (found.isEmpty()) {
       error(
@@ -162,7 +164,7 @@ final class BlobResponder {
       response.end();
       return;
     }
-    submit(response, () -> stream(response, blob, offset, length, forPeer));
+    submit(response, () -> stream(response, blob, offset, length, peer));
   }
 
   private void submit(HttpServerResponse response, Runnable task) {
@@ -175,12 +177,19 @@ final class BlobResponder {
   }
 
   private void stream(
-      HttpServerResponse response, BlobHandle blob, long offset, long length, boolean forPeer) {
+      HttpServerResponse response,
+      BlobHandle blob,
+      long offset,
+      long length,
+      Optional<String> peer) {
+    boolean forPeer = peer.isPresent();
     long sent = 0;
     // A peer relays the blob onward: while it arrives here, this node reads its own source no
     // faster than the slowest such peer takes it (see BlobWrite#awaitRelays).
     try (ReadableByteChannel in =
-        forPeer ? blob.openRelayChannel(offset, length) : blob.openChannel(offset, length)) {
+        forPeer
+            ? blob.openRelayChannel(offset, length, peer.get())
+            : blob.openChannel(offset, length)) {
       // A reader of a blob still arriving blocks until bytes come; the transfer's own stall
       // watchdog aborts the write if they stop, which ends this read with an error.
       ResponseOutlet outlet = new ResponseOutlet(response);

@@ -36,17 +36,13 @@ final class TransferRunner implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TransferRunner.class);
   private static final int CHUNK_BYTES = 64 * 1024;
 
-  /** How long a write waits for a peer relaying the blob that does not move. */
-  private static final Duration MAX_RELAY_PATIENCE = Duration.ofSeconds(2);
-
   private final BlobCache cache;
   private final BlobSource sources;
   private final TransferLedger ledger;
   private final MirrorBandwidth bandwidth;
   private final AgentMetrics metrics;
   private final Duration stallTimeout;
-  private final long relayWindowBytes;
-  private final Duration relayPatience;
+  private final RelayPacing relays;
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
   private final Map<Entry, SourceStream> running = new ConcurrentHashMap<>();
@@ -75,11 +71,7 @@ final class TransferRunner implements AutoCloseable {
     this.bandwidth = bandwidth;
     this.metrics = metrics;
     this.stallTimeout = stallTimeout;
-    this.relayWindowBytes = relayWindowBytes;
-    // Well inside the stall timeout, so neither this transfer's watchdog nor the peers' below it
-    // take a wait for a stuck relay for a stalled source.
-    Duration quarter = stallTimeout.dividedBy(4);
-    this.relayPatience = quarter.compareTo(MAX_RELAY_PATIENCE) < 0 ? quarter : MAX_RELAY_PATIENCE;
+    this.relays = new RelayPacing(relayWindowBytes, stallTimeout, metrics);
     this.kept = new KeptPartials(stallTimeout);
     AtomicInteger threads = new AtomicInteger();
     this.workers =
@@ -331,9 +323,7 @@ final class TransferRunner implements AutoCloseable {
     long total = write.written();
     int n;
     while (true) {
-      if (relayWindowBytes > 0) {
-        write.awaitRelays(relayWindowBytes, relayPatience);
-      }
+      relays.await(write, source);
       if ((n = stream.fill(buffer)) == -1) {
         break;
       }

@@ -271,7 +271,7 @@ public final class BlobCache implements AutoCloseable {
     metrics.remove();
   }
 
-  BlobStream openStream(CachedBlob blob, long offset, long length, boolean relayed)
+  BlobStream openStream(CachedBlob blob, long offset, long length, String relayReader)
       throws IOException {
     Digest digest = blob.digest;
     FileChannel channel;
@@ -294,7 +294,9 @@ public final class BlobCache implements AutoCloseable {
     }
     // A reader of a complete blob has no writer to hold back.
     RelayPace.Follower follower =
-        relayed && !blob.progress.isComplete() ? blob.pace.join(offset) : null;
+        relayReader != null && !blob.progress.isComplete()
+            ? blob.pace.join(offset, relayReader)
+            : null;
     return new BlobStream(channel, blob, offset, length, follower, () -> readerClosed(blob));
   }
 

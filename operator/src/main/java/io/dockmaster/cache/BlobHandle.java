@@ -58,24 +58,31 @@ public final class BlobHandle {
    * @throws IOException if the blob was evicted or discarded since it was found
    */
   public InputStream open(long offset, long length) throws IOException {
-    return stream(offset, length, false);
+    return stream(offset, length, null);
   }
 
   /** The same as {@link #open(long, long)}, read into {@link java.nio.ByteBuffer}s. */
   public ReadableByteChannel openChannel(long offset, long length) throws IOException {
-    return stream(offset, length, false);
+    return stream(offset, length, null);
   }
 
   /**
    * The same as {@link #openChannel(long, long)}, for a peer relaying the blob onward: while the
-   * blob is written, its writer keeps pace with this reader (see {@link BlobWrite#awaitRelays(long,
-   * java.time.Duration)}).
+   * blob is written, its writer keeps pace with this reader (see {@link
+   * BlobWrite#awaitRelays(RelayLimits)}).
+   *
+   * @param reader who reads (the peer's node), named when the writer stops keeping pace with it
    */
-  public ReadableByteChannel openRelayChannel(long offset, long length) throws IOException {
-    return stream(offset, length, true);
+  public ReadableByteChannel openRelayChannel(long offset, long length, String reader)
+      throws IOException {
+    return stream(offset, length, reader);
   }
 
-  private BlobStream stream(long offset, long length, boolean relayed) throws IOException {
+  /**
+   * @param relayReader the peer relaying the blob onward, or null for a reader the writer does not
+   *     keep pace with
+   */
+  private BlobStream stream(long offset, long length, String relayReader) throws IOException {
     if (offset < 0 || length < 0 || offset > blob.size - length) {
       throw new IllegalArgumentException(
           "range offset="
@@ -89,6 +96,6 @@ public final class BlobHandle {
               + " bytes; ask for a range within 0.."
               + blob.size);
     }
-    return cache.openStream(blob, offset, length, relayed);
+    return cache.openStream(blob, offset, length, relayReader);
   }
 }

@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
-import java.time.Duration;
+import java.util.List;
 
 /**
  * Writing one blob into the cache. Content is hashed as it is written; {@link #commit()} verifies
@@ -60,14 +60,15 @@ public final class BlobWrite implements AutoCloseable {
 
   /**
    * Blocks while a peer relaying the blob (a stream from {@link BlobHandle#openRelayChannel}) is
-   * more than {@code window} bytes behind what was written, letting go of one that does not move
-   * for {@code patience}. Called by the writing thread before it takes more from its source, so a
-   * slow relay slows the source, as a pipe would.
+   * more than the window behind what was written, letting go of one that does not move or that
+   * holds the write back too long (see {@link RelayLimits}). Called by the writing thread before it
+   * takes more from its source, so a slow relay slows the source, as a pipe would.
    *
+   * @return the peers the write stopped keeping pace with during this call; usually none
    * @throws IOException if the write was discarded meanwhile
    */
-  public void awaitRelays(long window, Duration patience) throws IOException {
-    blob.pace.awaitFollowers(written(), window, patience.toNanos(), () -> !isOpen());
+  public List<RelayRelease> awaitRelays(RelayLimits limits) throws IOException {
+    return blob.pace.awaitFollowers(written(), limits, () -> !isOpen());
   }
 
   public void write(byte[] content) throws IOException {

@@ -2,6 +2,7 @@ package io.dockmaster.cache;
 
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.Condition;
@@ -18,10 +19,13 @@ import java.util.function.BooleanSupplier;
  * for it. Holding the writer to its slowest reader instead moves a blob's tree in step, and a slow
  * flow slows the tree's source, so the upstream link's share goes to the trees that can use it.
  *
- * <p>A reader keeps pace once it is within the window of the head; one that joins further behind (a
- * peer re-planned onto this relay) is not waited for until it catches up. A reader that does not
- * move for the patience while the writer waits for it is let go, so a dead or stuck peer holds its
- * tree for no longer than that.
+ * <p>A reader keeps pace once it is within half the window of the head; one that joins further
+ * behind (a peer re-planned onto this relay) is not waited for until it catches up. The writer
+ * stops waiting for a reader that does not move for the still patience (a dead or stuck peer), and
+ * for one that has held it back for the slow patience in all without ever catching up: a peer whose
+ * own link or CPU is slower than the rest would otherwise hold every node of the blob's tree, and
+ * through them every other tree it is in, to its pace. A reader let go goes on at its own pace,
+ * served from what is written, and is kept pace with again if it catches up.
  */
 final class RelayPace {
 
@@ -36,14 +40,22 @@ final class RelayPace {
 
   /** One reader relaying the blob; its position is what it has read. */
   final class Follower {
+    private final String reader;
     private long position;
     private long movedAtNanos;
 
-    /** Out of step (joined or fell too far behind) until it is within the window again. */
+    /** Out of step (joined far behind, or let go) until it catches up. */
     private boolean behind;
 
-    private Follower(long position) {
+    /** How long it has held the writer back since it last caught up. */
+    private long heldNanos;
+
+    /** Whether the writer's current wait is for this follower (among others). */
+    private boolean holding;
+
+    private Follower(long position, String reader) {
       this.position = position;
+      this.reader = reader;
       this.movedAtNanos = System.nanoTime();
     }
 
@@ -52,8 +64,12 @@ final class RelayPace {
       try {
         position = newPosition;
         movedAtNanos = System.nanoTime();
-        if (behind && head - position <= window) {
+        // Half the window, not the window: a reader the writer is held to hovers at the window's
+        // edge, and only one that gets clearly closer has caught up.
+        if (head - position <= window / 2) {
           behind = false;
+          heldNanos = 0;
+          holding = false;
         }
         moved.signalAll();
       } finally {
@@ -72,10 +88,13 @@ final class RelayPace {
     }
   }
 
-  Follower join(long position) {
+  /**
+   * @param reader who reads, for the writer's account of whom it let go
+   */
+  Follower join(long position, String reader) {
     lock.lock();
     try {
-      Follower follower = new Follower(position);
+      Follower follower = new Follower(position, reader);
       follower.behind = head - position > window;
       followers.add(follower);
       return follower;
@@ -85,46 +104,82 @@ final class RelayPace {
   }
 
   /**
-   * Blocks while a follower in step is more than {@code window} bytes behind {@code head}, letting
-   * go of any that has not moved for {@code patienceNanos} while waited for.
+   * Blocks while a follower in step is more than the window behind {@code head}, letting go of any
+   * that has not moved for the still patience while waited for, or held the writer back for the
+   * slow patience since it last caught up.
    *
+   * @return the followers let go during this wait; usually none
    * @throws IOException if {@code cancelled} says the write ended meanwhile
    */
-  void awaitFollowers(long head, long window, long patienceNanos, BooleanSupplier cancelled)
+  List<RelayRelease> awaitFollowers(long head, RelayLimits limits, BooleanSupplier cancelled)
       throws IOException {
+    long stillPatience = limits.stillPatience().toNanos();
+    long slowPatience = limits.slowPatience().toNanos();
+    List<RelayRelease> released = List.of();
     lock.lock();
     try {
       this.head = head;
-      this.window = window;
+      this.window = limits.windowBytes();
       long waitingSince = System.nanoTime();
+      long previous = waitingSince;
       while (true) {
         long now = System.nanoTime();
         long nextLetGo = Long.MAX_VALUE;
         for (Follower follower : followers) {
+          if (follower.holding) {
+            follower.heldNanos += now - previous;
+          }
+          follower.holding = false;
           if (follower.behind || head - follower.position <= window) {
             continue;
           }
           long stillSince = Math.max(waitingSince, follower.movedAtNanos);
-          if (now - stillSince >= patienceNanos) {
+          boolean still = now - stillSince >= stillPatience;
+          if (still || follower.heldNanos >= slowPatience) {
             follower.behind = true;
+            released = add(released, letGo(follower, still));
           } else {
-            nextLetGo = Math.min(nextLetGo, stillSince + patienceNanos);
+            follower.holding = true;
+            long untilStill = stillSince + stillPatience - now;
+            long untilSlow = slowPatience - follower.heldNanos;
+            nextLetGo = Math.min(nextLetGo, now + Math.min(untilStill, untilSlow));
           }
         }
+        previous = now;
         if (nextLetGo == Long.MAX_VALUE) {
-          return;
+          return released;
         }
         if (cancelled.getAsBoolean()) {
+          clearHolding();
           throw new IOException("the write ended while waiting for the peers relaying it");
         }
         moved.awaitNanos(nextLetGo - now);
       }
     } catch (InterruptedException e) {
+      clearHolding();
       Thread.currentThread().interrupt();
       throw new InterruptedIOException("interrupted while waiting for the peers relaying a blob");
     } finally {
       lock.unlock();
     }
+  }
+
+  private RelayRelease letGo(Follower follower, boolean still) {
+    RelayRelease release =
+        new RelayRelease(
+            follower.reader, head - follower.position, Duration.ofNanos(follower.heldNanos), still);
+    follower.heldNanos = 0;
+    return release;
+  }
+
+  private static List<RelayRelease> add(List<RelayRelease> released, RelayRelease release) {
+    List<RelayRelease> more = new ArrayList<>(released);
+    more.add(release);
+    return more;
+  }
+
+  private void clearHolding() {
+    followers.forEach(follower -> follower.holding = false);
   }
 
   /** Wakes a waiting writer, so one whose write was cancelled can notice. */

@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import io.dockmaster.cache.BlobCache;
 import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheLimits;
+import io.dockmaster.cache.RelayLimits;
+import io.dockmaster.cache.RelayRelease;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.AbstractByteBufAllocator;
@@ -24,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -37,6 +40,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The agent's blob endpoint over plain HTTP on localhost, in front of a real cache. */
 class BlobResponderTest {
+
+  private static final String PEER = "dockmaster-agent:node-b";
 
   @TempDir Path directory;
 
@@ -64,7 +69,7 @@ class BlobResponderTest {
     HttpServer server =
         vertx
             .createHttpServer()
-            .requestHandler(request -> responder.handle(request, true))
+            .requestHandler(request -> responder.handle(request, Optional.of(PEER)))
             .listen(0, "127.0.0.1")
             .toCompletionStage()
             .toCompletableFuture()
@@ -144,24 +149,18 @@ class BlobResponderTest {
     int size = 32 << 20;
     byte[] content = new byte[size];
     new Random(5).nextBytes(content);
-    Digest digest = Digest.sha256(content);
-    BlobWrite write = cache.startWrite(digest, size, null).orElseThrow();
     int head = 24 << 20;
-    write.write(content, 0, head);
+    BlobWrite write = startWrite(content, head);
 
     // The peer takes the answer but reads nothing yet: the agent stops once the connection's
     // buffers are full, far behind what was written.
-    HttpResponse<InputStream> response =
-        HttpClient.newHttpClient()
-            .send(
-                HttpRequest.newBuilder(URI.create(endpoint + "/v2/team/app/blobs/" + digest))
-                    .build(),
-                HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = get(write.digest());
     CompletableFuture<Void> writer =
         CompletableFuture.runAsync(
             () -> {
               try {
-                write.awaitRelays(1 << 20, Duration.ofSeconds(60));
+                Duration patience = Duration.ofSeconds(60);
+                write.awaitRelays(new RelayLimits(1 << 20, patience, patience));
               } catch (IOException e) {
                 throw new UncheckedIOException(e);
               }
@@ -182,6 +181,37 @@ class BlobResponderTest {
     assertThat(body.readAllBytes())
         .isEqualTo(Arrays.copyOfRange(content, head - (512 << 10), size));
     body.close();
+  }
+
+  @Test
+  void aPeerThatStopsReadingIsLetGoByTheNameItsCertificateGives() throws Exception {
+    byte[] content = new byte[32 << 20];
+    new Random(6).nextBytes(content);
+    BlobWrite write = startWrite(content, 24 << 20);
+
+    HttpResponse<InputStream> response = get(write.digest());
+    List<RelayRelease> released =
+        write.awaitRelays(new RelayLimits(1 << 20, Duration.ofMillis(500), Duration.ofSeconds(60)));
+
+    assertThat(released).extracting(RelayRelease::reader).containsExactly(PEER);
+    assertThat(released.get(0).still()).isTrue();
+    response.body().close();
+    write.abort("test over");
+  }
+
+  /** A write of {@code content} that has its first {@code head} bytes so far. */
+  private BlobWrite startWrite(byte[] content, int head) throws IOException {
+    BlobWrite write = cache.startWrite(Digest.sha256(content), content.length, null).orElseThrow();
+    write.write(content, 0, head);
+    return write;
+  }
+
+  /** A peer's GET of the blob, its body not read yet. */
+  private HttpResponse<InputStream> get(Digest digest) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create(endpoint + "/v2/team/app/blobs/" + digest)).build(),
+            HttpResponse.BodyHandlers.ofInputStream());
   }
 
   /** Unpooled direct buffers, each remembered so a test can see that all were released. */

@@ -44,6 +44,7 @@ class RelayPacingTest {
   private BlobCache cache;
   private TransferLedger ledger;
   private TransferRunner runner;
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   private final CountDownLatch readersInPlace = new CountDownLatch(1);
 
@@ -58,7 +59,7 @@ class RelayPacingTest {
             source,
             ledger,
             new MirrorBandwidth(Bandwidth.of(0), Bandwidth.of(0)),
-            new AgentMetrics(new SimpleMeterRegistry(), ledger::inFlightCount),
+            new AgentMetrics(meters, ledger::inFlightCount),
             Duration.ofSeconds(60),
             WINDOW,
             2);
@@ -74,8 +75,7 @@ class RelayPacingTest {
 
   @Test
   void aTransferWaitsForThePeerRelayingItsBlobAndFinishesAsThePeerReads() throws Exception {
-    ReadableByteChannel peer = cache.find(DIGEST).orElseThrow().openRelayChannel(0, CONTENT.length);
-    readersInPlace.countDown();
+    ReadableByteChannel peer = relayingPeer();
 
     // The rest of the blob is there to take at once, but the peer has read nothing yet.
     await()
@@ -92,6 +92,18 @@ class RelayPacingTest {
   }
 
   @Test
+  void aPeerThatStopsReadingIsLetGoAndCounted() throws Exception {
+    ReadableByteChannel peer = relayingPeer();
+
+    // After the still patience (2 s with this stall timeout) the transfer goes on without it.
+    await().atMost(Duration.ofSeconds(30)).until(() -> cache.isComplete(DIGEST));
+    assertThat(
+            meters.get("dockmaster.agent.relay.released").tag("reason", "still").counter().count())
+        .isEqualTo(1.0);
+    peer.close();
+  }
+
+  @Test
   void aReaderThatIsNoRelayDoesNotHoldTheTransfer() throws Exception {
     // The node's own container runtime, which takes the blob at its own pace.
     InputStream runtime = cache.find(DIGEST).orElseThrow().open();
@@ -100,6 +112,17 @@ class RelayPacingTest {
     await().atMost(Duration.ofSeconds(30)).until(() -> cache.isComplete(DIGEST));
     assertThat(runtime.readAllBytes()).isEqualTo(CONTENT);
     runtime.close();
+  }
+
+  /** A peer relaying the blob onward, reading it from this node's cache. */
+  private ReadableByteChannel relayingPeer() throws IOException {
+    ReadableByteChannel peer =
+        cache
+            .find(DIGEST)
+            .orElseThrow()
+            .openRelayChannel(0, CONTENT.length, "dockmaster-agent:node-b");
+    readersInPlace.countDown();
+    return peer;
   }
 
   /** The blob, with a pause after {@link #FIRST} bytes until the readers are in place. */

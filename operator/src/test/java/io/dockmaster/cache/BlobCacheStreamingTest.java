@@ -284,9 +284,9 @@ class BlobCacheStreamingTest {
     write.write(content, 0, 600 << 10);
     BlobHandle blob = cache.find(digest).orElseThrow();
     ReadableByteChannel plain = blob.openChannel(0, content.length);
-    ReadableByteChannel relay = blob.openRelayChannel(0, content.length);
+    ReadableByteChannel relay = blob.openRelayChannel(0, content.length, "peer-a");
     // A peer that asked for the first 100 KiB only and has them needs nothing more.
-    ReadableByteChannel ranged = blob.openRelayChannel(0, 100 << 10);
+    ReadableByteChannel ranged = blob.openRelayChannel(0, 100 << 10, "peer-a");
     ranged.read(ByteBuffer.allocate(100 << 10));
 
     CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
@@ -306,7 +306,8 @@ class BlobCacheStreamingTest {
     Digest digest = Digest.sha256(content(1 << 20, 10));
     BlobWrite write = cache.startWrite(digest, 1 << 20, null).orElseThrow();
     write.write(new byte[600 << 10]);
-    ReadableByteChannel relay = cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20);
+    ReadableByteChannel relay =
+        cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20, "peer-a");
 
     CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
 
@@ -320,7 +321,8 @@ class BlobCacheStreamingTest {
     Digest digest = Digest.sha256(content(1 << 20, 11));
     BlobWrite write = cache.startWrite(digest, 1 << 20, null).orElseThrow();
     write.write(new byte[600 << 10]);
-    ReadableByteChannel relay = cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20);
+    ReadableByteChannel relay =
+        cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20, "peer-a");
 
     CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
 
@@ -336,7 +338,8 @@ class BlobCacheStreamingTest {
     return CompletableFuture.runAsync(
         () -> {
           try {
-            write.awaitRelays(window, Duration.ofSeconds(2 * TIMEOUT_SECONDS));
+            Duration patience = Duration.ofSeconds(2 * TIMEOUT_SECONDS);
+            write.awaitRelays(new RelayLimits(window, patience, patience));
           } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
           }

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -18,7 +19,8 @@ import org.junit.jupiter.api.Test;
 class RelayPaceTest {
 
   private static final long WINDOW = 100;
-  private static final long LONG_PATIENCE = Duration.ofSeconds(30).toNanos();
+  private static final Duration LONG = Duration.ofSeconds(30);
+  private static final RelayLimits PATIENT = new RelayLimits(WINDOW, LONG, LONG);
 
   private final RelayPace pace = new RelayPace();
   private final AtomicBoolean cancelled = new AtomicBoolean();
@@ -31,9 +33,9 @@ class RelayPaceTest {
 
   @Test
   void aWriterWaitsWhileAFollowerIsMoreThanTheWindowBehind() {
-    RelayPace.Follower follower = pace.join(0);
+    RelayPace.Follower follower = pace.join(0, "peer-a");
 
-    CompletableFuture<Void> writer = writeUpTo(250, LONG_PATIENCE);
+    CompletableFuture<List<RelayRelease>> writer = writeUpTo(250, PATIENT);
 
     stillWaiting(writer);
     follower.movedTo(149);
@@ -45,18 +47,18 @@ class RelayPaceTest {
 
   @Test
   void aFollowerWithinTheWindowDoesNotHoldTheWriter() {
-    pace.join(150);
+    pace.join(150, "peer-a");
 
-    assertThat(writeUpTo(250, LONG_PATIENCE)).succeedsWithin(Duration.ofSeconds(10));
+    assertThat(writeUpTo(250, PATIENT)).succeedsWithin(Duration.ofSeconds(10));
   }
 
   @Test
   void theSlowestFollowerIsTheOneWaitedFor() {
-    RelayPace.Follower fast = pace.join(0);
-    RelayPace.Follower slow = pace.join(0);
+    RelayPace.Follower fast = pace.join(0, "peer-a");
+    RelayPace.Follower slow = pace.join(0, "peer-b");
     fast.movedTo(240);
 
-    CompletableFuture<Void> writer = writeUpTo(250, LONG_PATIENCE);
+    CompletableFuture<List<RelayRelease>> writer = writeUpTo(250, PATIENT);
 
     stillWaiting(writer);
     slow.movedTo(200);
@@ -65,12 +67,12 @@ class RelayPaceTest {
 
   @Test
   void aFollowerThatJoinsFarBehindIsNotWaitedForUntilItCatchesUp() throws Exception {
-    assertThat(writeUpTo(1_000, LONG_PATIENCE)).succeedsWithin(Duration.ofSeconds(10));
-    RelayPace.Follower late = pace.join(0);
+    assertThat(writeUpTo(1_000, PATIENT)).succeedsWithin(Duration.ofSeconds(10));
+    RelayPace.Follower late = pace.join(0, "peer-a");
 
-    assertThat(writeUpTo(1_100, LONG_PATIENCE)).succeedsWithin(Duration.ofSeconds(10));
+    assertThat(writeUpTo(1_100, PATIENT)).succeedsWithin(Duration.ofSeconds(10));
     late.movedTo(1_050);
-    CompletableFuture<Void> writer = writeUpTo(1_300, LONG_PATIENCE);
+    CompletableFuture<List<RelayRelease>> writer = writeUpTo(1_300, PATIENT);
 
     stillWaiting(writer);
     late.movedTo(1_200);
@@ -78,46 +80,103 @@ class RelayPaceTest {
   }
 
   @Test
-  void aFollowerThatDoesNotMoveIsLetGoAfterThePatience() {
-    pace.join(0);
-    long patience = Duration.ofSeconds(2).toNanos();
+  void aFollowerThatDoesNotMoveIsLetGoAfterTheStillPatience() {
+    pace.join(0, "peer-a");
 
-    CompletableFuture<Void> writer = writeUpTo(250, patience);
+    CompletableFuture<List<RelayRelease>> writer =
+        writeUpTo(250, new RelayLimits(WINDOW, Duration.ofSeconds(2), LONG));
 
     stillWaiting(writer);
-    await().atMost(Duration.ofSeconds(20)).until(writer::isDone);
-    assertThat(writer).isNotCompletedExceptionally();
+    assertThat(writer)
+        .succeedsWithin(Duration.ofSeconds(20))
+        .satisfies(
+            released -> {
+              assertThat(released).hasSize(1);
+              assertThat(released.get(0).reader()).isEqualTo("peer-a");
+              assertThat(released.get(0).still()).isTrue();
+              assertThat(released.get(0).behindBytes()).isEqualTo(250);
+            });
     // Let go, it no longer holds the writer even further ahead.
-    assertThat(writeUpTo(10_000, LONG_PATIENCE)).succeedsWithin(Duration.ofSeconds(10));
+    assertThat(writeUpTo(10_000, PATIENT))
+        .succeedsWithin(Duration.ofSeconds(10))
+        .isEqualTo(List.of());
   }
 
   @Test
-  void aFollowerThatKeepsMovingHoldsTheWriterPastThePatience() {
-    RelayPace.Follower follower = pace.join(0);
-    long patience = Duration.ofMillis(300).toNanos();
+  void aFollowerThatKeepsMovingIsNotTakenForStandingStill() {
+    RelayPace.Follower follower = pace.join(0, "peer-a");
     AtomicLong position = new AtomicLong();
 
-    CompletableFuture<Void> writer = writeUpTo(10_000, patience);
+    CompletableFuture<List<RelayRelease>> writer =
+        writeUpTo(10_000, new RelayLimits(WINDOW, Duration.ofMillis(300), LONG));
 
-    // Slowly but steadily, as a peer on a slow link reads.
+    keepCrawling(follower, position, writer, Duration.ofSeconds(2));
+    follower.movedTo(9_900);
+    assertThat(writer).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(List.of());
+  }
+
+  @Test
+  void aFollowerThatHoldsTheWriterTooLongWithoutCatchingUpIsLetGoAsSlow() {
+    RelayPace.Follower follower = pace.join(0, "peer-slow");
+    AtomicLong position = new AtomicLong();
+
+    // Moving steadily, as a peer on a slower link reads, but never closer than the window.
+    CompletableFuture<List<RelayRelease>> writer =
+        writeUpTo(10_000, new RelayLimits(WINDOW, LONG, Duration.ofSeconds(1)));
     await()
-        .during(Duration.ofSeconds(2))
-        .atMost(Duration.ofSeconds(10))
-        .pollInterval(Duration.ofMillis(50))
+        .atMost(Duration.ofSeconds(20))
+        .pollInterval(Duration.ofMillis(20))
         .until(
             () -> {
               follower.movedTo(position.incrementAndGet());
-              return !writer.isDone();
+              return writer.isDone();
             });
-    follower.movedTo(9_900);
-    assertThat(writer).succeedsWithin(Duration.ofSeconds(10));
+
+    assertThat(writer)
+        .succeedsWithin(Duration.ZERO)
+        .satisfies(
+            released -> {
+              assertThat(released).hasSize(1);
+              RelayRelease release = released.get(0);
+              assertThat(release.reader()).isEqualTo("peer-slow");
+              assertThat(release.still()).isFalse();
+              assertThat(release.heldFor()).isGreaterThanOrEqualTo(Duration.ofSeconds(1));
+              assertThat(release.behindBytes()).isGreaterThan(WINDOW);
+            });
+    // Let go, it is no longer waited for within the window (60 behind), only once it comes within
+    // half the window of the head (50 behind).
+    assertThat(writeUpTo(20_000, PATIENT)).succeedsWithin(Duration.ofSeconds(10));
+    follower.movedTo(19_940);
+    assertThat(writeUpTo(20_200, PATIENT)).succeedsWithin(Duration.ofSeconds(10));
+    follower.movedTo(20_150);
+    CompletableFuture<List<RelayRelease>> again = writeUpTo(20_300, PATIENT);
+    stillWaiting(again);
+    follower.movedTo(20_200);
+    assertThat(again).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(List.of());
+  }
+
+  @Test
+  void aFollowerThatCatchesUpBetweenHoldsStartsAfreshOnTheSlowPatience() {
+    RelayPace.Follower follower = pace.join(0, "peer-a");
+    RelayLimits limits = new RelayLimits(WINDOW, LONG, Duration.ofSeconds(1));
+
+    CompletableFuture<List<RelayRelease>> first = writeUpTo(250, limits);
+    stillWaiting(first, Duration.ofMillis(700));
+    follower.movedTo(200);
+    assertThat(first).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(List.of());
+
+    // 700 ms more would be 1.4 s in all had it not caught up to half the window in between.
+    CompletableFuture<List<RelayRelease>> second = writeUpTo(400, limits);
+    stillWaiting(second, Duration.ofMillis(700));
+    follower.movedTo(400);
+    assertThat(second).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(List.of());
   }
 
   @Test
   void aFollowerLeavingReleasesTheWriter() {
-    RelayPace.Follower follower = pace.join(0);
+    RelayPace.Follower follower = pace.join(0, "peer-a");
 
-    CompletableFuture<Void> writer = writeUpTo(250, LONG_PATIENCE);
+    CompletableFuture<List<RelayRelease>> writer = writeUpTo(250, PATIENT);
 
     stillWaiting(writer);
     follower.leave();
@@ -126,9 +185,9 @@ class RelayPaceTest {
 
   @Test
   void aWriteThatEndsWhileWaitingFailsTheWait() {
-    pace.join(0);
+    pace.join(0, "peer-a");
 
-    CompletableFuture<Void> writer = writeUpTo(250, LONG_PATIENCE);
+    CompletableFuture<List<RelayRelease>> writer = writeUpTo(250, PATIENT);
 
     stillWaiting(writer);
     cancelled.set(true);
@@ -141,11 +200,11 @@ class RelayPaceTest {
         .withMessageContaining("the write ended while waiting for the peers relaying it");
   }
 
-  private CompletableFuture<Void> writeUpTo(long head, long patienceNanos) {
-    return CompletableFuture.runAsync(
+  private CompletableFuture<List<RelayRelease>> writeUpTo(long head, RelayLimits limits) {
+    return CompletableFuture.supplyAsync(
         () -> {
           try {
-            pace.awaitFollowers(head, WINDOW, patienceNanos, cancelled::get);
+            return pace.awaitFollowers(head, limits, cancelled::get);
           } catch (IOException e) {
             throw new UncheckedIOException(e);
           }
@@ -153,10 +212,30 @@ class RelayPaceTest {
         threads);
   }
 
-  private static void stillWaiting(CompletableFuture<Void> writer) {
+  /**
+   * Moves the follower on by a byte every 50 ms for {@code period}, the writer waiting all along.
+   */
+  private static void keepCrawling(
+      RelayPace.Follower follower,
+      AtomicLong position,
+      CompletableFuture<List<RelayRelease>> writer,
+      Duration period) {
     await()
-        .during(Duration.ofMillis(300))
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> !writer.isDone());
+        .during(period)
+        .atMost(period.multipliedBy(5))
+        .pollInterval(Duration.ofMillis(50))
+        .until(
+            () -> {
+              follower.movedTo(position.incrementAndGet());
+              return !writer.isDone();
+            });
+  }
+
+  private static void stillWaiting(CompletableFuture<?> writer) {
+    stillWaiting(writer, Duration.ofMillis(300));
+  }
+
+  private static void stillWaiting(CompletableFuture<?> writer, Duration period) {
+    await().during(period).atMost(period.plusSeconds(5)).until(() -> !writer.isDone());
   }
 }

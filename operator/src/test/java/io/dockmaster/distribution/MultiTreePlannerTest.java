@@ -344,6 +344,24 @@ class MultiTreePlannerTest {
     assertThat(fast).isGreaterThan(3 * slow);
   }
 
+  @ParameterizedTest(name = "{0} nodes, {1} blobs")
+  @CsvSource({"4, 2", "4, 1", "20, 5", "100, 5"})
+  void aNodeAnnouncingATwentiethOfTheOthersRateRelaysNothing(int count, int blobCount) {
+    List<PlanNode> nodes = new ArrayList<>();
+    for (int i = 0; i < count - 1; i++) {
+      nodes.add(withUpload(PlanNode.empty(name(i)), 5 * MIB));
+    }
+    nodes.add(withUpload(PlanNode.empty("slow"), MIB / 4));
+    PlanRequest request = request(blobs(blobCount, 6 * MIB), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.transfers())
+        .as("transfers from the slow node")
+        .noneMatch(t -> t.source().equals(Source.peer("slow")));
+  }
+
   @ParameterizedTest(name = "{0} blobs")
   @CsvSource({"1, 2.5", "2, 1.75", "5, 1.75", "20, 1.75"})
   void randomUploadRatesAreBalancedByCapacity(int blobs, double bound) {

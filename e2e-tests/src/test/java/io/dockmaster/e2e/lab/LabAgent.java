@@ -12,6 +12,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -110,12 +111,22 @@ public final class LabAgent {
 
   /** Starts the agent process; {@link P2PLab} then waits for its Lease. */
   synchronized void start() throws IOException {
+    start(Map.of());
+  }
+
+  /**
+   * The same, with more environment, such as the {@code DOCKMASTER_*} variables behind the agent's
+   * flags.
+   */
+  synchronized void start(Map<String, String> moreEnvironment) throws IOException {
     if (isAlive()) {
       throw new IllegalStateException("agent " + node() + " is running already");
     }
     Files.createDirectories(cacheDir);
     Files.createDirectories(containerdConfigDir);
-    process = host.start(command, environment, log);
+    Map<String, String> all = new HashMap<>(environment);
+    all.putAll(moreEnvironment);
+    process = host.start(command, all, log);
   }
 
   /**

@@ -43,6 +43,7 @@ class P2PDistributionE2E {
   private static final LinkShape REGISTRY_LINK = LinkShape.symmetricMbit(40);
 
   @TempDir static Path work;
+
   static P2PLab lab;
 
   @BeforeAll
@@ -407,6 +408,75 @@ class P2PDistributionE2E {
         .as("the layer came again from upstream once no good copy was left")
         .isNotNull()
         .isGreaterThanOrEqualTo(1L);
+  }
+
+  @Test
+  @Order(9)
+  void aSlowNodeDoesNotHoldTheOthersToItsPace() throws Exception {
+    // Every agent announces its rate in its Lease, one a twentieth of the others', so the planner
+    // makes that one a leaf. Its parents pace their own intake to the peers they relay to: had they
+    // kept pace with it for good, every node would have gone at its rate.
+    LabAgent slow = lab.agents().get(NODES - 1);
+    List<LabAgent> fast = lab.agents().subList(0, NODES - 1);
+    for (LabAgent agent : lab.agents()) {
+      lab.restartAgent(agent.node(), bandwidth(agent == slow ? "256Ki" : "4Mi"));
+    }
+    RandomImage image = lab.pushImage("slow:1", 2, 64L << 20, 10);
+    Set<String> blobs = lab.imageBlobs(image);
+    try {
+      lab.apply(lab.mirror("slow", "lab/slow:1"));
+
+      await(Duration.ofSeconds(120))
+          .untilAsserted(
+              () ->
+                  assertThat(fast)
+                      .allSatisfy(
+                          agent ->
+                              assertThat(agent.completeBlobs())
+                                  .as("%s's blobs", agent.node())
+                                  .containsAll(blobs)));
+      double slowReceived =
+          PrometheusText.sum(slow.metrics(), "dockmaster_agent_bytes_total", "flow=\"peer\"")
+              + PrometheusText.sum(
+                  slow.metrics(), "dockmaster_agent_bytes_total", "flow=\"upstream\"");
+      // Held to its pace, the others would have finished only once it had all but the relay
+      // window and the sockets' buffers of each layer (about 40 of 64 MiB, after 160 s); let go,
+      // they finish while it has a few MiB.
+      assertThat(slowReceived)
+          .as("bytes the slow node had when the others were done")
+          .isLessThan(0.4 * image.layerBytes());
+      assertThat(
+              PrometheusText.sum(
+                  slow.metrics(), "dockmaster_agent_bytes_total", "flow=\"served_peer\""))
+          .as("bytes the slow node relayed: the config blob at most")
+          .isLessThan(64 * 1024);
+      // Let go as still or as slow: a slow reader with deep socket buffers moves in bursts.
+      double letGo =
+          fast.stream()
+              .mapToDouble(
+                  agent ->
+                      PrometheusText.sum(agent.metrics(), "dockmaster_agent_relay_released_total"))
+              .sum();
+      assertThat(letGo).as("relaying peers let go").isGreaterThanOrEqualTo(1.0);
+      assertThat(fast)
+          .anySatisfy(
+              agent ->
+                  assertThat(Files.readString(agent.log()))
+                      .containsPattern(
+                          "no longer [a-z ]+ dockmaster-agent:"
+                              + slow.node()
+                              + ", .* it is served at its own pace"));
+    } finally {
+      for (LabAgent agent : lab.agents()) {
+        lab.restartAgent(agent.node());
+      }
+    }
+    await(Duration.ofSeconds(120)).until(() -> lab.missing(blobs).isEmpty());
+  }
+
+  private static Map<String, String> bandwidth(String perSecond) {
+    return Map.of(
+        "DOCKMASTER_UPLOAD_BANDWIDTH", perSecond, "DOCKMASTER_DOWNLOAD_BANDWIDTH", perSecond);
   }
 
   private static String sha256(Path file) throws Exception {

@@ -333,10 +333,18 @@ public final class P2PLab implements AutoCloseable {
 
   /** Kills the agent if it runs, starts it again on the same cache, waits for its Lease. */
   public void restartAgent(String node) throws IOException {
+    restartAgent(node, Map.of());
+  }
+
+  /**
+   * The same, with more environment for the new process (e.g. {@code DOCKMASTER_DOWNLOAD_BANDWIDTH}
+   * for its {@code --download-bandwidth}); a later restart without it drops it again.
+   */
+  public void restartAgent(String node, Map<String, String> environment) throws IOException {
     LabAgent agent = agent(node);
     agent.kill();
     Instant started = Instant.now();
-    agent.start();
+    agent.start(environment);
     awaitLeases(List.of(agent), started);
   }
 
