@@ -24,6 +24,8 @@
 #      LARGEST_PCT (0: equal layers; else the largest layer's share of the image in percent, the
 #      other layers splitting the rest, as in images with one big layer)
 #      UPSTREAM_MBIT (100, the registry's uplink) BENCH_NAIVE (1; 0 skips the naive pull)
+#      SLOW_NODES (0) SLOW_MBIT: the last SLOW_NODES nodes get SLOW_MBIT links instead, which their
+#      agents are not told (a degraded NIC, a busy node); the full-rate nodes' finish is printed too
 #      BENCH_FLOOR (1; 0 skips the two floor runs)
 #      BENCH_FILL_MEMORY (1; 0 skips first filling free memory with page cache, which evens out
 #      a virtual machine's cost of touching memory it has not used lately)
@@ -40,14 +42,17 @@ die() { printf 'bench-p2p: %s\n' "$*" >&2; exit 1; }
 
 case "${1:-}" in
   "") ;;
-  -h|--help) sed -n '2,32s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,34s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) die "unknown argument '$1' (usage: hack/bench-p2p.sh; settings via NODES, SIZE_MIB, ... variables)" ;;
 esac
 
-for var in NODES SIZE_MIB LAYERS RATE_MBIT UPSTREAM_MBIT; do
+for var in NODES SIZE_MIB LAYERS RATE_MBIT UPSTREAM_MBIT SLOW_MBIT; do
   value="${!var:-}"
   [[ -z "$value" || "$value" =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive whole number, got '$value'"
 done
+[[ -z "${SLOW_NODES:-}" || "$SLOW_NODES" =~ ^(0|[1-9][0-9]*)$ ]] \
+  || die "SLOW_NODES must be a whole number below NODES, got '$SLOW_NODES'"
+[[ "${SLOW_NODES:-0}" == 0 || -n "${SLOW_MBIT:-}" ]] || die "SLOW_NODES=$SLOW_NODES needs SLOW_MBIT"
 [[ -z "${LARGEST_PCT:-}" || "$LARGEST_PCT" =~ ^(0|[1-9][0-9]?)$ ]] \
   || die "LARGEST_PCT must be 0 (equal layers) or a whole percentage below 100, got '$LARGEST_PCT'"
 ((EUID == 0)) || die "the network lab needs root (network namespaces, veths, tc); run it as root"
@@ -150,6 +155,8 @@ java ${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx512m} -cp "$JAR:$CLASSES:$AWAITILIT
   --largest-pct="${LARGEST_PCT:-0}" \
   --rate-mbit="${RATE_MBIT:-100}" \
   --upstream-mbit="${UPSTREAM_MBIT:-100}" \
+  --slow-nodes="${SLOW_NODES:-0}" \
+  --slow-mbit="${SLOW_MBIT:-0}" \
   --naive="$([[ "${BENCH_NAIVE:-1}" == 0 ]] && echo false || echo true)" \
   --floor="$([[ "${BENCH_FLOOR:-1}" == 0 ]] && echo false || echo true)" \
   --agent-jvm-options="${BENCH_AGENT_JAVA_OPTS:-}" \

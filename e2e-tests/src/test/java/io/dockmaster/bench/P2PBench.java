@@ -59,6 +59,8 @@ public final class P2PBench {
       int largestPct,
       long rateMbit,
       long upstreamMbit,
+      int slowNodes,
+      long slowMbit,
       Path workDir,
       Path root,
       Path kubeconfig,
@@ -84,12 +86,33 @@ public final class P2PBench {
           Integer.parseInt(v.getOrDefault("largest-pct", "0")),
           Long.parseLong(v.getOrDefault("rate-mbit", "100")),
           Long.parseLong(v.getOrDefault("upstream-mbit", "100")),
+          Integer.parseInt(v.getOrDefault("slow-nodes", "0")),
+          Long.parseLong(v.getOrDefault("slow-mbit", "0")),
           Path.of(v.getOrDefault("work-dir", "target/bench-p2p")).toAbsolutePath(),
           root,
           Path.of(v.getOrDefault("kubeconfig", root.resolve(".dev/kubeconfig").toString())),
           jvm.isBlank() ? P2PLabSettings.AGENT_JVM_OPTIONS : List.of(jvm.strip().split("\\s+")),
           Boolean.parseBoolean(v.getOrDefault("naive", "true")),
           Boolean.parseBoolean(v.getOrDefault("floor", "true")));
+    }
+
+    Settings {
+      if (slowNodes < 0 || slowNodes >= nodes) {
+        throw new IllegalArgumentException(
+            "SLOW_NODES must be from 0 to NODES - 1 (%d), got %d".formatted(nodes - 1, slowNodes));
+      }
+      if (slowNodes > 0 && slowMbit <= 0) {
+        throw new IllegalArgumentException("SLOW_NODES=%d needs SLOW_MBIT".formatted(slowNodes));
+      }
+    }
+
+    /** Each node's link: the last {@code slowNodes} at {@code slowMbit}, the rest at the rate. */
+    List<LinkShape> nodeLinks() {
+      List<LinkShape> links = new ArrayList<>();
+      for (int i = 0; i < nodes; i++) {
+        links.add(LinkShape.symmetricMbit(i < nodes - slowNodes ? rateMbit : slowMbit));
+      }
+      return links;
     }
 
     /** The tbf bucket of each node's link at this rate. */
@@ -121,7 +144,8 @@ public final class P2PBench {
       double otherCores,
       double operatorCpuSeconds,
       double transfersPlanned,
-      double inventoryReads) {}
+      double inventoryReads,
+      double fullRateMakespan) {}
 
   public static void main(String[] args) throws Exception {
     Settings s = Settings.parse(args);
@@ -135,12 +159,16 @@ public final class P2PBench {
     say(
         "settings: %d nodes at %d Mbit/s up and down, registry uplink %d Mbit/s, image %d MiB in %d"
                 .formatted(s.nodes(), s.rateMbit(), s.upstreamMbit(), s.sizeMib(), s.layers())
-            + " layers%s; tbf bucket %d bytes per node link; agent JVM options %s"
+            + " layers%s%s; tbf bucket %d bytes per node link; agent JVM options %s"
                 .formatted(
                     s.largestPct() == 0
                         ? ""
                         : " (the largest %d%%, %d MiB)"
                             .formatted(s.largestPct(), layerPayloads.get(0) / MIB),
+                    s.slowNodes() == 0
+                        ? ""
+                        : "; the last %d nodes at %d Mbit/s, which their agents are not told"
+                            .formatted(s.slowNodes(), s.slowMbit()),
                     s.tbfBucketBytes(),
                     String.join(" ", s.agentJvmOptions())));
     P2PLabSettings labSettings =
@@ -152,7 +180,8 @@ public final class P2PBench {
                 new LinkShape(s.upstreamMbit() * 1_000_000, LinkShape.UNLIMITED),
                 s.workDir())
             .withDevKubeconfig(s.kubeconfig())
-            .withAgentJvmOptions(s.agentJvmOptions());
+            .withAgentJvmOptions(s.agentJvmOptions())
+            .withNodeLinks(s.nodeLinks());
     long t = System.nanoTime();
     try (P2PLab lab = P2PLab.start(labSettings)) {
       say(
@@ -167,12 +196,20 @@ public final class P2PBench {
       long f = image.layerBytes();
       double us = s.upstreamMbit() * 1e6 / 8;
       double u = s.rateMbit() * 1e6 / 8;
-      double bound = Math.max(f / us, Math.max(f / u, s.nodes() * f / (us + s.nodes() * u)));
-      double fluid = fluidModel(image, s.nodes(), us, u);
+      double slow = s.slowMbit() * 1e6 / 8;
+      double dMin = s.slowNodes() > 0 ? Math.min(u, slow) : u;
+      double uploads = (s.nodes() - s.slowNodes()) * u + s.slowNodes() * slow;
+      double bound = Math.max(f / us, Math.max(f / dMin, s.nodes() * f / (us + uploads)));
+      // The model's links are uniform.
+      double fluid = s.slowNodes() > 0 ? Double.NaN : fluidModel(image, s.nodes(), us, u);
       say(
           "images of %d layers, %d bytes each; Kumar-Ross bound %.1f s; the planner's first plan in"
                   .formatted(image.layers().size(), f, bound)
-              + " PlannerBench's fluid model of these links: %.1f s".formatted(fluid));
+              + " PlannerBench's fluid model of these links: %s"
+                  .formatted(
+                      Double.isNaN(fluid)
+                          ? "not modelled (uneven links)"
+                          : "%.1f s".formatted(fluid)));
       warnAboutOtherMirrors(lab);
 
       Run freshJvms = p2p(lab, "p2p-bench-cold", cold, s, "fresh agent JVMs");
@@ -227,7 +264,7 @@ public final class P2PBench {
     say(
         "naive: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes"
             .formatted(seconds.get(0), median(seconds), last(seconds), served));
-    return new Run(last(seconds), served, seconds, "", Map.of(), 0, 0, 0, 0, 0, 0);
+    return new Run(last(seconds), served, seconds, "", Map.of(), 0, 0, 0, 0, 0, 0, last(seconds));
   }
 
   /** The warm run's plan carried out by standard tools, in plain TCP and in TLS (see LabFloor). */
@@ -322,6 +359,28 @@ public final class P2PBench {
     say(
         "p2p, %s: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes"
             .formatted(label, seconds.get(0), median(seconds), last(seconds), served));
+    List<String> slowNodes =
+        lab.agents().subList(s.nodes() - s.slowNodes(), s.nodes()).stream()
+            .map(LabAgent::node)
+            .toList();
+    double fullRate =
+        done.entrySet().stream()
+            .filter(e -> !slowNodes.contains(e.getKey()))
+            .mapToDouble(Map.Entry::getValue)
+            .max()
+            .orElseThrow();
+    if (!slowNodes.isEmpty()) {
+      say(
+          "p2p, %s: the %d nodes at %d Mbit/s done by %.1f s, the %d at %d Mbit/s by %.1f s"
+              .formatted(
+                  label,
+                  s.nodes() - slowNodes.size(),
+                  s.rateMbit(),
+                  fullRate,
+                  slowNodes.size(),
+                  s.slowMbit(),
+                  last(seconds)));
+    }
     say("p2p, %s: ImageMirror status %s".formatted(label, awaitStatus(lab, mirror, s.nodes())));
     return new Run(
         last(seconds),
@@ -334,7 +393,8 @@ public final class P2PBench {
         others,
         operatorCpu,
         transfers,
-        inventoryReads);
+        inventoryReads,
+        fullRate);
   }
 
   /** CPU ticks of all agents together, by kind of thread. */
@@ -503,9 +563,11 @@ public final class P2PBench {
     if (naive != null) {
       say("naive / p2p makespan: %.2f".formatted(naive.makespan() / warm.makespan()));
     }
-    say(
-        "p2p in the fluid model: %.1f s (real / model %.2f)"
-            .formatted(fluid, warm.makespan() / fluid));
+    if (!Double.isNaN(fluid)) {
+      say(
+          "p2p in the fluid model: %.1f s (real / model %.2f)"
+              .formatted(fluid, warm.makespan() / fluid));
+    }
     say("p2p node completion (s): " + warm.nodeSeconds().stream().map("%.1f"::formatted).toList());
     say("p2p transfers (agent logs): " + warm.transfers());
     List<Long> rss =
@@ -555,7 +617,12 @@ public final class P2PBench {
     json.put("p2p_ratio_to_bound", round(warm.makespan() / bound));
     json.put("p2p_fresh_jvms_makespan_s", round(cold.makespan()));
     json.put("p2p_fresh_jvms_upstream_bytes", cold.upstreamBytes());
-    json.put("p2p_fluid_model_s", round(fluid));
+    json.put("p2p_fluid_model_s", Double.isNaN(fluid) ? null : round(fluid));
+    if (s.slowNodes() > 0) {
+      json.put("slow_nodes", s.slowNodes());
+      json.put("slow_mbit", s.slowMbit());
+      json.put("p2p_full_rate_nodes_makespan_s", round(warm.fullRateMakespan()));
+    }
     json.put("naive_makespan_s", naive == null ? null : round(naive.makespan()));
     json.put("naive_upstream_bytes", naive == null ? null : naive.upstreamBytes());
     json.put("naive_ratio_to_bound", naive == null ? null : round(naive.makespan() / bound));

@@ -115,6 +115,20 @@ public record P2PLabSettings(
         labWait);
   }
 
+  /** The same lab with these links, one per node, in node order. */
+  public P2PLabSettings withNodeLinks(List<LinkShape> links) {
+    return new P2PLabSettings(
+        root,
+        jar,
+        devKubeconfig,
+        workDir,
+        registryLink,
+        links,
+        agentJvmOptions,
+        operatorJvmOptions,
+        labWait);
+  }
+
   public P2PLabSettings withDevKubeconfig(Path kubeconfig) {
     return new P2PLabSettings(
         root,
