@@ -59,7 +59,8 @@ final class BlobTree {
    * (the first {@code maxUpstreamStreams} by node name) and those from a peer that is still
    * present. A peer that is present but lacks the blob will be given a transfer, so its receivers
    * may keep streaming from it; only cycles among such transfers are broken. A node withheld from
-   * serving the blob is no source: its receivers are planned again.
+   * serving the blob (a holder that sent bad bytes, or one receiving it far slower than others did)
+   * is no source: its receivers are planned again.
    */
   static BlobTree observe(
       Blob blob,
@@ -70,11 +71,17 @@ final class BlobTree {
       long[] nodeKeys) {
     BlobTree tree = new BlobTree(blob, nodes.size(), blobKey, nodeKeys);
     int upstream = 0;
+    boolean servingHolder = false;
     for (int i = 0; i < nodes.size(); i++) {
       PlanNode node = nodes.get(i);
-      // Only a holder can be withheld: a node receiving the blob serves it like any other.
-      tree.withheld[i] =
-          node.withheld().contains(blob.digest()) && node.complete().contains(blob.digest());
+      tree.withheld[i] = node.withheld().contains(blob.digest());
+      servingHolder |= !tree.withheld[i] && node.complete().contains(blob.digest());
+    }
+    if (!servingHolder) {
+      // A slow relay is withheld only while a holder can serve its receivers instead.
+      for (int i = 0; i < nodes.size(); i++) {
+        tree.withheld[i] &= nodes.get(i).complete().contains(blob.digest());
+      }
     }
     for (int i = 0; i < nodes.size(); i++) {
       PlanNode node = nodes.get(i);
@@ -194,7 +201,7 @@ final class BlobTree {
     }
     SourceQueue sources = new SourceQueue(blob, shares, baseFanout, depth, children, rotation);
     for (int i = 0; i < parent.length; i++) {
-      if (depth[i] >= 0) {
+      if (depth[i] >= 0 && !withheld[i]) {
         sources.offer(i);
       }
     }
@@ -266,7 +273,7 @@ final class BlobTree {
   /** Sets depths below {@code head} through kept transfers and offers each node as a source. */
   private void anchor(int head, int headDepth, SourceQueue sources) {
     depth[head] = headDepth;
-    if (sources != null) {
+    if (sources != null && !withheld[head]) {
       sources.offer(head);
     }
     if (firstKeptChild[head] == NO_CHILD) {
@@ -283,7 +290,7 @@ final class BlobTree {
       for (int c = firstKeptChild[node]; c != NO_CHILD; c = nextKeptSibling[c]) {
         depth[c] = depth[node] + 1;
         level[size++] = c;
-        if (sources != null) {
+        if (sources != null && !withheld[c]) {
           sources.offer(c);
         }
       }

@@ -18,6 +18,7 @@ public final class DistributionMetrics {
   private final MeterRegistry registry;
   private final Counter planned;
   private final Counter completed;
+  private final Counter slowRelays;
   private final Timer planning;
   private final Map<String, AtomicLong> makespanMillis = new ConcurrentHashMap<>();
   private final Map<String, Counter> inventories = new ConcurrentHashMap<>();
@@ -32,6 +33,12 @@ public final class DistributionMetrics {
         Counter.builder("dockmaster.distribution.transfers.completed")
             .description("Blobs that became complete on a node")
             .register(registry);
+    this.slowRelays =
+        Counter.builder("dockmaster.distribution.slow.relays")
+            .description(
+                "Nodes found receiving a blob at under half the rate of the fastest node, whose"
+                    + " receivers were moved to other sources")
+            .register(registry);
     this.planning =
         Timer.builder("dockmaster.distribution.plan.duration")
             .description("Time to compute one plan")
@@ -45,6 +52,10 @@ public final class DistributionMetrics {
 
   void completed() {
     completed.increment();
+  }
+
+  void slowRelay() {
+    slowRelays.increment();
   }
 
   /**

@@ -37,6 +37,7 @@ final class DistributionRun implements AutoCloseable {
   private final Clock clock;
   private final Instant started;
   private final SuspectSources suspects = new SuspectSources();
+  private final LaggingRelays lagging;
   private final RunInventory inventory;
   private final RecentProblems problems;
   private final Map<String, Set<Digest>> completeBefore = new HashMap<>();
@@ -59,6 +60,7 @@ final class DistributionRun implements AutoCloseable {
     this.clock = clock;
     this.started = clock.instant();
     this.problems = new RecentProblems(clock);
+    this.lagging = new LaggingRelays(target.name(), metrics);
     this.inventory =
         new RunInventory(
             target,
@@ -122,7 +124,7 @@ final class DistributionRun implements AutoCloseable {
       }
       Map<Digest, WantedBlob> byDigest =
           blobsByPlatform.computeIfAbsent(agent.platform(), this::blobsByDigest);
-      NodeHoldings holdings = holdings(agent.node(), report, byDigest);
+      NodeHoldings holdings = holdings(agent.node(), report, byDigest, clock.instant());
       holdingsByNode.put(agent.node(), holdings);
       wanted += holdings.wanted;
       held += holdings.held;
@@ -248,7 +250,8 @@ final class DistributionRun implements AutoCloseable {
     boolean failed;
   }
 
-  private NodeHoldings holdings(String node, AgentReport report, Map<Digest, WantedBlob> blobs) {
+  private NodeHoldings holdings(
+      String node, AgentReport report, Map<Digest, WantedBlob> blobs, Instant now) {
     NodeHoldings holdings = new NodeHoldings();
     Map<Digest, BlobState> states = new HashMap<>();
     for (BlobState state : report.blobs()) {
@@ -263,6 +266,7 @@ final class DistributionRun implements AutoCloseable {
       if (state.phase() != BlobState.Phase.COMPLETE) {
         suspects.copyGone(digest, node);
       }
+      lagging.observe(node, digest, state.phase(), now);
       switch (state.phase()) {
         case COMPLETE -> {
           holdings.held += size;
@@ -279,6 +283,9 @@ final class DistributionRun implements AutoCloseable {
         case RECEIVING -> {
           holdings.held += Math.min(size, state.received());
           sourceOf(state.source()).ifPresent(s -> holdings.receiving.put(digest, s));
+          if (lagging.isLagging(node, digest, state.received(), size, now)) {
+            holdings.withheld.add(digest);
+          }
         }
         case FAILED -> {
           holdings.failed = true;

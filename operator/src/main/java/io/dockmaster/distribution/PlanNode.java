@@ -13,8 +13,9 @@ import java.util.Set;
  * @param downloadBytesPerSecond what the node can receive; 0 when unknown
  * @param complete blobs the node holds, verified
  * @param receiving blobs in flight to the node and where each comes from
- * @param withheld blobs in {@code complete} that peers must not fetch from this node (it sent bad
- *     bytes of them though its copy checks out); ignored for blobs it does not hold
+ * @param withheld blobs peers must not fetch from this node: complete ones it sent bad bytes of
+ *     though its copy checks out, or ones it receives far slower than other nodes did (its own
+ *     transfer goes on)
  */
 public record PlanNode(
     String name,

@@ -28,6 +28,7 @@ import io.dockmaster.registry.CredentialsProvider;
 import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.RegistryExceptions;
 import io.dockmaster.signature.SignatureVerdict;
+import io.dockmaster.testing.ManualClock;
 import io.fabric8.kubernetes.api.model.LabelSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -35,11 +36,8 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,7 +56,7 @@ class PolicyAuditTest {
           .namespace("outside")
           .namespace("kube-system", "audit", "on")
           .namespace("dockmaster", "audit", "on");
-  private final ManualClock clock = new ManualClock();
+  private final ManualClock clock = new ManualClock(Instant.parse("2026-03-01T10:00:00Z"));
   private final SlowRegistry registry = new SlowRegistry(clock);
 
   @Test
@@ -297,30 +295,6 @@ class PolicyAuditTest {
         spec.getImages().stream().map(ImagePattern::compile).toList(),
         List.of(),
         Map.of());
-  }
-
-  /** A clock tests move by hand. */
-  static final class ManualClock extends Clock {
-    private Instant now = Instant.parse("2026-03-01T10:00:00Z");
-
-    void advance(Duration duration) {
-      now = now.plus(duration);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
   }
 
   /** A registry that is down, and takes 25 seconds to say so: nothing is cached. */

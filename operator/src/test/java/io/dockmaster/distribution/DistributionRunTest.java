@@ -10,9 +10,12 @@ import io.dockmaster.control.UpstreamAccess;
 import io.dockmaster.distribution.FakeAgents.Received;
 import io.dockmaster.registry.Descriptor;
 import io.dockmaster.registry.Digest;
+import io.dockmaster.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +23,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Rounds of one mirror's distribution against agents kept in memory, with the real planner. */
 class DistributionRunTest {
@@ -65,6 +70,10 @@ class DistributionRunTest {
   }
 
   private DistributionRun run(Map<String, List<WantedBlob>> blobs) {
+    return run(blobs, Clock.systemUTC());
+  }
+
+  private DistributionRun run(Map<String, List<WantedBlob>> blobs, Clock clock) {
     DistributionTarget target =
         new DistributionTarget(
             "uid-1",
@@ -84,7 +93,7 @@ class DistributionRunTest {
         new MultiTreePlanner(),
         new AgentCalls(agents, pool, background),
         new DistributionMetrics(new SimpleMeterRegistry()),
-        Clock.systemUTC(),
+        clock,
         agentChanges::incrementAndGet);
   }
 
@@ -357,6 +366,39 @@ class DistributionRunTest {
         .filteredOn(r -> r.sequence() > toReceiver.get(toReceiver.size() - 1).sequence())
         .extracting(r -> r.order().source().label())
         .doesNotContain("peer/liar");
+  }
+
+  @ParameterizedTest(name = "relay at {0} of 3000 bytes after 10 s, the fastest node done in 10 s")
+  @CsvSource({"600, true", "1500, false"})
+  void theReceiversOfARelayFarSlowerThanTheFastestNodeMoveToAHolder(long relayed, boolean moved) {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_B)), clock);
+    String blob = digest(LAYER_B);
+    receiving("fast", blob, 0, "upstream");
+    receiving("slow", blob, 0, "peer/fast");
+    receiving("child", blob, 0, "peer/slow");
+    List<AgentLease> all = nodes("fast", "slow", "child");
+    run.round(all);
+    assertThat(agents.orders).as("all three transfers stay as they are").isEmpty();
+
+    clock.advance(Duration.ofSeconds(10));
+    agents.complete("fast", blob, 3000);
+    receiving("slow", blob, relayed, "peer/fast");
+    receiving("child", blob, relayed - 100, "peer/slow");
+    run.round(all);
+
+    assertThat(agents.ordersFor("slow")).as("the relay's own transfer goes on").isEmpty();
+    if (moved) {
+      assertThat(agents.ordersFor("child"))
+          .extracting(r -> r.order().source().label())
+          .containsExactly("peer/fast");
+    } else {
+      assertThat(agents.ordersFor("child")).isEmpty();
+    }
+  }
+
+  private void receiving(String node, String blob, long received, String source) {
+    agents.set(node, blob, new BlobState(blob, Phase.RECEIVING, received, source, null, null));
   }
 
   @Test

@@ -149,6 +149,51 @@ class MultiTreePlannerTest {
   }
 
   @Test
+  void aSlowRelayWithheldKeepsItsOwnTransferAndItsReceiversMoveToAHolder() {
+    List<PlanNode> nodes =
+        List.of(
+            holding("fast", layer),
+            slowRelay("slow", layer, Source.peer("fast")),
+            receiving("a", layer, Source.peer("slow")),
+            receiving("b", layer, Source.peer("slow")),
+            PlanNode.empty("c"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep()).containsExactly(new Transfer("slow", layer, Source.peer("fast"), 1));
+    assertThat(plan.start()).extracting(Transfer::node).containsExactlyInAnyOrder("a", "b", "c");
+    assertThat(plan.start())
+        .extracting(t -> t.source().isUpstream() ? "upstream" : t.source().node())
+        .doesNotContain("slow", "upstream");
+  }
+
+  @Test
+  void aSlowRelayWithheldStillServesWhenNoHolderCan() {
+    List<PlanNode> nodes =
+        List.of(
+            slowRelay("slow", layer, Source.UPSTREAM),
+            receiving("a", layer, Source.peer("slow")),
+            PlanNode.empty("b"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep())
+        .containsExactlyInAnyOrder(
+            new Transfer("slow", layer, Source.UPSTREAM, 1),
+            new Transfer("a", layer, Source.peer("slow"), 2));
+    assertThat(plan.start()).extracting(Transfer::node).containsExactly("b");
+    assertThat(plan.start().get(0).source().isUpstream()).isFalse();
+  }
+
+  private static PlanNode slowRelay(String name, Blob blob, Source source) {
+    return new PlanNode(name, 0, 0, Set.of(), Map.of(blob.digest(), source), Set.of(blob.digest()));
+  }
+
+  @Test
   void whenTheOnlyHolderIsWithheldTheBlobIsSeededFromUpstreamAgain() {
     List<PlanNode> nodes =
         List.of(withholding("liar", layer), PlanNode.empty("a"), PlanNode.empty("b"));

@@ -66,7 +66,7 @@ final class PlanInvariants {
       String source = transfer.source().node();
       assertThat(source).as("source of %s", transfer).isNotEqualTo(transfer.node());
       assertThat(nodes).as("source of %s is present", transfer).containsKey(source);
-      assertThat(withholds(nodes.get(source), digest))
+      assertThat(withholds(request, nodes.get(source), digest))
           .as("source of %s is withheld from serving it", transfer)
           .isFalse();
       if (nodes.get(source).complete().contains(digest)) {
@@ -91,7 +91,10 @@ final class PlanInvariants {
           .isLessThanOrEqualTo(request.maxUpstreamStreams());
       boolean held =
           request.nodes().stream()
-              .anyMatch(n -> n.complete().contains(blob.digest()) && !withholds(n, blob.digest()));
+              .anyMatch(
+                  n ->
+                      n.complete().contains(blob.digest())
+                          && !withholds(request, n, blob.digest()));
       boolean keptUpstream = upstream.stream().anyMatch(kept::contains);
       long newUpstream = upstream.stream().filter(t -> !kept.contains(t)).count();
       boolean needed =
@@ -122,7 +125,7 @@ final class PlanInvariants {
         upstreamInFlight++;
       } else if (nodes.containsKey(source.node())
           && !source.node().equals(node.name())
-          && !withholds(nodes.get(source.node()), digest)
+          && !withholds(request, nodes.get(source.node()), digest)
           && !onCycle(node.name(), digest, nodes)) {
         assertThat(keptNodes)
             .as("%s keeps streaming %s from %s", node.name(), digest, source)
@@ -136,8 +139,17 @@ final class PlanInvariants {
         .isEqualTo(Math.min(upstreamInFlight, request.maxUpstreamStreams()));
   }
 
-  private static boolean withholds(PlanNode node, Digest digest) {
-    return node.withheld().contains(digest) && node.complete().contains(digest);
+  /**
+   * Whether the node may not serve the blob: a withheld holder never, a withheld receiver only
+   * while a holder serves it instead.
+   */
+  private static boolean withholds(PlanRequest request, PlanNode node, Digest digest) {
+    if (!node.withheld().contains(digest)) {
+      return false;
+    }
+    return node.complete().contains(digest)
+        || request.nodes().stream()
+            .anyMatch(n -> n.complete().contains(digest) && !n.withheld().contains(digest));
   }
 
   private static boolean onCycle(String start, Digest digest, Map<String, PlanNode> nodes) {

@@ -2,6 +2,7 @@ package io.dockmaster.webhooktls;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dockmaster.testing.ManualClock;
 import io.dockmaster.webhooktls.RotationPlan.Step;
 import java.math.BigInteger;
 import java.security.cert.X509Certificate;

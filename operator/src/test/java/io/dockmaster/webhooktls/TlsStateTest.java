@@ -3,6 +3,7 @@ package io.dockmaster.webhooktls;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dockmaster.testing.ManualClock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;

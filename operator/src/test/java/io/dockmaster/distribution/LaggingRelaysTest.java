@@ -1,0 +1,94 @@
+package io.dockmaster.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.registry.Digest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class LaggingRelaysTest {
+
+  private static final Digest BLOB = Digest.sha256(new byte[] {1});
+  private static final long SIZE = 100_000_000;
+  private static final Instant T0 = Instant.parse("2026-12-04T12:00:00Z");
+
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+  private final LaggingRelays relays = new LaggingRelays("mirror", new DistributionMetrics(meters));
+
+  /** The fastest node gets the blob whole in 10 s: 10 MB/s. */
+  private void fastNodeTakes10Seconds() {
+    relays.observe("fast", BLOB, Phase.RECEIVING, T0);
+    relays.observe("fast", BLOB, Phase.COMPLETE, T0.plusSeconds(10));
+  }
+
+  @Test
+  void aNodeReceivingAtUnderHalfTheFastestRateLags() {
+    relays.observe("slow", BLOB, Phase.RECEIVING, T0);
+    fastNodeTakes10Seconds();
+
+    assertThat(relays.isLagging("slow", BLOB, 40_000_000, SIZE, T0.plusSeconds(10))).isTrue();
+    assertThat(relays.isLagging("slow", BLOB, 40_000_000, SIZE, T0.plusSeconds(10))).isTrue();
+    assertThat(meters.get("dockmaster.distribution.slow.relays").counter().count())
+        .as("counted once per node and blob")
+        .isEqualTo(1.0);
+  }
+
+  @Test
+  void aNodeAtMoreThanHalfTheFastestRateDoesNot() {
+    relays.observe("steady", BLOB, Phase.RECEIVING, T0);
+    fastNodeTakes10Seconds();
+
+    assertThat(relays.isLagging("steady", BLOB, 60_000_000, SIZE, T0.plusSeconds(10))).isFalse();
+    // Half is not under half.
+    assertThat(relays.isLagging("steady", BLOB, 50_000_000, SIZE, T0.plusSeconds(10))).isFalse();
+  }
+
+  @Test
+  void nothingLagsBeforeANodeHasTheBlobWhole() {
+    relays.observe("slow", BLOB, Phase.RECEIVING, T0);
+
+    assertThat(relays.isLagging("slow", BLOB, 1, SIZE, T0.plusSeconds(60))).isFalse();
+  }
+
+  @Test
+  void aBlobTheFastestGotInUnderFiveSecondsIsNotJudged() {
+    relays.observe("fast", BLOB, Phase.RECEIVING, T0);
+    relays.observe("fast", BLOB, Phase.COMPLETE, T0.plusSeconds(4));
+    relays.observe("slow", BLOB, Phase.RECEIVING, T0);
+
+    assertThat(relays.isLagging("slow", BLOB, 1, SIZE, T0.plusSeconds(60))).isFalse();
+  }
+
+  @Test
+  void aTransferInItsFirstFiveSecondsIsNotJudged() {
+    fastNodeTakes10Seconds();
+    relays.observe("late", BLOB, Phase.RECEIVING, T0.plusSeconds(20));
+
+    assertThat(relays.isLagging("late", BLOB, 0, SIZE, T0.plusSeconds(24))).isFalse();
+    assertThat(relays.isLagging("late", BLOB, 0, SIZE, T0.plusSeconds(25))).isTrue();
+  }
+
+  @Test
+  void aTransferThatFailedStartsItsClockAgain() {
+    relays.observe("flaky", BLOB, Phase.RECEIVING, T0);
+    fastNodeTakes10Seconds();
+    relays.observe("flaky", BLOB, Phase.FAILED, T0.plusSeconds(12));
+    relays.observe("flaky", BLOB, Phase.RECEIVING, T0.plusSeconds(30));
+
+    assertThat(relays.isLagging("flaky", BLOB, 1_000_000, SIZE, T0.plusSeconds(32))).isFalse();
+  }
+
+  @Test
+  void theFastestCompletionIsTheYardstick() {
+    relays.observe("slow", BLOB, Phase.RECEIVING, T0);
+    relays.observe("slower", BLOB, Phase.RECEIVING, T0);
+    relays.observe("slower", BLOB, Phase.COMPLETE, T0.plusSeconds(40));
+    // 1.5 MB/s against the only completion so far (2.5 MB/s): not under half.
+    assertThat(relays.isLagging("slow", BLOB, 60_000_000, SIZE, T0.plusSeconds(40))).isFalse();
+    fastNodeTakes10Seconds();
+
+    assertThat(relays.isLagging("slow", BLOB, 70_000_000, SIZE, T0.plusSeconds(50))).isTrue();
+  }
+}
