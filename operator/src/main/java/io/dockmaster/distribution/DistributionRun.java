@@ -266,7 +266,7 @@ final class DistributionRun implements AutoCloseable {
       if (state.phase() != BlobState.Phase.COMPLETE) {
         suspects.copyGone(digest, node);
       }
-      lagging.observe(node, digest, state.phase(), now);
+      lagging.observe(node, digest, state.phase(), state.received(), size, now);
       switch (state.phase()) {
         case COMPLETE -> {
           holdings.held += size;
@@ -283,7 +283,7 @@ final class DistributionRun implements AutoCloseable {
         case RECEIVING -> {
           holdings.held += Math.min(size, state.received());
           sourceOf(state.source()).ifPresent(s -> holdings.receiving.put(digest, s));
-          if (lagging.isLagging(node, digest, state.received(), size, now)) {
+          if (lagging.isLagging(node, digest, state.received(), now)) {
             holdings.withheld.add(digest);
           }
         }

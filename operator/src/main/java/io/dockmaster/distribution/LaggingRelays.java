@@ -21,9 +21,11 @@ import org.slf4j.LoggerFactory;
  * only while a holder can serve instead), and its receivers continue from other nodes where they
  * are. Its own transfer goes on.
  *
- * <p>Rates are measured from when a round first saw a node receiving a blob to when one first saw
- * it complete, so they are as coarse as the rounds; blobs that took the fastest node less than
- * {@link #MEASURABLE} are not judged at all.
+ * <p>Rates are the bytes received between the round that first saw a node receiving a blob and the
+ * round that saw it complete (or now), so a transfer that was partway when first seen (after an
+ * operator restart, or continuing from another source) is measured from there, as coarsely as the
+ * rounds come; a completion seen over less than {@link #MEASURABLE} is no yardstick, and a node is
+ * judged only once it was seen receiving for that long.
  */
 final class LaggingRelays {
 
@@ -35,10 +37,13 @@ final class LaggingRelays {
   /** How many times slower than the fastest a relay may be before its receivers move. */
   static final double SLOWER_THAN = 2.0;
 
+  /** When a round first saw a node receiving a blob, and how much it had then. */
+  private record Sighting(Instant at, long received) {}
+
   private final String mirror;
   private final DistributionMetrics metrics;
-  private final Map<Digest, Map<String, Instant>> receivingSince = new HashMap<>();
-  private final Map<Digest, Duration> fastest = new HashMap<>();
+  private final Map<Digest, Map<String, Sighting>> firstSeen = new HashMap<>();
+  private final Map<Digest, Double> fastestBytesPerSecond = new HashMap<>();
   private final Set<String> announced = new HashSet<>();
 
   LaggingRelays(String mirror, DistributionMetrics metrics) {
@@ -46,16 +51,19 @@ final class LaggingRelays {
     this.metrics = metrics;
   }
 
-  /** Notes what one node's report said of one blob at {@code now}. */
-  void observe(String node, Digest digest, BlobState.Phase phase, Instant now) {
+  /** Notes what one node's report said of one blob, {@code received} of {@code size} bytes. */
+  void observe(
+      String node, Digest digest, BlobState.Phase phase, long received, long size, Instant now) {
     switch (phase) {
       case RECEIVING ->
-          receivingSince.computeIfAbsent(digest, d -> new HashMap<>()).putIfAbsent(node, now);
+          firstSeen
+              .computeIfAbsent(digest, d -> new HashMap<>())
+              .putIfAbsent(node, new Sighting(now, received));
       case COMPLETE -> {
-        Instant since = forget(node, digest);
-        if (since != null) {
-          fastest.merge(
-              digest, Duration.between(since, now), (a, b) -> a.compareTo(b) <= 0 ? a : b);
+        Sighting first = forget(node, digest);
+        if (first != null && !Duration.between(first.at(), now).minus(MEASURABLE).isNegative()) {
+          double rate = (size - first.received()) / seconds(Duration.between(first.at(), now));
+          fastestBytesPerSecond.merge(digest, rate, Math::max);
         }
       }
       // A transfer that failed or vanished starts its clock again when it is back.
@@ -64,22 +72,21 @@ final class LaggingRelays {
   }
 
   /**
-   * Whether {@code node}, which has {@code received} of the blob's {@code size} bytes, receives it
-   * more than {@link #SLOWER_THAN} times slower than the fastest node got it whole.
+   * Whether {@code node}, which has {@code received} bytes of the blob, receives it more than
+   * {@link #SLOWER_THAN} times slower than the fastest node got it whole.
    */
-  boolean isLagging(String node, Digest digest, long received, long size, Instant now) {
-    Duration best = fastest.get(digest);
-    Instant since = receivingSince.getOrDefault(digest, Map.of()).get(node);
-    if (best == null || since == null || best.compareTo(MEASURABLE) < 0) {
+  boolean isLagging(String node, Digest digest, long received, Instant now) {
+    Double best = fastestBytesPerSecond.get(digest);
+    Sighting first = firstSeen.getOrDefault(digest, Map.of()).get(node);
+    if (best == null || first == null) {
       return false;
     }
-    Duration elapsed = Duration.between(since, now);
+    Duration elapsed = Duration.between(first.at(), now);
     if (elapsed.compareTo(MEASURABLE) < 0) {
       return false;
     }
-    double rate = received / seconds(elapsed);
-    double bestRate = size / seconds(best);
-    boolean lagging = rate * SLOWER_THAN < bestRate;
+    double rate = (received - first.received()) / seconds(elapsed);
+    boolean lagging = rate * SLOWER_THAN < best;
     if (lagging && announced.add(node + "\u0000" + digest)) {
       metrics.slowRelay();
       log.info(
@@ -90,14 +97,14 @@ final class LaggingRelays {
           digest.shortForm(),
           "%.2f".formatted(rate / 1e6),
           (int) SLOWER_THAN,
-          "%.2f".formatted(bestRate / 1e6),
+          "%.2f".formatted(best / 1e6),
           node);
     }
     return lagging;
   }
 
-  private Instant forget(String node, Digest digest) {
-    Map<String, Instant> nodes = receivingSince.get(digest);
+  private Sighting forget(String node, Digest digest) {
+    Map<String, Sighting> nodes = firstSeen.get(digest);
     return nodes == null ? null : nodes.remove(node);
   }
 
