@@ -167,8 +167,8 @@ public final class P2PBench {
                             .formatted(s.largestPct(), layerPayloads.get(0) / MIB),
                     s.slowNodes() == 0
                         ? ""
-                        : "; the last %d nodes at %d Mbit/s, which their agents are not told"
-                            .formatted(s.slowNodes(), s.slowMbit()),
+                        : "; the last %s at %d Mbit/s, which the agents are not told of"
+                            .formatted(nodeCount(s.slowNodes()), s.slowMbit()),
                     s.tbfBucketBytes(),
                     String.join(" ", s.agentJvmOptions())));
     P2PLabSettings labSettings =
@@ -371,13 +371,13 @@ public final class P2PBench {
             .orElseThrow();
     if (!slowNodes.isEmpty()) {
       say(
-          "p2p, %s: the %d nodes at %d Mbit/s done by %.1f s, the %d at %d Mbit/s by %.1f s"
+          "p2p, %s: the %s at %d Mbit/s done by %.1f s, the %s at %d Mbit/s by %.1f s"
               .formatted(
                   label,
-                  s.nodes() - slowNodes.size(),
+                  nodeCount(s.nodes() - slowNodes.size()),
                   s.rateMbit(),
                   fullRate,
-                  slowNodes.size(),
+                  nodeCount(slowNodes.size()),
                   s.slowMbit(),
                   last(seconds)));
     }
@@ -654,6 +654,10 @@ public final class P2PBench {
         json.entrySet().stream()
             .map(e -> "\"" + e.getKey() + "\":" + e.getValue())
             .collect(Collectors.joining(",", "{", "}")));
+  }
+
+  private static String nodeCount(int nodes) {
+    return nodes == 1 ? "1 node" : nodes + " nodes";
   }
 
   /** The busiest kinds of agent threads, e.g. "C2 CompilerThre 0.61, vert.x-eventloop 0.40". */
