@@ -43,7 +43,6 @@ class P2PDistributionE2E {
   private static final LinkShape REGISTRY_LINK = LinkShape.symmetricMbit(40);
 
   @TempDir static Path work;
-
   static P2PLab lab;
 
   @BeforeAll
@@ -413,7 +412,7 @@ class P2PDistributionE2E {
   @Test
   @Order(9)
   void aSlowNodeDoesNotHoldTheOthersToItsPace() throws Exception {
-    // Every agent announces its rate in its Lease, one a twentieth of the others', so the planner
+    // Every agent announces its rate in its Lease, one a sixteenth of the others', so the planner
     // makes that one a leaf. Its parents pace their own intake to the peers they relay to: had they
     // kept pace with it for good, every node would have gone at its rate.
     LabAgent slow = lab.agents().get(NODES - 1);
