@@ -25,7 +25,7 @@
 #      other layers splitting the rest, as in images with one big layer)
 #      UPSTREAM_MBIT (100, the registry's uplink) BENCH_NAIVE (1; 0 skips the naive pull)
 #      SLOW_NODES (0) SLOW_MBIT: the last SLOW_NODES nodes get SLOW_MBIT links instead, which their
-#      agents are not told (a degraded NIC, a busy node); the full-rate nodes' finish is printed too
+#      agents are not told of (a degraded NIC, a busy node); the full-rate nodes' finish is printed
 #      BENCH_FLOOR (1; 0 skips the two floor runs)
 #      BENCH_FILL_MEMORY (1; 0 skips first filling free memory with page cache, which evens out
 #      a virtual machine's cost of touching memory it has not used lately)
