@@ -108,9 +108,9 @@ class RelayPaceTest {
     AtomicLong position = new AtomicLong();
 
     CompletableFuture<List<RelayRelease>> writer =
-        writeUpTo(10_000, new RelayLimits(WINDOW, Duration.ofMillis(300), LONG));
+        writeUpTo(10_000, new RelayLimits(WINDOW, Duration.ofSeconds(1), LONG));
 
-    keepCrawling(follower, position, writer, Duration.ofSeconds(2));
+    keepCrawling(follower, position, writer, Duration.ofSeconds(3));
     follower.movedTo(9_900);
     assertThat(writer).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(List.of());
   }
@@ -158,16 +158,18 @@ class RelayPaceTest {
   @Test
   void aFollowerThatCatchesUpBetweenHoldsStartsAfreshOnTheSlowPatience() {
     RelayPace.Follower follower = pace.join(0, "peer-a");
-    RelayLimits limits = new RelayLimits(WINDOW, LONG, Duration.ofSeconds(1));
+    // Each hold stays under the patience however late this thread runs (up to 0.6 s), both
+    // together exceed it.
+    RelayLimits limits = new RelayLimits(WINDOW, LONG, Duration.ofMillis(1600));
 
     CompletableFuture<List<RelayRelease>> first = writeUpTo(250, limits);
-    stillWaiting(first, Duration.ofMillis(700));
+    stillWaiting(first, Duration.ofSeconds(1));
     follower.movedTo(200);
     assertThat(first).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(List.of());
 
-    // 700 ms more would be 1.4 s in all had it not caught up to half the window in between.
+    // A second second would be 2 s in all had it not caught up to half the window in between.
     CompletableFuture<List<RelayRelease>> second = writeUpTo(400, limits);
-    stillWaiting(second, Duration.ofMillis(700));
+    stillWaiting(second, Duration.ofSeconds(1));
     follower.movedTo(400);
     assertThat(second).succeedsWithin(Duration.ofSeconds(10)).isEqualTo(List.of());
   }
