@@ -9,6 +9,7 @@ import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.file.Path;
@@ -303,35 +304,37 @@ class BlobCacheStreamingTest {
 
   @Test
   void closingTheRelayingStreamReleasesTheWriter() throws Exception {
-    Digest digest = Digest.sha256(content(1 << 20, 10));
-    BlobWrite write = cache.startWrite(digest, 1 << 20, null).orElseThrow();
-    write.write(new byte[600 << 10]);
-    ReadableByteChannel relay =
-        cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20, "peer-a");
+    HeldWrite held = writeHeldByAPeerReadingNothing(10);
 
-    CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
-
-    stillWaiting(writer);
-    relay.close();
-    assertThat(writer).succeedsWithin(Duration.ofSeconds(TIMEOUT_SECONDS));
+    held.relay().close();
+    assertThat(held.writer()).succeedsWithin(Duration.ofSeconds(TIMEOUT_SECONDS));
   }
 
   @Test
   void abortingTheWriteEndsItsWaitForRelays() throws Exception {
-    Digest digest = Digest.sha256(content(1 << 20, 11));
+    HeldWrite held = writeHeldByAPeerReadingNothing(11);
+
+    held.write().abort("replaced");
+    assertThatThrownBy(() -> held.writer().get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+        .hasRootCauseInstanceOf(IOException.class)
+        .hasRootCauseMessage("the write ended while waiting for the peers relaying it");
+    held.relay().close();
+  }
+
+  /** A write, the stream of a peer relaying its blob, and the write's wait for that peer. */
+  private record HeldWrite(
+      BlobWrite write, ReadableByteChannel relay, CompletableFuture<Void> writer) {}
+
+  /** A 1 MiB blob 600 KiB written, whose writer waits for a relaying peer that read nothing. */
+  private HeldWrite writeHeldByAPeerReadingNothing(int seed) throws IOException {
+    Digest digest = Digest.sha256(content(1 << 20, seed));
     BlobWrite write = cache.startWrite(digest, 1 << 20, null).orElseThrow();
     write.write(new byte[600 << 10]);
     ReadableByteChannel relay =
         cache.find(digest).orElseThrow().openRelayChannel(0, 1 << 20, "peer-a");
-
     CompletableFuture<Void> writer = awaitRelays(write, 256 << 10);
-
     stillWaiting(writer);
-    write.abort("replaced");
-    assertThatThrownBy(() -> writer.get(TIMEOUT_SECONDS, TimeUnit.SECONDS))
-        .hasRootCauseInstanceOf(IOException.class)
-        .hasRootCauseMessage("the write ended while waiting for the peers relaying it");
-    relay.close();
+    return new HeldWrite(write, relay, writer);
   }
 
   private CompletableFuture<Void> awaitRelays(BlobWrite write, long window) {
@@ -341,7 +344,7 @@ class BlobCacheStreamingTest {
             Duration patience = Duration.ofSeconds(2 * TIMEOUT_SECONDS);
             write.awaitRelays(new RelayLimits(window, patience, patience));
           } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
           }
         },
         threads);
@@ -371,7 +374,7 @@ class BlobCacheStreamingTest {
     try {
       return in.read();
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 
