@@ -60,7 +60,9 @@ final class BlobTree {
    * present. A peer that is present but lacks the blob will be given a transfer, so its receivers
    * may keep streaming from it; only cycles among such transfers are broken. A node withheld from
    * serving the blob (a holder that sent bad bytes, or one receiving it far slower than others did)
-   * is no source: its receivers are planned again.
+   * is no source: its receivers are planned again. One withheld while it fetches the blob from the
+   * registry hands that stream to another node, if any can take it, and receives the blob from a
+   * peer, continuing where it is.
    */
   static BlobTree observe(
       Blob blob,
@@ -72,15 +74,22 @@ final class BlobTree {
     BlobTree tree = new BlobTree(blob, nodes.size(), blobKey, nodeKeys);
     int upstream = 0;
     boolean servingHolder = false;
+    int seedCandidates = 0;
     for (int i = 0; i < nodes.size(); i++) {
       PlanNode node = nodes.get(i);
+      boolean complete = node.complete().contains(blob.digest());
       tree.withheld[i] = node.withheld().contains(blob.digest());
-      servingHolder |= !tree.withheld[i] && node.complete().contains(blob.digest());
+      servingHolder |= !tree.withheld[i] && complete;
+      seedCandidates += !tree.withheld[i] && !complete ? 1 : 0;
     }
     if (!servingHolder) {
-      // A slow relay is withheld only while a holder can serve its receivers instead.
+      // A slow relay is withheld only while a holder can serve its receivers instead; a slow seed
+      // while another node can fetch the blob in its place.
       for (int i = 0; i < nodes.size(); i++) {
-        tree.withheld[i] &= nodes.get(i).complete().contains(blob.digest());
+        PlanNode node = nodes.get(i);
+        Source source = node.receiving().get(blob.digest());
+        boolean replaceableSeed = source != null && source.isUpstream() && seedCandidates > 0;
+        tree.withheld[i] &= node.complete().contains(blob.digest()) || replaceableSeed;
       }
     }
     for (int i = 0; i < nodes.size(); i++) {
@@ -95,7 +104,7 @@ final class BlobTree {
         continue;
       }
       if (source.isUpstream()) {
-        if (upstream < maxUpstreamStreams) {
+        if (upstream < maxUpstreamStreams && !tree.withheld[i]) {
           upstream++;
           tree.parent[i] = UPSTREAM;
           tree.kept[i] = true;
@@ -253,21 +262,25 @@ final class BlobTree {
   }
 
   /**
-   * The node that fetches the blob from the registry: among the nodes in placement order, the first
-   * with the most orphaned receivers (that group keeps streaming) and, among those, the first that
-   * seeds fewest blobs, so seeds spread over the nodes.
+   * The node that fetches the blob from the registry: among the nodes in placement order that are
+   * not withheld from serving it, the first with the most orphaned receivers (that group keeps
+   * streaming) and, among those, the first that seeds fewest blobs, so seeds spread over the nodes.
    */
-  private static int chooseSeed(int[] ordered, int[] orphaned, UploadShares shares) {
-    int best = ordered[0];
+  private int chooseSeed(int[] ordered, int[] orphaned, UploadShares shares) {
+    int best = -1;
     for (int candidate : ordered) {
-      if (orphaned[candidate] < orphaned[best]) {
-        break;
+      if (withheld[candidate]) {
+        continue;
       }
-      if (shares.seeds(candidate) < shares.seeds(best)) {
+      if (best < 0) {
+        best = candidate;
+      } else if (orphaned[candidate] < orphaned[best]) {
+        break;
+      } else if (shares.seeds(candidate) < shares.seeds(best)) {
         best = candidate;
       }
     }
-    return best;
+    return best < 0 ? ordered[0] : best;
   }
 
   /** Sets depths below {@code head} through kept transfers and offers each node as a source. */

@@ -19,6 +19,7 @@ public final class DistributionMetrics {
   private final Counter planned;
   private final Counter completed;
   private final Counter slowRelays;
+  private final Counter slowSeeds;
   private final Timer planning;
   private final Map<String, AtomicLong> makespanMillis = new ConcurrentHashMap<>();
   private final Map<String, Counter> inventories = new ConcurrentHashMap<>();
@@ -39,6 +40,12 @@ public final class DistributionMetrics {
                 "Nodes found receiving a blob at under half the rate of the fastest node, whose"
                     + " receivers were moved to other sources")
             .register(registry);
+    this.slowSeeds =
+        Counter.builder("dockmaster.distribution.slow.seeds")
+            .description(
+                "Nodes found fetching a blob from the registry at under a third of the rate of the"
+                    + " fastest such node, whose registry stream another node took over")
+            .register(registry);
     this.planning =
         Timer.builder("dockmaster.distribution.plan.duration")
             .description("Time to compute one plan")
@@ -56,6 +63,10 @@ public final class DistributionMetrics {
 
   void slowRelay() {
     slowRelays.increment();
+  }
+
+  void slowSeed() {
+    slowSeeds.increment();
   }
 
   /**

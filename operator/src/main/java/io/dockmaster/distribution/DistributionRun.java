@@ -117,6 +117,7 @@ final class DistributionRun implements AutoCloseable {
     Map<String, Integer> completeByImage = new HashMap<>();
     Map<String, NodeHoldings> holdingsByNode = new HashMap<>();
     Map<String, Map<Digest, WantedBlob>> blobsByPlatform = new HashMap<>();
+    Instant seen = clock.instant();
     for (AgentLease agent : byNode.values()) {
       AgentReport report = reports.get(agent.node());
       if (report == null) {
@@ -124,7 +125,7 @@ final class DistributionRun implements AutoCloseable {
       }
       Map<Digest, WantedBlob> byDigest =
           blobsByPlatform.computeIfAbsent(agent.platform(), this::blobsByDigest);
-      NodeHoldings holdings = holdings(agent.node(), report, byDigest, clock.instant());
+      NodeHoldings holdings = holdings(agent.node(), report, byDigest, seen);
       holdingsByNode.put(agent.node(), holdings);
       wanted += holdings.wanted;
       held += holdings.held;
@@ -141,6 +142,8 @@ final class DistributionRun implements AutoCloseable {
         failedNodes.add(agent.node());
       }
     }
+    // Judged once every report is in: seeds are measured against each other.
+    holdingsByNode.forEach((node, holdings) -> withholdLagging(node, holdings, seen));
     retriedFailures = false;
     for (BlobGroup group : BlobGroup.of(target, platforms)) {
       planned += plan(group, byNode, holdingsByNode, waves);
@@ -243,6 +246,7 @@ final class DistributionRun implements AutoCloseable {
   private static final class NodeHoldings {
     final Set<Digest> complete = new HashSet<>();
     final Map<Digest, Source> receiving = new HashMap<>();
+    final Map<Digest, Long> received = new HashMap<>();
     final Set<Digest> withheld = new HashSet<>();
     long wanted;
     long held;
@@ -266,7 +270,9 @@ final class DistributionRun implements AutoCloseable {
       if (state.phase() != BlobState.Phase.COMPLETE) {
         suspects.copyGone(digest, node);
       }
-      lagging.observe(node, digest, state.phase(), state.received(), size, now);
+      Optional<Source> source = sourceOf(state.source());
+      boolean fromRegistry = source.map(Source::isUpstream).orElse(false);
+      lagging.observe(node, digest, state.phase(), state.received(), size, fromRegistry, now);
       switch (state.phase()) {
         case COMPLETE -> {
           holdings.held += size;
@@ -282,10 +288,8 @@ final class DistributionRun implements AutoCloseable {
         }
         case RECEIVING -> {
           holdings.held += Math.min(size, state.received());
-          sourceOf(state.source()).ifPresent(s -> holdings.receiving.put(digest, s));
-          if (lagging.isLagging(node, digest, state.received(), now)) {
-            holdings.withheld.add(digest);
-          }
+          source.ifPresent(s -> holdings.receiving.put(digest, s));
+          holdings.received.put(digest, state.received());
         }
         case FAILED -> {
           holdings.failed = true;
@@ -296,6 +300,16 @@ final class DistributionRun implements AutoCloseable {
       }
     }
     return holdings;
+  }
+
+  private void withholdLagging(String node, NodeHoldings holdings, Instant now) {
+    holdings.receiving.forEach(
+        (digest, source) -> {
+          long received = holdings.received.get(digest);
+          if (lagging.isLagging(node, digest, received, source.isUpstream(), now)) {
+            holdings.withheld.add(digest);
+          }
+        });
   }
 
   /**

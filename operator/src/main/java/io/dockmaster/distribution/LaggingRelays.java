@@ -26,6 +26,14 @@ import org.slf4j.LoggerFactory;
  * operator restart, or continuing from another source) is measured from there, as coarsely as the
  * rounds come; a completion seen over less than {@link #MEASURABLE} is no yardstick, and a node is
  * judged only once it was seen receiving for that long.
+ *
+ * <p>A seed, fetching a blob from the registry, has no holder to be measured against until it is
+ * done, and while it crawls its whole tree does. Seeds share the registry's uplink, so they are
+ * measured against each other: a seed seen for {@link #SEED_MEASURABLE} or more at under a third of
+ * the rate of the fastest seed of the run is withheld too, and the planner gives its registry
+ * stream to another node (see {@link BlobTree}); it then receives the blob from a peer, continuing
+ * where it is. Once per blob: the registry sends again only the bytes the slow seed had, and a
+ * second slow seed of the same blob stays.
  */
 final class LaggingRelays {
 
@@ -37,6 +45,15 @@ final class LaggingRelays {
   /** How many times slower than the fastest a relay may be before its receivers move. */
   static final double SLOWER_THAN = 2.0;
 
+  /**
+   * How long a seed is watched before it is judged: seeds' shares of the registry's uplink swing
+   * for a few seconds at a time (in the lab the slowest of five got half the fastest's over 10 s).
+   */
+  static final Duration SEED_MEASURABLE = Duration.ofSeconds(10);
+
+  /** How many times slower than the fastest seed a seed may be before another takes over. */
+  static final double SEED_SLOWER_THAN = 3.0;
+
   /** When a round first saw a node receiving a blob, and how much it had then. */
   private record Sighting(Instant at, long received) {}
 
@@ -46,19 +63,41 @@ final class LaggingRelays {
   private final Map<Digest, Double> fastestBytesPerSecond = new HashMap<>();
   private final Set<String> announced = new HashSet<>();
 
+  /** The fastest any seed of this run fetched at, over {@link #SEED_MEASURABLE} or more. */
+  private double fastestSeedBytesPerSecond;
+
+  /** Blobs whose seed was found slow, and that node: withheld from serving it from then on. */
+  private final Map<Digest, String> slowSeeds = new HashMap<>();
+
   LaggingRelays(String mirror, DistributionMetrics metrics) {
     this.mirror = mirror;
     this.metrics = metrics;
   }
 
-  /** Notes what one node's report said of one blob, {@code received} of {@code size} bytes. */
+  /**
+   * Notes what one node's report said of one blob, {@code received} of {@code size} bytes, {@code
+   * fromRegistry} if it is fetching it from the registry.
+   */
   void observe(
-      String node, Digest digest, BlobState.Phase phase, long received, long size, Instant now) {
+      String node,
+      Digest digest,
+      BlobState.Phase phase,
+      long received,
+      long size,
+      boolean fromRegistry,
+      Instant now) {
     switch (phase) {
-      case RECEIVING ->
-          firstSeen
-              .computeIfAbsent(digest, d -> new HashMap<>())
-              .putIfAbsent(node, new Sighting(now, received));
+      case RECEIVING -> {
+        Sighting first =
+            firstSeen
+                .computeIfAbsent(digest, d -> new HashMap<>())
+                .computeIfAbsent(node, n -> new Sighting(now, received));
+        Duration elapsed = Duration.between(first.at(), now);
+        if (fromRegistry && elapsed.compareTo(SEED_MEASURABLE) >= 0) {
+          fastestSeedBytesPerSecond =
+              Math.max(fastestSeedBytesPerSecond, (received - first.received()) / seconds(elapsed));
+        }
+      }
       case COMPLETE -> {
         Sighting first = forget(node, digest);
         if (first != null && !Duration.between(first.at(), now).minus(MEASURABLE).isNegative()) {
@@ -73,9 +112,16 @@ final class LaggingRelays {
 
   /**
    * Whether {@code node}, which has {@code received} bytes of the blob, receives it more than
-   * {@link #SLOWER_THAN} times slower than the fastest node got it whole.
+   * {@link #SLOWER_THAN} times slower than the fastest node got it whole, or was found a slow seed
+   * of it.
    */
-  boolean isLagging(String node, Digest digest, long received, Instant now) {
+  boolean isLagging(String node, Digest digest, long received, boolean fromRegistry, Instant now) {
+    if (node.equals(slowSeeds.get(digest))) {
+      return true;
+    }
+    if (fromRegistry) {
+      return isSlowSeed(node, digest, received, now);
+    }
     Double best = fastestBytesPerSecond.get(digest);
     Sighting first = firstSeen.getOrDefault(digest, Map.of()).get(node);
     if (best == null || first == null) {
@@ -101,6 +147,35 @@ final class LaggingRelays {
           node);
     }
     return lagging;
+  }
+
+  private boolean isSlowSeed(String node, Digest digest, long received, Instant now) {
+    Sighting first = firstSeen.getOrDefault(digest, Map.of()).get(node);
+    if (first == null || slowSeeds.containsKey(digest)) {
+      return false;
+    }
+    Duration elapsed = Duration.between(first.at(), now);
+    if (elapsed.compareTo(SEED_MEASURABLE) < 0) {
+      return false;
+    }
+    double rate = (received - first.received()) / seconds(elapsed);
+    if (rate * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond) {
+      return false;
+    }
+    slowSeeds.put(digest, node);
+    metrics.slowSeed();
+    log.info(
+        "mirror {}: node {} fetches {} from the registry at {} MB/s, under 1/{} of the {} MB/s the"
+            + " fastest node fetching from it got: the registry stream goes to another node where one"
+            + " can take it, and {} receives the blob from a peer, continuing where it is",
+        mirror,
+        node,
+        digest.shortForm(),
+        "%.2f".formatted(rate / 1e6),
+        (int) SEED_SLOWER_THAN,
+        "%.2f".formatted(fastestSeedBytesPerSecond / 1e6),
+        node);
+    return true;
   }
 
   private Sighting forget(String node, Digest digest) {

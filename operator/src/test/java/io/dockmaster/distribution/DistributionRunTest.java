@@ -397,6 +397,57 @@ class DistributionRunTest {
     }
   }
 
+  @ParameterizedTest(name = "the seed of B at {0} of 3000 bytes after 10 s, A's at 900 of 1000")
+  @CsvSource({"100, true", "400, false"})
+  void aSeedFarSlowerThanTheOthersHandsTheRegistryStreamToAnotherNode(
+      long fetched, boolean handedOver) {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)), clock);
+    String a = digest(LAYER_A);
+    String b = digest(LAYER_B);
+    receiving("fast", a, 0, "upstream");
+    receiving("fast", b, 0, "peer/slow");
+    receiving("slow", b, 0, "upstream");
+    receiving("slow", a, 0, "peer/fast");
+    receiving("other", a, 0, "peer/fast");
+    receiving("other", b, 0, "peer/slow");
+    List<AgentLease> all = nodes("fast", "slow", "other");
+    run.round(all);
+    assertThat(agents.orders).as("every transfer stays as it is").isEmpty();
+
+    clock.advance(Duration.ofSeconds(10));
+    receiving("fast", a, 900, "upstream");
+    receiving("fast", b, fetched - 50, "peer/slow");
+    receiving("slow", b, fetched, "upstream");
+    receiving("slow", a, 800, "peer/fast");
+    receiving("other", a, 800, "peer/fast");
+    receiving("other", b, fetched - 50, "peer/slow");
+    run.round(all);
+
+    if (!handedOver) {
+      assertThat(agents.orders).isEmpty();
+      return;
+    }
+    assertThat(agents.orders).as("A's transfers stay").allMatch(r -> r.order().digest().equals(b));
+    assertThat(agents.orders)
+        .filteredOn(r -> r.order().source().label().equals("upstream"))
+        .extracting(Received::node)
+        .as("another node fetches B from the registry")
+        .singleElement()
+        .isNotEqualTo("slow");
+    assertThat(agents.ordersFor("slow"))
+        .extracting(r -> r.order().source().label())
+        .as("the slow seed receives B from a peer, continuing where it is")
+        .singleElement()
+        .asString()
+        .startsWith("peer/");
+    assertThat(agents.orders)
+        .extracting(r -> r.order().source().label())
+        .as("no one is sent to the slow seed")
+        .doesNotContain("peer/slow");
+    assertThat(agents.orders).extracting(Received::node).contains("fast", "other");
+  }
+
   private void receiving(String node, String blob, long received, String source) {
     agents.set(node, blob, new BlobState(blob, Phase.RECEIVING, received, source, null, null));
   }

@@ -19,17 +19,78 @@ class LaggingRelaysTest {
 
   /** The fastest node gets the blob whole in 10 s: 10 MB/s. */
   private void fastNodeTakes10Seconds() {
-    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, T0.plusSeconds(10));
+    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, false, T0.plusSeconds(10));
+  }
+
+  private static final Digest OTHER = Digest.sha256(new byte[] {2});
+
+  /** Another blob's seed fetches 50 MB in 10 s from the registry: 5 MB/s. */
+  private void fastSeedFetches5MegabytesPerSecond() {
+    relays.observe("fast-seed", OTHER, Phase.RECEIVING, 0, SIZE, true, T0);
+    relays.observe("fast-seed", OTHER, Phase.RECEIVING, 50_000_000, SIZE, true, T0.plusSeconds(10));
+  }
+
+  @Test
+  void aSeedFetchingAtUnderAThirdOfTheFastestSeedsRateIsSlowForGood() {
+    relays.observe("slow-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    fastSeedFetches5MegabytesPerSecond();
+
+    assertThat(relays.isLagging("slow-seed", BLOB, 16_000_000, true, T0.plusSeconds(10)))
+        .as("1.6 MB/s against 5")
+        .isTrue();
+    assertThat(meters.get("dockmaster.distribution.slow.seeds").counter().count()).isEqualTo(1.0);
+    // Moved to a peer, it stays withheld: it relays the blob no faster than it fetched it.
+    relays.observe("slow-seed", BLOB, Phase.RECEIVING, 20_000_000, SIZE, false, T0.plusSeconds(11));
+    assertThat(relays.isLagging("slow-seed", BLOB, 20_000_000, false, T0.plusSeconds(11))).isTrue();
+  }
+
+  @Test
+  void aSeedAtAThirdOfTheFastestSeedsRateOrMoreIsNot() {
+    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    fastSeedFetches5MegabytesPerSecond();
+
+    assertThat(relays.isLagging("seed", BLOB, 17_000_000, true, T0.plusSeconds(10))).isFalse();
+    assertThat(meters.get("dockmaster.distribution.slow.seeds").counter().count()).isZero();
+  }
+
+  @Test
+  void aSeedIsNotJudgedInItsFirstTenSeconds() {
+    fastSeedFetches5MegabytesPerSecond();
+    relays.observe("late-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0.plusSeconds(1));
+
+    assertThat(relays.isLagging("late-seed", BLOB, 1, true, T0.plusSeconds(10))).isFalse();
+  }
+
+  @Test
+  void aSeedIsNotMeasuredAgainstAFasterRelay() {
+    fastNodeTakes10Seconds();
+    relays.observe("seed", OTHER, Phase.RECEIVING, 0, SIZE, true, T0);
+
+    assertThat(relays.isLagging("seed", OTHER, 10_000_000, true, T0.plusSeconds(10)))
+        .as("1 MB/s, the only seed measured")
+        .isFalse();
+  }
+
+  @Test
+  void onlyTheFirstSlowSeedOfABlobIsReplaced() {
+    relays.observe("slow-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    relays.observe("next-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    fastSeedFetches5MegabytesPerSecond();
+    assertThat(relays.isLagging("slow-seed", BLOB, 1_000_000, true, T0.plusSeconds(10))).isTrue();
+
+    assertThat(relays.isLagging("next-seed", BLOB, 1_000_000, true, T0.plusSeconds(10)))
+        .as("a second copy from the registry at most")
+        .isFalse();
   }
 
   @Test
   void aNodeReceivingAtUnderHalfTheFastestRateLags() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, T0);
+    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
     fastNodeTakes10Seconds();
 
-    assertThat(relays.isLagging("slow", BLOB, 40_000_000, T0.plusSeconds(10))).isTrue();
-    assertThat(relays.isLagging("slow", BLOB, 40_000_000, T0.plusSeconds(10))).isTrue();
+    assertThat(relays.isLagging("slow", BLOB, 40_000_000, false, T0.plusSeconds(10))).isTrue();
+    assertThat(relays.isLagging("slow", BLOB, 40_000_000, false, T0.plusSeconds(10))).isTrue();
     assertThat(meters.get("dockmaster.distribution.slow.relays").counter().count())
         .as("counted once per node and blob")
         .isEqualTo(1.0);
@@ -37,70 +98,70 @@ class LaggingRelaysTest {
 
   @Test
   void aNodeAtMoreThanHalfTheFastestRateDoesNot() {
-    relays.observe("steady", BLOB, Phase.RECEIVING, 0, SIZE, T0);
+    relays.observe("steady", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
     fastNodeTakes10Seconds();
 
-    assertThat(relays.isLagging("steady", BLOB, 60_000_000, T0.plusSeconds(10))).isFalse();
+    assertThat(relays.isLagging("steady", BLOB, 60_000_000, false, T0.plusSeconds(10))).isFalse();
     // Half is not under half.
-    assertThat(relays.isLagging("steady", BLOB, 50_000_000, T0.plusSeconds(10))).isFalse();
+    assertThat(relays.isLagging("steady", BLOB, 50_000_000, false, T0.plusSeconds(10))).isFalse();
   }
 
   @Test
   void nothingLagsBeforeANodeHasTheBlobWhole() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, T0);
+    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
 
-    assertThat(relays.isLagging("slow", BLOB, 1, T0.plusSeconds(60))).isFalse();
+    assertThat(relays.isLagging("slow", BLOB, 1, false, T0.plusSeconds(60))).isFalse();
   }
 
   @Test
   void aNodeFirstSeenPartwayIsMeasuredFromThere() {
     // Half the blob in 10 s: 5 MB/s, however fast it looked for the whole blob.
-    relays.observe("fast", BLOB, Phase.RECEIVING, SIZE / 2, SIZE, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, T0.plusSeconds(10));
-    relays.observe("steady", BLOB, Phase.RECEIVING, 20_000_000, SIZE, T0);
+    relays.observe("fast", BLOB, Phase.RECEIVING, SIZE / 2, SIZE, false, T0);
+    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, false, T0.plusSeconds(10));
+    relays.observe("steady", BLOB, Phase.RECEIVING, 20_000_000, SIZE, false, T0);
 
     // 3 MB/s since first seen: not under half of 5.
-    assertThat(relays.isLagging("steady", BLOB, 50_000_000, T0.plusSeconds(10))).isFalse();
-    assertThat(relays.isLagging("steady", BLOB, 40_000_000, T0.plusSeconds(10))).isTrue();
+    assertThat(relays.isLagging("steady", BLOB, 50_000_000, false, T0.plusSeconds(10))).isFalse();
+    assertThat(relays.isLagging("steady", BLOB, 40_000_000, false, T0.plusSeconds(10))).isTrue();
   }
 
   @Test
   void aBlobTheFastestGotInUnderFiveSecondsIsNotJudged() {
-    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, T0.plusSeconds(4));
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, T0);
+    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, false, T0.plusSeconds(4));
+    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
 
-    assertThat(relays.isLagging("slow", BLOB, 1, T0.plusSeconds(60))).isFalse();
+    assertThat(relays.isLagging("slow", BLOB, 1, false, T0.plusSeconds(60))).isFalse();
   }
 
   @Test
   void aTransferInItsFirstFiveSecondsIsNotJudged() {
     fastNodeTakes10Seconds();
-    relays.observe("late", BLOB, Phase.RECEIVING, 0, SIZE, T0.plusSeconds(20));
+    relays.observe("late", BLOB, Phase.RECEIVING, 0, SIZE, false, T0.plusSeconds(20));
 
-    assertThat(relays.isLagging("late", BLOB, 0, T0.plusSeconds(24))).isFalse();
-    assertThat(relays.isLagging("late", BLOB, 0, T0.plusSeconds(25))).isTrue();
+    assertThat(relays.isLagging("late", BLOB, 0, false, T0.plusSeconds(24))).isFalse();
+    assertThat(relays.isLagging("late", BLOB, 0, false, T0.plusSeconds(25))).isTrue();
   }
 
   @Test
   void aTransferThatFailedStartsItsClockAgain() {
-    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, T0);
+    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
     fastNodeTakes10Seconds();
-    relays.observe("flaky", BLOB, Phase.FAILED, 0, SIZE, T0.plusSeconds(12));
-    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, T0.plusSeconds(30));
+    relays.observe("flaky", BLOB, Phase.FAILED, 0, SIZE, false, T0.plusSeconds(12));
+    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, false, T0.plusSeconds(30));
 
-    assertThat(relays.isLagging("flaky", BLOB, 1_000_000, T0.plusSeconds(32))).isFalse();
+    assertThat(relays.isLagging("flaky", BLOB, 1_000_000, false, T0.plusSeconds(32))).isFalse();
   }
 
   @Test
   void theFastestCompletionIsTheYardstick() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, T0);
-    relays.observe("slower", BLOB, Phase.RECEIVING, 0, SIZE, T0);
-    relays.observe("slower", BLOB, Phase.COMPLETE, SIZE, SIZE, T0.plusSeconds(40));
+    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("slower", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("slower", BLOB, Phase.COMPLETE, SIZE, SIZE, false, T0.plusSeconds(40));
     // 1.5 MB/s against the only completion so far (2.5 MB/s): not under half.
-    assertThat(relays.isLagging("slow", BLOB, 60_000_000, T0.plusSeconds(40))).isFalse();
+    assertThat(relays.isLagging("slow", BLOB, 60_000_000, false, T0.plusSeconds(40))).isFalse();
     fastNodeTakes10Seconds();
 
-    assertThat(relays.isLagging("slow", BLOB, 70_000_000, T0.plusSeconds(50))).isTrue();
+    assertThat(relays.isLagging("slow", BLOB, 70_000_000, false, T0.plusSeconds(50))).isTrue();
   }
 }

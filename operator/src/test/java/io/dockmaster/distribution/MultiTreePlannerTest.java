@@ -173,7 +173,8 @@ class MultiTreePlannerTest {
   void aSlowRelayWithheldStillServesWhenNoHolderCan() {
     List<PlanNode> nodes =
         List.of(
-            slowRelay("slow", layer, Source.UPSTREAM),
+            receiving("seed", layer, Source.UPSTREAM),
+            slowRelay("slow", layer, Source.peer("seed")),
             receiving("a", layer, Source.peer("slow")),
             PlanNode.empty("b"));
     PlanRequest request = request(List.of(layer), nodes);
@@ -183,10 +184,75 @@ class MultiTreePlannerTest {
     PlanInvariants.assertValid(request, plan);
     assertThat(plan.keep())
         .containsExactlyInAnyOrder(
-            new Transfer("slow", layer, Source.UPSTREAM, 1),
-            new Transfer("a", layer, Source.peer("slow"), 2));
+            new Transfer("seed", layer, Source.UPSTREAM, 1),
+            new Transfer("slow", layer, Source.peer("seed"), 2),
+            new Transfer("a", layer, Source.peer("slow"), 3));
     assertThat(plan.start()).extracting(Transfer::node).containsExactly("b");
     assertThat(plan.start().get(0).source().isUpstream()).isFalse();
+  }
+
+  @Test
+  void aSlowSeedWithheldHandsItsRegistryStreamToAnotherNodeAndReceivesFromAPeer() {
+    List<PlanNode> nodes =
+        List.of(
+            slowRelay("slow", layer, Source.UPSTREAM),
+            receiving("a", layer, Source.peer("slow")),
+            PlanNode.empty("b"),
+            PlanNode.empty("c"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep()).isEmpty();
+    assertThat(plan.start())
+        .extracting(Transfer::node)
+        .containsExactlyInAnyOrder("slow", "a", "b", "c");
+    assertThat(plan.start())
+        .filteredOn(t -> t.source().isUpstream())
+        .extracting(Transfer::node)
+        .singleElement()
+        .isNotEqualTo("slow");
+    assertThat(plan.start())
+        .extracting(t -> t.source().isUpstream() ? "upstream" : t.source().node())
+        .doesNotContain("slow");
+  }
+
+  @Test
+  void aSlowSeedStaysWhenNoOtherNodeCanFetchInItsPlace() {
+    List<PlanNode> nodes =
+        List.of(
+            slowRelay("slow", layer, Source.UPSTREAM),
+            slowRelay("slower", layer, Source.peer("slow")));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep())
+        .containsExactlyInAnyOrder(
+            new Transfer("slow", layer, Source.UPSTREAM, 1),
+            new Transfer("slower", layer, Source.peer("slow"), 2));
+    assertThat(plan.start()).isEmpty();
+  }
+
+  @Test
+  void aSlowSeedWithheldReceivesFromAHolderOnceThereIsOne() {
+    List<PlanNode> nodes =
+        List.of(
+            slowRelay("slow", layer, Source.UPSTREAM),
+            holding("holder", layer),
+            PlanNode.empty("b"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep()).isEmpty();
+    assertThat(plan.start()).noneMatch(t -> t.source().isUpstream());
+    assertThat(plan.start())
+        .extracting(Transfer::node, t -> t.source().node())
+        .contains(tuple("slow", "holder"));
   }
 
   private static PlanNode slowRelay(String name, Blob blob, Source source) {

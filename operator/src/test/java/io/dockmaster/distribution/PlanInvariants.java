@@ -122,7 +122,8 @@ final class PlanInvariants {
         continue;
       }
       if (source.isUpstream()) {
-        upstreamInFlight++;
+        // A slow seed's registry stream goes to another node where one can take it.
+        upstreamInFlight += withholds(request, node, digest) ? 0 : 1;
       } else if (nodes.containsKey(source.node())
           && !source.node().equals(node.name())
           && !withholds(request, nodes.get(source.node()), digest)
@@ -147,9 +148,14 @@ final class PlanInvariants {
     if (!node.withheld().contains(digest)) {
       return false;
     }
+    Source source = node.receiving().get(digest);
+    boolean seed = source != null && source.isUpstream();
     return node.complete().contains(digest)
         || request.nodes().stream()
-            .anyMatch(n -> n.complete().contains(digest) && !n.withheld().contains(digest));
+            .anyMatch(n -> n.complete().contains(digest) && !n.withheld().contains(digest))
+        || seed
+            && request.nodes().stream()
+                .anyMatch(n -> !n.complete().contains(digest) && !n.withheld().contains(digest));
   }
 
   private static boolean onCycle(String start, Digest digest, Map<String, PlanNode> nodes) {
