@@ -32,8 +32,11 @@ import org.slf4j.LoggerFactory;
  * measured against each other: a seed seen for {@link #SEED_MEASURABLE} or more at under a third of
  * the rate of the fastest seed of the run is withheld too, and the planner gives its registry
  * stream to another node (see {@link BlobTree}); it then receives the blob from a peer, continuing
- * where it is. Once per blob: the registry sends again only the bytes the slow seed had, and a
- * second slow seed of the same blob stays.
+ * where it is. The node taking over continues from the bytes it has, so the registry sends again
+ * only what the slow seed had beyond them; a seed is measured from the round that first saw it
+ * fetching from the registry, not from when it began receiving the blob from a peer, and at most
+ * {@link #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the registry itself serves slowly
+ * is not handed around for good.
  */
 final class LaggingRelays {
 
@@ -54,8 +57,14 @@ final class LaggingRelays {
   /** How many times slower than the fastest seed a seed may be before another takes over. */
   static final double SEED_SLOWER_THAN = 3.0;
 
-  /** When a round first saw a node receiving a blob, and how much it had then. */
-  private record Sighting(Instant at, long received) {}
+  /** How many seeds of one blob may be found slow and replaced. */
+  static final int MAX_SLOW_SEEDS = 3;
+
+  /**
+   * When a round first saw a node receiving a blob (from the registry, or from peers), and how much
+   * it had then.
+   */
+  private record Sighting(Instant at, long received, boolean fromRegistry) {}
 
   private final String mirror;
   private final DistributionMetrics metrics;
@@ -66,8 +75,8 @@ final class LaggingRelays {
   /** The fastest any seed of this run fetched at, over {@link #SEED_MEASURABLE} or more. */
   private double fastestSeedBytesPerSecond;
 
-  /** Blobs whose seed was found slow, and that node: withheld from serving it from then on. */
-  private final Map<Digest, String> slowSeeds = new HashMap<>();
+  /** Per blob, the seeds found slow: withheld from serving it from then on. */
+  private final Map<Digest, Set<String>> slowSeeds = new HashMap<>();
 
   LaggingRelays(String mirror, DistributionMetrics metrics) {
     this.mirror = mirror;
@@ -88,10 +97,12 @@ final class LaggingRelays {
       Instant now) {
     switch (phase) {
       case RECEIVING -> {
-        Sighting first =
-            firstSeen
-                .computeIfAbsent(digest, d -> new HashMap<>())
-                .computeIfAbsent(node, n -> new Sighting(now, received));
+        Map<String, Sighting> nodes = firstSeen.computeIfAbsent(digest, d -> new HashMap<>());
+        Sighting first = nodes.get(node);
+        if (first == null || first.fromRegistry() != fromRegistry) {
+          first = new Sighting(now, received, fromRegistry);
+          nodes.put(node, first);
+        }
         Duration elapsed = Duration.between(first.at(), now);
         if (fromRegistry && elapsed.compareTo(SEED_MEASURABLE) >= 0) {
           fastestSeedBytesPerSecond =
@@ -116,7 +127,7 @@ final class LaggingRelays {
    * of it.
    */
   boolean isLagging(String node, Digest digest, long received, boolean fromRegistry, Instant now) {
-    if (node.equals(slowSeeds.get(digest))) {
+    if (slowSeeds.getOrDefault(digest, Set.of()).contains(node)) {
       return true;
     }
     if (fromRegistry) {
@@ -151,7 +162,8 @@ final class LaggingRelays {
 
   private boolean isSlowSeed(String node, Digest digest, long received, Instant now) {
     Sighting first = firstSeen.getOrDefault(digest, Map.of()).get(node);
-    if (first == null || slowSeeds.containsKey(digest)) {
+    Set<String> slow = slowSeeds.computeIfAbsent(digest, d -> new HashSet<>());
+    if (first == null || !first.fromRegistry() || slow.size() >= MAX_SLOW_SEEDS) {
       return false;
     }
     Duration elapsed = Duration.between(first.at(), now);
@@ -162,7 +174,7 @@ final class LaggingRelays {
     if (rate * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond) {
       return false;
     }
-    slowSeeds.put(digest, node);
+    slow.add(node);
     metrics.slowSeed();
     log.info(
         "mirror {}: node {} fetches {} from the registry at {} MB/s, under 1/{} of the {} MB/s the"

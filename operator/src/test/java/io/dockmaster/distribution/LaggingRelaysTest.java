@@ -73,15 +73,39 @@ class LaggingRelaysTest {
   }
 
   @Test
-  void onlyTheFirstSlowSeedOfABlobIsReplaced() {
-    relays.observe("slow-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
-    relays.observe("next-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+  void atMostThreeSeedsOfABlobAreReplaced() {
     fastSeedFetches5MegabytesPerSecond();
-    assertThat(relays.isLagging("slow-seed", BLOB, 1_000_000, true, T0.plusSeconds(10))).isTrue();
+    for (int seed = 1; seed <= LaggingRelays.MAX_SLOW_SEEDS + 1; seed++) {
+      relays.observe("seed-" + seed, BLOB, Phase.RECEIVING, 0, SIZE, true, T0.plusSeconds(10));
+    }
 
-    assertThat(relays.isLagging("next-seed", BLOB, 1_000_000, true, T0.plusSeconds(10)))
-        .as("a second copy from the registry at most")
+    for (int seed = 1; seed <= LaggingRelays.MAX_SLOW_SEEDS; seed++) {
+      assertThat(relays.isLagging("seed-" + seed, BLOB, 1_000_000, true, T0.plusSeconds(20)))
+          .as("seed %d", seed)
+          .isTrue();
+    }
+    assertThat(relays.isLagging("seed-4", BLOB, 1_000_000, true, T0.plusSeconds(20)))
+        .as("a blob the registry itself serves slowly is not handed around for good")
         .isFalse();
+  }
+
+  @Test
+  void aReceiverThatTakesOverFetchingIsMeasuredAsASeedFromThen() {
+    fastSeedFetches5MegabytesPerSecond();
+    // 0.5 MB/s from a slow parent for 10 s, then from the registry.
+    relays.observe("heir", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("heir", BLOB, Phase.RECEIVING, 5_000_000, SIZE, true, T0.plusSeconds(10));
+
+    // Counted from its first sighting it would be 0.8 and 1.25 MB/s, under a third of 5.
+    assertThat(relays.isLagging("heir", BLOB, 12_000_000, true, T0.plusSeconds(15)))
+        .as("not yet measurable as a seed")
+        .isFalse();
+    assertThat(relays.isLagging("heir", BLOB, 25_000_000, true, T0.plusSeconds(20)))
+        .as("2 MB/s since it took over")
+        .isFalse();
+    assertThat(relays.isLagging("heir", BLOB, 27_000_000, true, T0.plusSeconds(30)))
+        .as("1.1 MB/s since it took over")
+        .isTrue();
   }
 
   @Test
