@@ -143,6 +143,7 @@ final class DistributionRun implements AutoCloseable {
       }
     }
     // Judged once every report is in: seeds are measured against each other.
+    holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
     holdingsByNode.forEach((node, holdings) -> withholdLagging(node, holdings, seen));
     retriedFailures = false;
     for (BlobGroup group : BlobGroup.of(target, platforms)) {

@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.OptionalDouble;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,13 +31,15 @@ import org.slf4j.LoggerFactory;
  * <p>A seed, fetching a blob from the registry, has no holder to be measured against until it is
  * done, and while it crawls its whole tree does. Seeds share the registry's uplink, so they are
  * measured against each other: a seed seen for {@link #SEED_MEASURABLE} or more at under a third of
- * the rate of the fastest seed of the run is withheld too, and the planner gives its registry
- * stream to another node (see {@link BlobTree}); it then receives the blob from a peer, continuing
- * where it is. The node taking over continues from the bytes it has, so the registry sends again
- * only what the slow seed had beyond them; a seed is measured from the round that first saw it
- * fetching from the registry, not from when it began receiving the blob from a peer, and at most
- * {@link #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the registry itself serves slowly
- * is not handed around for good.
+ * the rate of the fastest seed of the run is withheld too if its node also takes in all its blobs
+ * together at under half the median node's rate (a seed whose tree is held to the pace of a slow
+ * receiver fetches slowly too, but its node takes in other blobs as fast as the rest), and the
+ * planner gives its registry stream to another node (see {@link BlobTree}); it then receives the
+ * blob from a peer, continuing where it is. The node taking over continues from the bytes it has,
+ * so the registry sends again only what the slow seed had beyond them; a seed is measured from the
+ * round that first saw it fetching from the registry, not from when it began receiving the blob
+ * from a peer, and at most {@link #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the
+ * registry itself serves slowly is not handed around for good.
  */
 final class LaggingRelays {
 
@@ -74,6 +77,20 @@ final class LaggingRelays {
 
   /** The fastest any seed of this run fetched at, over {@link #SEED_MEASURABLE} or more. */
   private double fastestSeedBytesPerSecond;
+
+  /** When a node's bytes held of the run's blobs were first seen, and when they last changed. */
+  private record Intake(Instant firstAt, long firstHeld, Instant lastAt, long lastHeld) {
+    OptionalDouble bytesPerSecond() {
+      Duration span = Duration.between(firstAt, lastAt);
+      return span.compareTo(SEED_MEASURABLE) < 0
+          ? OptionalDouble.empty()
+          : OptionalDouble.of((lastHeld - firstHeld) / seconds(span));
+    }
+  }
+
+  private static final Intake NOTHING_YET = new Intake(Instant.EPOCH, 0, Instant.EPOCH, 0);
+
+  private final Map<String, Intake> intakes = new HashMap<>();
 
   /** Per blob, the seeds found slow: withheld from serving it from then on. */
   private final Map<Digest, Set<String>> slowSeeds = new HashMap<>();
@@ -118,6 +135,16 @@ final class LaggingRelays {
       }
       // A transfer that failed or vanished starts its clock again when it is back.
       case ABSENT, FAILED -> forget(node, digest);
+    }
+  }
+
+  /** Notes how many bytes of the run's blobs {@code node} holds, complete or in part. */
+  void observeHeld(String node, long held, Instant now) {
+    Intake intake = intakes.get(node);
+    if (intake == null) {
+      intakes.put(node, new Intake(now, held, now, held));
+    } else if (held != intake.lastHeld()) {
+      intakes.put(node, new Intake(intake.firstAt(), intake.firstHeld(), now, held));
     }
   }
 
@@ -171,7 +198,7 @@ final class LaggingRelays {
       return false;
     }
     double rate = (received - first.received()) / seconds(elapsed);
-    if (rate * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond) {
+    if (rate * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond || !takesInSlowly(node)) {
       return false;
     }
     slow.add(node);
@@ -188,6 +215,19 @@ final class LaggingRelays {
         "%.2f".formatted(fastestSeedBytesPerSecond / 1e6),
         node);
     return true;
+  }
+
+  /** Whether the node takes in all its blobs together at under half the median node's rate. */
+  private boolean takesInSlowly(String node) {
+    OptionalDouble own = intakes.getOrDefault(node, NOTHING_YET).bytesPerSecond();
+    double[] rates =
+        intakes.values().stream()
+            .map(Intake::bytesPerSecond)
+            .filter(OptionalDouble::isPresent)
+            .mapToDouble(OptionalDouble::getAsDouble)
+            .sorted()
+            .toArray();
+    return own.isPresent() && own.getAsDouble() * 2 < rates[rates.length / 2];
   }
 
   private Sighting forget(String node, Digest digest) {

@@ -25,6 +25,14 @@ class LaggingRelaysTest {
 
   private static final Digest OTHER = Digest.sha256(new byte[] {2});
 
+  /** Each node takes in {@code bytes} of all its blobs together in the 10 s after T0. */
+  private void takeIn(long bytes, String... nodes) {
+    for (String node : nodes) {
+      relays.observeHeld(node, 0, T0);
+      relays.observeHeld(node, bytes, T0.plusSeconds(10));
+    }
+  }
+
   /** Another blob's seed fetches 50 MB in 10 s from the registry: 5 MB/s. */
   private void fastSeedFetches5MegabytesPerSecond() {
     relays.observe("fast-seed", OTHER, Phase.RECEIVING, 0, SIZE, true, T0);
@@ -35,6 +43,8 @@ class LaggingRelaysTest {
   void aSeedFetchingAtUnderAThirdOfTheFastestSeedsRateIsSlowForGood() {
     relays.observe("slow-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
     fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "receiver");
+    takeIn(20_000_000, "slow-seed");
 
     assertThat(relays.isLagging("slow-seed", BLOB, 16_000_000, true, T0.plusSeconds(10)))
         .as("1.6 MB/s against 5")
@@ -49,9 +59,24 @@ class LaggingRelaysTest {
   void aSeedAtAThirdOfTheFastestSeedsRateOrMoreIsNot() {
     relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
     fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "receiver");
+    takeIn(20_000_000, "seed");
 
     assertThat(relays.isLagging("seed", BLOB, 17_000_000, true, T0.plusSeconds(10))).isFalse();
     assertThat(meters.get("dockmaster.distribution.slow.seeds").counter().count()).isZero();
+  }
+
+  @Test
+  void aSeedWhoseNodeTakesInItsOtherBlobsAsFastAsTheRestIsNotSlow() {
+    // Its tree is held to a slow receiver's pace, not its own link.
+    relays.observe("held-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "receiver");
+    takeIn(30_000_000, "held-seed");
+
+    assertThat(relays.isLagging("held-seed", BLOB, 5_000_000, true, T0.plusSeconds(10)))
+        .as("fetching at 0.5 MB/s, taking in 3 MB/s against a median of 5")
+        .isFalse();
   }
 
   @Test
@@ -75,8 +100,10 @@ class LaggingRelaysTest {
   @Test
   void atMostThreeSeedsOfABlobAreReplaced() {
     fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "a", "b", "c", "d", "e");
     for (int seed = 1; seed <= LaggingRelays.MAX_SLOW_SEEDS + 1; seed++) {
       relays.observe("seed-" + seed, BLOB, Phase.RECEIVING, 0, SIZE, true, T0.plusSeconds(10));
+      takeIn(1_000_000, "seed-" + seed);
     }
 
     for (int seed = 1; seed <= LaggingRelays.MAX_SLOW_SEEDS; seed++) {
@@ -92,6 +119,8 @@ class LaggingRelaysTest {
   @Test
   void aReceiverThatTakesOverFetchingIsMeasuredAsASeedFromThen() {
     fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "receiver");
+    takeIn(10_000_000, "heir");
     // 0.5 MB/s from a slow parent for 10 s, then from the registry.
     relays.observe("heir", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
     relays.observe("heir", BLOB, Phase.RECEIVING, 5_000_000, SIZE, true, T0.plusSeconds(10));
