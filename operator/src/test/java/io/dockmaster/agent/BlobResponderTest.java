@@ -190,8 +190,17 @@ class BlobResponderTest {
     BlobWrite write = startWrite(content, 24 << 20);
 
     HttpResponse<InputStream> response = get(write.digest());
-    List<RelayRelease> released =
-        write.awaitRelays(new RelayLimits(1 << 20, Duration.ofMillis(500), Duration.ofSeconds(60)));
+    RelayLimits limits = new RelayLimits(1 << 20, Duration.ofMillis(500), Duration.ofSeconds(60));
+    // The answer's head can arrive before the agent's stream of the body joined the write; until
+    // then there is no one to wait for.
+    List<RelayRelease> released = new CopyOnWriteArrayList<>();
+    await()
+        .atMost(Duration.ofSeconds(30))
+        .until(
+            () -> {
+              released.addAll(write.awaitRelays(limits));
+              return !released.isEmpty();
+            });
 
     assertThat(released).extracting(RelayRelease::reader).containsExactly(PEER);
     assertThat(released.get(0).still()).isTrue();
