@@ -198,28 +198,35 @@ final class LaggingRelays {
       return false;
     }
     double rate = (received - first.received()) / seconds(elapsed);
-    if (rate * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond || !takesInSlowly(node)) {
+    if (rate * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond) {
+      return false;
+    }
+    OptionalDouble own = intakes.getOrDefault(node, NOTHING_YET).bytesPerSecond();
+    double median = medianIntake();
+    if (own.isEmpty() || own.getAsDouble() * 2 >= median) {
       return false;
     }
     slow.add(node);
     metrics.slowSeed();
     log.info(
         "mirror {}: node {} fetches {} from the registry at {} MB/s, under 1/{} of the {} MB/s the"
-            + " fastest node fetching from it got: the registry stream goes to another node where one"
-            + " can take it, and {} receives the blob from a peer, continuing where it is",
+            + " fastest node fetching from it got, and takes in all its blobs at {} MB/s against"
+            + " the median node's {} MB/s: the registry stream goes to another node where one can"
+            + " take it, and {} receives the blob from a peer, continuing where it is",
         mirror,
         node,
         digest.shortForm(),
         "%.2f".formatted(rate / 1e6),
         (int) SEED_SLOWER_THAN,
         "%.2f".formatted(fastestSeedBytesPerSecond / 1e6),
+        "%.2f".formatted(own.getAsDouble() / 1e6),
+        "%.2f".formatted(median / 1e6),
         node);
     return true;
   }
 
-  /** Whether the node takes in all its blobs together at under half the median node's rate. */
-  private boolean takesInSlowly(String node) {
-    OptionalDouble own = intakes.getOrDefault(node, NOTHING_YET).bytesPerSecond();
+  /** The median of the nodes' intakes of all their blobs together, among those measured. */
+  private double medianIntake() {
     double[] rates =
         intakes.values().stream()
             .map(Intake::bytesPerSecond)
@@ -227,7 +234,7 @@ final class LaggingRelays {
             .mapToDouble(OptionalDouble::getAsDouble)
             .sorted()
             .toArray();
-    return own.isPresent() && own.getAsDouble() * 2 < rates[rates.length / 2];
+    return rates.length == 0 ? 0 : rates[rates.length / 2];
   }
 
   private Sighting forget(String node, Digest digest) {
