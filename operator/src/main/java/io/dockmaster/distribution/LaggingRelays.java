@@ -67,7 +67,15 @@ final class LaggingRelays {
    * When a round first saw a node receiving a blob (from the registry, or from peers), and how much
    * it had then.
    */
-  private record Sighting(Instant at, long received, boolean fromRegistry) {}
+  private record Sighting(Instant at, long received, boolean fromRegistry) {
+    /** Bytes per second from this sighting to {@code now}, once it is {@code measurable} old. */
+    OptionalDouble rate(long receivedNow, Instant now, Duration measurable) {
+      Duration elapsed = Duration.between(at, now);
+      return elapsed.compareTo(measurable) < 0
+          ? OptionalDouble.empty()
+          : OptionalDouble.of((receivedNow - received) / seconds(elapsed));
+    }
+  }
 
   private final String mirror;
   private final DistributionMetrics metrics;
@@ -120,17 +128,19 @@ final class LaggingRelays {
           first = new Sighting(now, received, fromRegistry);
           nodes.put(node, first);
         }
-        Duration elapsed = Duration.between(first.at(), now);
-        if (fromRegistry && elapsed.compareTo(SEED_MEASURABLE) >= 0) {
-          fastestSeedBytesPerSecond =
-              Math.max(fastestSeedBytesPerSecond, (received - first.received()) / seconds(elapsed));
+        if (fromRegistry) {
+          first
+              .rate(received, now, SEED_MEASURABLE)
+              .ifPresent(
+                  rate -> fastestSeedBytesPerSecond = Math.max(fastestSeedBytesPerSecond, rate));
         }
       }
       case COMPLETE -> {
         Sighting first = forget(node, digest);
-        if (first != null && !Duration.between(first.at(), now).minus(MEASURABLE).isNegative()) {
-          double rate = (size - first.received()) / seconds(Duration.between(first.at(), now));
-          fastestBytesPerSecond.merge(digest, rate, Math::max);
+        if (first != null) {
+          first
+              .rate(size, now, MEASURABLE)
+              .ifPresent(rate -> fastestBytesPerSecond.merge(digest, rate, Math::max));
         }
       }
       // A transfer that failed or vanished starts its clock again when it is back.
@@ -162,14 +172,12 @@ final class LaggingRelays {
     }
     Double best = fastestBytesPerSecond.get(digest);
     Sighting first = firstSeen.getOrDefault(digest, Map.of()).get(node);
-    if (best == null || first == null) {
+    OptionalDouble measured =
+        first == null ? OptionalDouble.empty() : first.rate(received, now, MEASURABLE);
+    if (best == null || measured.isEmpty()) {
       return false;
     }
-    Duration elapsed = Duration.between(first.at(), now);
-    if (elapsed.compareTo(MEASURABLE) < 0) {
-      return false;
-    }
-    double rate = (received - first.received()) / seconds(elapsed);
+    double rate = measured.getAsDouble();
     boolean lagging = rate * SLOWER_THAN < best;
     if (lagging && announced.add(node + "\u0000" + digest)) {
       metrics.slowRelay();
@@ -193,14 +201,12 @@ final class LaggingRelays {
     if (first == null || !first.fromRegistry() || slow.size() >= MAX_SLOW_SEEDS) {
       return false;
     }
-    Duration elapsed = Duration.between(first.at(), now);
-    if (elapsed.compareTo(SEED_MEASURABLE) < 0) {
+    OptionalDouble measured = first.rate(received, now, SEED_MEASURABLE);
+    if (measured.isEmpty()
+        || measured.getAsDouble() * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond) {
       return false;
     }
-    double rate = (received - first.received()) / seconds(elapsed);
-    if (rate * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond) {
-      return false;
-    }
+    double rate = measured.getAsDouble();
     OptionalDouble own = intakes.getOrDefault(node, NOTHING_YET).bytesPerSecond();
     double median = medianIntake();
     if (own.isEmpty() || own.getAsDouble() * 2 >= median) {
