@@ -15,7 +15,7 @@ import java.util.Set;
  * @param receiving blobs in flight to the node and where each comes from
  * @param withheld blobs peers must not fetch from this node: complete ones it sent bad bytes of
  *     though its copy checks out, or ones it receives far slower than other nodes did (its own
- *     transfer goes on)
+ *     transfer goes on; a seed's registry stream goes to another node where one can take it)
  */
 public record PlanNode(
     String name,

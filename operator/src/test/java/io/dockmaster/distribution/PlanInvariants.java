@@ -142,7 +142,8 @@ final class PlanInvariants {
 
   /**
    * Whether the node may not serve the blob: a withheld holder never, a withheld receiver only
-   * while a holder serves it instead.
+   * while a holder serves it instead, or, fetching it from the registry, while another node can
+   * fetch it in its place.
    */
   private static boolean withholds(PlanRequest request, PlanNode node, Digest digest) {
     if (!node.withheld().contains(digest)) {
