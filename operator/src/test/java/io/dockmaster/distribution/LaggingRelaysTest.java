@@ -82,6 +82,8 @@ class LaggingRelaysTest {
   @Test
   void aSeedIsNotJudgedInItsFirstTenSeconds() {
     fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "receiver");
+    takeIn(1_000_000, "late-seed");
     relays.observe("late-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0.plusSeconds(1));
 
     assertThat(relays.isLagging("late-seed", BLOB, 1, true, T0.plusSeconds(10))).isFalse();
@@ -90,10 +92,12 @@ class LaggingRelaysTest {
   @Test
   void aSeedIsNotMeasuredAgainstAFasterRelay() {
     fastNodeTakes10Seconds();
-    relays.observe("seed", OTHER, Phase.RECEIVING, 0, SIZE, true, T0);
+    takeIn(50_000_000, "fast", "receiver");
+    takeIn(10_000_000, "seed");
+    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
 
-    assertThat(relays.isLagging("seed", OTHER, 10_000_000, true, T0.plusSeconds(10)))
-        .as("1 MB/s, the only seed measured")
+    assertThat(relays.isLagging("seed", BLOB, 10_000_000, true, T0.plusSeconds(10)))
+        .as("1 MB/s against the 10 MB/s a relay got the same blob at; the only seed measured")
         .isFalse();
   }
 
