@@ -1,7 +1,12 @@
 package io.dockmaster.bench;
 
+import static io.dockmaster.bench.P2PBenchReport.last;
+import static io.dockmaster.bench.P2PBenchReport.median;
+import static io.dockmaster.bench.P2PBenchReport.nodeCount;
+import static io.dockmaster.bench.P2PRunDiagnostics.awaitStatus;
+import static io.dockmaster.bench.P2PRunDiagnostics.transferSummary;
+
 import io.dockmaster.api.v1alpha1.ImageMirror;
-import io.dockmaster.api.v1alpha1.ImageMirrorStatus;
 import io.dockmaster.distribution.Blob;
 import io.dockmaster.distribution.MultiTreePlanner;
 import io.dockmaster.distribution.PlanNode;
@@ -16,18 +21,13 @@ import io.dockmaster.e2e.lab.ProcessUsage;
 import io.dockmaster.e2e.lab.RandomImage;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 /**
  * P2P prefetching against pulling straight from the registry, on one network lab: N nodes with
@@ -46,91 +46,10 @@ import java.util.stream.Collectors;
 public final class P2PBench {
 
   private static final long STARTED = System.nanoTime();
-  private static final long MIB = 1024 * 1024;
+  static final long MIB = 1024 * 1024;
   private static final Duration POLL = Duration.ofMillis(100);
 
   private P2PBench() {}
-
-  /** Command-line settings, {@code --name=value}. */
-  record Settings(
-      int nodes,
-      long sizeMib,
-      int layers,
-      int largestPct,
-      long rateMbit,
-      long upstreamMbit,
-      int slowNodes,
-      long slowMbit,
-      Path workDir,
-      Path root,
-      Path kubeconfig,
-      List<String> agentJvmOptions,
-      boolean naive,
-      boolean floor) {
-
-    static Settings parse(String[] args) {
-      Map<String, String> v = new HashMap<>();
-      for (String arg : args) {
-        int eq = arg.indexOf('=');
-        if (!arg.startsWith("--") || eq < 0) {
-          throw new IllegalArgumentException("arguments are --name=value, not " + arg);
-        }
-        v.put(arg.substring(2, eq), arg.substring(eq + 1));
-      }
-      Path root = Path.of(v.getOrDefault("root", ".")).toAbsolutePath().normalize();
-      String jvm = v.getOrDefault("agent-jvm-options", "");
-      return new Settings(
-          Integer.parseInt(v.getOrDefault("nodes", "20")),
-          Long.parseLong(v.getOrDefault("size-mib", "500")),
-          Integer.parseInt(v.getOrDefault("layers", "5")),
-          Integer.parseInt(v.getOrDefault("largest-pct", "0")),
-          Long.parseLong(v.getOrDefault("rate-mbit", "100")),
-          Long.parseLong(v.getOrDefault("upstream-mbit", "100")),
-          Integer.parseInt(v.getOrDefault("slow-nodes", "0")),
-          Long.parseLong(v.getOrDefault("slow-mbit", "0")),
-          Path.of(v.getOrDefault("work-dir", "target/bench-p2p")).toAbsolutePath(),
-          root,
-          Path.of(v.getOrDefault("kubeconfig", root.resolve(".dev/kubeconfig").toString())),
-          jvm.isBlank() ? P2PLabSettings.AGENT_JVM_OPTIONS : List.of(jvm.strip().split("\\s+")),
-          Boolean.parseBoolean(v.getOrDefault("naive", "true")),
-          Boolean.parseBoolean(v.getOrDefault("floor", "true")));
-    }
-
-    Settings {
-      if (slowNodes < 0 || slowNodes >= nodes) {
-        throw new IllegalArgumentException(
-            "SLOW_NODES must be from 0 to NODES - 1 (%d), got %d".formatted(nodes - 1, slowNodes));
-      }
-      if (slowNodes > 0 && slowMbit <= 0) {
-        throw new IllegalArgumentException("SLOW_NODES=%d needs SLOW_MBIT".formatted(slowNodes));
-      }
-    }
-
-    /** Each node's link: the last {@code slowNodes} at {@code slowMbit}, the rest at the rate. */
-    List<LinkShape> nodeLinks() {
-      List<LinkShape> links = new ArrayList<>();
-      for (int i = 0; i < nodes; i++) {
-        links.add(LinkShape.symmetricMbit(i < nodes - slowNodes ? rateMbit : slowMbit));
-      }
-      return links;
-    }
-
-    /** The tbf bucket of each node's link at this rate. */
-    long tbfBucketBytes() {
-      return LinkShape.burstBytes(rateMbit * 1_000_000);
-    }
-
-    /** The image's layer sizes; refuses a largest-layer share that does not fit, naming it. */
-    List<Long> layerPayloads() {
-      try {
-        return RandomImage.layerPayloads(sizeMib * MIB, layers, largestPct);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "LARGEST_PCT=%d with LAYERS=%d and SIZE_MIB=%d: %s"
-                .formatted(largestPct, layers, sizeMib, e.getMessage()));
-      }
-    }
-  }
 
   /** One run's outcome; the CPU figures are for P2P runs only. */
   record Run(
@@ -148,7 +67,7 @@ public final class P2PBench {
       double fullRateMakespan) {}
 
   public static void main(String[] args) throws Exception {
-    Settings s = Settings.parse(args);
+    P2PBenchSettings s = P2PBenchSettings.parse(args);
     say(
         "machine: %d CPUs, load average %s; JVM %s"
             .formatted(
@@ -216,7 +135,7 @@ public final class P2PBench {
       Run naive = s.naive() ? naive(lab, image, s) : null;
       Run warm = p2p(lab, "p2p-bench", image, s, "agent JIT warm");
       List<LabFloor.Result> floors = s.floor() ? floors(lab, image, s) : List.of();
-      report(s, lab, f, bound, fluid, naive, freshJvms, warm, floors);
+      P2PBenchReport.print(s, lab, f, bound, fluid, naive, freshJvms, warm, floors);
     }
   }
 
@@ -235,7 +154,7 @@ public final class P2PBench {
     }
   }
 
-  private static Run naive(P2PLab lab, RandomImage image, Settings s)
+  private static Run naive(P2PLab lab, RandomImage image, P2PBenchSettings s)
       throws IOException, InterruptedException {
     LabRegistry registry = lab.registry();
     List<String> urls =
@@ -268,7 +187,7 @@ public final class P2PBench {
   }
 
   /** The warm run's plan carried out by standard tools, in plain TCP and in TLS (see LabFloor). */
-  private static List<LabFloor.Result> floors(P2PLab lab, RandomImage image, Settings s)
+  private static List<LabFloor.Result> floors(P2PLab lab, RandomImage image, P2PBenchSettings s)
       throws IOException, InterruptedException {
     LabFloor floor = new LabFloor(lab, image, s.workDir().resolve("floor"));
     List<LabFloor.Result> results = new ArrayList<>();
@@ -293,7 +212,7 @@ public final class P2PBench {
   }
 
   /** How long a distribution run may take before the benchmark gives up on it. */
-  private static double runTimeoutSeconds(Settings s, RandomImage image) {
+  private static double runTimeoutSeconds(P2PBenchSettings s, RandomImage image) {
     return Math.max(600, 2.0 * s.nodes() * image.layerBytes() * 8 / (s.upstreamMbit() * 1e6));
   }
 
@@ -303,7 +222,8 @@ public final class P2PBench {
    * no reconcile interval or status write delays it, and no other operator on the shared cluster
    * writes it.
    */
-  private static Run p2p(P2PLab lab, String mirror, RandomImage image, Settings s, String label)
+  private static Run p2p(
+      P2PLab lab, String mirror, RandomImage image, P2PBenchSettings s, String label)
       throws InterruptedException {
     String planned = "dockmaster_distribution_transfers_planned_total";
     String inventories = "dockmaster_distribution_agent_inventories_total";
@@ -406,96 +326,6 @@ public final class P2PBench {
     return ticks;
   }
 
-  /** The status is informational: waits briefly for nodesReady N/N and describes it. */
-  private static String awaitStatus(P2PLab lab, String mirror, int nodes)
-      throws InterruptedException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-    ImageMirrorStatus status = null;
-    while (System.nanoTime() < deadline) {
-      status = lab.mirrorStatus(mirror).orElse(null);
-      if (status != null && (nodes + "/" + nodes).equals(status.getNodesReady())) {
-        break;
-      }
-      Thread.sleep(500);
-    }
-    if (status == null) {
-      return "(none written)";
-    }
-    String summary =
-        "nodesReady %s, progress %s, bytesFromUpstream %s, bytesFromPeers %s"
-            .formatted(
-                status.getNodesReady(),
-                status.getProgress(),
-                status.getBytesFromUpstream(),
-                status.getBytesFromPeers());
-    return (nodes + "/" + nodes).equals(status.getNodesReady())
-        ? summary
-        : summary + "; still behind after 30 s: " + whyBehind(status);
-  }
-
-  /** What a status that lags the nodes says about itself: its conditions and latest failures. */
-  private static String whyBehind(ImageMirrorStatus status) {
-    List<String> parts = new ArrayList<>();
-    if (status.getConditions() != null) {
-      status
-          .getConditions()
-          .forEach(
-              c ->
-                  parts.add(
-                      c.getType()
-                          + "="
-                          + c.getStatus()
-                          + " ("
-                          + c.getReason()
-                          + ": "
-                          + c.getMessage()
-                          + ")"));
-    }
-    if (status.getFailures() != null) {
-      status.getFailures().stream()
-          .limit(5)
-          .forEach(
-              f ->
-                  parts.add(
-                      "failure on "
-                          + f.getNode()
-                          + " at "
-                          + f.getTime()
-                          + ": "
-                          + f.getReason()
-                          + " "
-                          + f.getMessage()));
-    }
-    return String.join("; ", parts);
-  }
-
-  /** What the agents' logs say they did with this image's blobs, and failures with others'. */
-  private static String transferSummary(P2PLab lab, Set<String> blobs) {
-    List<String> ours = blobs.stream().map(b -> Digest.parse(b).shortForm() + " ").toList();
-    Map<String, Integer> counts = new LinkedHashMap<>();
-    for (LabAgent agent : lab.agents()) {
-      try {
-        for (String line : Files.readAllLines(agent.log())) {
-          boolean mine = ours.stream().anyMatch(line::contains);
-          if (!mine && line.contains(" WARN ") && line.contains(" failed: ")) {
-            counts.merge("failed (other images, whole run so far)", 1, Integer::sum);
-          } else if (mine && line.contains(" complete from upstream ")) {
-            counts.merge("from upstream", 1, Integer::sum);
-          } else if (mine && line.contains(" complete from peer/")) {
-            counts.merge("from peers", 1, Integer::sum);
-          } else if (mine && line.contains(" replaced by an order from another source")) {
-            counts.merge("replaced", 1, Integer::sum);
-          } else if (mine && line.contains(" WARN ") && line.contains(" failed: ")) {
-            counts.merge("failed", 1, Integer::sum);
-          }
-        }
-      } catch (IOException e) {
-        counts.merge("unreadable logs", 1, Integer::sum);
-      }
-    }
-    return counts.toString();
-  }
-
   /** The image's layers as the planner sees them. */
   static List<Blob> blobs(RandomImage image) {
     return image.layers().stream().map(l -> new Blob(Digest.parse(l.digest()), l.size())).toList();
@@ -532,165 +362,10 @@ public final class P2PBench {
     return new PlanSimulation(us, u).makespanSeconds(request, new MultiTreePlanner().plan(request));
   }
 
-  private static void report(
-      Settings s,
-      P2PLab lab,
-      long f,
-      double bound,
-      double fluid,
-      Run naive,
-      Run cold,
-      Run warm,
-      List<LabFloor.Result> floors) {
-    say("== results (bound = max(F/u_s, F/d_min, N*F/(u_s + sum u_i)) = %.1f s)".formatted(bound));
-    say("%-22s %12s %8s %16s %8s".formatted("", "makespan", "/bound", "upstream bytes", "/F"));
-    if (naive != null) {
-      say(row("naive", naive, bound, f));
-    }
-    say(row("p2p, fresh agent JVMs", cold, bound, f));
-    say(row("p2p, agent JIT warm", warm, bound, f));
-    floors.forEach(
-        floor ->
-            say(
-                "%-22s %10.1f s %8.2f %16d %8.2f   (p2p warm / this: %.2f)"
-                    .formatted(
-                        floor.label(),
-                        floor.makespan(),
-                        floor.makespan() / bound,
-                        floor.upstreamBytes(),
-                        (double) floor.upstreamBytes() / f,
-                        warm.makespan() / floor.makespan())));
-    if (naive != null) {
-      say("naive / p2p makespan: %.2f".formatted(naive.makespan() / warm.makespan()));
-    }
-    if (!Double.isNaN(fluid)) {
-      say(
-          "p2p in the fluid model: %.1f s (real / model %.2f)"
-              .formatted(fluid, warm.makespan() / fluid));
-    }
-    say("p2p node completion (s): " + warm.nodeSeconds().stream().map("%.1f"::formatted).toList());
-    say("p2p transfers (agent logs): " + warm.transfers());
-    List<Long> rss =
-        lab.agents().stream()
-            .map(a -> a.usage().map(ProcessUsage::peakRssBytes).orElse(0L))
-            .sorted()
-            .toList();
-    say(
-        "agents' peak RSS (VmHWM): min %d MiB, median %d MiB, max %d MiB"
-            .formatted(rss.get(0) / MIB, rss.get(rss.size() / 2) / MIB, last(rss) / MIB));
-    double perTransfer = 1000 * warm.operatorCpuSeconds() / Math.max(1, warm.transfersPlanned());
-    say(
-        "operator CPU during p2p: %.2f s for %.0f planned transfers = %.1f ms per transfer"
-            .formatted(warm.operatorCpuSeconds(), warm.transfersPlanned(), perTransfer));
-    double polling = s.nodes() * Math.ceil(warm.makespan());
-    say(
-        ("operator read agents' inventories %.0f times during p2p (%.2f per node per second);"
-                + " asking every agent every second would have read them %.0f times")
-            .formatted(
-                warm.inventoryReads(),
-                warm.inventoryReads() / s.nodes() / warm.makespan(),
-                polling));
-    for (Run run : List.of(cold, warm)) {
-      say(
-          ("CPU during p2p, %s: machine %.2f of %d cores busy; agents %.2f cores (%s); processes"
-                  + " outside the lab (API server, registry, other work) %.2f")
-              .formatted(
-                  run == cold ? "fresh JVMs" : "JIT warm",
-                  run.machineCores(),
-                  MachineLoad.cores(),
-                  run.agentCores(),
-                  topThreads(run.agentCoresByThread()),
-                  run.otherCores()));
-    }
-    Map<String, Object> json = new LinkedHashMap<>();
-    json.put("nodes", s.nodes());
-    json.put("layers", s.layers());
-    json.put("largest_layer_pct", s.largestPct());
-    // Runs before the bucket passed whole GSO packets (64 KiB) cost the lab's kernel far more.
-    json.put("lab_tbf_bucket_bytes", s.tbfBucketBytes());
-    json.put("rate_mbit", s.rateMbit());
-    json.put("upstream_mbit", s.upstreamMbit());
-    json.put("image_bytes", f);
-    json.put("bound_s", round(bound));
-    json.put("p2p_makespan_s", round(warm.makespan()));
-    json.put("p2p_upstream_bytes", warm.upstreamBytes());
-    json.put("p2p_ratio_to_bound", round(warm.makespan() / bound));
-    json.put("p2p_fresh_jvms_makespan_s", round(cold.makespan()));
-    json.put("p2p_fresh_jvms_upstream_bytes", cold.upstreamBytes());
-    json.put("p2p_fluid_model_s", Double.isNaN(fluid) ? null : round(fluid));
-    if (s.slowNodes() > 0) {
-      json.put("slow_nodes", s.slowNodes());
-      json.put("slow_mbit", s.slowMbit());
-      json.put("p2p_full_rate_nodes_makespan_s", round(warm.fullRateMakespan()));
-    }
-    json.put("naive_makespan_s", naive == null ? null : round(naive.makespan()));
-    json.put("naive_upstream_bytes", naive == null ? null : naive.upstreamBytes());
-    json.put("naive_ratio_to_bound", naive == null ? null : round(naive.makespan() / bound));
-    json.put("naive_over_p2p", naive == null ? null : round(naive.makespan() / warm.makespan()));
-    json.put("agent_peak_rss_mib_median", rss.get(rss.size() / 2) / MIB);
-    json.put("agent_peak_rss_mib_max", last(rss) / MIB);
-    json.put("operator_cpu_ms_per_transfer", round(perTransfer));
-    json.put("transfers_planned", (long) warm.transfersPlanned());
-    json.put("operator_inventory_reads", (long) warm.inventoryReads());
-    json.put("operator_inventory_reads_if_polled", (long) polling);
-    floors.forEach(
-        floor -> {
-          String key = floor.jsonKey();
-          json.put(key + "_makespan_s", round(floor.makespan()));
-          json.put(key + "_upstream_bytes", floor.upstreamBytes());
-          json.put(key + "_machine_busy_cores", round(floor.machineCores()));
-          json.put("p2p_over_" + key, round(warm.makespan() / floor.makespan()));
-        });
-    json.put("machine_busy_cores_p2p", round(warm.machineCores()));
-    json.put("agent_cores_p2p", round(warm.agentCores()));
-    json.put(
-        "agent_jit_cores_p2p",
-        round(
-            warm.agentCoresByThread().entrySet().stream()
-                .filter(e -> e.getKey().contains("CompilerThre"))
-                .mapToDouble(Map.Entry::getValue)
-                .sum()));
-    System.out.println(
-        json.entrySet().stream()
-            .map(e -> "\"" + e.getKey() + "\":" + e.getValue())
-            .collect(Collectors.joining(",", "{", "}")));
-  }
-
-  private static String nodeCount(int nodes) {
-    return nodes == 1 ? "1 node" : nodes + " nodes";
-  }
-
-  /** The busiest kinds of agent threads, e.g. "C2 CompilerThre 0.61, vert.x-eventloop 0.40". */
-  private static String topThreads(Map<String, Double> cores) {
-    return cores.entrySet().stream()
-        .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
-        .limit(6)
-        .map(e -> "%s %.2f".formatted(e.getKey(), e.getValue()))
-        .collect(Collectors.joining(", "));
-  }
-
-  private static String row(String name, Run run, double bound, long f) {
-    return "%-22s %10.1f s %8.2f %16d %8.2f"
-        .formatted(
-            name,
-            run.makespan(),
-            run.makespan() / bound,
-            run.upstreamBytes(),
-            (double) run.upstreamBytes() / f);
-  }
-
-  private static double median(List<Double> sorted) {
-    return sorted.get(sorted.size() / 2);
-  }
-
-  private static <T> T last(List<T> sorted) {
-    return sorted.get(sorted.size() - 1);
-  }
-
-  private static double round(double value) {
-    return Math.round(value * 100) / 100.0;
-  }
-
+  /**
+   * Times every line from when this class loads, the start of the benchmark: it stays here, with
+   * the entry point, so that the other classes printing through it do not move the clock's zero.
+   */
   static void say(String message) {
     System.out.printf("[bench %6.1fs] %s%n", (System.nanoTime() - STARTED) / 1e9, message);
   }
