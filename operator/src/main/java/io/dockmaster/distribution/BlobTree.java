@@ -61,8 +61,8 @@ final class BlobTree {
    * may keep streaming from it; only cycles among such transfers are broken. A node withheld from
    * serving the blob (a holder that sent bad bytes, or one receiving it far slower than others did)
    * is no source: its receivers are planned again. One withheld while it fetches the blob from the
-   * registry hands that stream to another node, if any can take it, and receives the blob from a
-   * peer, continuing where it is.
+   * registry hands that stream to another node, if one not measured slow can take it, and receives
+   * the blob from a peer, continuing where it is.
    */
   static BlobTree observe(
       Blob blob,
@@ -80,7 +80,7 @@ final class BlobTree {
       boolean complete = node.complete().contains(blob.digest());
       tree.withheld[i] = node.withheld().contains(blob.digest());
       servingHolder |= !tree.withheld[i] && complete;
-      seedCandidates += !tree.withheld[i] && !complete ? 1 : 0;
+      seedCandidates += !tree.withheld[i] && !complete && !node.measuredSlow() ? 1 : 0;
     }
     if (!servingHolder) {
       // A slow relay is withheld only while a holder can serve its receivers instead; a slow seed
@@ -265,11 +265,22 @@ final class BlobTree {
    * The node that fetches the blob from the registry: among the nodes in placement order that are
    * not withheld from serving it, the first with the most orphaned receivers (that group keeps
    * streaming) and, among those, the first that seeds fewest blobs, so seeds spread over the nodes.
+   * A node the run measured slow would pace the whole tree, so it seeds only if every other is
+   * withheld.
    */
   private int chooseSeed(int[] ordered, int[] orphaned, UploadShares shares) {
+    int best = chooseSeed(ordered, orphaned, shares, false);
+    if (best < 0) {
+      best = chooseSeed(ordered, orphaned, shares, true);
+    }
+    return best < 0 ? ordered[0] : best;
+  }
+
+  private int chooseSeed(
+      int[] ordered, int[] orphaned, UploadShares shares, boolean measuredSlowToo) {
     int best = -1;
     for (int candidate : ordered) {
-      if (withheld[candidate]) {
+      if (withheld[candidate] || (!measuredSlowToo && shares.measuredSlow(candidate))) {
         continue;
       }
       if (best < 0) {
@@ -280,7 +291,7 @@ final class BlobTree {
         best = candidate;
       }
     }
-    return best < 0 ? ordered[0] : best;
+    return best;
   }
 
   /** Sets depths below {@code head} through kept transfers and offers each node as a source. */

@@ -144,7 +144,12 @@ final class DistributionRun implements AutoCloseable {
     }
     // Judged once every report is in: seeds are measured against each other.
     holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
-    holdingsByNode.forEach((node, holdings) -> withholdLagging(node, holdings, seen));
+    Set<String> slowNodes = lagging.judgeIntakes();
+    holdingsByNode.forEach(
+        (node, holdings) -> {
+          holdings.measuredSlow = slowNodes.contains(node);
+          withholdLagging(node, holdings, seen);
+        });
     retriedFailures = false;
     for (BlobGroup group : BlobGroup.of(target, platforms)) {
       planned += plan(group, byNode, holdingsByNode, waves);
@@ -217,7 +222,8 @@ final class DistributionRun implements AutoCloseable {
                 agent.downloadBytesPerSecond(),
                 holdings.complete,
                 holdings.receiving,
-                holdings.withheld));
+                holdings.withheld,
+                holdings.measuredSlow));
       }
     }
     if (nodes.isEmpty()) {
@@ -251,6 +257,7 @@ final class DistributionRun implements AutoCloseable {
     final Set<Digest> withheld = new HashSet<>();
     long wanted;
     long held;
+    boolean measuredSlow;
     final Set<Digest> failedBlobs = new HashSet<>();
     boolean failed;
   }

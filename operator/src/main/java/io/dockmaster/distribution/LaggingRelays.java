@@ -40,6 +40,11 @@ import org.slf4j.LoggerFactory;
  * round that first saw it fetching from the registry, not from when it began receiving the blob
  * from a peer, and at most {@link #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the
  * registry itself serves slowly is not handed around for good.
+ *
+ * <p>The intakes that tell a slow seed from a held one also mark nodes for the rest of the plan: a
+ * node that takes in all its blobs together at under half the median node's rate is {@link
+ * PlanNode#measuredSlow()}, so the planner neither hands it a slow seed's registry stream nor sends
+ * new receivers to it while another node can serve, though no blob of its own was judged yet.
  */
 final class LaggingRelays {
 
@@ -99,6 +104,9 @@ final class LaggingRelays {
   private static final Intake NOTHING_YET = new Intake(Instant.EPOCH, 0, Instant.EPOCH, 0);
 
   private final Map<String, Intake> intakes = new HashMap<>();
+  private final Set<String> slowNodes = new HashSet<>();
+  private final Set<String> announcedSlowNodes = new HashSet<>();
+  private double medianIntake;
 
   /** Per blob, the seeds found slow: withheld from serving it from then on. */
   private final Map<Digest, Set<String>> slowSeeds = new HashMap<>();
@@ -208,8 +216,7 @@ final class LaggingRelays {
     }
     double rate = measured.getAsDouble();
     OptionalDouble own = intakes.getOrDefault(node, NOTHING_YET).bytesPerSecond();
-    double median = medianIntake();
-    if (own.isEmpty() || own.getAsDouble() * 2 >= median) {
+    if (!slowNodes.contains(node)) {
       return false;
     }
     slow.add(node);
@@ -226,21 +233,40 @@ final class LaggingRelays {
         (int) SEED_SLOWER_THAN,
         "%.2f".formatted(fastestSeedBytesPerSecond / 1e6),
         "%.2f".formatted(own.getAsDouble() / 1e6),
-        "%.2f".formatted(median / 1e6),
+        "%.2f".formatted(medianIntake / 1e6),
         node);
     return true;
   }
 
-  /** The median of the nodes' intakes of all their blobs together, among those measured. */
-  private double medianIntake() {
-    double[] rates =
-        intakes.values().stream()
-            .map(Intake::bytesPerSecond)
-            .filter(OptionalDouble::isPresent)
-            .mapToDouble(OptionalDouble::getAsDouble)
-            .sorted()
-            .toArray();
-    return rates.length == 0 ? 0 : rates[rates.length / 2];
+  /**
+   * Judges the intakes {@link #observeHeld} noted, once every report of a round is in: the nodes
+   * that take in all their blobs together at under half the median node's rate, each measured over
+   * {@link #SEED_MEASURABLE} or more. The planner makes them seeds and sources only where no other
+   * node can be (see {@link PlanNode#measuredSlow()}).
+   */
+  Set<String> judgeIntakes() {
+    Map<String, Double> rates = new HashMap<>();
+    intakes.forEach(
+        (node, intake) -> intake.bytesPerSecond().ifPresent(rate -> rates.put(node, rate)));
+    double[] sorted = rates.values().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    medianIntake = sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+    slowNodes.clear();
+    rates.forEach(
+        (node, rate) -> {
+          if (rate * 2 < medianIntake) {
+            slowNodes.add(node);
+            if (announcedSlowNodes.add(node)) {
+              log.info(
+                  "mirror {}: node {} takes in its blobs at {} MB/s against the median node's {}"
+                      + " MB/s: it seeds and serves new receivers only where no other node can",
+                  mirror,
+                  node,
+                  "%.2f".formatted(rate / 1e6),
+                  "%.2f".formatted(medianIntake / 1e6));
+            }
+          }
+        });
+    return Set.copyOf(slowNodes);
   }
 
   private Sighting forget(String node, Digest digest) {

@@ -4,9 +4,10 @@ import java.util.Arrays;
 
 /**
  * The order in which one blob's tree takes in the nodes that need the blob: nodes carrying orphaned
- * receivers first (largest group first), then those least loaded after forwarding the blob (which
- * puts slow uploaders late), then faster upload and download, then a per-blob shuffle. Early nodes
- * land near the top and forward; late ones are leaves.
+ * receivers first (largest group first), then nodes the run measured slow last, then those least
+ * loaded after forwarding the blob (which puts slow uploaders late), then faster upload and
+ * download, then a per-blob shuffle. Early nodes land near the top and forward; late ones are
+ * leaves.
  *
  * <p>The planner orders every node once per blob, so each key is turned into exact dense ranks and
  * packed with the shuffle and the node index into one long: a primitive sort then does what a
@@ -27,7 +28,8 @@ final class PlacementOrder {
     long[] keys = new long[count];
     boolean anyOrphaned = false;
     for (int i = 0; i < count; i++) {
-      keys[i] = ((long) loadRank[i] << 32) | shares.speedRank(nodes[i]);
+      long measuredSlow = shares.measuredSlow(nodes[i]) ? 1L << 62 : 0;
+      keys[i] = measuredSlow | ((long) loadRank[i] << 32) | shares.speedRank(nodes[i]);
       anyOrphaned |= orphaned[nodes[i]] > 0;
     }
     int[] rank = denseRanks(keys);

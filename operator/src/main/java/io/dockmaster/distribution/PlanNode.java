@@ -16,6 +16,9 @@ import java.util.Set;
  * @param withheld blobs peers must not fetch from this node: complete ones it sent bad bytes of
  *     though its copy checks out, or ones it receives far slower than other nodes did (its own
  *     transfer goes on; a seed's registry stream goes to another node where one can take it)
+ * @param measuredSlow whether the run has seen this node take in its blobs far slower than the
+ *     median node, whatever rates it announced: it seeds and serves new receivers only where no
+ *     other node can, and is placed where it has no one below it
  */
 public record PlanNode(
     String name,
@@ -23,7 +26,8 @@ public record PlanNode(
     long downloadBytesPerSecond,
     Set<Digest> complete,
     Map<Digest, Source> receiving,
-    Set<Digest> withheld) {
+    Set<Digest> withheld,
+    boolean measuredSlow) {
 
   public PlanNode {
     if (name == null || name.isBlank()) {
@@ -46,6 +50,17 @@ public record PlanNode(
     complete = Set.copyOf(complete);
     receiving = Map.copyOf(receiving);
     withheld = Set.copyOf(withheld);
+  }
+
+  /** A node not measured slow. */
+  public PlanNode(
+      String name,
+      long uploadBytesPerSecond,
+      long downloadBytesPerSecond,
+      Set<Digest> complete,
+      Map<Digest, Source> receiving,
+      Set<Digest> withheld) {
+    this(name, uploadBytesPerSecond, downloadBytesPerSecond, complete, receiving, withheld, false);
   }
 
   /** A node every peer may fetch from. */

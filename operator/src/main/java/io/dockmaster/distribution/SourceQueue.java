@@ -1,7 +1,8 @@
 package io.dockmaster.distribution;
 
 /**
- * Anchored nodes with free slots, best first: nodes under their fair share before those over it,
+ * Anchored nodes with free slots, best first: nodes the run measured slow after all others (their
+ * receivers would get the blob at their pace), nodes under their fair share before those over it,
  * then shallow before deep, then the least loaded. A node's key is fixed while it waits, so the
  * head keeps its place until its slots are used up. A binary heap of node indices.
  */
@@ -99,6 +100,9 @@ final class SourceQueue {
   }
 
   private boolean before(int a, int b) {
+    if (shares.measuredSlow(a) != shares.measuredSlow(b)) {
+      return !shares.measuredSlow(a);
+    }
     if (overBudget[a] != overBudget[b]) {
       return !overBudget[a];
     }

@@ -5,7 +5,8 @@ import java.util.List;
 /**
  * How much each node is asked to upload, measured in time rather than bytes: bytes divided by the
  * node's upload capacity relative to the mean, so a node twice as fast carries twice the bytes at
- * the same load. Nodes are indexed as in the planner's sorted node list.
+ * the same load. Nodes are indexed as in the planner's sorted node list. It also knows which nodes
+ * the run measured slow (see {@link PlanNode#measuredSlow()}), whatever they announced.
  */
 final class UploadShares {
 
@@ -20,12 +21,14 @@ final class UploadShares {
   private final int[] speedRank;
   private final double[] load;
   private final int[] seeds;
+  private final boolean[] measuredSlow;
   private double budget;
 
-  private UploadShares(double[] upload, double[] download) {
+  private UploadShares(double[] upload, double[] download, boolean[] measuredSlow) {
     this.upload = upload;
     this.load = new double[upload.length];
     this.seeds = new int[upload.length];
+    this.measuredSlow = measuredSlow;
     this.speedRank = speedRanks(upload, download);
   }
 
@@ -47,9 +50,14 @@ final class UploadShares {
   }
 
   static UploadShares of(List<PlanNode> nodes) {
+    boolean[] measuredSlow = new boolean[nodes.size()];
+    for (int i = 0; i < measuredSlow.length; i++) {
+      measuredSlow[i] = nodes.get(i).measuredSlow();
+    }
     return new UploadShares(
         relative(nodes.stream().mapToLong(PlanNode::uploadBytesPerSecond).toArray()),
-        relative(nodes.stream().mapToLong(PlanNode::downloadBytesPerSecond).toArray()));
+        relative(nodes.stream().mapToLong(PlanNode::downloadBytesPerSecond).toArray()),
+        measuredSlow);
   }
 
   /** Capacities divided by the mean of the known ones; unknown (0) counts as the mean. */
@@ -125,6 +133,11 @@ final class UploadShares {
 
   int seeds(int node) {
     return seeds[node];
+  }
+
+  /** Whether the run measured the node far slower than the median node. */
+  boolean measuredSlow(int node) {
+    return measuredSlow[node];
   }
 
   /** Where the node's upload and download capacity put it among all nodes, fastest first. */

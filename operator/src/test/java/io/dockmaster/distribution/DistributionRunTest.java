@@ -449,6 +449,51 @@ class DistributionRunTest {
     assertThat(agents.orders).extracting(Received::node).contains("fast", "other");
   }
 
+  @Test
+  void aSlowSeedsRegistryStreamGoesToANodeThatTakesInAsFastAsTheRest() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-04T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)), clock);
+    String a = digest(LAYER_A);
+    String b = digest(LAYER_B);
+    receiving("fast", a, 0, "upstream");
+    receiving("fast", b, 0, "peer/slow");
+    receiving("slow", b, 0, "upstream");
+    receiving("slow", a, 0, "peer/fast");
+    // First in line to take B over (it carries a receiver of its own), but as slow as its source.
+    receiving("slow-relay", b, 0, "peer/slow");
+    receiving("slow-relay", a, 0, "peer/fast");
+    receiving("its-child", b, 0, "peer/slow-relay");
+    receiving("its-child", a, 0, "peer/fast");
+    receiving("other", a, 0, "peer/fast");
+    receiving("other", b, 0, "peer/slow");
+    List<AgentLease> all = nodes("fast", "slow", "slow-relay", "its-child", "other");
+    run.round(all);
+
+    clock.advance(Duration.ofSeconds(10));
+    receiving("fast", a, 900, "upstream");
+    receiving("fast", b, 50, "peer/slow");
+    receiving("slow", b, 100, "upstream");
+    receiving("slow", a, 100, "peer/fast");
+    receiving("slow-relay", b, 60, "peer/slow");
+    receiving("slow-relay", a, 100, "peer/fast");
+    receiving("its-child", b, 50, "peer/slow-relay");
+    receiving("its-child", a, 800, "peer/fast");
+    receiving("other", a, 800, "peer/fast");
+    receiving("other", b, 50, "peer/slow");
+    run.round(all);
+
+    assertThat(agents.orders)
+        .filteredOn(r -> r.order().source().label().equals("upstream"))
+        .extracting(Received::node)
+        .as("B is fetched from the registry by a node taking in as fast as the median")
+        .singleElement()
+        .isIn("fast", "other");
+    assertThat(agents.orders)
+        .extracting(r -> r.order().source().label())
+        .as("no one is sent to the slow nodes")
+        .doesNotContain("peer/slow", "peer/slow-relay");
+  }
+
   private void receiving(String node, String blob, long received, String source) {
     agents.set(node, blob, new BlobState(blob, Phase.RECEIVING, received, source, null, null));
   }

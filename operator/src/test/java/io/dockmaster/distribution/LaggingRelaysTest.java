@@ -45,6 +45,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(20_000_000, "slow-seed");
+    relays.judgeIntakes();
 
     assertThat(relays.isLagging("slow-seed", BLOB, 16_000_000, true, T0.plusSeconds(10)))
         .as("1.6 MB/s against 5")
@@ -61,6 +62,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(20_000_000, "seed");
+    relays.judgeIntakes();
 
     assertThat(relays.isLagging("seed", BLOB, 17_000_000, true, T0.plusSeconds(10))).isFalse();
     assertThat(meters.get("dockmaster.distribution.slow.seeds").counter().count()).isZero();
@@ -73,6 +75,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(30_000_000, "held-seed");
+    relays.judgeIntakes();
 
     assertThat(relays.isLagging("held-seed", BLOB, 5_000_000, true, T0.plusSeconds(10)))
         .as("fetching at 0.5 MB/s, taking in 3 MB/s against a median of 5")
@@ -85,6 +88,7 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(1_000_000, "late-seed");
     relays.observe("late-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0.plusSeconds(1));
+    relays.judgeIntakes();
 
     assertThat(relays.isLagging("late-seed", BLOB, 1, true, T0.plusSeconds(10))).isFalse();
   }
@@ -95,6 +99,7 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "fast", "receiver");
     takeIn(10_000_000, "seed");
     relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    relays.judgeIntakes();
 
     assertThat(relays.isLagging("seed", BLOB, 10_000_000, true, T0.plusSeconds(10)))
         .as("1 MB/s against the 10 MB/s a relay got the same blob at; the only seed measured")
@@ -109,6 +114,7 @@ class LaggingRelaysTest {
       relays.observe("seed-" + seed, BLOB, Phase.RECEIVING, 0, SIZE, true, T0.plusSeconds(10));
       takeIn(1_000_000, "seed-" + seed);
     }
+    relays.judgeIntakes();
 
     for (int seed = 1; seed <= LaggingRelays.MAX_SLOW_SEEDS; seed++) {
       assertThat(relays.isLagging("seed-" + seed, BLOB, 1_000_000, true, T0.plusSeconds(20)))
@@ -128,6 +134,7 @@ class LaggingRelaysTest {
     // 0.5 MB/s from a slow parent for 10 s, then from the registry.
     relays.observe("heir", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
     relays.observe("heir", BLOB, Phase.RECEIVING, 5_000_000, SIZE, true, T0.plusSeconds(10));
+    relays.judgeIntakes();
 
     // Counted from its first sighting it would be 0.8 and 1.25 MB/s, under a third of 5.
     assertThat(relays.isLagging("heir", BLOB, 12_000_000, true, T0.plusSeconds(15)))
@@ -220,5 +227,37 @@ class LaggingRelaysTest {
     fastNodeTakes10Seconds();
 
     assertThat(relays.isLagging("slow", BLOB, 70_000_000, false, T0.plusSeconds(50))).isTrue();
+  }
+
+  @Test
+  void aNodeTakingInUnderHalfTheMedianNodesRateIsMeasuredSlow() {
+    takeIn(50_000_000, "a", "b", "c");
+    takeIn(24_000_000, "slow");
+    takeIn(26_000_000, "half");
+
+    assertThat(relays.judgeIntakes())
+        .as("2.4 MB/s against a median of 5; 2.6 MB/s is more than half of it")
+        .containsExactly("slow");
+  }
+
+  @Test
+  void aNodeIsNotJudgedOnItsIntakeBeforeTenSeconds() {
+    takeIn(50_000_000, "a", "b", "c");
+    relays.observeHeld("newcomer", 0, T0.plusSeconds(1));
+    relays.observeHeld("newcomer", 1_000_000, T0.plusSeconds(10));
+
+    assertThat(relays.judgeIntakes()).as("seen for 9 s").isEmpty();
+    relays.observeHeld("newcomer", 2_000_000, T0.plusSeconds(11));
+    assertThat(relays.judgeIntakes()).as("0.2 MB/s over 10 s").containsExactly("newcomer");
+  }
+
+  @Test
+  void aNodeThatCatchesUpIsNoLongerSlow() {
+    takeIn(50_000_000, "a", "b", "c");
+    takeIn(10_000_000, "recovering");
+    assertThat(relays.judgeIntakes()).containsExactly("recovering");
+
+    relays.observeHeld("recovering", 100_000_000, T0.plusSeconds(20));
+    assertThat(relays.judgeIntakes()).as("5 MB/s over 20 s").isEmpty();
   }
 }

@@ -144,7 +144,9 @@ class MultiTreePlannerPropertyTest {
               rates && random.nextBoolean() ? 1 + random.nextInt(1000) : 0,
               rates && random.nextBoolean() ? 1 + random.nextInt(1000) : 0,
               complete,
-              receiving));
+              receiving,
+              Set.of(),
+              random.nextInt(6) == 0));
     }
     Collections.shuffle(nodes, random);
     int keptNodes = nodeCount - random.nextInt(1 + nodeCount / 4);

@@ -6,6 +6,7 @@ import static io.dockmaster.distribution.PlanFixtures.blobs;
 import static io.dockmaster.distribution.PlanFixtures.emptyNodes;
 import static io.dockmaster.distribution.PlanFixtures.fresh;
 import static io.dockmaster.distribution.PlanFixtures.holding;
+import static io.dockmaster.distribution.PlanFixtures.measuredSlow;
 import static io.dockmaster.distribution.PlanFixtures.name;
 import static io.dockmaster.distribution.PlanFixtures.receiving;
 import static io.dockmaster.distribution.PlanFixtures.request;
@@ -253,6 +254,112 @@ class MultiTreePlannerTest {
     assertThat(plan.start())
         .extracting(Transfer::node, t -> t.source().node())
         .contains(tuple("slow", "holder"));
+  }
+
+  @Test
+  void aSlowSeedHandsItsRegistryStreamOnlyToANodeNotMeasuredSlow() {
+    List<PlanNode> nodes =
+        List.of(
+            measuredSlow(slowRelay("slow", layer, Source.UPSTREAM)),
+            // Carrying a receiver of its own, it would be first in line to take over.
+            measuredSlow(receiving("slow-relay", layer, Source.peer("slow"))),
+            receiving("its-child", layer, Source.peer("slow-relay")),
+            PlanNode.empty("b"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start())
+        .filteredOn(t -> t.source().isUpstream())
+        .extracting(Transfer::node)
+        .containsExactly("b");
+  }
+
+  @Test
+  void aSlowSeedKeepsItsStreamWhenOnlyNodesMeasuredSlowCouldTakeIt() {
+    List<PlanNode> nodes =
+        List.of(
+            measuredSlow(slowRelay("slow", layer, Source.UPSTREAM)),
+            measuredSlow(receiving("also-slow", layer, Source.peer("slow"))));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep())
+        .containsExactlyInAnyOrder(
+            new Transfer("slow", layer, Source.UPSTREAM, 1),
+            new Transfer("also-slow", layer, Source.peer("slow"), 2));
+  }
+
+  @Test
+  void newReceiversAreSentToANodeMeasuredSlowOnlyWhenNoOtherCanServe() {
+    List<PlanNode> nodes =
+        List.of(
+            measuredSlow(holding("slow-holder", layer)),
+            receiving("seed", layer, Source.UPSTREAM),
+            PlanNode.empty("x"),
+            PlanNode.empty("y"),
+            PlanNode.empty("z"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start())
+        .extracting(t -> t.source().node())
+        .as("a holder is shallower than the seed, but it was measured slow")
+        .isNotEmpty()
+        .doesNotContain("slow-holder");
+
+    List<PlanNode> allSlow =
+        List.of(measuredSlow(holding("slow-holder", layer)), PlanNode.empty("x"));
+    Plan onlyChoice = planner.plan(request(List.of(layer), allSlow));
+    assertThat(onlyChoice.start())
+        .containsExactly(new Transfer("x", layer, Source.peer("slow-holder"), 1));
+  }
+
+  @ParameterizedTest(name = "{0} nodes, {1} blobs")
+  @CsvSource({"4, 2", "4, 1", "20, 5", "100, 5"})
+  void aNodeMeasuredSlowSeedsAndRelaysNothingInANewPlan(int count, int blobCount) {
+    List<PlanNode> nodes = new ArrayList<>(emptyNodes(count - 1));
+    nodes.add(measuredSlow(PlanNode.empty("slow")));
+    PlanRequest request = request(blobs(blobCount, 6 * MIB), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.transfers())
+        .filteredOn(t -> t.node().equals("slow"))
+        .as("the slow node's own transfers")
+        .hasSize(blobCount)
+        .noneMatch(t -> t.source().isUpstream());
+    assertThat(plan.transfers())
+        .as("transfers from the slow node")
+        .noneMatch(t -> t.source().equals(Source.peer("slow")));
+    for (Transfer own : plan.transfers().filter(t -> t.node().equals("slow")).toList()) {
+      int deepest =
+          plan.transfers()
+              .filter(t -> t.blob().equals(own.blob()))
+              .mapToInt(Transfer::depth)
+              .max()
+              .orElseThrow();
+      assertThat(own.depth())
+          .as("placed last, it takes no shallow place a relay could have")
+          .isEqualTo(deepest);
+    }
+  }
+
+  @Test
+  void nodesAllMeasuredSlowStillGetAPlan() {
+    List<PlanNode> nodes = emptyNodes(6).stream().map(PlanFixtures::measuredSlow).toList();
+    PlanRequest request = request(blobs(3, 6 * MIB), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.upstreamBytes()).isEqualTo(18 * MIB);
   }
 
   private static PlanNode slowRelay(String name, Blob blob, Source source) {

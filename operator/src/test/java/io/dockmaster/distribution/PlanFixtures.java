@@ -55,7 +55,20 @@ final class PlanFixtures {
         node.downloadBytesPerSecond(),
         node.complete(),
         node.receiving(),
-        node.withheld());
+        node.withheld(),
+        node.measuredSlow());
+  }
+
+  /** The same node, as one the run measured taking in its blobs far slower than the rest. */
+  static PlanNode measuredSlow(PlanNode node) {
+    return new PlanNode(
+        node.name(),
+        node.uploadBytesPerSecond(),
+        node.downloadBytesPerSecond(),
+        node.complete(),
+        node.receiving(),
+        node.withheld(),
+        true);
   }
 
   /** Holds the blobs, but must not serve them to peers. */

@@ -103,6 +103,27 @@ final class PlanInvariants {
           .as("new upstream transfers of %s", blob.digest())
           .isEqualTo(held || keptUpstream || !needed ? 0 : 1);
       assertKeptWhereverPossible(request, blob, nodes, kept);
+      assertMeasuredSlowSeedOnlyWhenNoOtherCan(request, blob, nodes, plan);
+    }
+  }
+
+  /**
+   * A new upstream transfer goes to a node measured slow only if every other node planned anew for
+   * the blob is withheld from serving it or measured slow too.
+   */
+  private static void assertMeasuredSlowSeedOnlyWhenNoOtherCan(
+      PlanRequest request, Blob blob, Map<String, PlanNode> nodes, Plan plan) {
+    List<Transfer> started = plan.start().stream().filter(t -> t.blob().equals(blob)).toList();
+    for (Transfer seed : started) {
+      if (!seed.source().isUpstream() || !nodes.get(seed.node()).measuredSlow()) {
+        continue;
+      }
+      for (Transfer other : started) {
+        PlanNode node = nodes.get(other.node());
+        assertThat(node.measuredSlow() || node.withheld().contains(blob.digest()))
+            .as("%s seeds %s though it was measured slow and %s was not", seed.node(), blob, node)
+            .isTrue();
+      }
     }
   }
 
@@ -142,8 +163,8 @@ final class PlanInvariants {
 
   /**
    * Whether the node may not serve the blob: a withheld holder never, a withheld receiver only
-   * while a holder serves it instead, or, fetching it from the registry, while another node can
-   * fetch it in its place.
+   * while a holder serves it instead, or, fetching it from the registry, while another node not
+   * measured slow can fetch it in its place.
    */
   private static boolean withholds(PlanRequest request, PlanNode node, Digest digest) {
     if (!node.withheld().contains(digest)) {
@@ -156,7 +177,11 @@ final class PlanInvariants {
             .anyMatch(n -> n.complete().contains(digest) && !n.withheld().contains(digest))
         || seed
             && request.nodes().stream()
-                .anyMatch(n -> !n.complete().contains(digest) && !n.withheld().contains(digest));
+                .anyMatch(
+                    n ->
+                        !n.complete().contains(digest)
+                            && !n.withheld().contains(digest)
+                            && !n.measuredSlow());
   }
 
   private static boolean onCycle(String start, Digest digest, Map<String, PlanNode> nodes) {
