@@ -22,6 +22,7 @@ public final class DistributionMetrics {
   private final Counter slowSeeds;
   private final Timer planning;
   private final Map<String, AtomicLong> makespanMillis = new ConcurrentHashMap<>();
+  private final Map<String, AtomicLong> slowNodes = new ConcurrentHashMap<>();
   private final Map<String, Counter> inventories = new ConcurrentHashMap<>();
 
   public DistributionMetrics(MeterRegistry registry) {
@@ -85,6 +86,24 @@ public final class DistributionMetrics {
                     .tag("how", h)
                     .register(registry))
         .increment();
+  }
+
+  /** How many of a mirror's nodes the current run measures far slower than its median node. */
+  void slowNodes(String mirror, int count) {
+    slowNodes
+        .computeIfAbsent(
+            mirror,
+            name -> {
+              AtomicLong holder = new AtomicLong();
+              Gauge.builder("dockmaster.distribution.slow.nodes", holder, AtomicLong::get)
+                  .description(
+                      "Nodes taking in a mirror's blobs at under half the median node's rate, which"
+                          + " the planner makes seeds and sources only where no other node can be")
+                  .tag("mirror", name)
+                  .register(registry);
+              return holder;
+            })
+        .set(count);
   }
 
   /** The time from a run's start until its last node held every blob. */

@@ -105,7 +105,6 @@ final class LaggingRelays {
 
   private final Map<String, Intake> intakes = new HashMap<>();
   private final Set<String> slowNodes = new HashSet<>();
-  private final Set<String> announcedSlowNodes = new HashSet<>();
   private double medianIntake;
 
   /** Per blob, the seeds found slow: withheld from serving it from then on. */
@@ -250,22 +249,27 @@ final class LaggingRelays {
         (node, intake) -> intake.bytesPerSecond().ifPresent(rate -> rates.put(node, rate)));
     double[] sorted = rates.values().stream().mapToDouble(Double::doubleValue).sorted().toArray();
     medianIntake = sorted.length == 0 ? 0 : sorted[sorted.length / 2];
+    Set<String> slowBefore = Set.copyOf(slowNodes);
     slowNodes.clear();
     rates.forEach(
         (node, rate) -> {
           if (rate * 2 < medianIntake) {
             slowNodes.add(node);
-            if (announcedSlowNodes.add(node)) {
-              log.info(
-                  "mirror {}: node {} takes in its blobs at {} MB/s against the median node's {}"
-                      + " MB/s: it seeds and serves new receivers only where no other node can",
-                  mirror,
-                  node,
-                  "%.2f".formatted(rate / 1e6),
-                  "%.2f".formatted(medianIntake / 1e6));
-            }
+          }
+          if (slowNodes.contains(node) != slowBefore.contains(node)) {
+            log.info(
+                "mirror {}: node {} takes in its blobs at {} MB/s against the median node's {}"
+                    + " MB/s: {}",
+                mirror,
+                node,
+                "%.2f".formatted(rate / 1e6),
+                "%.2f".formatted(medianIntake / 1e6),
+                slowNodes.contains(node)
+                    ? "it seeds and serves new receivers only where no other node can"
+                    : "planned like any other node again");
           }
         });
+    metrics.slowNodes(mirror, slowNodes.size());
     return Set.copyOf(slowNodes);
   }
 

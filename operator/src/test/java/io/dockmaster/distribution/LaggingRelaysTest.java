@@ -256,8 +256,14 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "a", "b", "c");
     takeIn(10_000_000, "recovering");
     assertThat(relays.judgeIntakes()).containsExactly("recovering");
+    assertThat(slowNodesGauge()).isEqualTo(1.0);
 
     relays.observeHeld("recovering", 100_000_000, T0.plusSeconds(20));
     assertThat(relays.judgeIntakes()).as("5 MB/s over 20 s").isEmpty();
+    assertThat(slowNodesGauge()).isZero();
+  }
+
+  private double slowNodesGauge() {
+    return meters.get("dockmaster.distribution.slow.nodes").tag("mirror", "mirror").gauge().value();
   }
 }
