@@ -33,6 +33,14 @@ final class BlobResponder {
   private static final int CHUNK_BYTES = 64 * 1024;
   private static final String OCTET_STREAM = "application/octet-stream";
 
+  /**
+   * The query parameter by which a peer asks, with {@link #UNPACED}, that this node not hold its
+   * own transfer of a blob to that peer's pace (see {@code TransferOrder#slowReceiver}).
+   */
+  static final String PACE = "pace";
+
+  static final String UNPACED = "none";
+
   private final BlobCache cache;
   private final TransferLedger ledger;
   private final RuntimeTags tags;
@@ -164,7 +172,9 @@ final class BlobResponder {
       response.end();
       return;
     }
-    submit(response, () -> stream(response, blob, offset, length, peer));
+    // A peer the operator measured slow asks not to be kept pace with: it would hold the tree.
+    boolean relay = peer.isPresent() && !UNPACED.equals(request.getParam(PACE));
+    submit(response, () -> stream(response, blob, offset, length, peer, relay));
   }
 
   private void submit(HttpServerResponse response, Runnable task) {
@@ -181,13 +191,14 @@ final class BlobResponder {
       BlobHandle blob,
       long offset,
       long length,
-      Optional<String> peer) {
+      Optional<String> peer,
+      boolean relay) {
     boolean forPeer = peer.isPresent();
     long sent = 0;
     // A peer relays the blob onward: while it arrives here, this node reads its own source no
     // faster than the slowest such peer takes it (see BlobWrite#awaitRelays).
     try (ReadableByteChannel in =
-        forPeer
+        relay
             ? blob.openRelayChannel(offset, length, peer.get())
             : blob.openChannel(offset, length)) {
       // A reader of a blob still arriving blocks until bytes come; the transfer's own stall

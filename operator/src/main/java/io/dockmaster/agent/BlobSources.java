@@ -109,7 +109,13 @@ final class BlobSources implements BlobSource {
   private BlobFrom openPeer(TransferSource source, TransferOrder order, Digest digest, long offset)
       throws TransferFailure {
     String peer = TransferSource.PEER_LABEL_PREFIX + source.node();
-    String uri = source.endpoint() + "/v2/" + order.repository() + "/blobs/" + digest;
+    String uri =
+        source.endpoint()
+            + "/v2/"
+            + order.repository()
+            + "/blobs/"
+            + digest
+            + (order.slowReceiver() ? "?" + BlobResponder.PACE + "=" + BlobResponder.UNPACED : "");
     PeerAnswer response;
     try {
       response = peers.get(source.node(), uri, offset);

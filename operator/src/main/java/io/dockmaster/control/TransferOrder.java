@@ -11,6 +11,9 @@ import java.util.Objects;
  * @param repository repository path on the upstream registry (peers serve any path by digest)
  * @param source where to fetch it from
  * @param pinOwner the ImageMirror UID that keeps this blob from eviction, or null
+ * @param slowReceiver the operator measured this node taking in its blobs far slower than the rest:
+ *     a peer source should not hold its own transfer to this node's pace (it asks so with {@code
+ *     ?pace=none}), which would hold every node of the blob's tree to it
  */
 public record TransferOrder(
     String digest,
@@ -18,7 +21,8 @@ public record TransferOrder(
     String mediaType,
     String repository,
     TransferSource source,
-    String pinOwner) {
+    String pinOwner,
+    boolean slowReceiver) {
 
   public TransferOrder {
     Objects.requireNonNull(digest, "digest");
@@ -27,5 +31,16 @@ public record TransferOrder(
     if (size < 0) {
       throw new IllegalArgumentException("size must not be negative, got " + size);
     }
+  }
+
+  /** An order for a node whose source may keep pace with it. */
+  public TransferOrder(
+      String digest,
+      long size,
+      String mediaType,
+      String repository,
+      TransferSource source,
+      String pinOwner) {
+    this(digest, size, mediaType, repository, source, pinOwner, false);
   }
 }

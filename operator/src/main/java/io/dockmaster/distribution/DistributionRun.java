@@ -244,7 +244,9 @@ final class DistributionRun implements AutoCloseable {
       waves
           .computeIfAbsent(transfer.depth(), d -> new LinkedHashMap<>())
           .computeIfAbsent(transfer.node(), n -> new ArrayList<>())
-          .add(orderFor(transfer, byDigest.get(transfer.blob().digest()), agents));
+          .add(
+              orderFor(
+                  transfer, byDigest.get(transfer.blob().digest()), agents, holdings.measuredSlow));
     }
     return plan.start().size();
   }
@@ -369,7 +371,7 @@ final class DistributionRun implements AutoCloseable {
   }
 
   private TransferOrder orderFor(
-      Transfer transfer, WantedBlob blob, Map<String, AgentLease> agents) {
+      Transfer transfer, WantedBlob blob, Map<String, AgentLease> agents, boolean slowReceiver) {
     TransferSource source =
         transfer.source().isUpstream()
             ? TransferSource.upstream(target.upstream())
@@ -381,7 +383,8 @@ final class DistributionRun implements AutoCloseable {
         blob.descriptor().mediaType(),
         blob.repository(),
         source,
-        target.owner());
+        target.owner(),
+        slowReceiver);
   }
 
   private void orderFailed(AgentLease agent, Exception e) {

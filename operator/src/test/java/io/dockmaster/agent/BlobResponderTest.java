@@ -208,6 +208,34 @@ class BlobResponderTest {
     write.abort("test over");
   }
 
+  @Test
+  void aPeerMeasuredSlowIsNotKeptPaceWith() throws Exception {
+    byte[] content = new byte[32 << 20];
+    new Random(7).nextBytes(content);
+    BlobWrite write = startWrite(content, 24 << 20);
+
+    HttpResponse<InputStream> response = get(write.digest(), "?pace=none");
+    InputStream body = response.body();
+    // Its stream has joined the write once bytes arrive; then it stops reading, 23 MiB behind.
+    assertThat(body.readNBytes(1 << 20)).isEqualTo(Arrays.copyOf(content, 1 << 20));
+    Duration patience = Duration.ofSeconds(60);
+    CompletableFuture<List<RelayRelease>> writer =
+        CompletableFuture.supplyAsync(
+            () -> {
+              try {
+                return write.awaitRelays(new RelayLimits(1 << 20, patience, patience));
+              } catch (IOException e) {
+                throw new UncheckedIOException(e);
+              }
+            },
+            streams);
+
+    await().atMost(Duration.ofSeconds(30)).until(writer::isDone);
+    assertThat(writer.get()).as("no one was waited for, so no one was let go").isEmpty();
+    body.close();
+    write.abort("test over");
+  }
+
   /** A write of {@code content} that has its first {@code head} bytes so far. */
   private BlobWrite startWrite(byte[] content, int head) throws IOException {
     BlobWrite write = cache.startWrite(Digest.sha256(content), content.length, null).orElseThrow();
@@ -217,9 +245,14 @@ class BlobResponderTest {
 
   /** A peer's GET of the blob, its body not read yet. */
   private HttpResponse<InputStream> get(Digest digest) throws Exception {
+    return get(digest, "");
+  }
+
+  private HttpResponse<InputStream> get(Digest digest, String query) throws Exception {
     return HttpClient.newHttpClient()
         .send(
-            HttpRequest.newBuilder(URI.create(endpoint + "/v2/team/app/blobs/" + digest)).build(),
+            HttpRequest.newBuilder(URI.create(endpoint + "/v2/team/app/blobs/" + digest + query))
+                .build(),
             HttpResponse.BodyHandlers.ofInputStream());
   }
 

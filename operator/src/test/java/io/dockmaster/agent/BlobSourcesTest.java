@@ -89,6 +89,33 @@ class BlobSourcesTest {
             "peer/node-a answered a request from byte 10 with Content-Range 'bytes 0-35/36'");
   }
 
+  @Test
+  void aNodeMeasuredSlowAsksItsSourceNotToKeepPaceWithIt() throws Exception {
+    AtomicReference<String> pace = new AtomicReference<>("not asked");
+    Consumer<HttpServerRequest> answer =
+        request -> {
+          pace.set(String.valueOf(request.getParam("pace")));
+          request.response().end(Buffer.buffer(CONTENT));
+        };
+    TransferOrder order = order(answer);
+    TransferOrder slow =
+        new TransferOrder(
+            order.digest(),
+            order.size(),
+            order.mediaType(),
+            order.repository(),
+            order.source(),
+            order.pinOwner(),
+            true);
+
+    try (InputStream in = sources.open(slow, DIGEST, 0).body()) {
+      assertThat(in.readAllBytes()).isEqualTo(CONTENT);
+    }
+    assertThat(pace).hasValue("none");
+    sources.open(order, DIGEST, 0).body().close();
+    assertThat(pace).as("a node not measured slow").hasValue("null");
+  }
+
   /** A 206 answer with this Content-Range and body. */
   private static Consumer<HttpServerRequest> partialContent(String contentRange, byte[] body) {
     return request ->

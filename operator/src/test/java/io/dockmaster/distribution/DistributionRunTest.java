@@ -492,6 +492,14 @@ class DistributionRunTest {
         .extracting(r -> r.order().source().label())
         .as("no one is sent to the slow nodes")
         .doesNotContain("peer/slow", "peer/slow-relay");
+    assertThat(agents.ordersFor("slow"))
+        .as("the slow seed asks its new source not to keep pace with it")
+        .isNotEmpty()
+        .allMatch(r -> r.order().slowReceiver());
+    assertThat(agents.orders)
+        .filteredOn(r -> !r.node().startsWith("slow"))
+        .isNotEmpty()
+        .noneMatch(r -> r.order().slowReceiver());
   }
 
   private void receiving(String node, String blob, long received, String source) {
