@@ -5,6 +5,11 @@ package io.dockmaster.distribution;
  * receivers would get the blob at their pace), nodes under their fair share before those over it,
  * then shallow before deep, then the least loaded. A node's key is fixed while it waits, so the
  * head keeps its place until its slots are used up. A binary heap of node indices.
+ *
+ * <p>Every anchored leaf has free slots, so sources run out only where the nodes still to place
+ * cannot serve: withheld ones (a slow relay, a holder that sent bad bytes) take a slot and offer
+ * none. Then every source whose slots are used up gets one more, in the same order, rather than
+ * leaving a node without a source.
  */
 final class SourceQueue {
   private final Blob blob;
@@ -18,6 +23,11 @@ final class SourceQueue {
   private final int[] slots;
   private final int[] heap;
   private int size;
+
+  /** Offered nodes whose slots are used up, or that had none. */
+  private final int[] full;
+
+  private int fullCount;
 
   /**
    * @param depth each node's depth in the tree, set before the node is offered
@@ -41,6 +51,7 @@ final class SourceQueue {
     this.loadWhenOffered = new double[depth.length];
     this.slots = new int[depth.length];
     this.heap = new int[depth.length];
+    this.full = new int[depth.length];
   }
 
   void offer(int node) {
@@ -52,9 +63,14 @@ final class SourceQueue {
             shares.fanout(node, baseFanout) - children[node],
             overBudget[node] ? 2 : shares.childrenWithinBudget(node, blob));
     if (slots[node] <= 0) {
+      full[fullCount++] = node;
       return;
     }
     loadWhenOffered[node] = shares.loadAfterForwarding(node, blob);
+    push(node);
+  }
+
+  private void push(int node) {
     int at = size++;
     while (at > 0) {
       int up = (at - 1) >>> 1;
@@ -69,14 +85,29 @@ final class SourceQueue {
 
   int take() {
     if (size == 0) {
-      // Every anchored leaf has a free slot, so this means a bug, not bad input.
-      throw new IllegalStateException("no source left for " + blob.digest());
+      if (fullCount == 0) {
+        // Some node that is not withheld is always anchored, so this means a bug, not bad input.
+        throw new IllegalStateException("no source left for " + blob.digest());
+      }
+      oneMoreSlotEach();
     }
     int head = heap[0];
     if (--slots[head] == 0) {
       removeHead();
+      full[fullCount++] = head;
     }
     return head;
+  }
+
+  private void oneMoreSlotEach() {
+    int count = fullCount;
+    fullCount = 0;
+    for (int i = 0; i < count; i++) {
+      int node = full[i];
+      slots[node] = 1;
+      loadWhenOffered[node] = shares.loadAfterForwarding(node, blob);
+      push(node);
+    }
   }
 
   private void removeHead() {

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class MultiTreePlannerPropertyTest {
 
-  private static final int STATES = 400;
+  private static final int STATES = 1000;
   private static final int ROUNDS = 60;
 
   private final MultiTreePlanner planner = new MultiTreePlanner();
@@ -45,6 +45,49 @@ class MultiTreePlannerPropertyTest {
                           .as("same plan whatever the input order")
                           .isEqualTo(plan);
                     }));
+  }
+
+  /**
+   * Small clusters where many nodes are withheld from serving (slow relays and seeds, holders that
+   * sent bad bytes) or measured slow: a node still to place always gets a source.
+   */
+  @TestFactory
+  Stream<DynamicTest> withheldNodesNeverLeaveANodeWithoutASource() {
+    return IntStream.range(0, 2000)
+        .mapToObj(
+            seed ->
+                DynamicTest.dynamicTest(
+                    "seed " + seed,
+                    () -> {
+                      PlanRequest request = withheldState(new Random(seed));
+                      PlanInvariants.assertValid(request, planner.plan(request));
+                    }));
+  }
+
+  private static PlanRequest withheldState(Random random) {
+    int nodeCount = 1 + random.nextInt(random.nextBoolean() ? 5 : 25);
+    List<Blob> blobs = PlanFixtures.blobs(1 + random.nextInt(3), 1000);
+    List<PlanNode> nodes = new ArrayList<>();
+    for (int n = 0; n < nodeCount; n++) {
+      Set<Digest> complete = new HashSet<>();
+      Map<Digest, Source> receiving = new HashMap<>();
+      Set<Digest> withheld = new HashSet<>();
+      for (Blob blob : blobs) {
+        int pick = random.nextInt(10);
+        if (pick == 0) {
+          complete.add(blob.digest());
+        } else if (pick < 3) {
+          receiving.put(blob.digest(), Source.UPSTREAM);
+        } else if (pick < 9) {
+          receiving.put(blob.digest(), Source.peer(name(random.nextInt(nodeCount))));
+        }
+        if (pick < 9 && random.nextInt(3) == 0) {
+          withheld.add(blob.digest());
+        }
+      }
+      nodes.add(new PlanNode(name(n), 0, 0, complete, receiving, withheld, random.nextInt(3) == 0));
+    }
+    return new PlanRequest(blobs, nodes, 1 + random.nextInt(2));
   }
 
   /**
@@ -121,6 +164,8 @@ class MultiTreePlannerPropertyTest {
     boolean rates = random.nextBoolean();
     double holdChance = random.nextDouble() * 0.6;
     double flightChance = random.nextDouble();
+    double withholdChance = random.nextBoolean() ? 0 : random.nextDouble() * 0.5;
+    double slowChance = random.nextBoolean() ? 0 : random.nextDouble() * 0.5;
     List<PlanNode> nodes = new ArrayList<>();
     for (int n = 0; n < nodeCount; n++) {
       Set<Digest> complete = new HashSet<>();
@@ -138,6 +183,14 @@ class MultiTreePlannerPropertyTest {
       if (random.nextInt(10) == 0) {
         receiving.put(blob(99, 1).digest(), Source.UPSTREAM); // a blob nobody asked for
       }
+      // Withheld: holders that sent bad bytes, relays and seeds found slow.
+      Set<Digest> withheld = new HashSet<>();
+      for (Blob blob : blobs) {
+        boolean has = complete.contains(blob.digest()) || receiving.containsKey(blob.digest());
+        if (has && random.nextDouble() < withholdChance) {
+          withheld.add(blob.digest());
+        }
+      }
       nodes.add(
           new PlanNode(
               name(n),
@@ -145,8 +198,8 @@ class MultiTreePlannerPropertyTest {
               rates && random.nextBoolean() ? 1 + random.nextInt(1000) : 0,
               complete,
               receiving,
-              Set.of(),
-              random.nextInt(6) == 0));
+              withheld,
+              random.nextDouble() < slowChance));
     }
     Collections.shuffle(nodes, random);
     int keptNodes = nodeCount - random.nextInt(1 + nodeCount / 4);

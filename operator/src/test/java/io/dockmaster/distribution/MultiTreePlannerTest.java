@@ -362,6 +362,25 @@ class MultiTreePlannerTest {
     assertThat(plan.upstreamBytes()).isEqualTo(18 * MIB);
   }
 
+  @Test
+  void aNodeWhoseSourcesAreAllWithheldOrFullStillGetsOne() {
+    // The holder's slots are taken by two slow relays, which serve no one; the receiver of one of
+    // them has to be placed.
+    List<PlanNode> nodes =
+        List.of(
+            holding("holder", layer),
+            slowRelay("slow-a", layer, Source.peer("holder")),
+            slowRelay("slow-b", layer, Source.peer("holder")),
+            receiving("receiver", layer, Source.peer("slow-b")));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start())
+        .containsExactly(new Transfer("receiver", layer, Source.peer("holder"), 1));
+  }
+
   private static PlanNode slowRelay(String name, Blob blob, Source source) {
     return new PlanNode(name, 0, 0, Set.of(), Map.of(blob.digest(), source), Set.of(blob.digest()));
   }
