@@ -65,6 +65,14 @@ final class LaggingRelays {
   /** How many times slower than the fastest seed a seed may be before another takes over. */
   static final double SEED_SLOWER_THAN = 3.0;
 
+  /**
+   * The share of the median node's intake at which a node measured slow is planned like any other
+   * again. Above the half at which it was found slow: intakes are averages since a node was first
+   * seen, and in the lab nodes on a fifth of the others' link hovered at 0.5–0.6 of the median once
+   * the full-rate nodes were done, passing back and forth across one threshold.
+   */
+  static final double RECOVERED_AT = 0.75;
+
   /** How many seeds of one blob may be found slow and replaced. */
   static final int MAX_SLOW_SEEDS = 3;
 
@@ -240,8 +248,9 @@ final class LaggingRelays {
   /**
    * Judges the intakes {@link #observeHeld} noted, once every report of a round is in: the nodes
    * that take in all their blobs together at under half the median node's rate, each measured over
-   * {@link #SEED_MEASURABLE} or more. The planner makes them seeds and sources only where no other
-   * node can be (see {@link PlanNode#measuredSlow()}).
+   * {@link #SEED_MEASURABLE} or more, until they are back at {@link #RECOVERED_AT} of it. The
+   * planner makes them seeds and sources only where no other node can be (see {@link
+   * PlanNode#measuredSlow()}).
    */
   Set<String> judgeIntakes() {
     Map<String, Double> rates = new HashMap<>();
@@ -253,10 +262,11 @@ final class LaggingRelays {
     slowNodes.clear();
     rates.forEach(
         (node, rate) -> {
-          if (rate * 2 < medianIntake) {
+          boolean wasSlow = slowBefore.contains(node);
+          if (rate * 2 < medianIntake || wasSlow && rate < RECOVERED_AT * medianIntake) {
             slowNodes.add(node);
           }
-          if (slowNodes.contains(node) != slowBefore.contains(node)) {
+          if (slowNodes.contains(node) != wasSlow) {
             log.info(
                 "mirror {}: node {} takes in its blobs at {} MB/s against the median node's {}"
                     + " MB/s: {}",

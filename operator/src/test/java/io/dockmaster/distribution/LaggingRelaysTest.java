@@ -258,9 +258,21 @@ class LaggingRelaysTest {
     assertThat(relays.judgeIntakes()).containsExactly("recovering");
     assertThat(slowNodesGauge()).isEqualTo(1.0);
 
-    relays.observeHeld("recovering", 100_000_000, T0.plusSeconds(20));
-    assertThat(relays.judgeIntakes()).as("5 MB/s over 20 s").isEmpty();
+    relays.observeHeld("recovering", 70_000_000, T0.plusSeconds(20));
+    assertThat(relays.judgeIntakes())
+        .as("3.5 MB/s over 20 s: above half the median of 5, under three quarters")
+        .containsExactly("recovering");
+    relays.observeHeld("recovering", 75_000_000, T0.plusSeconds(20));
+    assertThat(relays.judgeIntakes()).as("3.75 MB/s: three quarters").isEmpty();
     assertThat(slowNodesGauge()).isZero();
+  }
+
+  @Test
+  void aNodeNeverFoundSlowIsNotSlowBetweenHalfAndThreeQuartersOfTheMedian() {
+    takeIn(50_000_000, "a", "b", "c");
+    takeIn(30_000_000, "middling");
+
+    assertThat(relays.judgeIntakes()).isEmpty();
   }
 
   private double slowNodesGauge() {
