@@ -281,8 +281,10 @@ final class DistributionRun implements AutoCloseable {
         suspects.copyGone(digest, node);
       }
       Optional<Source> source = sourceOf(state.source());
-      boolean fromRegistry = source.map(Source::isUpstream).orElse(false);
-      lagging.observe(node, digest, state.phase(), state.received(), size, fromRegistry, now);
+      if (source.isPresent() || state.phase() != BlobState.Phase.RECEIVING) {
+        lagging.observe(
+            node, digest, state.phase(), state.received(), size, source.orElse(null), now);
+      }
       switch (state.phase()) {
         case COMPLETE -> {
           holdings.held += size;

@@ -77,10 +77,15 @@ final class LaggingRelays {
   static final int MAX_SLOW_SEEDS = 3;
 
   /**
-   * When a round first saw a node receiving a blob (from the registry, or from peers), and how much
-   * it had then.
+   * When a round first saw a node receiving a blob from its current source, and how much it had
+   * then. A node moved to another source is measured again from there: one that crawled behind a
+   * slow relay would otherwise still look slow, and be withheld, after it was moved to a fast one.
    */
-  private record Sighting(Instant at, long received, boolean fromRegistry) {
+  private record Sighting(Instant at, long received, Source source) {
+    boolean fromRegistry() {
+      return source.isUpstream();
+    }
+
     /** Bytes per second from this sighting to {@code now}, once it is {@code measurable} old. */
     OptionalDouble rate(long receivedNow, Instant now, Duration measurable) {
       Duration elapsed = Duration.between(at, now);
@@ -124,8 +129,8 @@ final class LaggingRelays {
   }
 
   /**
-   * Notes what one node's report said of one blob, {@code received} of {@code size} bytes, {@code
-   * fromRegistry} if it is fetching it from the registry.
+   * Notes what one node's report said of one blob, {@code received} of {@code size} bytes from
+   * {@code source} (only read while the node is receiving).
    */
   void observe(
       String node,
@@ -133,17 +138,17 @@ final class LaggingRelays {
       BlobState.Phase phase,
       long received,
       long size,
-      boolean fromRegistry,
+      Source source,
       Instant now) {
     switch (phase) {
       case RECEIVING -> {
         Map<String, Sighting> nodes = firstSeen.computeIfAbsent(digest, d -> new HashMap<>());
         Sighting first = nodes.get(node);
-        if (first == null || first.fromRegistry() != fromRegistry) {
-          first = new Sighting(now, received, fromRegistry);
+        if (first == null || !first.source().equals(source)) {
+          first = new Sighting(now, received, source);
           nodes.put(node, first);
         }
-        if (fromRegistry) {
+        if (source.isUpstream()) {
           first
               .rate(received, now, SEED_MEASURABLE)
               .ifPresent(

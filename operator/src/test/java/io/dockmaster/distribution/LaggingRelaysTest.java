@@ -13,14 +13,15 @@ class LaggingRelaysTest {
   private static final Digest BLOB = Digest.sha256(new byte[] {1});
   private static final long SIZE = 100_000_000;
   private static final Instant T0 = Instant.parse("2026-12-04T12:00:00Z");
+  private static final Source PARENT = Source.peer("parent");
 
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final LaggingRelays relays = new LaggingRelays("mirror", new DistributionMetrics(meters));
 
   /** The fastest node gets the blob whole in 10 s: 10 MB/s. */
   private void fastNodeTakes10Seconds() {
-    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, false, T0.plusSeconds(10));
+    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(10));
   }
 
   private static final Digest OTHER = Digest.sha256(new byte[] {2});
@@ -35,13 +36,14 @@ class LaggingRelaysTest {
 
   /** Another blob's seed fetches 50 MB in 10 s from the registry: 5 MB/s. */
   private void fastSeedFetches5MegabytesPerSecond() {
-    relays.observe("fast-seed", OTHER, Phase.RECEIVING, 0, SIZE, true, T0);
-    relays.observe("fast-seed", OTHER, Phase.RECEIVING, 50_000_000, SIZE, true, T0.plusSeconds(10));
+    relays.observe("fast-seed", OTHER, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
+    relays.observe(
+        "fast-seed", OTHER, Phase.RECEIVING, 50_000_000, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
   }
 
   @Test
   void aSeedFetchingAtUnderAThirdOfTheFastestSeedsRateIsSlowForGood() {
-    relays.observe("slow-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    relays.observe("slow-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(20_000_000, "slow-seed");
@@ -52,13 +54,14 @@ class LaggingRelaysTest {
         .isTrue();
     assertThat(meters.get("dockmaster.distribution.slow.seeds").counter().count()).isEqualTo(1.0);
     // Moved to a peer, it stays withheld: it relays the blob no faster than it fetched it.
-    relays.observe("slow-seed", BLOB, Phase.RECEIVING, 20_000_000, SIZE, false, T0.plusSeconds(11));
+    relays.observe(
+        "slow-seed", BLOB, Phase.RECEIVING, 20_000_000, SIZE, PARENT, T0.plusSeconds(11));
     assertThat(relays.isLagging("slow-seed", BLOB, 20_000_000, false, T0.plusSeconds(11))).isTrue();
   }
 
   @Test
   void aSeedAtAThirdOfTheFastestSeedsRateOrMoreIsNot() {
-    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(20_000_000, "seed");
@@ -71,7 +74,7 @@ class LaggingRelaysTest {
   @Test
   void aSeedWhoseNodeTakesInItsOtherBlobsAsFastAsTheRestIsNotSlow() {
     // Its tree is held to a slow receiver's pace, not its own link.
-    relays.observe("held-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    relays.observe("held-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(30_000_000, "held-seed");
@@ -87,7 +90,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(1_000_000, "late-seed");
-    relays.observe("late-seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0.plusSeconds(1));
+    relays.observe("late-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0.plusSeconds(1));
     relays.judgeIntakes();
 
     assertThat(relays.isLagging("late-seed", BLOB, 1, true, T0.plusSeconds(10))).isFalse();
@@ -98,7 +101,7 @@ class LaggingRelaysTest {
     fastNodeTakes10Seconds();
     takeIn(50_000_000, "fast", "receiver");
     takeIn(10_000_000, "seed");
-    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, true, T0);
+    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     relays.judgeIntakes();
 
     assertThat(relays.isLagging("seed", BLOB, 10_000_000, true, T0.plusSeconds(10)))
@@ -111,7 +114,8 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "a", "b", "c", "d", "e");
     for (int seed = 1; seed <= LaggingRelays.MAX_SLOW_SEEDS + 1; seed++) {
-      relays.observe("seed-" + seed, BLOB, Phase.RECEIVING, 0, SIZE, true, T0.plusSeconds(10));
+      relays.observe(
+          "seed-" + seed, BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
       takeIn(1_000_000, "seed-" + seed);
     }
     relays.judgeIntakes();
@@ -132,8 +136,9 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(10_000_000, "heir");
     // 0.5 MB/s from a slow parent for 10 s, then from the registry.
-    relays.observe("heir", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
-    relays.observe("heir", BLOB, Phase.RECEIVING, 5_000_000, SIZE, true, T0.plusSeconds(10));
+    relays.observe("heir", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    relays.observe(
+        "heir", BLOB, Phase.RECEIVING, 5_000_000, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
     relays.judgeIntakes();
 
     // Counted from its first sighting it would be 0.8 and 1.25 MB/s, under a third of 5.
@@ -150,7 +155,7 @@ class LaggingRelaysTest {
 
   @Test
   void aNodeReceivingAtUnderHalfTheFastestRateLags() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     fastNodeTakes10Seconds();
 
     assertThat(relays.isLagging("slow", BLOB, 40_000_000, false, T0.plusSeconds(10))).isTrue();
@@ -162,7 +167,7 @@ class LaggingRelaysTest {
 
   @Test
   void aNodeAtMoreThanHalfTheFastestRateDoesNot() {
-    relays.observe("steady", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("steady", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     fastNodeTakes10Seconds();
 
     assertThat(relays.isLagging("steady", BLOB, 60_000_000, false, T0.plusSeconds(10))).isFalse();
@@ -172,7 +177,7 @@ class LaggingRelaysTest {
 
   @Test
   void nothingLagsBeforeANodeHasTheBlobWhole() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
 
     assertThat(relays.isLagging("slow", BLOB, 1, false, T0.plusSeconds(60))).isFalse();
   }
@@ -180,9 +185,9 @@ class LaggingRelaysTest {
   @Test
   void aNodeFirstSeenPartwayIsMeasuredFromThere() {
     // Half the blob in 10 s: 5 MB/s, however fast it looked for the whole blob.
-    relays.observe("fast", BLOB, Phase.RECEIVING, SIZE / 2, SIZE, false, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, false, T0.plusSeconds(10));
-    relays.observe("steady", BLOB, Phase.RECEIVING, 20_000_000, SIZE, false, T0);
+    relays.observe("fast", BLOB, Phase.RECEIVING, SIZE / 2, SIZE, PARENT, T0);
+    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(10));
+    relays.observe("steady", BLOB, Phase.RECEIVING, 20_000_000, SIZE, PARENT, T0);
 
     // 3 MB/s since first seen: not under half of 5.
     assertThat(relays.isLagging("steady", BLOB, 50_000_000, false, T0.plusSeconds(10))).isFalse();
@@ -191,9 +196,9 @@ class LaggingRelaysTest {
 
   @Test
   void aBlobTheFastestGotInUnderFiveSecondsIsNotJudged() {
-    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, false, T0.plusSeconds(4));
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(4));
+    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
 
     assertThat(relays.isLagging("slow", BLOB, 1, false, T0.plusSeconds(60))).isFalse();
   }
@@ -201,7 +206,7 @@ class LaggingRelaysTest {
   @Test
   void aTransferInItsFirstFiveSecondsIsNotJudged() {
     fastNodeTakes10Seconds();
-    relays.observe("late", BLOB, Phase.RECEIVING, 0, SIZE, false, T0.plusSeconds(20));
+    relays.observe("late", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(20));
 
     assertThat(relays.isLagging("late", BLOB, 0, false, T0.plusSeconds(24))).isFalse();
     assertThat(relays.isLagging("late", BLOB, 0, false, T0.plusSeconds(25))).isTrue();
@@ -209,24 +214,43 @@ class LaggingRelaysTest {
 
   @Test
   void aTransferThatFailedStartsItsClockAgain() {
-    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
+    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     fastNodeTakes10Seconds();
-    relays.observe("flaky", BLOB, Phase.FAILED, 0, SIZE, false, T0.plusSeconds(12));
-    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, false, T0.plusSeconds(30));
+    relays.observe("flaky", BLOB, Phase.FAILED, 0, SIZE, PARENT, T0.plusSeconds(12));
+    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(30));
 
     assertThat(relays.isLagging("flaky", BLOB, 1_000_000, false, T0.plusSeconds(32))).isFalse();
   }
 
   @Test
   void theFastestCompletionIsTheYardstick() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
-    relays.observe("slower", BLOB, Phase.RECEIVING, 0, SIZE, false, T0);
-    relays.observe("slower", BLOB, Phase.COMPLETE, SIZE, SIZE, false, T0.plusSeconds(40));
+    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    relays.observe("slower", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    relays.observe("slower", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(40));
     // 1.5 MB/s against the only completion so far (2.5 MB/s): not under half.
     assertThat(relays.isLagging("slow", BLOB, 60_000_000, false, T0.plusSeconds(40))).isFalse();
     fastNodeTakes10Seconds();
 
     assertThat(relays.isLagging("slow", BLOB, 70_000_000, false, T0.plusSeconds(50))).isTrue();
+  }
+
+  @Test
+  void aNodeMovedToAnotherPeerIsMeasuredFromThere() {
+    fastNodeTakes10Seconds();
+    // 1 MB/s behind a slow relay for 10 s, then moved to a fast one.
+    relays.observe("held", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    relays.observe("held", BLOB, Phase.RECEIVING, 10_000_000, SIZE, PARENT, T0.plusSeconds(10));
+    assertThat(relays.isLagging("held", BLOB, 10_000_000, false, T0.plusSeconds(10))).isTrue();
+
+    Source fast = Source.peer("fast");
+    relays.observe("held", BLOB, Phase.RECEIVING, 10_000_000, SIZE, fast, T0.plusSeconds(11));
+    assertThat(relays.isLagging("held", BLOB, 10_000_000, false, T0.plusSeconds(11)))
+        .as("not measurable yet from its new source")
+        .isFalse();
+    relays.observe("held", BLOB, Phase.RECEIVING, 60_000_000, SIZE, fast, T0.plusSeconds(17));
+    assertThat(relays.isLagging("held", BLOB, 60_000_000, false, T0.plusSeconds(17)))
+        .as("8.3 MB/s since it moved; 3.5 MB/s counted from its first sighting")
+        .isFalse();
   }
 
   @Test
