@@ -309,6 +309,11 @@ class HelmChartE2E {
                     "checksum/webhook-ca")))
         .as("the pods roll when the CA changes, and only then")
         .isEqualTo(sha256Hex((String) map(secret.get("data")).get("ca.crt")).substring(0, 16));
+    assertThat(template("--set", "webhook.certificate.mode=helm").orFail("helm template").stdout())
+        .as(
+            "a string whatever its digits: unquoted, 16 hex digits such as 174740122e423046 read as a"
+                + " number in YAML, which Kubernetes refuses as an annotation")
+        .containsPattern("checksum/webhook-ca: \"[0-9a-f]{16}\"");
   }
 
   private static String sha256Hex(String text) throws Exception {

@@ -78,20 +78,42 @@ final class LaggingRelays {
 
   /**
    * When a round first saw a node receiving a blob from its current source, and how much it had
-   * then. A node moved to another source is measured again from there: one that crawled behind a
-   * slow relay would otherwise still look slow, and be withheld, after it was moved to a fast one.
+   * then; and the same for its first source. A node moved to another source is judged from there:
+   * one that crawled behind a slow relay would otherwise still look slow, and be withheld, after it
+   * was moved to a fast one. Its completion is a yardstick for the others from its first sighting,
+   * though: how fast a node got the blob whole, not how fast its last source was.
    */
-  private record Sighting(Instant at, long received, Source source) {
+  private record Sighting(
+      Instant at, long received, Source source, Instant firstAt, long firstReceived) {
+
+    static Sighting first(Instant at, long received, Source source) {
+      return new Sighting(at, received, source, at, received);
+    }
+
+    Sighting movedTo(Source newSource, Instant now, long receivedNow) {
+      return new Sighting(now, receivedNow, newSource, firstAt, firstReceived);
+    }
+
     boolean fromRegistry() {
       return source.isUpstream();
     }
 
-    /** Bytes per second from this sighting to {@code now}, once it is {@code measurable} old. */
+    /** Bytes per second from the current source to {@code now}, once {@code measurable} old. */
     OptionalDouble rate(long receivedNow, Instant now, Duration measurable) {
-      Duration elapsed = Duration.between(at, now);
+      return rate(at, received, receivedNow, now, measurable);
+    }
+
+    /** Bytes per second from the first sighting to {@code now}, once {@code measurable} old. */
+    OptionalDouble rateSinceFirst(long receivedNow, Instant now, Duration measurable) {
+      return rate(firstAt, firstReceived, receivedNow, now, measurable);
+    }
+
+    private static OptionalDouble rate(
+        Instant from, long fromBytes, long receivedNow, Instant now, Duration measurable) {
+      Duration elapsed = Duration.between(from, now);
       return elapsed.compareTo(measurable) < 0
           ? OptionalDouble.empty()
-          : OptionalDouble.of((receivedNow - received) / seconds(elapsed));
+          : OptionalDouble.of((receivedNow - fromBytes) / seconds(elapsed));
     }
   }
 
@@ -144,8 +166,11 @@ final class LaggingRelays {
       case RECEIVING -> {
         Map<String, Sighting> nodes = firstSeen.computeIfAbsent(digest, d -> new HashMap<>());
         Sighting first = nodes.get(node);
-        if (first == null || !first.source().equals(source)) {
-          first = new Sighting(now, received, source);
+        if (first == null) {
+          first = Sighting.first(now, received, source);
+          nodes.put(node, first);
+        } else if (!first.source().equals(source)) {
+          first = first.movedTo(source, now, received);
           nodes.put(node, first);
         }
         if (source.isUpstream()) {
@@ -159,7 +184,7 @@ final class LaggingRelays {
         Sighting first = forget(node, digest);
         if (first != null) {
           first
-              .rate(size, now, MEASURABLE)
+              .rateSinceFirst(size, now, MEASURABLE)
               .ifPresent(rate -> fastestBytesPerSecond.merge(digest, rate, Math::max));
         }
       }

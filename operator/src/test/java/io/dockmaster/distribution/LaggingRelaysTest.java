@@ -254,6 +254,20 @@ class LaggingRelaysTest {
   }
 
   @Test
+  void aCompletionIsAYardstickFromTheNodesFirstSightingWhateverItsLastSource() {
+    // 20 s in all for the blob (5 MB/s), the last 5 s of it from a fast holder (14 MB/s).
+    relays.observe("moved", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    relays.observe(
+        "moved", BLOB, Phase.RECEIVING, 30_000_000, SIZE, Source.peer("fast"), T0.plusSeconds(15));
+    relays.observe("moved", BLOB, Phase.COMPLETE, SIZE, SIZE, null, T0.plusSeconds(20));
+    relays.observe("relay", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(10));
+
+    assertThat(relays.isLagging("relay", BLOB, 20_000_000, false, T0.plusSeconds(15)))
+        .as("4 MB/s against the 5 MB/s the fastest node got the blob at, from its first sighting")
+        .isFalse();
+  }
+
+  @Test
   void aNodeTakingInUnderHalfTheMedianNodesRateIsMeasuredSlow() {
     takeIn(50_000_000, "a", "b", "c");
     takeIn(24_000_000, "slow");
