@@ -146,6 +146,12 @@ public final class LabAgent {
   /** SIGKILLs the agent and everything else on its host, as a node losing power. */
   public synchronized void kill() {
     host.kill();
+    // The host's namespace is empty once the kernel is done with the process, but Process#isAlive
+    // turns false only when the JDK has reaped it: a start right after raced it ("running
+    // already").
+    if (process != null) {
+      process.onExit().orTimeout(30, java.util.concurrent.TimeUnit.SECONDS).join();
+    }
   }
 
   public synchronized boolean isAlive() {
