@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
  * The operator's view of distribution: transfers planned and completed, planning cost, makespan.
@@ -90,37 +91,43 @@ public final class DistributionMetrics {
 
   /** How many of a mirror's nodes the current run measures far slower than its median node. */
   void slowNodes(String mirror, int count) {
-    slowNodes
-        .computeIfAbsent(
+    perMirror(
+            slowNodes,
             mirror,
-            name -> {
-              AtomicLong holder = new AtomicLong();
-              Gauge.builder("dockmaster.distribution.slow.nodes", holder, AtomicLong::get)
-                  .description(
-                      "Nodes taking in a mirror's blobs at under half the median node's rate, which"
-                          + " the planner makes seeds and sources only where no other node can be")
-                  .tag("mirror", name)
-                  .register(registry);
-              return holder;
-            })
+            holder ->
+                Gauge.builder("dockmaster.distribution.slow.nodes", holder, AtomicLong::get)
+                    .description(
+                        "Nodes taking in a mirror's blobs at under half the median node's rate,"
+                            + " which the planner makes seeds and sources only where no other node"
+                            + " can be"))
         .set(count);
   }
 
   /** The time from a run's start until its last node held every blob. */
   void finished(String mirror, Duration makespan) {
-    makespanMillis
-        .computeIfAbsent(
+    perMirror(
+            makespanMillis,
             mirror,
-            name -> {
-              AtomicLong holder = new AtomicLong();
-              Gauge.builder("dockmaster.distribution.makespan", holder, h -> h.get() / 1000.0)
-                  .description(
-                      "Seconds from the start of a mirror's last run until every node was complete")
-                  .baseUnit("seconds")
-                  .tag("mirror", name)
-                  .register(registry);
-              return holder;
-            })
+            holder ->
+                Gauge.builder("dockmaster.distribution.makespan", holder, h -> h.get() / 1000.0)
+                    .description(
+                        "Seconds from the start of a mirror's last run until every node was"
+                            + " complete")
+                    .baseUnit("seconds"))
         .set(makespan.toMillis());
+  }
+
+  /** The value behind one mirror's gauge, registered with the mirror's tag on first use. */
+  private AtomicLong perMirror(
+      Map<String, AtomicLong> values,
+      String mirror,
+      Function<AtomicLong, Gauge.Builder<AtomicLong>> gauge) {
+    return values.computeIfAbsent(
+        mirror,
+        name -> {
+          AtomicLong holder = new AtomicLong();
+          gauge.apply(holder).tag("mirror", name).register(registry);
+          return holder;
+        });
   }
 }
