@@ -2,6 +2,7 @@ package io.dockmaster.distribution;
 
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.RuntimeMirrors;
+import io.dockmaster.status.ErrorMessages;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -56,6 +57,7 @@ public final class DistributionCoordinator implements AutoCloseable {
   private final Map<String, Instant> nextRound = new ConcurrentHashMap<>();
   private final Map<String, Instant> lastRound = new ConcurrentHashMap<>();
   private final Map<String, Duration> roundCost = new ConcurrentHashMap<>();
+  private final Map<String, RoundFailure> failing = new ConcurrentHashMap<>();
   private final Set<String> changed = ConcurrentHashMap.newKeySet();
   private final Set<String> inRound = ConcurrentHashMap.newKeySet();
   private final AtomicBoolean syncingRuntime = new AtomicBoolean();
@@ -129,12 +131,18 @@ public final class DistributionCoordinator implements AutoCloseable {
     if (started.get()) {
       // New work is planned at once, not when the replaced run's next round was due.
       nextRound.put(target.owner(), clock.instant());
+      failing.remove(target.owner());
     }
     return run.progress();
   }
 
   public Optional<DistributionProgress> progress(String owner) {
     return Optional.ofNullable(runs.get(owner)).flatMap(DistributionRun::progress);
+  }
+
+  /** Present while the mirror's last round failed: its progress is then that of an older round. */
+  public Optional<RoundFailure> roundFailure(String owner) {
+    return Optional.ofNullable(failing.get(owner));
   }
 
   /** Stops distributing for a deleted mirror and releases its pins on every live agent. */
@@ -147,6 +155,10 @@ public final class DistributionCoordinator implements AutoCloseable {
     lastRound.remove(owner);
     roundCost.remove(owner);
     changed.remove(owner);
+    failing.remove(owner);
+    if (run != null) {
+      metrics.forget(run.target().name());
+    }
     releasePins(owner);
   }
 
@@ -232,12 +244,13 @@ public final class DistributionCoordinator implements AutoCloseable {
       long roundStart = System.nanoTime();
       DistributionProgress progress = run.round(agents);
       roundCost.put(owner, Duration.ofNanos(System.nanoTime() - roundStart));
+      failing.remove(owner);
       wait = progress.isComplete() ? idleInterval : activeInterval;
     } catch (RuntimeException e) {
       if (roundPool.isShutdown()) {
         log.debug("distribution round for {} stopped: the coordinator closed", owner);
       } else {
-        log.warn("distribution round for {} failed: {}", run.target().name(), e.toString(), e);
+        roundFailed(owner, run, e);
       }
     } finally {
       Instant next = clock.instant().plus(wait);
@@ -245,10 +258,35 @@ public final class DistributionCoordinator implements AutoCloseable {
       nextRound.computeIfPresent(owner, (o, current) -> runs.get(o) == run ? next : current);
       inRound.remove(owner);
       if (!runs.containsKey(owner)) {
-        // Forgotten while this round ran, which may have pinned blobs after forget released them.
+        // Forgotten while this round ran, which may have pinned blobs after forget released them
+        // and set its gauges again.
         roundCost.remove(owner);
+        metrics.forget(run.target().name());
         releasePins(owner);
       }
+    }
+  }
+
+  private void roundFailed(String owner, DistributionRun run, RuntimeException e) {
+    String name = run.target().name();
+    metrics.roundFailed(name);
+    String cause = e.getClass().getSimpleName() + ": " + ErrorMessages.of(e);
+    RoundFailure failure =
+        runs.get(owner) != run
+            ? null
+            : failing.merge(
+                owner,
+                new RoundFailure(clock.instant(), 1, cause),
+                (old, next) -> old.again(cause));
+    if (failure == null || failure.inARow() == 1) {
+      log.warn("distribution round for {} failed: {}", name, e.toString(), e);
+    } else {
+      // The stack trace went with the first failure of the streak; one line per round after it.
+      log.warn(
+          "distribution round for {} failed, {} in a row: {}",
+          name,
+          failure.inARow(),
+          e.toString());
     }
   }
 

@@ -25,6 +25,7 @@ public final class DistributionMetrics {
   private final Map<String, AtomicLong> makespanMillis = new ConcurrentHashMap<>();
   private final Map<String, AtomicLong> slowNodes = new ConcurrentHashMap<>();
   private final Map<String, Counter> inventories = new ConcurrentHashMap<>();
+  private final Map<String, Counter> failedRounds = new ConcurrentHashMap<>();
 
   public DistributionMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -115,6 +116,34 @@ public final class DistributionMetrics {
                             + " complete")
                     .baseUnit("seconds"))
         .set(makespan.toMillis());
+  }
+
+  /** A round of the mirror threw: it ordered nothing, and the next one is tried as usual. */
+  void roundFailed(String mirror) {
+    failedRounds
+        .computeIfAbsent(
+            mirror,
+            name ->
+                Counter.builder("dockmaster.distribution.rounds.failed")
+                    .description(
+                        "Distribution rounds that failed before ordering anything; the mirror's"
+                            + " status says why while they go on failing")
+                    .tag("mirror", name)
+                    .register(registry))
+        .increment();
+  }
+
+  /** A deleted mirror's series go with it. */
+  void forget(String mirror) {
+    removeMeter(makespanMillis.remove(mirror), "dockmaster.distribution.makespan", mirror);
+    removeMeter(slowNodes.remove(mirror), "dockmaster.distribution.slow.nodes", mirror);
+    removeMeter(failedRounds.remove(mirror), "dockmaster.distribution.rounds.failed", mirror);
+  }
+
+  private void removeMeter(Object value, String name, String mirror) {
+    if (value != null) {
+      registry.find(name).tag("mirror", mirror).meters().forEach(registry::remove);
+    }
   }
 
   /** The value behind one mirror's gauge, registered with the mirror's tag on first use. */

@@ -7,5 +7,6 @@ public enum EventReason {
   MirrorSpecInvalid,
   MirrorPrefetched,
   MirrorPrefetching,
-  UpstreamFailed
+  UpstreamFailed,
+  DistributionRoundFailed
 }

@@ -11,6 +11,7 @@ import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.RegistryClient;
 import io.dockmaster.registry.RegistryException;
 import io.dockmaster.secret.SecretKeyReader.SecretLookupException;
+import io.dockmaster.status.ConditionSet;
 import io.dockmaster.status.ErrorMessages;
 import io.dockmaster.status.StatusPatch;
 import io.dockmaster.validation.Validated;
@@ -106,12 +107,14 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror>, Cleaner<I
     if (!run.contents().isEmpty()) {
       progress = distribution.distribute(DistributionTargets.of(mirror, target, run, access));
     }
-    ImageMirrorStatus status = statuses.afterRun(mirror, target, run, progress);
+    ImageMirrorStatus status =
+        statuses.afterRun(mirror, target, run, progress, distribution.roundFailure(uid));
     announce(
         mirror,
         status,
         EventReason.MirrorPrefetched,
         run.complete() ? EventReason.MirrorPrefetching : EventReason.UpstreamFailed);
+    announceRoundFailure(mirror, status);
     return UpdateControl.patchStatus(StatusPatch.of(mirror, status, ImageMirror::new))
         .rescheduleAfter(nextReconcile(uid, run, progress, now));
   }
@@ -185,6 +188,23 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror>, Cleaner<I
       }
     }
     return new ResolutionRun(started, clock.instant(), resolved, failures);
+  }
+
+  /** Ready does not change when rounds start failing, so its Event would not tell. */
+  private void announceRoundFailure(ImageMirror mirror, ImageMirrorStatus status) {
+    Optional<Condition> degraded =
+        ConditionSet.find(status.getConditions(), ImageMirrorStatusBuilder.DEGRADED)
+            .filter(
+                c ->
+                    ImageMirrorStatusBuilder.Reason.DistributionRoundFailed.name()
+                        .equals(c.getReason()));
+    List<Condition> before =
+        mirror.getStatus() == null ? List.of() : mirror.getStatus().getConditions();
+    if (degraded.isPresent()
+        && ConditionSet.changed(
+            before, status.getConditions(), ImageMirrorStatusBuilder.DEGRADED)) {
+      events.warning(mirror, EventReason.DistributionRoundFailed, degraded.get().getMessage());
+    }
   }
 
   private void announce(

@@ -6,6 +6,7 @@ import io.dockmaster.api.v1alpha1.NodeCounts;
 import io.dockmaster.api.v1alpha1.NodeFailure;
 import io.dockmaster.api.v1alpha1.ResolvedImage;
 import io.dockmaster.distribution.DistributionProgress;
+import io.dockmaster.distribution.RoundFailure;
 import io.dockmaster.registry.ImageReference;
 import io.dockmaster.registry.RegistryException;
 import io.dockmaster.status.ConditionSet;
@@ -48,6 +49,7 @@ public final class ImageMirrorStatusBuilder {
     Prefetched,
     NoAgents,
     TransferFailed,
+    DistributionRoundFailed,
     AsExpected
   }
 
@@ -61,12 +63,14 @@ public final class ImageMirrorStatusBuilder {
    * Status after a resolution and, when agents run, the distribution it feeds.
    *
    * @param progress empty before the first distribution round
+   * @param roundFailure present while distribution rounds fail; progress is then older
    */
   public ImageMirrorStatus afterRun(
       ImageMirror mirror,
       MirrorTarget target,
       ResolutionRun run,
-      Optional<DistributionProgress> progress) {
+      Optional<DistributionProgress> progress,
+      Optional<RoundFailure> roundFailure) {
     ImageMirrorStatus status = start(mirror);
     status.setImages(merge(mirror, target, run));
     status.setResolvedImageCount(run.resolved().size());
@@ -93,6 +97,11 @@ public final class ImageMirrorStatusBuilder {
       if (state.reason == Reason.TransferFailed) {
         conditions.set(DEGRADED, true, Reason.TransferFailed.name(), detail);
       }
+      // Above a transfer failure: while rounds fail, no transfer is re-planned at all.
+      roundFailure.ifPresent(
+          failure ->
+              conditions.set(
+                  DEGRADED, true, Reason.DistributionRoundFailed.name(), describe(failure)));
       status.setConditions(conditions.toList());
     } else {
       Reason reason = reasonOf(run.failures().values().iterator().next());
@@ -131,6 +140,17 @@ public final class ImageMirrorStatusBuilder {
       failures.add(failure);
     }
     status.setFailures(failures);
+  }
+
+  /** Stable while the streak lasts, so the condition is not rewritten at every failed round. */
+  static String describe(RoundFailure failure) {
+    return "Distribution rounds have failed since "
+        + seconds(failure.since())
+        + ", so no transfer is ordered or re-planned: "
+        + failure.cause()
+        + ". Nodes keep the layers they hold and rounds are retried every few seconds; if this"
+        + " goes on, it is a Dockmaster bug or the API server is unreachable: see the operator's"
+        + " log and metric dockmaster_distribution_rounds_failed_total";
   }
 
   private static String seconds(Instant instant) {

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,12 +45,25 @@ class DistributionCoordinatorTest {
                           .orElse(true))
               .toList();
 
+  /** While set, every plan throws, as a planner bug would. */
+  private final AtomicBoolean plannerBroken = new AtomicBoolean();
+
+  private final DistributionPlanner planner =
+      request -> {
+        if (plannerBroken.get()) {
+          throw new IllegalStateException("no source left");
+        }
+        return new MultiTreePlanner().plan(request);
+      };
+
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
   private final DistributionCoordinator coordinator =
       new DistributionCoordinator(
           directory,
           agents,
-          new MultiTreePlanner(),
-          new DistributionMetrics(new SimpleMeterRegistry()),
+          planner,
+          new DistributionMetrics(meters),
           Clock.systemUTC(),
           Duration.ofMillis(100),
           IDLE_INTERVAL);
@@ -165,5 +179,49 @@ class DistributionCoordinatorTest {
         .alias("and no round of the deleted mirror pins again")
         .until(() -> agents.pins.isEmpty());
     assertThat(coordinator.progress("uid-a")).isEmpty();
+  }
+
+  private double failedRounds(String mirror) {
+    io.micrometer.core.instrument.Counter counter =
+        meters.find("dockmaster.distribution.rounds.failed").tag("mirror", mirror).counter();
+    return counter == null ? 0 : counter.count();
+  }
+
+  @Test
+  void roundsThatThrowAreCountedAndReportedUntilOneSucceeds() {
+    plannerBroken.set(true);
+    coordinator.distribute(target("uid-a", "fast", "layer-a"));
+
+    await()
+        .alias("several rounds fail, one streak")
+        .until(() -> coordinator.roundFailure("uid-a").map(f -> f.inARow() >= 3).orElse(false));
+    RoundFailure failure = coordinator.roundFailure("uid-a").orElseThrow();
+    assertThat(failure.cause()).isEqualTo("IllegalStateException: no source left");
+    assertThat(failedRounds("uid-a")).isGreaterThanOrEqualTo(3);
+    assertThat(coordinator.roundFailure("uid-a").orElseThrow().since())
+        .as("a streak keeps the time it began")
+        .isEqualTo(failure.since());
+    assertThat(agents.ordersFor("fast")).as("a failed round orders nothing").isEmpty();
+
+    plannerBroken.set(false);
+
+    await()
+        .alias("the next round that succeeds orders the layer")
+        .until(() -> !agents.ordersFor("fast").isEmpty());
+    await().until(() -> coordinator.roundFailure("uid-a").isEmpty());
+  }
+
+  @Test
+  void aDeletedMirrorTakesItsMetricSeriesWithIt() {
+    plannerBroken.set(true);
+    coordinator.distribute(target("uid-a", "fast", "layer-a"));
+    await().until(() -> failedRounds("uid-a") > 0);
+
+    coordinator.forget("uid-a");
+
+    await()
+        .alias("the failed-rounds series of the deleted mirror is gone")
+        .until(() -> meters.find("dockmaster.distribution.rounds.failed").meters().isEmpty());
+    assertThat(coordinator.roundFailure("uid-a")).isEmpty();
   }
 }
