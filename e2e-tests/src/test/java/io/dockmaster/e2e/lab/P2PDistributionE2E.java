@@ -28,6 +28,9 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,6 +47,22 @@ class P2PDistributionE2E {
 
   @TempDir static Path work;
   static P2PLab lab;
+
+  /**
+   * The lab's logs go with its temporary directory; an assertion that fails outside an await would
+   * otherwise leave nothing to read of what the operator and agents did.
+   */
+  @RegisterExtension
+  static final TestWatcher LOGS_ON_FAILURE =
+      new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+          if (lab != null) {
+            System.err.println(
+                "--- " + context.getDisplayName() + " failed; the lab:\n" + lab.diagnostics());
+          }
+        }
+      };
 
   @BeforeAll
   static void start() throws IOException {
