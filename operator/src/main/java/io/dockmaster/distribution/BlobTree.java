@@ -60,9 +60,10 @@ final class BlobTree {
    * present. A peer that is present but lacks the blob will be given a transfer, so its receivers
    * may keep streaming from it; only cycles among such transfers are broken. A node withheld from
    * serving the blob (a holder that sent bad bytes, or one receiving it far slower than others did)
-   * is no source: its receivers are planned again. One withheld while it fetches the blob from the
-   * registry hands that stream to another node, if one not measured slow can take it, and receives
-   * the blob from a peer, continuing where it is.
+   * is no source: its receivers are planned again, under a holder or under nodes the registry
+   * stream feeds. One withheld while it fetches the blob from the registry hands that stream to
+   * another node, if one not measured slow can take it, and receives the blob from a peer,
+   * continuing where it is.
    */
   static BlobTree observe(
       Blob blob,
@@ -74,22 +75,29 @@ final class BlobTree {
     BlobTree tree = new BlobTree(blob, nodes.size(), blobKey, nodeKeys);
     int upstream = 0;
     boolean servingHolder = false;
+    boolean fetched = false;
     int seedCandidates = 0;
     for (int i = 0; i < nodes.size(); i++) {
       PlanNode node = nodes.get(i);
       boolean complete = node.complete().contains(blob.digest());
+      Source source = node.receiving().get(blob.digest());
       tree.withheld[i] = node.withheld().contains(blob.digest());
       servingHolder |= !tree.withheld[i] && complete;
+      fetched |= !complete && source != null && source.isUpstream();
       seedCandidates += !tree.withheld[i] && !complete && !node.measuredSlow() ? 1 : 0;
     }
     if (!servingHolder) {
-      // A slow relay is withheld only while a holder can serve its receivers instead; a slow seed
-      // while another node can fetch the blob in its place.
+      // A slow relay is withheld only while its receivers can go elsewhere without the registry
+      // sending the blob once more: to a holder, or to nodes fed by a registry stream that goes
+      // on (a slow seed's stream is handed over, not started again). A slow seed is withheld while
+      // another node can fetch the blob in its place.
       for (int i = 0; i < nodes.size(); i++) {
         PlanNode node = nodes.get(i);
         Source source = node.receiving().get(blob.digest());
         boolean replaceableSeed = source != null && source.isUpstream() && seedCandidates > 0;
-        tree.withheld[i] &= node.complete().contains(blob.digest()) || replaceableSeed;
+        boolean relayOfFetchedBlob = source != null && !source.isUpstream() && fetched;
+        tree.withheld[i] &=
+            node.complete().contains(blob.digest()) || replaceableSeed || relayOfFetchedBlob;
       }
     }
     for (int i = 0; i < nodes.size(); i++) {

@@ -314,11 +314,16 @@ final class DistributionRun implements AutoCloseable {
     return holdings;
   }
 
+  /**
+   * A node measured slow relays nothing it receives from a peer: its receivers would get each blob
+   * at its pace, and the blob's first completion, the yardstick of a slow relay, may be far off.
+   */
   private void withholdLagging(String node, NodeHoldings holdings, Instant now) {
     holdings.receiving.forEach(
         (digest, source) -> {
           long received = holdings.received.get(digest);
-          if (lagging.isLagging(node, digest, received, source.isUpstream(), now)) {
+          if (holdings.measuredSlow && !source.isUpstream()
+              || lagging.isLagging(node, digest, received, source.isUpstream(), now)) {
             holdings.withheld.add(digest);
           }
         });

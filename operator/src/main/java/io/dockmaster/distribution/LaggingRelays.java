@@ -305,7 +305,8 @@ final class LaggingRelays {
                 "%.2f".formatted(rate / 1e6),
                 "%.2f".formatted(medianIntake / 1e6),
                 slowNodes.contains(node)
-                    ? "it seeds and serves new receivers only where no other node can"
+                    ? "peers relaying from it continue from other nodes, and it seeds and"
+                        + " serves new receivers only where no other node can"
                     : "planned like any other node again");
           }
         });

@@ -487,11 +487,14 @@ class DistributionRunTest {
         .extracting(Received::node)
         .as("B is fetched from the registry by a node taking in as fast as the median")
         .singleElement()
-        .isIn("fast", "other");
+        .isIn("fast", "other", "its-child");
     assertThat(agents.orders)
         .extracting(r -> r.order().source().label())
-        .as("no one is sent to the slow nodes")
+        .as("no one is sent to the slow nodes, nor left with one")
         .doesNotContain("peer/slow", "peer/slow-relay");
+    assertThat(agents.ordersFor("its-child"))
+        .as("the slow relay's receiver moves though no node holds B yet")
+        .isNotEmpty();
     assertThat(agents.ordersFor("slow"))
         .as("the slow seed asks its new source not to keep pace with it")
         .isNotEmpty()
@@ -500,6 +503,49 @@ class DistributionRunTest {
         .filteredOn(r -> !r.node().startsWith("slow"))
         .isNotEmpty()
         .noneMatch(r -> r.order().slowReceiver());
+  }
+
+  @Test
+  void aNodeMeasuredSlowRelaysNothingOnceTheRegistryStreamFeedsOthersThoughNoneHoldsTheBlob() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-05T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)), clock);
+    String a = digest(LAYER_A);
+    String b = digest(LAYER_B);
+    receiving("seed", b, 0, "upstream");
+    receiving("seed", a, 0, "upstream");
+    receiving("slow", b, 0, "peer/seed");
+    receiving("slow", a, 0, "peer/seed");
+    receiving("child", b, 0, "peer/slow");
+    receiving("child", a, 0, "peer/seed");
+    receiving("other", b, 0, "peer/seed");
+    receiving("other", a, 0, "peer/seed");
+    List<AgentLease> all = nodes("seed", "slow", "child", "other");
+    run.round(all);
+
+    clock.advance(Duration.ofSeconds(10));
+    receiving("seed", b, 900, "upstream");
+    receiving("seed", a, 900, "upstream");
+    receiving("slow", b, 100, "peer/seed");
+    receiving("slow", a, 100, "peer/seed");
+    receiving("child", b, 90, "peer/slow");
+    receiving("child", a, 800, "peer/seed");
+    receiving("other", b, 800, "peer/seed");
+    receiving("other", a, 800, "peer/seed");
+    run.round(all);
+
+    assertThat(agents.ordersFor("child"))
+        .as("the slow node's receiver continues from a node the registry stream feeds")
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.order().digest()).isEqualTo(b);
+              assertThat(r.order().source().label()).isIn("peer/seed", "peer/other");
+            });
+    assertThat(agents.orders)
+        .extracting(r -> r.order().source().label())
+        .as("the registry sends nothing twice, and no one is sent to the slow node")
+        .doesNotContain("upstream", "peer/slow");
+    assertThat(agents.ordersFor("slow")).as("its own transfers go on").isEmpty();
   }
 
   private void receiving(String node, String blob, long received, String source) {

@@ -171,11 +171,37 @@ class MultiTreePlannerTest {
   }
 
   @Test
-  void aSlowRelayWithheldStillServesWhenNoHolderCan() {
+  void aSlowRelayWithheldHandsItsReceiversToNodesTheRegistryStreamFeedsBeforeAnyoneHoldsTheBlob() {
     List<PlanNode> nodes =
         List.of(
             receiving("seed", layer, Source.UPSTREAM),
             slowRelay("slow", layer, Source.peer("seed")),
+            receiving("a", layer, Source.peer("slow")),
+            receiving("a-child", layer, Source.peer("a")),
+            PlanNode.empty("b"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.keep())
+        .as("the slow relay's own transfer and its receiver's receiver stay")
+        .containsExactlyInAnyOrder(
+            new Transfer("seed", layer, Source.UPSTREAM, 1),
+            new Transfer("slow", layer, Source.peer("seed"), 2),
+            new Transfer("a-child", layer, Source.peer("a"), 3));
+    assertThat(plan.start()).extracting(Transfer::node).containsExactlyInAnyOrder("a", "b");
+    assertThat(plan.start())
+        .extracting(t -> t.source().isUpstream() ? "upstream" : t.source().node())
+        .as("no second registry stream, and nothing from the slow relay")
+        .doesNotContain("slow", "upstream");
+  }
+
+  @Test
+  void aSlowRelayWithheldStillServesWhenNeitherAHolderNorTheRegistryFeedsTheBlob() {
+    List<PlanNode> nodes =
+        List.of(
+            slowRelay("slow", layer, Source.peer("gone")),
             receiving("a", layer, Source.peer("slow")),
             PlanNode.empty("b"));
     PlanRequest request = request(List.of(layer), nodes);
@@ -184,12 +210,13 @@ class MultiTreePlannerTest {
 
     PlanInvariants.assertValid(request, plan);
     assertThat(plan.keep())
-        .containsExactlyInAnyOrder(
-            new Transfer("seed", layer, Source.UPSTREAM, 1),
-            new Transfer("slow", layer, Source.peer("seed"), 2),
-            new Transfer("a", layer, Source.peer("slow"), 3));
-    assertThat(plan.start()).extracting(Transfer::node).containsExactly("b");
-    assertThat(plan.start().get(0).source().isUpstream()).isFalse();
+        .as("moving its receiver would only start the blob over from the registry")
+        .containsExactly(new Transfer("a", layer, Source.peer("slow"), 2));
+    assertThat(plan.start())
+        .as("the slow relay fetches its blob again, from the registry: no other node can")
+        .contains(new Transfer("slow", layer, Source.UPSTREAM, 1))
+        .filteredOn(t -> t.source().isUpstream())
+        .hasSize(1);
   }
 
   @Test

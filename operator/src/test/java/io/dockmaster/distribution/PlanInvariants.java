@@ -163,8 +163,9 @@ final class PlanInvariants {
 
   /**
    * Whether the node may not serve the blob: a withheld holder never, a withheld receiver only
-   * while a holder serves it instead, or, fetching it from the registry, while another node not
-   * measured slow can fetch it in its place.
+   * while a holder serves it instead, receiving it from a peer while some node fetches it from the
+   * registry, or, fetching it from the registry, while another node not measured slow can fetch it
+   * in its place.
    */
   private static boolean withholds(PlanRequest request, PlanNode node, Digest digest) {
     if (!node.withheld().contains(digest)) {
@@ -172,9 +173,17 @@ final class PlanInvariants {
     }
     Source source = node.receiving().get(digest);
     boolean seed = source != null && source.isUpstream();
+    boolean relay = source != null && !source.isUpstream();
     return node.complete().contains(digest)
         || request.nodes().stream()
             .anyMatch(n -> n.complete().contains(digest) && !n.withheld().contains(digest))
+        || relay
+            && request.nodes().stream()
+                .anyMatch(
+                    n ->
+                        !n.complete().contains(digest)
+                            && n.receiving().containsKey(digest)
+                            && n.receiving().get(digest).isUpstream())
         || seed
             && request.nodes().stream()
                 .anyMatch(
