@@ -2,7 +2,6 @@ package io.dockmaster.distribution;
 
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
-import io.dockmaster.control.BlobState;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.registry.Digest;
@@ -40,7 +39,7 @@ final class DistributionRun implements AutoCloseable {
   private final LaggingRelays lagging;
   private final RunInventory inventory;
   private final RecentProblems problems;
-  private final Map<String, Set<Digest>> completeBefore = new HashMap<>();
+  private final NodeHoldings.Reader holdingsReader;
   private long planned;
   private volatile boolean retriedFailures;
   private Instant finished;
@@ -61,6 +60,7 @@ final class DistributionRun implements AutoCloseable {
     this.started = clock.instant();
     this.problems = new RecentProblems(clock);
     this.lagging = new LaggingRelays(target.name(), metrics);
+    this.holdingsReader = new NodeHoldings.Reader(suspects, lagging, metrics, problems);
     this.inventory =
         new RunInventory(
             target,
@@ -125,7 +125,7 @@ final class DistributionRun implements AutoCloseable {
       }
       Map<Digest, WantedBlob> byDigest =
           blobsByPlatform.computeIfAbsent(agent.platform(), this::blobsByDigest);
-      NodeHoldings holdings = holdings(agent.node(), report, byDigest, seen);
+      NodeHoldings holdings = holdingsReader.read(agent.node(), report, byDigest, seen);
       holdingsByNode.put(agent.node(), holdings);
       wanted += holdings.wanted;
       held += holdings.held;
@@ -251,69 +251,6 @@ final class DistributionRun implements AutoCloseable {
     return plan.start().size();
   }
 
-  /** What one node holds, receives and lacks of the blobs its platform needs. */
-  private static final class NodeHoldings {
-    final Set<Digest> complete = new HashSet<>();
-    final Map<Digest, Source> receiving = new HashMap<>();
-    final Map<Digest, Long> received = new HashMap<>();
-    final Set<Digest> withheld = new HashSet<>();
-    long wanted;
-    long held;
-    boolean measuredSlow;
-    final Set<Digest> failedBlobs = new HashSet<>();
-    boolean failed;
-  }
-
-  private NodeHoldings holdings(
-      String node, AgentReport report, Map<Digest, WantedBlob> blobs, Instant now) {
-    NodeHoldings holdings = new NodeHoldings();
-    Map<Digest, BlobState> states = new HashMap<>();
-    for (BlobState state : report.blobs()) {
-      states.put(Digest.parse(state.digest()), state);
-    }
-    Set<Digest> before = completeBefore.computeIfAbsent(node, n -> new HashSet<>());
-    for (WantedBlob blob : blobs.values()) {
-      Digest digest = blob.descriptor().digest();
-      long size = blob.descriptor().size();
-      holdings.wanted += size;
-      BlobState state = states.getOrDefault(digest, BlobState.absent(digest.toString()));
-      if (state.phase() != BlobState.Phase.COMPLETE) {
-        suspects.copyGone(digest, node);
-      }
-      Optional<Source> source = sourceOf(state.source());
-      if (source.isPresent() || state.phase() != BlobState.Phase.RECEIVING) {
-        lagging.observe(
-            node, digest, state.phase(), state.received(), size, source.orElse(null), now);
-      }
-      switch (state.phase()) {
-        case COMPLETE -> {
-          holdings.held += size;
-          if (!suspects.isSuspect(digest, node)) {
-            holdings.complete.add(digest);
-          }
-          if (suspects.isWithheld(digest, node)) {
-            holdings.withheld.add(digest);
-          }
-          if (before.add(digest)) {
-            metrics.completed();
-          }
-        }
-        case RECEIVING -> {
-          holdings.held += Math.min(size, state.received());
-          source.ifPresent(s -> holdings.receiving.put(digest, s));
-          holdings.received.put(digest, state.received());
-        }
-        case FAILED -> {
-          holdings.failed = true;
-          holdings.failedBlobs.add(digest);
-          problem(node, digest.toString(), state.failureReason(), state.failureMessage());
-        }
-        case ABSENT -> {}
-      }
-    }
-    return holdings;
-  }
-
   /**
    * A node measured slow relays nothing it receives from a peer: its receivers would get each blob
    * at its pace, and the blob's first completion, the yardstick of a slow relay, may be far off.
@@ -362,19 +299,6 @@ final class DistributionRun implements AutoCloseable {
             + source.strikes()
             + " times while its own copy checks out, so it no longer serves this blob to peers;"
             + " look for faulty memory or network hardware on this node");
-  }
-
-  private static Optional<Source> sourceOf(String label) {
-    if (label == null) {
-      return Optional.empty();
-    }
-    if (label.equals(TransferSource.UPSTREAM_LABEL)) {
-      return Optional.of(Source.UPSTREAM);
-    }
-    if (label.startsWith(TransferSource.PEER_LABEL_PREFIX)) {
-      return Optional.of(Source.peer(label.substring(TransferSource.PEER_LABEL_PREFIX.length())));
-    }
-    return Optional.empty();
   }
 
   private TransferOrder orderFor(

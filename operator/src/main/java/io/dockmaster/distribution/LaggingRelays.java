@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * so is placed like any other and its subtree crawls with it. What the run sees tells: a node that
  * has been receiving a blob for a while at less than half the rate at which the fastest node got it
  * whole is withheld as a source of it (see {@link PlanNode#withheld()}; the planner honours that
- * only while a holder can serve instead), and its receivers continue from other nodes where they
- * are. Its own transfer goes on.
+ * only while a holder, or nodes the blob's registry stream feeds, can serve instead), and its
+ * receivers continue from other nodes where they are. Its own transfer goes on.
  *
  * <p>Rates are the bytes received between the round that first saw a node receiving a blob and the
  * round that saw it complete (or now), so a transfer that was partway when first seen (after an
@@ -44,7 +44,9 @@ import org.slf4j.LoggerFactory;
  * <p>The intakes that tell a slow seed from a held one also mark nodes for the rest of the plan: a
  * node that takes in all its blobs together at under half the median node's rate is {@link
  * PlanNode#measuredSlow()}, so the planner neither hands it a slow seed's registry stream nor sends
- * new receivers to it while another node can serve, though no blob of its own was judged yet.
+ * new receivers to it while another node can serve, though no blob of its own was judged yet; and
+ * the run withholds it as a source of every blob it receives from a peer, since the first
+ * completion, the yardstick of a slow relay, may be far off.
  */
 final class LaggingRelays {
 
