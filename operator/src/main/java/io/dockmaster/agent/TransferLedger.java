@@ -43,6 +43,30 @@ final class TransferLedger {
     void resumedAt(long bytes) {
       received.set(bytes);
     }
+
+    private final AtomicLong heldNanos = new AtomicLong();
+    private volatile long holdingSince;
+
+    /** The write is about to wait, maybe, for peers relaying the blob from this node. */
+    void holding() {
+      holdingSince = System.nanoTime();
+    }
+
+    /** The wait is over. */
+    void released() {
+      long since = holdingSince;
+      if (since != 0) {
+        holdingSince = 0;
+        heldNanos.addAndGet(System.nanoTime() - since);
+      }
+    }
+
+    /** Time held back so far, counting a wait still going on. */
+    long heldMillis() {
+      long since = holdingSince;
+      long ongoing = since == 0 ? 0 : System.nanoTime() - since;
+      return (heldNanos.get() + ongoing) / 1_000_000;
+    }
   }
 
   record Failure(String source, String reason, String message) {}
@@ -145,7 +169,13 @@ final class TransferLedger {
     Entry entry = inFlight.get(digest);
     if (entry != null) {
       return new BlobState(
-          digest.toString(), Phase.RECEIVING, entry.received.get(), entry.source, null, null);
+          digest.toString(),
+          Phase.RECEIVING,
+          entry.received.get(),
+          entry.source,
+          null,
+          null,
+          entry.heldMillis());
     }
     Failure failure = failures.get(digest);
     if (failure != null) {

@@ -323,7 +323,12 @@ final class TransferRunner implements AutoCloseable {
     long total = write.written();
     int n;
     while (true) {
-      relays.await(write, source);
+      entry.holding();
+      try {
+        relays.await(write, source);
+      } finally {
+        entry.released();
+      }
       if ((n = stream.fill(buffer)) == -1) {
         break;
       }

@@ -10,6 +10,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param source label of the source of the transfer in flight or of the last failed one
  * @param failureReason stable code of the last failure, e.g. DigestMismatch, SourceUnreachable
  * @param failureMessage the failure for people
+ * @param heldMillis while receiving: how long in all the transfer has held its source's stream back
+ *     to the pace of peers relaying the blob from it (a rate over time not held back is the node's
+ *     own); null from agents that do not say
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BlobState(
@@ -18,13 +21,25 @@ public record BlobState(
     long received,
     String source,
     String failureReason,
-    String failureMessage) {
+    String failureMessage,
+    Long heldMillis) {
 
   public enum Phase {
     ABSENT,
     RECEIVING,
     COMPLETE,
     FAILED
+  }
+
+  /** A state that says nothing of holding back. */
+  public BlobState(
+      String digest,
+      Phase phase,
+      long received,
+      String source,
+      String failureReason,
+      String failureMessage) {
+    this(digest, phase, received, source, failureReason, failureMessage, null);
   }
 
   public static BlobState absent(String digest) {

@@ -30,23 +30,25 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A seed, fetching a blob from the registry, has no holder to be measured against until it is
  * done, and while it crawls its whole tree does. Seeds share the registry's uplink, so they are
- * measured against each other: a seed seen for {@link #SEED_MEASURABLE} or more at under a third of
- * the rate of the fastest seed of the run is withheld too if its node also takes in all its blobs
- * together at under half the median node's rate (a seed whose tree is held to the pace of a slow
- * receiver fetches slowly too, but its node takes in other blobs as fast as the rest), and the
- * planner gives its registry stream to another node (see {@link BlobTree}); it then receives the
- * blob from a peer, continuing where it is. The node taking over continues from the bytes it has,
- * so the registry sends again only what the slow seed had beyond them; a seed is measured from the
- * round that first saw it fetching from the registry, not from when it began receiving the blob
- * from a peer, and at most {@link #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the
- * registry itself serves slowly is not handed around for good.
+ * measured against each other, each over the time its stream was not held back to the pace of the
+ * peers relaying the blob from it (a seed whose tree is held to a slow receiver's pace fetches
+ * slowly too; agents report how long, see {@link BlobState#heldMillis()}): a seed seen for {@link
+ * #SEED_MEASURABLE} or more at under a third of the rate the fastest seed of the run fetched at,
+ * held or not, is withheld too (from an agent that does not report holding, only if its node also
+ * takes in all its blobs together at under half the median node's rate), and the planner gives its
+ * registry stream to another node (see {@link BlobTree}); it then receives the blob from a peer,
+ * continuing where it is. The node taking over continues from the bytes it has, so the registry
+ * sends again only what the slow seed had beyond them; a seed is measured from the round that first
+ * saw it fetching from the registry, not from when it began receiving the blob from a peer, and at
+ * most {@link #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the registry itself serves
+ * slowly is not handed around for good.
  *
- * <p>The intakes that tell a slow seed from a held one also mark nodes for the rest of the plan: a
- * node that takes in all its blobs together at under half the median node's rate is {@link
- * PlanNode#measuredSlow()}, so the planner neither hands it a slow seed's registry stream nor sends
- * new receivers to it while another node can serve, though no blob of its own was judged yet; and
- * the run withholds it as a source of every blob it receives from a peer, since the first
- * completion, the yardstick of a slow relay, may be far off.
+ * <p>The intakes that tell a slow seed from a held one (for agents that do not report holding) mark
+ * nodes for the rest of the plan: a node that takes in all its blobs together at under half the
+ * median node's rate is {@link PlanNode#measuredSlow()}, so the planner neither hands it a slow
+ * seed's registry stream nor sends new receivers to it while another node can serve, though no blob
+ * of its own was judged yet; and the run withholds it as a source of every blob it receives from a
+ * peer, since the first completion, the yardstick of a slow relay, may be far off.
  */
 final class LaggingRelays {
 
@@ -86,18 +88,33 @@ final class LaggingRelays {
    * though: how fast a node got the blob whole, not how fast its last source was.
    */
   private record Sighting(
-      Instant at, long received, Source source, Instant firstAt, long firstReceived) {
+      Instant at,
+      long received,
+      Source source,
+      Instant firstAt,
+      long firstReceived,
+      Long heldAt,
+      Long heldNow) {
 
-    static Sighting first(Instant at, long received, Source source) {
-      return new Sighting(at, received, source, at, received);
+    static Sighting first(Instant at, long received, Source source, Long held) {
+      return new Sighting(at, received, source, at, received, held, held);
     }
 
-    Sighting movedTo(Source newSource, Instant now, long receivedNow) {
-      return new Sighting(now, receivedNow, newSource, firstAt, firstReceived);
+    Sighting movedTo(Source newSource, Instant now, long receivedNow, Long held) {
+      return new Sighting(now, receivedNow, newSource, firstAt, firstReceived, held, held);
+    }
+
+    Sighting heldSoFar(Long held) {
+      return new Sighting(at, received, source, firstAt, firstReceived, heldAt, held);
     }
 
     boolean fromRegistry() {
       return source.isUpstream();
+    }
+
+    /** Whether the node's agent says how long its transfer held the source back for its relays. */
+    boolean holdingKnown() {
+      return heldAt != null && heldNow != null;
     }
 
     /** Bytes per second from the current source to {@code now}, once {@code measurable} old. */
@@ -108,6 +125,20 @@ final class LaggingRelays {
     /** Bytes per second from the first sighting to {@code now}, once {@code measurable} old. */
     OptionalDouble rateSinceFirst(long receivedNow, Instant now, Duration measurable) {
       return rate(firstAt, firstReceived, receivedNow, now, measurable);
+    }
+
+    /**
+     * Bytes per second from the current source over the time the transfer did not hold it back for
+     * its relays, once {@link #SEED_MEASURABLE} old and free for {@link #MEASURABLE} of it: what
+     * the node's own link and disk took, not its tree's pace.
+     */
+    OptionalDouble unheldRate(long receivedNow, Instant now) {
+      Duration elapsed = Duration.between(at, now);
+      long heldMillis = holdingKnown() ? Math.max(0, heldNow - heldAt) : 0;
+      Duration free = elapsed.minusMillis(heldMillis);
+      return elapsed.compareTo(SEED_MEASURABLE) < 0 || free.compareTo(MEASURABLE) < 0
+          ? OptionalDouble.empty()
+          : OptionalDouble.of((receivedNow - received) / seconds(free));
     }
 
     private static OptionalDouble rate(
@@ -154,7 +185,8 @@ final class LaggingRelays {
 
   /**
    * Notes what one node's report said of one blob, {@code received} of {@code size} bytes from
-   * {@code source} (only read while the node is receiving).
+   * {@code source} (only read while the node is receiving), from an agent that does not say how
+   * long it held its source back.
    */
   void observe(
       String node,
@@ -164,18 +196,39 @@ final class LaggingRelays {
       long size,
       Source source,
       Instant now) {
+    observe(node, digest, phase, received, size, source, null, now);
+  }
+
+  /**
+   * Notes what one node's report said of one blob, {@code received} of {@code size} bytes from
+   * {@code source} (only read while the node is receiving), whose transfer has held its source back
+   * for {@code heldMillis} in all to the pace of the peers relaying the blob from it (null when the
+   * agent does not say).
+   */
+  void observe(
+      String node,
+      Digest digest,
+      BlobState.Phase phase,
+      long received,
+      long size,
+      Source source,
+      Long heldMillis,
+      Instant now) {
     switch (phase) {
       case RECEIVING -> {
         Map<String, Sighting> nodes = firstSeen.computeIfAbsent(digest, d -> new HashMap<>());
         Sighting first = nodes.get(node);
         if (first == null) {
-          first = Sighting.first(now, received, source);
-          nodes.put(node, first);
+          first = Sighting.first(now, received, source, heldMillis);
         } else if (!first.source().equals(source)) {
-          first = first.movedTo(source, now, received);
-          nodes.put(node, first);
+          first = first.movedTo(source, now, received, heldMillis);
+        } else {
+          first = first.heldSoFar(heldMillis);
         }
+        nodes.put(node, first);
         if (source.isUpstream()) {
+          // The yardstick counts held time too: a seed held half the time may burst at twice the
+          // registry's share while it runs, and one never held would look slow beside that.
           first
               .rate(received, now, SEED_MEASURABLE)
               .ifPresent(
@@ -242,37 +295,45 @@ final class LaggingRelays {
     return lagging;
   }
 
+  /**
+   * A seed that, over the time no peer held its stream back, fetched at under a third of the rate
+   * the fastest seed fetched at (held or not). An agent that does not say how long it held back
+   * leaves the rate its tree's pace too, so its seed counts as slow only if its node is measured
+   * slow as well.
+   */
   private boolean isSlowSeed(String node, Digest digest, long received, Instant now) {
     Sighting first = firstSeen.getOrDefault(digest, Map.of()).get(node);
     Set<String> slow = slowSeeds.computeIfAbsent(digest, d -> new HashSet<>());
     if (first == null || !first.fromRegistry() || slow.size() >= MAX_SLOW_SEEDS) {
       return false;
     }
-    OptionalDouble measured = first.rate(received, now, SEED_MEASURABLE);
+    OptionalDouble measured = first.unheldRate(received, now);
     if (measured.isEmpty()
         || measured.getAsDouble() * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond) {
       return false;
     }
-    double rate = measured.getAsDouble();
-    OptionalDouble own = intakes.getOrDefault(node, NOTHING_YET).bytesPerSecond();
-    if (!slowNodes.contains(node)) {
+    if (!first.holdingKnown() && !slowNodes.contains(node)) {
       return false;
     }
+    double rate = measured.getAsDouble();
+    OptionalDouble own = intakes.getOrDefault(node, NOTHING_YET).bytesPerSecond();
     slow.add(node);
     metrics.slowSeed();
     log.info(
-        "mirror {}: node {} fetches {} from the registry at {} MB/s, under 1/{} of the {} MB/s the"
-            + " fastest node fetching from it got, and takes in all its blobs at {} MB/s against"
-            + " the median node's {} MB/s: the registry stream goes to another node where one can"
-            + " take it, and {} receives the blob from a peer, continuing where it is",
+        "mirror {}: node {} fetches {} from the registry at {} MB/s while no peer holds it back,"
+            + " under 1/{} of the {} MB/s the fastest node fetching from it got{}: the registry"
+            + " stream goes to another node where one can take it, and {} receives the blob from a"
+            + " peer, continuing where it is",
         mirror,
         node,
         digest.shortForm(),
         "%.2f".formatted(rate / 1e6),
         (int) SEED_SLOWER_THAN,
         "%.2f".formatted(fastestSeedBytesPerSecond / 1e6),
-        "%.2f".formatted(own.getAsDouble() / 1e6),
-        "%.2f".formatted(medianIntake / 1e6),
+        own.isEmpty()
+            ? ""
+            : ", and takes in all its blobs at %.2f MB/s against the median node's %.2f MB/s"
+                .formatted(own.getAsDouble() / 1e6, medianIntake / 1e6),
         node);
     return true;
   }

@@ -67,7 +67,14 @@ final class NodeHoldings {
         Optional<Source> source = sourceOf(state.source());
         if (source.isPresent() || state.phase() != BlobState.Phase.RECEIVING) {
           lagging.observe(
-              node, digest, state.phase(), state.received(), size, source.orElse(null), now);
+              node,
+              digest,
+              state.phase(),
+              state.received(),
+              size,
+              source.orElse(null),
+              state.heldMillis(),
+              now);
         }
         switch (state.phase()) {
           case COMPLETE -> {

@@ -82,6 +82,10 @@ class RelayPacingTest {
         .during(Duration.ofMillis(500))
         .atMost(Duration.ofSeconds(30))
         .until(() -> received() > FIRST && received() <= FIRST + 64 * 1024);
+    assertThat(ledger.stateOf(DIGEST).heldMillis())
+        .as(
+            "the inventory counts the wait still going on, so a seed held back is not taken for slow")
+        .isGreaterThanOrEqualTo(500);
     ByteBuffer relayed = ByteBuffer.allocate(CONTENT.length);
     while (relayed.hasRemaining() && peer.read(relayed) >= 0) {
       // Each read lets the transfer take its next chunk.

@@ -548,6 +548,47 @@ class DistributionRunTest {
     assertThat(agents.ordersFor("slow")).as("its own transfers go on").isEmpty();
   }
 
+  @Test
+  void aSeedSlowWhileNothingHeldItBackHandsOverThoughItsNodeTakesInAsFastAsTheRest() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-05T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)), clock);
+    String a = digest(LAYER_A);
+    String b = digest(LAYER_B);
+    fetching("fast", a, 0, 0);
+    receiving("fast", b, 0, "peer/seed");
+    fetching("seed", b, 0, 0);
+    receiving("seed", a, 0, "peer/fast");
+    receiving("other", a, 0, "peer/fast");
+    receiving("other", b, 0, "peer/seed");
+    List<AgentLease> all = nodes("fast", "seed", "other");
+    run.round(all);
+
+    clock.advance(Duration.ofSeconds(10));
+    fetching("fast", a, 900, 0);
+    receiving("fast", b, 90, "peer/seed");
+    fetching("seed", b, 100, 0);
+    // It takes in A as fast as the others: only its registry stream is slow.
+    receiving("seed", a, 900, "peer/fast");
+    receiving("other", a, 900, "peer/fast");
+    receiving("other", b, 90, "peer/seed");
+    run.round(all);
+
+    assertThat(agents.orders)
+        .filteredOn(r -> r.order().source().label().equals("upstream"))
+        .extracting(Received::node)
+        .as("another node fetches B from the registry")
+        .singleElement()
+        .isNotEqualTo("seed");
+  }
+
+  /** A node fetching from the registry whose agent reports how long it held the stream back. */
+  private void fetching(String node, String blob, long received, long heldMillis) {
+    agents.set(
+        node,
+        blob,
+        new BlobState(blob, Phase.RECEIVING, received, "upstream", null, null, heldMillis));
+  }
+
   private void receiving(String node, String blob, long received, String source) {
     agents.set(node, blob, new BlobState(blob, Phase.RECEIVING, received, source, null, null));
   }

@@ -316,4 +316,80 @@ class LaggingRelaysTest {
   private double slowNodesGauge() {
     return meters.get("dockmaster.distribution.slow.nodes").tag("mirror", "mirror").gauge().value();
   }
+
+  /** A seed whose agent says how long it held back: {@code held} ms of the 10 s after T0. */
+  private void seedReporting(String node, long fetched, long heldMillis) {
+    relays.observe(node, BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, 0L, T0);
+    relays.observe(
+        node,
+        BLOB,
+        Phase.RECEIVING,
+        fetched,
+        SIZE,
+        Source.UPSTREAM,
+        heldMillis,
+        T0.plusSeconds(10));
+  }
+
+  @Test
+  void aSeedSlowWhileNothingHeldItBackIsSlowThoughItsNodeTakesInAsFastAsTheRest() {
+    fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "receiver", "seed");
+    seedReporting("seed", 16_000_000, 0);
+    relays.judgeIntakes();
+
+    assertThat(relays.isLagging("seed", BLOB, 16_000_000, true, T0.plusSeconds(10)))
+        .as("1.6 MB/s against 5, none of it held back: its own link is slow for this stream")
+        .isTrue();
+    assertThat(meters.get("dockmaster.distribution.slow.seeds").counter().count()).isEqualTo(1.0);
+  }
+
+  @Test
+  void aSeedHeldBackByItsRelaysIsMeasuredOverTheTimeItRan() {
+    fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "receiver");
+    takeIn(10_000_000, "seed");
+    // 16 MB in the 3 s it was not held back: 5.3 MB/s, though 1.6 MB/s over the 10 s.
+    seedReporting("seed", 16_000_000, 7_000);
+    relays.judgeIntakes();
+
+    assertThat(relays.isLagging("seed", BLOB, 16_000_000, true, T0.plusSeconds(10)))
+        .as("slow because its tree was, which moving its registry stream would not change")
+        .isFalse();
+  }
+
+  @Test
+  void aSeedHeldBackMostOfTheTimeIsNotJudgedYet() {
+    fastSeedFetches5MegabytesPerSecond();
+    takeIn(50_000_000, "fast-seed", "receiver");
+    takeIn(1_000_000, "seed");
+    seedReporting("seed", 1_000_000, 6_000);
+    relays.judgeIntakes();
+
+    assertThat(relays.isLagging("seed", BLOB, 1_000_000, true, T0.plusSeconds(10)))
+        .as("4 s of 10 free: too short to tell its own rate from a swing of its share")
+        .isFalse();
+  }
+
+  @Test
+  void theYardstickIsTheRateTheFastestSeedFetchedAtHeldOrNot() {
+    // 25 MB in 10 s, 5 of them held back: 5 MB/s while it ran, 2.5 MB/s in all.
+    relays.observe("bursting-seed", OTHER, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, 0L, T0);
+    relays.observe(
+        "bursting-seed",
+        OTHER,
+        Phase.RECEIVING,
+        25_000_000,
+        SIZE,
+        Source.UPSTREAM,
+        5_000L,
+        T0.plusSeconds(10));
+    takeIn(50_000_000, "bursting-seed", "receiver", "seed");
+    seedReporting("seed", 15_000_000, 0);
+    relays.judgeIntakes();
+
+    assertThat(relays.isLagging("seed", BLOB, 15_000_000, true, T0.plusSeconds(10)))
+        .as("1.5 MB/s, never held, against a registry share of 2.5")
+        .isFalse();
+  }
 }
