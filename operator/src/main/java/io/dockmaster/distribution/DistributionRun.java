@@ -252,14 +252,16 @@ final class DistributionRun implements AutoCloseable {
   }
 
   /**
-   * A node measured slow relays nothing it receives from a peer: its receivers would get each blob
-   * at its pace, and the blob's first completion, the yardstick of a slow relay, may be far off.
+   * A node measured slow serves nothing it is receiving: its receivers would get each blob at its
+   * pace, and the yardsticks of a slow relay (the blob's first completion) and of a slow seed (10 s
+   * of its registry stream) may be far off; the node may have taken over the stream of a slow seed
+   * just before it was measured.
    */
   private void withholdLagging(String node, NodeHoldings holdings, Instant now) {
     holdings.receiving.forEach(
         (digest, source) -> {
           long received = holdings.received.get(digest);
-          if (holdings.measuredSlow && !source.isUpstream()
+          if (holdings.measuredSlow
               || lagging.isLagging(node, digest, received, source.isUpstream(), now)) {
             holdings.withheld.add(digest);
           }

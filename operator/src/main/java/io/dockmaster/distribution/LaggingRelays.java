@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  * nodes for the rest of the plan: a node that takes in all its blobs together at under half the
  * median node's rate is {@link PlanNode#measuredSlow()}, so the planner neither hands it a slow
  * seed's registry stream nor sends new receivers to it while another node can serve, though no blob
- * of its own was judged yet; and the run withholds it as a source of every blob it receives from a
- * peer, since the first completion, the yardstick of a slow relay, may be far off.
+ * of its own was judged yet; and the run withholds it as a source of every blob it is receiving,
+ * from a peer or the registry, since the yardsticks of a slow relay or seed may be far off.
  */
 final class LaggingRelays {
 
@@ -368,8 +368,9 @@ final class LaggingRelays {
                 "%.2f".formatted(rate / 1e6),
                 "%.2f".formatted(medianIntake / 1e6),
                 slowNodes.contains(node)
-                    ? "peers relaying from it continue from other nodes, and it seeds and"
-                        + " serves new receivers only where no other node can"
+                    ? "peers relaying from it continue from other nodes, its registry streams go"
+                        + " to other nodes where one can take them, and it seeds and serves new"
+                        + " receivers only where no other node can"
                     : "planned like any other node again");
           }
         });

@@ -14,10 +14,10 @@ import java.util.Set;
  * @param complete blobs the node holds, verified
  * @param receiving blobs in flight to the node and where each comes from
  * @param withheld blobs peers must not fetch from this node: complete ones it sent bad bytes of
- *     though its copy checks out, or ones it receives far slower than other nodes did or from a
- *     peer while measured slow (its own transfer goes on; its receivers move where a holder or the
- *     blob's registry stream can feed them; a seed's registry stream goes to another node where one
- *     can take it)
+ *     though its copy checks out, or ones it receives far slower than other nodes did or while
+ *     measured slow (its own transfer goes on; its receivers move where a holder or the blob's
+ *     registry stream can feed them; a seed's registry stream goes to another node where one can
+ *     take it)
  * @param measuredSlow whether the run has seen this node take in its blobs far slower than the
  *     median node, whatever rates it announced: it seeds and serves new receivers only where no
  *     other node can, and is placed where it has no one below it

@@ -581,6 +581,45 @@ class DistributionRunTest {
         .isNotEqualTo("seed");
   }
 
+  @Test
+  void aNodeMeasuredSlowHandsOverARegistryStreamAtOnce() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-05T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)), clock);
+    String a = digest(LAYER_A);
+    String b = digest(LAYER_B);
+    fetching("fast", a, 0, 0);
+    receiving("slow", a, 0, "peer/fast");
+    receiving("other", a, 0, "peer/fast");
+    List<AgentLease> all = nodes("fast", "slow", "other");
+    run.round(all);
+    agents.orders.clear();
+
+    // 10 s in, slow takes in at a tenth of the others' rate, and has just taken over fetching B
+    // (as it would from a slow seed): too new to be judged as a seed.
+    clock.advance(Duration.ofSeconds(10));
+    fetching("fast", a, 900, 0);
+    receiving("slow", a, 90, "peer/fast");
+    receiving("other", a, 900, "peer/fast");
+    fetching("slow", b, 10, 0);
+    receiving("fast", b, 5, "peer/slow");
+    receiving("other", b, 5, "peer/slow");
+    run.round(all);
+
+    assertThat(agents.orders)
+        .filteredOn(r -> r.order().digest().equals(b))
+        .filteredOn(r -> r.order().source().label().equals("upstream"))
+        .extracting(Received::node)
+        .as("a node taking in as fast as the median fetches B from the registry instead")
+        .singleElement()
+        .isIn("fast", "other");
+    assertThat(agents.ordersFor("slow"))
+        .extracting(r -> r.order().source().label())
+        .as("the slow node receives B from a peer, continuing where it is")
+        .singleElement()
+        .asString()
+        .startsWith("peer/");
+  }
+
   /** A node fetching from the registry whose agent reports how long it held the stream back. */
   private void fetching(String node, String blob, long received, long heldMillis) {
     agents.set(
