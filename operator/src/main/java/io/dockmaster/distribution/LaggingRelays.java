@@ -185,22 +185,6 @@ final class LaggingRelays {
 
   /**
    * Notes what one node's report said of one blob, {@code received} of {@code size} bytes from
-   * {@code source} (only read while the node is receiving), from an agent that does not say how
-   * long it held its source back.
-   */
-  void observe(
-      String node,
-      Digest digest,
-      BlobState.Phase phase,
-      long received,
-      long size,
-      Source source,
-      Instant now) {
-    observe(node, digest, phase, received, size, source, null, now);
-  }
-
-  /**
-   * Notes what one node's report said of one blob, {@code received} of {@code size} bytes from
    * {@code source} (only read while the node is receiving), whose transfer has held its source back
    * for {@code heldMillis} in all to the pace of the peers relaying the blob from it (null when the
    * agent does not say).

@@ -18,10 +18,22 @@ class LaggingRelaysTest {
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final LaggingRelays relays = new LaggingRelays("mirror", new DistributionMetrics(meters));
 
+  /** What a report said, from an agent that does not say how long it held its source back. */
+  private void observe(
+      String node,
+      Digest digest,
+      Phase phase,
+      long received,
+      long size,
+      Source source,
+      Instant now) {
+    relays.observe(node, digest, phase, received, size, source, null, now);
+  }
+
   /** The fastest node gets the blob whole in 10 s: 10 MB/s. */
   private void fastNodeTakes10Seconds() {
-    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(10));
+    observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(10));
   }
 
   private static final Digest OTHER = Digest.sha256(new byte[] {2});
@@ -36,14 +48,14 @@ class LaggingRelaysTest {
 
   /** Another blob's seed fetches 50 MB in 10 s from the registry: 5 MB/s. */
   private void fastSeedFetches5MegabytesPerSecond() {
-    relays.observe("fast-seed", OTHER, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
-    relays.observe(
+    observe("fast-seed", OTHER, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
+    observe(
         "fast-seed", OTHER, Phase.RECEIVING, 50_000_000, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
   }
 
   @Test
   void aSeedFetchingAtUnderAThirdOfTheFastestSeedsRateIsSlowForGood() {
-    relays.observe("slow-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
+    observe("slow-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(20_000_000, "slow-seed");
@@ -54,14 +66,13 @@ class LaggingRelaysTest {
         .isTrue();
     assertThat(meters.get("dockmaster.distribution.slow.seeds").counter().count()).isEqualTo(1.0);
     // Moved to a peer, it stays withheld: it relays the blob no faster than it fetched it.
-    relays.observe(
-        "slow-seed", BLOB, Phase.RECEIVING, 20_000_000, SIZE, PARENT, T0.plusSeconds(11));
+    observe("slow-seed", BLOB, Phase.RECEIVING, 20_000_000, SIZE, PARENT, T0.plusSeconds(11));
     assertThat(relays.isLagging("slow-seed", BLOB, 20_000_000, false, T0.plusSeconds(11))).isTrue();
   }
 
   @Test
   void aSeedAtAThirdOfTheFastestSeedsRateOrMoreIsNot() {
-    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
+    observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(20_000_000, "seed");
@@ -74,7 +85,7 @@ class LaggingRelaysTest {
   @Test
   void aSeedWhoseNodeTakesInItsOtherBlobsAsFastAsTheRestIsNotSlow() {
     // Its tree is held to a slow receiver's pace, not its own link.
-    relays.observe("held-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
+    observe("held-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(30_000_000, "held-seed");
@@ -90,7 +101,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(1_000_000, "late-seed");
-    relays.observe("late-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0.plusSeconds(1));
+    observe("late-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0.plusSeconds(1));
     relays.judgeIntakes();
 
     assertThat(relays.isLagging("late-seed", BLOB, 1, true, T0.plusSeconds(10))).isFalse();
@@ -101,7 +112,7 @@ class LaggingRelaysTest {
     fastNodeTakes10Seconds();
     takeIn(50_000_000, "fast", "receiver");
     takeIn(10_000_000, "seed");
-    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
+    observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     relays.judgeIntakes();
 
     assertThat(relays.isLagging("seed", BLOB, 10_000_000, true, T0.plusSeconds(10)))
@@ -114,8 +125,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "a", "b", "c", "d", "e");
     for (int seed = 1; seed <= LaggingRelays.MAX_SLOW_SEEDS + 1; seed++) {
-      relays.observe(
-          "seed-" + seed, BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
+      observe("seed-" + seed, BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
       takeIn(1_000_000, "seed-" + seed);
     }
     relays.judgeIntakes();
@@ -136,9 +146,8 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(10_000_000, "heir");
     // 0.5 MB/s from a slow parent for 10 s, then from the registry.
-    relays.observe("heir", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
-    relays.observe(
-        "heir", BLOB, Phase.RECEIVING, 5_000_000, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
+    observe("heir", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("heir", BLOB, Phase.RECEIVING, 5_000_000, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
     relays.judgeIntakes();
 
     // Counted from its first sighting it would be 0.8 and 1.25 MB/s, under a third of 5.
@@ -155,7 +164,7 @@ class LaggingRelaysTest {
 
   @Test
   void aNodeReceivingAtUnderHalfTheFastestRateLags() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     fastNodeTakes10Seconds();
 
     assertThat(relays.isLagging("slow", BLOB, 40_000_000, false, T0.plusSeconds(10))).isTrue();
@@ -167,7 +176,7 @@ class LaggingRelaysTest {
 
   @Test
   void aNodeAtMoreThanHalfTheFastestRateDoesNot() {
-    relays.observe("steady", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("steady", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     fastNodeTakes10Seconds();
 
     assertThat(relays.isLagging("steady", BLOB, 60_000_000, false, T0.plusSeconds(10))).isFalse();
@@ -177,7 +186,7 @@ class LaggingRelaysTest {
 
   @Test
   void nothingLagsBeforeANodeHasTheBlobWhole() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
 
     assertThat(relays.isLagging("slow", BLOB, 1, false, T0.plusSeconds(60))).isFalse();
   }
@@ -185,9 +194,9 @@ class LaggingRelaysTest {
   @Test
   void aNodeFirstSeenPartwayIsMeasuredFromThere() {
     // Half the blob in 10 s: 5 MB/s, however fast it looked for the whole blob.
-    relays.observe("fast", BLOB, Phase.RECEIVING, SIZE / 2, SIZE, PARENT, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(10));
-    relays.observe("steady", BLOB, Phase.RECEIVING, 20_000_000, SIZE, PARENT, T0);
+    observe("fast", BLOB, Phase.RECEIVING, SIZE / 2, SIZE, PARENT, T0);
+    observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(10));
+    observe("steady", BLOB, Phase.RECEIVING, 20_000_000, SIZE, PARENT, T0);
 
     // 3 MB/s since first seen: not under half of 5.
     assertThat(relays.isLagging("steady", BLOB, 50_000_000, false, T0.plusSeconds(10))).isFalse();
@@ -196,9 +205,9 @@ class LaggingRelaysTest {
 
   @Test
   void aBlobTheFastestGotInUnderFiveSecondsIsNotJudged() {
-    relays.observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
-    relays.observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(4));
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("fast", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("fast", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(4));
+    observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
 
     assertThat(relays.isLagging("slow", BLOB, 1, false, T0.plusSeconds(60))).isFalse();
   }
@@ -206,7 +215,7 @@ class LaggingRelaysTest {
   @Test
   void aTransferInItsFirstFiveSecondsIsNotJudged() {
     fastNodeTakes10Seconds();
-    relays.observe("late", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(20));
+    observe("late", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(20));
 
     assertThat(relays.isLagging("late", BLOB, 0, false, T0.plusSeconds(24))).isFalse();
     assertThat(relays.isLagging("late", BLOB, 0, false, T0.plusSeconds(25))).isTrue();
@@ -214,19 +223,19 @@ class LaggingRelaysTest {
 
   @Test
   void aTransferThatFailedStartsItsClockAgain() {
-    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     fastNodeTakes10Seconds();
-    relays.observe("flaky", BLOB, Phase.FAILED, 0, SIZE, PARENT, T0.plusSeconds(12));
-    relays.observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(30));
+    observe("flaky", BLOB, Phase.FAILED, 0, SIZE, PARENT, T0.plusSeconds(12));
+    observe("flaky", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(30));
 
     assertThat(relays.isLagging("flaky", BLOB, 1_000_000, false, T0.plusSeconds(32))).isFalse();
   }
 
   @Test
   void theFastestCompletionIsTheYardstick() {
-    relays.observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
-    relays.observe("slower", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
-    relays.observe("slower", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(40));
+    observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("slower", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("slower", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(40));
     // 1.5 MB/s against the only completion so far (2.5 MB/s): not under half.
     assertThat(relays.isLagging("slow", BLOB, 60_000_000, false, T0.plusSeconds(40))).isFalse();
     fastNodeTakes10Seconds();
@@ -238,16 +247,16 @@ class LaggingRelaysTest {
   void aNodeMovedToAnotherPeerIsMeasuredFromThere() {
     fastNodeTakes10Seconds();
     // 1 MB/s behind a slow relay for 10 s, then moved to a fast one.
-    relays.observe("held", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
-    relays.observe("held", BLOB, Phase.RECEIVING, 10_000_000, SIZE, PARENT, T0.plusSeconds(10));
+    observe("held", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe("held", BLOB, Phase.RECEIVING, 10_000_000, SIZE, PARENT, T0.plusSeconds(10));
     assertThat(relays.isLagging("held", BLOB, 10_000_000, false, T0.plusSeconds(10))).isTrue();
 
     Source fast = Source.peer("fast");
-    relays.observe("held", BLOB, Phase.RECEIVING, 10_000_000, SIZE, fast, T0.plusSeconds(11));
+    observe("held", BLOB, Phase.RECEIVING, 10_000_000, SIZE, fast, T0.plusSeconds(11));
     assertThat(relays.isLagging("held", BLOB, 10_000_000, false, T0.plusSeconds(11)))
         .as("not measurable yet from its new source")
         .isFalse();
-    relays.observe("held", BLOB, Phase.RECEIVING, 60_000_000, SIZE, fast, T0.plusSeconds(17));
+    observe("held", BLOB, Phase.RECEIVING, 60_000_000, SIZE, fast, T0.plusSeconds(17));
     assertThat(relays.isLagging("held", BLOB, 60_000_000, false, T0.plusSeconds(17)))
         .as("8.3 MB/s since it moved; 3.5 MB/s counted from its first sighting")
         .isFalse();
@@ -256,11 +265,11 @@ class LaggingRelaysTest {
   @Test
   void aCompletionIsAYardstickFromTheNodesFirstSightingWhateverItsLastSource() {
     // 20 s in all for the blob (5 MB/s), the last 5 s of it from a fast holder (14 MB/s).
-    relays.observe("moved", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
-    relays.observe(
+    observe("moved", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
+    observe(
         "moved", BLOB, Phase.RECEIVING, 30_000_000, SIZE, Source.peer("fast"), T0.plusSeconds(15));
-    relays.observe("moved", BLOB, Phase.COMPLETE, SIZE, SIZE, null, T0.plusSeconds(20));
-    relays.observe("relay", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(10));
+    observe("moved", BLOB, Phase.COMPLETE, SIZE, SIZE, null, T0.plusSeconds(20));
+    observe("relay", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0.plusSeconds(10));
 
     assertThat(relays.isLagging("relay", BLOB, 20_000_000, false, T0.plusSeconds(15)))
         .as("4 MB/s against the 5 MB/s the fastest node got the blob at, from its first sighting")
