@@ -142,9 +142,15 @@ class PolicyAuditIT {
                 + " would be denied in Enforce mode (5 violations)");
     assertThat(ready(first).getStatus()).as("the audit does not touch Ready").isEqualTo("True");
 
-    ImagePolicy edited = get();
-    edited.getSpec().setRequireDigest(false);
-    client.resource(edited).update();
+    // A patch, not a PUT: the audit writes status on its own schedule.
+    client
+        .resources(ImagePolicy.class)
+        .withName("strict")
+        .edit(
+            policy -> {
+              policy.getSpec().setRequireDigest(false);
+              return policy;
+            });
 
     await()
         .untilAsserted(

@@ -141,12 +141,18 @@ class ImageMirrorReconcilerIT {
                   .contains("requires credentials for repository private/app");
             });
 
-    ImageMirror withSecret = get("private");
-    withSecret
-        .getSpec()
-        .getUpstream()
-        .setCredentialsSecretRef(new SecretReference("pulls", "guarded-registry"));
-    client.resource(withSecret).update();
+    // A patch, not a PUT: the reconciler retries and writes status meanwhile.
+    client
+        .resources(ImageMirror.class)
+        .withName("private")
+        .edit(
+            mirror -> {
+              mirror
+                  .getSpec()
+                  .getUpstream()
+                  .setCredentialsSecretRef(new SecretReference("pulls", "guarded-registry"));
+              return mirror;
+            });
     await()
         .untilAsserted(
             () ->

@@ -55,9 +55,15 @@ class LeaderElectionIT {
       first.close();
       await().atMost(Duration.ofSeconds(30)).until(() -> "replica-b".equals(holder()));
 
-      ImagePolicy edited = client.resources(ImagePolicy.class).withName("handover").get();
-      edited.getSpec().setImages(List.of("registry.example.com/b/**"));
-      client.resource(edited).update();
+      // A patch, not a PUT: the new leader's first reconcile may write status at any moment.
+      client
+          .resources(ImagePolicy.class)
+          .withName("handover")
+          .edit(
+              policy -> {
+                policy.getSpec().setImages(List.of("registry.example.com/b/**"));
+                return policy;
+              });
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(observedGeneration("handover")).isEqualTo(2L));
