@@ -271,6 +271,7 @@ public final class DistributionCoordinator implements AutoCloseable {
     String name = run.target().name();
     metrics.roundFailed(name);
     String cause = e.getClass().getSimpleName() + ": " + ErrorMessages.of(e);
+    RoundFailure before = failing.get(owner);
     RoundFailure failure =
         runs.get(owner) != run
             ? null
@@ -280,12 +281,14 @@ public final class DistributionCoordinator implements AutoCloseable {
                 (old, next) -> old.again(cause));
     if (failure == null || failure.inARow() == 1) {
       log.warn("distribution round for {} failed: {}", name, e.toString(), e);
-    } else {
-      // The stack trace went with the first failure of the streak; one line per round after it.
+    } else if (failure.worthLogging(before == null ? null : before.cause())) {
+      // The stack trace went with the streak's first failure.
       log.warn(
-          "distribution round for {} failed, {} in a row: {}",
+          "distribution round for {} failed, {} in a row (next logged at {} unless the error"
+              + " changes): {}",
           name,
           failure.inARow(),
+          failure.nextLogged(),
           e.toString());
     }
   }
