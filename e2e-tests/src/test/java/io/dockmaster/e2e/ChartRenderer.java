@@ -7,11 +7,9 @@ import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code helm template} of the chart in {@code helm/dockmaster} with the real helm binary (built by
@@ -45,14 +43,7 @@ final class ChartRenderer {
                     "DOCKMASTER_CACHE", System.getProperty("user.home") + "/.cache/dockmaster"));
     Path helmBinary = cache.resolve("bin/helm");
     assertThat(helmBinary).as("helm binary; build it with hack/build-tools.sh helm").isExecutable();
-    Path helmHome = Files.createTempDirectory("helm-render-");
-    Commands commands =
-        new Commands(
-            Map.of(
-                "HELM_CONFIG_HOME", helmHome.resolve("config").toString(),
-                "HELM_CACHE_HOME", helmHome.resolve("cache").toString(),
-                "HELM_DATA_HOME", helmHome.resolve("data").toString()),
-            root);
+    Commands commands = new Commands(HelmRelease.privateHelmHome("helm-render-"), root);
     return new ChartRenderer(release, root, helmBinary.toString(), commands);
   }
 

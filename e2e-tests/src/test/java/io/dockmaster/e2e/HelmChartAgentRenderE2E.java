@@ -31,8 +31,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -46,17 +44,9 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HelmChartAgentRenderE2E {
 
-  private final DevCluster cluster = DevCluster.fromEnvFile();
-  private final String run = UUID.randomUUID().toString().substring(0, 8);
-  private final String namespace = "dockmaster-helm-" + run;
-  private final String release = "dockmaster-" + run;
-  private HelmRelease helmRelease;
-
-  @BeforeAll
-  void setUp() throws IOException {
-    // Renders only: helm template asks the API server nothing, so no namespace is created.
-    helmRelease = HelmRelease.of(cluster, release, namespace);
-  }
+  private final HelmRelease helmRelease = HelmRelease.fresh(DevCluster.fromEnvFile(), "dockmaster");
+  private final String namespace = helmRelease.namespace();
+  private final String release = helmRelease.release();
 
   @Test
   void defaultRenderRunsANonRootAgentOnEveryNodeWithItsOwnSmallerRbac() throws Exception {

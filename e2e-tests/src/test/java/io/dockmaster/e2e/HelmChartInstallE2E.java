@@ -25,7 +25,6 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
@@ -44,21 +43,15 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HelmChartInstallE2E {
 
-  private final DevCluster cluster = DevCluster.fromEnvFile();
-  private final String run = UUID.randomUUID().toString().substring(0, 8);
-  private final String namespace = "dockmaster-helm-" + run;
-  private final String release = "dockmaster-" + run;
-  private HelmRelease helmRelease;
-  private Path chart;
-  private String helm;
-  private Commands commands;
+  private final HelmRelease helmRelease = HelmRelease.fresh(DevCluster.fromEnvFile(), "dockmaster");
+  private final String namespace = helmRelease.namespace();
+  private final String release = helmRelease.release();
+  private final Path chart = helmRelease.chart();
+  private final String helm = helmRelease.helm();
+  private final Commands commands = helmRelease.commands();
 
   @BeforeAll
-  void setUp() throws IOException {
-    helmRelease = HelmRelease.of(cluster, release, namespace);
-    chart = helmRelease.chart();
-    helm = helmRelease.helm();
-    commands = helmRelease.commands();
+  void setUp() {
     commands.run("kubectl", "create", "namespace", namespace).orFail("kubectl create namespace");
   }
 

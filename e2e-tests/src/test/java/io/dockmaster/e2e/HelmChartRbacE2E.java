@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.api.model.coordination.v1.LeaseBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -28,7 +27,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -43,23 +41,18 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HelmChartRbacE2E {
 
-  private final DevCluster cluster = DevCluster.fromEnvFile();
-  private final String run = UUID.randomUUID().toString().substring(0, 8);
   // A release of its own for the agent code: webhook off, since one cluster holds one "dockmaster"
   // webhook configuration and HelmChartInstallE2E owns it.
-  private final String agentsNamespace = "dockmaster-helm-agents-" + run;
-  private final String agentsRelease = "dockmaster-agents-" + run;
-  private HelmRelease helmRelease;
-  private Path chart;
-  private String helm;
-  private Commands commands;
+  private final HelmRelease helmRelease =
+      HelmRelease.fresh(DevCluster.fromEnvFile(), "dockmaster-agents");
+  private final String agentsNamespace = helmRelease.namespace();
+  private final String agentsRelease = helmRelease.release();
+  private final Path chart = helmRelease.chart();
+  private final String helm = helmRelease.helm();
+  private final Commands commands = helmRelease.commands();
 
   @BeforeAll
-  void setUp() throws IOException {
-    helmRelease = HelmRelease.of(cluster, agentsRelease, agentsNamespace);
-    chart = helmRelease.chart();
-    helm = helmRelease.helm();
-    commands = helmRelease.commands();
+  void setUp() {
     commands
         .run("kubectl", "create", "namespace", agentsNamespace)
         .orFail("kubectl create namespace");
@@ -116,7 +109,7 @@ class HelmChartRbacE2E {
             .orElseThrow();
     String agentUser = "system:serviceaccount:" + ns + ":" + agentsRelease + "-agent";
     assertThat(requester).isEqualTo(agentUser);
-    String node = "node-" + run;
+    String node = "node-of-" + agentsRelease;
     try (KubernetesClient admin =
             new KubernetesClientBuilder().withConfig(helmRelease.kubeconfig()).build();
         KubernetesClient operator =

@@ -4,10 +4,7 @@ import static io.dockmaster.e2e.HelmRelease.NON_DEFAULT;
 import static io.dockmaster.e2e.HelmRelease.concat;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.file.Path;
-import java.util.UUID;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -20,23 +17,12 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HelmChartValuesE2E {
 
-  private final DevCluster cluster = DevCluster.fromEnvFile();
-  private final String run = UUID.randomUUID().toString().substring(0, 8);
-  private final String namespace = "dockmaster-helm-" + run;
-  private final String release = "dockmaster-" + run;
-  private HelmRelease helmRelease;
-  private Path chart;
-  private String helm;
-  private Commands commands;
-
-  @BeforeAll
-  void setUp() throws IOException {
-    // Lints and renders only: nothing is sent to the API server, so no namespace is created.
-    helmRelease = HelmRelease.of(cluster, release, namespace);
-    chart = helmRelease.chart();
-    helm = helmRelease.helm();
-    commands = helmRelease.commands();
-  }
+  private final HelmRelease helmRelease = HelmRelease.fresh(DevCluster.fromEnvFile(), "dockmaster");
+  private final String namespace = helmRelease.namespace();
+  private final String release = helmRelease.release();
+  private final Path chart = helmRelease.chart();
+  private final String helm = helmRelease.helm();
+  private final Commands commands = helmRelease.commands();
 
   @Test
   void lintPassesWithDefaultAndNonDefaultValues() {

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
@@ -57,21 +59,48 @@ final class HelmRelease {
     this.commands = commands;
   }
 
+  /**
+   * A release named {@code name}-&lt;run&gt; in namespace {@code dockmaster-helm-}&lt;name without
+   * its "dockmaster" prefix&gt;-&lt;run&gt;, with a fresh run id: test runs on the shared dev
+   * cluster never meet.
+   */
+  static HelmRelease fresh(DevCluster cluster, String name) {
+    String run = UUID.randomUUID().toString().substring(0, 8);
+    String namespace = "dockmaster-helm" + name.substring("dockmaster".length()) + "-" + run;
+    try {
+      return of(cluster, name + "-" + run, namespace);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Finds helm next to the dev cluster's tools; fails the test if it was not built. */
   static HelmRelease of(DevCluster cluster, String release, String namespace) throws IOException {
     Path helmBinary = cluster.crane().resolveSibling("helm");
     assertThat(helmBinary).as("helm binary; build it with hack/build-tools.sh helm").isExecutable();
-    // Helm's own config, cache and repositories stay out of the user's home.
-    Path helmHome = Files.createTempDirectory("helm-e2e-");
-    Commands commands =
-        new Commands(
-            Map.of(
-                "KUBECONFIG", cluster.kubeconfig().toString(),
-                "HELM_CONFIG_HOME", helmHome.resolve("config").toString(),
-                "HELM_CACHE_HOME", helmHome.resolve("cache").toString(),
-                "HELM_DATA_HOME", helmHome.resolve("data").toString()),
-            cluster.root());
+    Map<String, String> environment = new HashMap<>(privateHelmHome("helm-e2e-"));
+    environment.put("KUBECONFIG", cluster.kubeconfig().toString());
+    Commands commands = new Commands(Map.copyOf(environment), cluster.root());
     return new HelmRelease(cluster, release, namespace, helmBinary.toString(), commands);
+  }
+
+  /**
+   * Helm's own config, cache and repositories in a new temporary directory, not the user's home.
+   */
+  static Map<String, String> privateHelmHome(String prefix) throws IOException {
+    Path helmHome = Files.createTempDirectory(prefix);
+    return Map.of(
+        "HELM_CONFIG_HOME", helmHome.resolve("config").toString(),
+        "HELM_CACHE_HOME", helmHome.resolve("cache").toString(),
+        "HELM_DATA_HOME", helmHome.resolve("data").toString());
+  }
+
+  String release() {
+    return release;
+  }
+
+  String namespace() {
+    return namespace;
   }
 
   Path chart() {
