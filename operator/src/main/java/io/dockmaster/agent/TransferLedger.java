@@ -22,11 +22,16 @@ final class TransferLedger {
   /** One transfer in flight. */
   static final class Entry {
     volatile String source;
+
+    /** Asked with {@code ?pace=none}: a peer source does not hold its own write to this node. */
+    volatile boolean unpaced;
+
     final AtomicLong received = new AtomicLong();
     volatile long lastProgressNanos = System.nanoTime();
 
-    Entry(String source) {
+    Entry(String source, boolean unpaced) {
       this.source = source;
+      this.unpaced = unpaced;
     }
 
     void advanced(long bytes) {
@@ -82,8 +87,8 @@ final class TransferLedger {
   }
 
   /** Registers a transfer, or returns empty if one for this digest is already running. */
-  Optional<Entry> begin(Digest digest, String source) {
-    Entry entry = new Entry(source);
+  Optional<Entry> begin(Digest digest, String source, boolean unpaced) {
+    Entry entry = new Entry(source, unpaced);
     if (inFlight.putIfAbsent(digest, entry) != null) {
       return Optional.empty();
     }
@@ -144,8 +149,9 @@ final class TransferLedger {
   }
 
   /** The transfer goes on from another source, keeping the bytes it has. */
-  void switched(Entry entry, String source) {
+  void switched(Entry entry, String source, boolean unpaced) {
     entry.source = source;
+    entry.unpaced = unpaced;
     entry.touched();
     changes.changed();
   }

@@ -91,21 +91,27 @@ final class TransferRunner implements AutoCloseable {
   /**
    * Starts the transfer unless the blob is complete or already on its way from the same source;
    * returns at once. An order naming another source replaces the transfer in flight: the operator
-   * re-plans only when the old source is gone or would close a cycle.
+   * re-plans only when the old source is gone or would close a cycle. So does one for the same peer
+   * marking this node a slow receiver while the transfer in flight asked to be kept pace with: the
+   * operator measured this node slow after ordering it, and until the source lets go of it by
+   * itself, every node of the blob's tree would move at this node's pace.
    */
   void submit(TransferOrder order) {
     Digest digest = Digest.parse(order.digest());
     if (cache.isComplete(digest)) {
       return;
     }
-    Optional<Entry> entry = ledger.begin(digest, order.source().label());
+    Optional<Entry> entry = ledger.begin(digest, order.source().label(), order.slowReceiver());
     if (entry.isPresent()) {
       workers.execute(() -> run(order, digest, entry.get()));
       return;
     }
     ledger
         .inFlight(digest)
-        .filter(current -> !current.source.equals(order.source().label()))
+        .filter(
+            current ->
+                !current.source.equals(order.source().label())
+                    || (order.slowReceiver() && !current.unpaced))
         .ifPresent(
             current -> {
               replacements.put(digest, order);
@@ -146,14 +152,16 @@ final class TransferRunner implements AutoCloseable {
           TransferOrder next = replacements.remove(digest);
           if (next != null && continuable(failure, partial)) {
             log.info(
-                "{} continues from {} at byte {} of {} (instead of {})",
+                "{} continues from {} at byte {} of {} ({})",
                 digest.shortForm(),
                 next.source().label(),
                 partial.write.written(),
                 current.size(),
-                current.source().label());
+                next.source().equals(current.source())
+                    ? "no longer kept pace with: the operator measured this node slow"
+                    : "instead of " + current.source().label());
             current = next;
-            ledger.switched(entry, current.source().label());
+            ledger.switched(entry, current.source().label(), current.slowReceiver());
             continue;
           }
           if (next != null && failure.reason() == Reason.DigestMismatch) {

@@ -12,6 +12,7 @@ import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.ByteArrayInputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -27,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -51,6 +53,9 @@ class TransferRunnerTest {
   /** The offsets each source was asked to send from. */
   private final Map<String, List<Long>> offsets = new ConcurrentHashMap<>();
 
+  /** Whether each request to a source asked it not to keep pace with this node. */
+  private final Map<String, List<Boolean>> unpacedAsks = new ConcurrentHashMap<>();
+
   @FunctionalInterface
   interface SourceBehaviour {
     InputStream open(long offset) throws TransferFailure;
@@ -65,6 +70,9 @@ class TransferRunnerTest {
           offsets
               .computeIfAbsent(order.source().label(), l -> new CopyOnWriteArrayList<>())
               .add(offset);
+          unpacedAsks
+              .computeIfAbsent(order.source().label(), l -> new CopyOnWriteArrayList<>())
+              .add(order.slowReceiver());
           String label = order.source().label();
           InputStream in = sources.get(label).open(offset);
           return new BlobFrom(in, ignoringRanges.contains(label) ? 0 : offset);
@@ -95,6 +103,19 @@ class TransferRunnerTest {
         "team/app",
         TransferSource.peer(peer, "https://10.0.0.1:30020"),
         "mirror-uid");
+  }
+
+  /** The order the operator sends again once it measured this node slow. */
+  private static TransferOrder fromAsSlowReceiver(String peer) {
+    TransferOrder paced = from(peer);
+    return new TransferOrder(
+        paced.digest(),
+        paced.size(),
+        paced.mediaType(),
+        paced.repository(),
+        paced.source(),
+        paced.pinOwner(),
+        true);
   }
 
   private BlobState state() {
@@ -194,6 +215,65 @@ class TransferRunnerTest {
     Awaitility.await().until(() -> cache.isComplete(DIGEST));
     assertThat(offsets.get("peer/fast")).containsExactly(10L);
     assertThat(state().failureReason()).isNull();
+  }
+
+  @Test
+  void anOrderMarkingThisNodeSlowAsksTheSameSourceAgainUnpacedFromItsByte() {
+    AtomicInteger opened = new AtomicInteger();
+    CountDownLatch secondOrderSeen = new CountDownLatch(1);
+    sources.put(
+        "peer/relay",
+        offset ->
+            opened.getAndIncrement() == 0
+                ? prefixThen(10, new SilentStream())
+                : after(secondOrderSeen, rest(offset)));
+
+    runner.submit(from("relay"));
+    Awaitility.await().until(() -> received() == 10);
+    runner.submit(fromAsSlowReceiver("relay"));
+    Awaitility.await().until(() -> opened.get() == 2);
+    // The operator may send it again: the transfer already asks unpaced, so it is left alone.
+    runner.submit(fromAsSlowReceiver("relay"));
+    secondOrderSeen.countDown();
+
+    Awaitility.await().until(() -> cache.isComplete(DIGEST));
+    assertThat(offsets.get("peer/relay")).containsExactly(0L, 10L);
+    assertThat(unpacedAsks.get("peer/relay")).containsExactly(false, true);
+    assertThat(state().failureReason()).isNull();
+  }
+
+  /** Sends {@code then} once {@code gate} opens. */
+  private static InputStream after(CountDownLatch gate, InputStream then) {
+    return new FilterInputStream(then) {
+      @Override
+      public int read(byte[] buffer, int offset, int length) throws IOException {
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException();
+        }
+        return super.read(buffer, offset, length);
+      }
+    };
+  }
+
+  @Test
+  void anOrderMarkingThisNodeSlowLeavesATransferAlreadyUnpacedAlone() throws Exception {
+    CountDownLatch opened = new CountDownLatch(2);
+    sources.put(
+        "peer/relay",
+        offset -> {
+          opened.countDown();
+          return new SilentStream();
+        });
+
+    runner.submit(fromAsSlowReceiver("relay"));
+    Awaitility.await().until(() -> ledger.isInFlight(DIGEST));
+    runner.submit(fromAsSlowReceiver("relay"));
+
+    Awaitility.await().until(() -> state().phase() == BlobState.Phase.FAILED);
+    assertThat(opened.getCount()).as("opened once").isEqualTo(1);
   }
 
   @Test

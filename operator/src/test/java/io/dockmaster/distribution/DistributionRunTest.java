@@ -429,7 +429,16 @@ class DistributionRunTest {
       assertThat(agents.orders).isEmpty();
       return;
     }
-    assertThat(agents.orders).as("A's transfers stay").allMatch(r -> r.order().digest().equals(b));
+    assertThat(agents.orders)
+        .filteredOn(r -> r.order().digest().equals(a))
+        .as("A's transfers stay; only the slow node is told its source no longer keeps pace")
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.node()).isEqualTo("slow");
+              assertThat(r.order().source().label()).isEqualTo("peer/fast");
+              assertThat(r.order().slowReceiver()).isTrue();
+            });
     assertThat(agents.orders)
         .filteredOn(r -> r.order().source().label().equals("upstream"))
         .extracting(Received::node)
@@ -437,6 +446,7 @@ class DistributionRunTest {
         .singleElement()
         .isNotEqualTo("slow");
     assertThat(agents.ordersFor("slow"))
+        .filteredOn(r -> r.order().digest().equals(b))
         .extracting(r -> r.order().source().label())
         .as("the slow seed receives B from a peer, continuing where it is")
         .singleElement()
@@ -545,7 +555,19 @@ class DistributionRunTest {
         .extracting(r -> r.order().source().label())
         .as("the registry sends nothing twice, and no one is sent to the slow node")
         .doesNotContain("upstream", "peer/slow");
-    assertThat(agents.ordersFor("slow")).as("its own transfers go on").isEmpty();
+    assertThat(agents.ordersFor("slow"))
+        .as("its own transfers go on from the same source, which no longer keeps pace with it")
+        .allSatisfy(
+            r -> {
+              assertThat(r.order().source().label()).isEqualTo("peer/seed");
+              assertThat(r.order().slowReceiver()).isTrue();
+            })
+        .extracting(r -> r.order().digest())
+        .containsExactlyInAnyOrder(a, b);
+
+    agents.orders.clear();
+    run.round(all);
+    assertThat(agents.ordersFor("slow")).as("told once").isEmpty();
   }
 
   @Test
@@ -613,11 +635,21 @@ class DistributionRunTest {
         .singleElement()
         .isIn("fast", "other");
     assertThat(agents.ordersFor("slow"))
+        .filteredOn(r -> r.order().digest().equals(b))
         .extracting(r -> r.order().source().label())
         .as("the slow node receives B from a peer, continuing where it is")
         .singleElement()
         .asString()
         .startsWith("peer/");
+    assertThat(agents.ordersFor("slow"))
+        .filteredOn(r -> r.order().digest().equals(a))
+        .as("A goes on from fast, which no longer keeps pace with it")
+        .singleElement()
+        .satisfies(
+            r -> {
+              assertThat(r.order().source().label()).isEqualTo("peer/fast");
+              assertThat(r.order().slowReceiver()).isTrue();
+            });
   }
 
   /** A node fetching from the registry whose agent reports how long it held the stream back. */
