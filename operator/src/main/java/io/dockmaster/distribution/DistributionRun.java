@@ -40,9 +40,7 @@ final class DistributionRun implements AutoCloseable {
   private final RunInventory inventory;
   private final RecentProblems problems;
   private final NodeHoldings.Reader holdingsReader;
-
-  /** "node digest source" of peer transfers ordered with the receiver marked slow. */
-  private final Set<String> unpacedOrders = new HashSet<>();
+  private final SlowReceiverOrders slowReceivers = new SlowReceiverOrders();
 
   private long planned;
   private volatile boolean retriedFailures;
@@ -242,62 +240,46 @@ final class DistributionRun implements AutoCloseable {
     long planStart = System.nanoTime();
     Plan plan = planner.plan(new PlanRequest(blobs, nodes, target.maxUpstreamStreams()));
     metrics.planned(plan.start().size(), System.nanoTime() - planStart);
-    Set<String> startedNow = new HashSet<>();
+    Map<String, Set<Digest>> plannedNow = new HashMap<>();
     for (Transfer transfer : plan.start()) {
       NodeHoldings holdings = holdingsByNode.get(transfer.node());
       retriedFailures |= holdings.failedBlobs.contains(transfer.blob().digest());
-      startedNow.add(transfer.node() + " " + transfer.blob().digest());
-      TransferOrder order =
-          orderFor(transfer, byDigest.get(transfer.blob().digest()), agents, holdings.measuredSlow);
-      order(waves, transfer.depth(), transfer.node(), order);
+      plannedNow
+          .computeIfAbsent(transfer.node(), n -> new HashSet<>())
+          .add(transfer.blob().digest());
+      if (holdings.measuredSlow) {
+        slowReceivers.planned(transfer);
+      }
+      WantedBlob blob = byDigest.get(transfer.blob().digest());
+      order(waves, transfer, orderFor(transfer, blob, agents, holdings.measuredSlow));
     }
     for (PlanNode node : nodes) {
-      unpaceKeptTransfers(
-          node.name(), holdingsByNode.get(node.name()), startedNow, byDigest, agents, waves);
+      if (node.measuredSlow()) {
+        slowReceivers
+            .toOrderAgain(
+                node.name(),
+                holdingsByNode.get(node.name()),
+                plannedNow.getOrDefault(node.name(), Set.of()),
+                byDigest,
+                agents.keySet())
+            .forEach(
+                kept ->
+                    order(
+                        waves,
+                        kept,
+                        orderFor(kept, byDigest.get(kept.blob().digest()), agents, true)));
+      }
     }
     return plan.start().size();
   }
 
-  /**
-   * A node measured slow after its transfers were ordered keeps its peer sources, which keep pace
-   * with it until each lets go by itself (5 s of holding its own write back): every node of those
-   * blobs' trees would move at the slow node's pace meanwhile. Its kept transfers are ordered
-   * again, once each, marked so: the agent continues each from the same source at its byte,
-   * unpaced.
-   */
-  private void unpaceKeptTransfers(
-      String node,
-      NodeHoldings holdings,
-      Set<String> startedNow,
-      Map<Digest, WantedBlob> byDigest,
-      Map<String, AgentLease> agents,
-      Map<Integer, Map<String, List<TransferOrder>>> waves) {
-    if (!holdings.measuredSlow) {
-      return;
-    }
-    holdings.receiving.forEach(
-        (digest, source) -> {
-          WantedBlob blob = byDigest.get(digest);
-          if (blob == null
-              || source.isUpstream()
-              || !agents.containsKey(source.node())
-              || startedNow.contains(node + " " + digest)
-              || !unpacedOrders.add(node + " " + digest + " " + source.node())) {
-            return;
-          }
-          Transfer kept = new Transfer(node, new Blob(digest, blob.descriptor().size()), source, 1);
-          order(waves, 1, node, orderFor(kept, blob, agents, true));
-        });
-  }
-
   private static void order(
       Map<Integer, Map<String, List<TransferOrder>>> waves,
-      int depth,
-      String node,
+      Transfer transfer,
       TransferOrder order) {
     waves
-        .computeIfAbsent(depth, d -> new LinkedHashMap<>())
-        .computeIfAbsent(node, n -> new ArrayList<>())
+        .computeIfAbsent(transfer.depth(), d -> new LinkedHashMap<>())
+        .computeIfAbsent(transfer.node(), n -> new ArrayList<>())
         .add(order);
   }
 

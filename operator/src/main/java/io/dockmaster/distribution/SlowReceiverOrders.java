@@ -1,0 +1,59 @@
+package io.dockmaster.distribution;
+
+import io.dockmaster.registry.Digest;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Which peer transfers of nodes measured slow were ordered with {@code slowReceiver}, so that their
+ * sources do not keep pace with them. A node measured slow after its transfers were ordered keeps
+ * its peer sources, which keep pace with it until each lets go by itself (5 s of holding its own
+ * write back), and every node of those blobs' trees moves at the slow node's pace meanwhile: its
+ * kept transfers are ordered again, marked so, once each, and its agent asks the same source again
+ * from the byte it reached.
+ */
+final class SlowReceiverOrders {
+
+  private final Set<String> ordered = new HashSet<>();
+
+  /** A transfer planned for a node measured slow: its order says so already. */
+  void planned(Transfer transfer) {
+    if (!transfer.source().isUpstream()) {
+      ordered.add(key(transfer.node(), transfer.blob().digest(), transfer.source().node()));
+    }
+  }
+
+  /**
+   * The peer transfers {@code node}, measured slow, has under way and that were not ordered so yet
+   * (each is returned once): kept by this round's plan, from a source still alive.
+   *
+   * @param plannedNow blobs this round's plan ordered anew for the node
+   */
+  List<Transfer> toOrderAgain(
+      String node,
+      NodeHoldings holdings,
+      Set<Digest> plannedNow,
+      Map<Digest, WantedBlob> wanted,
+      Set<String> liveNodes) {
+    List<Transfer> again = new ArrayList<>();
+    holdings.receiving.forEach(
+        (digest, source) -> {
+          WantedBlob blob = wanted.get(digest);
+          if (blob != null
+              && !source.isUpstream()
+              && liveNodes.contains(source.node())
+              && !plannedNow.contains(digest)
+              && ordered.add(key(node, digest, source.node()))) {
+            again.add(new Transfer(node, new Blob(digest, blob.descriptor().size()), source, 1));
+          }
+        });
+    return again;
+  }
+
+  private static String key(String node, Digest digest, String source) {
+    return node + " " + digest + " " + source;
+  }
+}
