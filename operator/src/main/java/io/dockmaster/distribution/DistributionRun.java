@@ -353,6 +353,7 @@ final class DistributionRun implements AutoCloseable {
   }
 
   private void orderFailed(AgentLease agent, Exception e) {
+    slowReceivers.orderFailed(agent.node());
     problem(
         agent.node(),
         null,

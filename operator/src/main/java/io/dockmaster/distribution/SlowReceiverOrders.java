@@ -2,6 +2,7 @@ package io.dockmaster.distribution;
 
 import io.dockmaster.registry.Digest;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -17,13 +18,22 @@ import java.util.Set;
  */
 final class SlowReceiverOrders {
 
-  private final Set<String> ordered = new HashSet<>();
+  /** By node: "digest source" of the transfers ordered so. */
+  private final Map<String, Set<String>> ordered = new HashMap<>();
 
   /** A transfer planned for a node measured slow: its order says so already. */
-  void planned(Transfer transfer) {
+  synchronized void planned(Transfer transfer) {
     if (!transfer.source().isUpstream()) {
-      ordered.add(key(transfer.node(), transfer.blob().digest(), transfer.source().node()));
+      note(transfer.node(), transfer.blob().digest(), transfer.source().node());
     }
+  }
+
+  /**
+   * Orders to {@code node} did not reach it: what it was to be told goes out again next round (an
+   * agent ignores a second such order for a transfer already unpaced).
+   */
+  synchronized void orderFailed(String node) {
+    ordered.remove(node);
   }
 
   /**
@@ -32,7 +42,7 @@ final class SlowReceiverOrders {
    *
    * @param plannedNow blobs this round's plan ordered anew for the node
    */
-  List<Transfer> toOrderAgain(
+  synchronized List<Transfer> toOrderAgain(
       String node,
       NodeHoldings holdings,
       Set<Digest> plannedNow,
@@ -46,14 +56,15 @@ final class SlowReceiverOrders {
               && !source.isUpstream()
               && liveNodes.contains(source.node())
               && !plannedNow.contains(digest)
-              && ordered.add(key(node, digest, source.node()))) {
+              && note(node, digest, source.node())) {
             again.add(new Transfer(node, new Blob(digest, blob.descriptor().size()), source, 1));
           }
         });
     return again;
   }
 
-  private static String key(String node, Digest digest, String source) {
-    return node + " " + digest + " " + source;
+  /** Returns whether this is new. */
+  private boolean note(String node, Digest digest, String source) {
+    return ordered.computeIfAbsent(node, n -> new HashSet<>()).add(digest + " " + source);
   }
 }

@@ -521,26 +521,7 @@ class DistributionRunTest {
     DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)), clock);
     String a = digest(LAYER_A);
     String b = digest(LAYER_B);
-    receiving("seed", b, 0, "upstream");
-    receiving("seed", a, 0, "upstream");
-    receiving("slow", b, 0, "peer/seed");
-    receiving("slow", a, 0, "peer/seed");
-    receiving("child", b, 0, "peer/slow");
-    receiving("child", a, 0, "peer/seed");
-    receiving("other", b, 0, "peer/seed");
-    receiving("other", a, 0, "peer/seed");
-    List<AgentLease> all = nodes("seed", "slow", "child", "other");
-    run.round(all);
-
-    clock.advance(Duration.ofSeconds(10));
-    receiving("seed", b, 900, "upstream");
-    receiving("seed", a, 900, "upstream");
-    receiving("slow", b, 100, "peer/seed");
-    receiving("slow", a, 100, "peer/seed");
-    receiving("child", b, 90, "peer/slow");
-    receiving("child", a, 800, "peer/seed");
-    receiving("other", b, 800, "peer/seed");
-    receiving("other", a, 800, "peer/seed");
+    List<AgentLease> all = slowNodeTenSecondsIn(run, clock, a, b);
     run.round(all);
 
     assertThat(agents.ordersFor("child"))
@@ -568,6 +549,56 @@ class DistributionRunTest {
     agents.orders.clear();
     run.round(all);
     assertThat(agents.ordersFor("slow")).as("told once").isEmpty();
+  }
+
+  @Test
+  void reOrdersThatDidNotReachASlowNodeGoOutNextRound() {
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-05T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)), clock);
+    String a = digest(LAYER_A);
+    String b = digest(LAYER_B);
+    List<AgentLease> all = slowNodeTenSecondsIn(run, clock, a, b);
+    agents.refuseOrders("slow");
+    run.round(all);
+    assertThat(agents.ordersFor("slow")).isEmpty();
+
+    agents.acceptOrders("slow");
+    run.round(all);
+
+    assertThat(agents.ordersFor("slow"))
+        .allMatch(r -> r.order().slowReceiver())
+        .extracting(r -> r.order().digest())
+        .containsExactlyInAnyOrder(a, b);
+  }
+
+  /**
+   * The seed fetches A and B from the registry; slow receives both from it, and child B from slow;
+   * 10 s in, slow has taken in a ninth of what the others have, which measures it slow at the next
+   * round.
+   */
+  private List<AgentLease> slowNodeTenSecondsIn(
+      DistributionRun run, ManualClock clock, String a, String b) {
+    receiving("seed", b, 0, "upstream");
+    receiving("seed", a, 0, "upstream");
+    receiving("slow", b, 0, "peer/seed");
+    receiving("slow", a, 0, "peer/seed");
+    receiving("child", b, 0, "peer/slow");
+    receiving("child", a, 0, "peer/seed");
+    receiving("other", b, 0, "peer/seed");
+    receiving("other", a, 0, "peer/seed");
+    List<AgentLease> all = nodes("seed", "slow", "child", "other");
+    run.round(all);
+
+    clock.advance(Duration.ofSeconds(10));
+    receiving("seed", b, 900, "upstream");
+    receiving("seed", a, 900, "upstream");
+    receiving("slow", b, 100, "peer/seed");
+    receiving("slow", a, 100, "peer/seed");
+    receiving("child", b, 90, "peer/slow");
+    receiving("child", a, 800, "peer/seed");
+    receiving("other", b, 800, "peer/seed");
+    receiving("other", a, 800, "peer/seed");
+    return all;
   }
 
   @Test

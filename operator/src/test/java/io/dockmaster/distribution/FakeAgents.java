@@ -149,6 +149,17 @@ final class FakeAgents implements AgentControl {
     counters.put(node, new long[] {fromUpstream, fromPeers});
   }
 
+  private final Set<String> refusingOrders = ConcurrentHashMap.newKeySet();
+
+  /** Orders to it fail from now on, as to an agent restarting; everything else answers. */
+  void refuseOrders(String node) {
+    refusingOrders.add(node);
+  }
+
+  void acceptOrders(String node) {
+    refusingOrders.remove(node);
+  }
+
   /** It stops answering; requests it holds fail as their connections break. */
   void takeDown(String node) {
     down.add(node);
@@ -256,6 +267,9 @@ final class FakeAgents implements AgentControl {
   @Override
   public AgentReport order(AgentLease agent, List<TransferOrder> orders) throws IOException {
     check(agent);
+    if (refusingOrders.contains(agent.node())) {
+      throw new IOException("connection refused by " + agent.node());
+    }
     Set<String> digests = new HashSet<>();
     for (TransferOrder order : orders) {
       this.orders.add(new Received(sequence.incrementAndGet(), agent.node(), order));

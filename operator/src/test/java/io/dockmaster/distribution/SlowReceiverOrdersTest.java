@@ -40,6 +40,24 @@ class SlowReceiverOrdersTest {
   }
 
   @Test
+  void whatDidNotReachTheNodeIsOrderedAgain() {
+    NodeHoldings slow = new NodeHoldings();
+    slow.receiving.put(A, Source.peer("relay"));
+    NodeHoldings other = new NodeHoldings();
+    other.receiving.put(B, Source.peer("relay"));
+    assertThat(orders.toOrderAgain("slow", slow, Set.of(), WANTED, Set.of("relay"))).hasSize(1);
+    assertThat(orders.toOrderAgain("other", other, Set.of(), WANTED, Set.of("relay"))).hasSize(1);
+
+    orders.orderFailed("slow");
+
+    assertThat(orders.toOrderAgain("slow", slow, Set.of(), WANTED, Set.of("relay")))
+        .containsExactly(new Transfer("slow", new Blob(A, 100), Source.peer("relay"), 1));
+    assertThat(orders.toOrderAgain("other", other, Set.of(), WANTED, Set.of("relay")))
+        .as("other nodes' orders went through")
+        .isEmpty();
+  }
+
+  @Test
   void registryStreamsGoneSourcesTransfersPlannedNowAndOtherBlobsAreLeftAlone() {
     NodeHoldings slow = new NodeHoldings();
     slow.receiving.put(A, Source.UPSTREAM);
