@@ -34,6 +34,11 @@ final class ChartRenderer {
     this.commands = commands;
   }
 
+  /** A renderer of {@code release} with this helm and these commands (their environment). */
+  static ChartRenderer of(String release, Path root, String helm, Commands commands) {
+    return new ChartRenderer(release, root, helm, commands);
+  }
+
   static ChartRenderer forRelease(String release) throws IOException {
     Path root = Path.of(System.getProperty("dockmaster.root", "..")).toAbsolutePath().normalize();
     Path cache =

@@ -2,7 +2,7 @@ package io.dockmaster.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.MappingIterator;
+import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.fabric8.kubernetes.client.Config;
@@ -33,6 +33,9 @@ final class HelmRelease {
   static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   static final ObjectMapper JSON = new ObjectMapper();
 
+  private static final TypeReference<Map<String, Object>> RENDERED_OBJECT =
+      new TypeReference<>() {};
+
   static final String[] NON_DEFAULT = {
     "--set", "replicaCount=3",
     "--set", "webhook.mode=external",
@@ -45,18 +48,14 @@ final class HelmRelease {
   private final DevCluster cluster;
   private final String release;
   private final String namespace;
-  private final Path chart;
-  private final String helm;
-  private final Commands commands;
+  private final ChartRenderer renderer;
 
   private HelmRelease(
       DevCluster cluster, String release, String namespace, String helm, Commands commands) {
     this.cluster = cluster;
     this.release = release;
     this.namespace = namespace;
-    this.chart = cluster.root().resolve("helm/dockmaster");
-    this.helm = helm;
-    this.commands = commands;
+    this.renderer = ChartRenderer.of(release, cluster.root(), helm, commands);
   }
 
   /**
@@ -104,38 +103,27 @@ final class HelmRelease {
   }
 
   Path chart() {
-    return chart;
+    return renderer.chart();
   }
 
   String helm() {
-    return helm;
+    return renderer.helm();
   }
 
   /** kubectl and helm with the dev cluster's kubeconfig and the private helm home. */
   Commands commands() {
-    return commands;
+    return renderer.commands();
   }
 
   Commands.Result template(String... values) {
-    return commands.run(
-        concat(
-            new String[] {helm, "template", release, chart.toString(), "--namespace", namespace},
-            values));
+    return renderer.template(namespace, values);
   }
 
+  /** The rendered objects as maps, the form the chart tests walk with {@link #at}. */
   List<Map<String, Object>> render(String... values) throws IOException {
-    String rendered = template(values).orFail("helm template").stdout();
-    List<Map<String, Object>> objects = new ArrayList<>();
-    try (MappingIterator<Map<String, Object>> documents =
-        YAML.readerFor(Map.class).readValues(rendered)) {
-      while (documents.hasNext()) {
-        Map<String, Object> document = documents.next();
-        if (document != null && !document.isEmpty()) {
-          objects.add(document);
-        }
-      }
-    }
-    return objects;
+    return renderer.render(namespace, values).stream()
+        .map(object -> JSON.convertValue(object, RENDERED_OBJECT))
+        .toList();
   }
 
   Config kubeconfig() throws IOException {
