@@ -3,6 +3,7 @@ package io.dockmaster.bench;
 import io.dockmaster.distribution.Blob;
 import io.dockmaster.distribution.DistributionPlanner;
 import io.dockmaster.distribution.MultiTreePlanner;
+import io.dockmaster.distribution.PieceLayout;
 import io.dockmaster.distribution.Plan;
 import io.dockmaster.distribution.PlanNode;
 import io.dockmaster.distribution.PlanRequest;
@@ -69,6 +70,9 @@ public final class PlannerBench {
     simulate(network, planner, "100 nodes, 10 x 20 MiB", fresh(100, equalBlobs(10, 20 * MIB)));
     simulate(network, planner, "100 nodes, 1 x 100 MiB", fresh(100, equalBlobs(1, 100 * MIB)));
     simulate(network, planner, "50 nodes, 8 mixed", fresh(50, mixedBlobs(8, random)));
+    simulate(network, planner, "20 nodes, 400 + 4 x 25 MiB", fresh(20, dominantLayer()));
+    simulate(network, planner, "100 nodes, 400 + 4 x 25 MiB", fresh(100, dominantLayer()));
+    simulate(network, planner, "20 nodes, 1 x 500 MiB", fresh(20, equalBlobs(1, 500 * MIB)));
     PlanRequest twenty = fresh(20, equalBlobs(5, 100 * MIB));
     report(network, "20 nodes, 5 x 100 MiB, all from the registry", twenty, allUpstream(twenty));
     say("done");
@@ -126,11 +130,18 @@ public final class PlannerBench {
       PlanSimulation network, DistributionPlanner planner, String label, PlanRequest request) {
     long image = request.blobs().stream().mapToLong(Blob::size).sum();
     long largest = request.blobs().stream().mapToLong(Blob::size).max().orElse(0);
-    report(
-        network,
-        "%s (largest %.0f%%), multi-tree".formatted(label, 100.0 * largest / image),
-        request,
-        planner.plan(request));
+    String described = "%s (largest %.0f%%)".formatted(label, 100.0 * largest / image);
+    report(network, described + ", multi-tree", request, planner.plan(request));
+    PieceLayout pieces = PieceLayout.of(request.blobs());
+    List<Blob> units = pieces.units(request.blobs());
+    if (units.size() > request.blobs().size()) {
+      PlanRequest inPieces = new PlanRequest(units, request.nodes(), request.maxUpstreamStreams());
+      report(
+          network,
+          described + ", in pieces (%d units)".formatted(units.size()),
+          inPieces,
+          planner.plan(inPieces));
+    }
   }
 
   private static void report(PlanSimulation network, String label, PlanRequest request, Plan plan) {
@@ -219,6 +230,15 @@ public final class PlannerBench {
     List<Blob> blobs = new ArrayList<>();
     for (int i = 0; i < count; i++) {
       blobs.add(blob(i, size));
+    }
+    return blobs;
+  }
+
+  /** One layer of 80% of the image, as `LARGEST_PCT=80 make bench-p2p` builds. */
+  private static List<Blob> dominantLayer() {
+    List<Blob> blobs = new ArrayList<>(List.of(blob(500, 400 * MIB)));
+    for (int i = 0; i < 4; i++) {
+      blobs.add(blob(501 + i, 25 * MIB));
     }
     return blobs;
   }
