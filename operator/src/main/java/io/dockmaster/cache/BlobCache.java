@@ -1,5 +1,6 @@
 package io.dockmaster.cache;
 
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -15,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,9 +42,13 @@ public final class BlobCache implements AutoCloseable {
   private final CacheMetrics metrics;
   private final Object lock = new Object();
   private final Map<Digest, CachedBlob> complete = new HashMap<>();
+
+  /** Writes in progress: of whole blobs by digest, of pieces by their key. */
   private final Map<Digest, BlobWrite> writing = new HashMap<>();
+
   private final RecencyOrder recency = new RecencyOrder();
   private final Pins pins = new Pins();
+  private final PieceFills pieces;
   private long completeBytes;
   private long reservedBytes;
   private boolean closed;
@@ -51,6 +57,7 @@ public final class BlobCache implements AutoCloseable {
     this.layout = layout;
     this.limits = limits;
     this.metrics = new CacheMetrics(meters, this::usage);
+    this.pieces = new PieceFills(this, new FillIndex(), layout, lock);
   }
 
   /**
@@ -100,7 +107,7 @@ public final class BlobCache implements AutoCloseable {
     MediaTypeSyntax.check(mediaType);
     synchronized (lock) {
       ensureOpen();
-      if (complete.containsKey(digest) || writing.containsKey(digest)) {
+      if (complete.containsKey(digest) || writing.containsKey(digest) || pieces.fills(digest)) {
         return Optional.empty();
       }
       makeRoom(digest, expectedSize);
@@ -120,8 +127,35 @@ public final class BlobCache implements AutoCloseable {
   }
 
   /**
-   * The blob, complete or being written; empty if unknown (and for digests other than sha256).
-   * Finding a blob does not count as using it; opening a stream does.
+   * Starts writing one piece of a blob that is filled in pieces, out of order, into one partial
+   * file. The blob's size is reserved with its first piece; the blob becomes complete when the
+   * write that completes its ranges commits and the whole file hashes to its digest.
+   *
+   * @return empty if the blob is complete, written whole by another write, or this piece is being
+   *     or was written
+   * @throws CacheFullException if the blob does not fit even after evicting everything evictable
+   * @throws IllegalArgumentException as {@link #startWrite(Digest, long, String)} does, and for a
+   *     piece outside the blob or a size other than the one its other pieces were started with
+   */
+  public Optional<BlobWrite> startWrite(BlobPiece piece, long blobSize, String mediaType)
+      throws IOException {
+    Digest digest = piece.blob();
+    requireSha256(digest);
+    MediaTypeSyntax.check(mediaType);
+    if (piece.end() > blobSize) {
+      throw new IllegalArgumentException(
+          "piece " + piece + " ends beyond the " + blobSize + " bytes of its blob");
+    }
+    synchronized (lock) {
+      ensureOpen();
+      return pieces.startWrite(piece, blobSize, mediaType);
+    }
+  }
+
+  /**
+   * The blob, complete or being written, or a piece (by its key) being written or written into a
+   * blob that is not complete yet; empty if unknown (and for digests other than sha256). Finding a
+   * blob does not count as using it; opening a stream does.
    */
   public Optional<BlobHandle> find(Digest digest) {
     synchronized (lock) {
@@ -130,6 +164,9 @@ public final class BlobCache implements AutoCloseable {
       if (blob == null) {
         BlobWrite write = writing.get(digest);
         blob = write == null ? null : write.blob();
+      }
+      if (blob == null) {
+        blob = pieces.find(digest);
       }
       return Optional.ofNullable(blob).map(found -> new BlobHandle(this, found));
     }
@@ -264,6 +301,7 @@ public final class BlobCache implements AutoCloseable {
       }
       closed = true;
       unfinished = List.copyOf(writing.values());
+      pieces.closeAll("the blob cache was closed");
     }
     // Outside the lock: an abort waits for the writer's current chunk, and the writer needs the
     // lock.
@@ -283,8 +321,15 @@ public final class BlobCache implements AutoCloseable {
       if (complete.get(digest) == blob) {
         file = layout.blob(digest);
         recency.touch(digest);
-      } else if (writing.containsKey(digest) && writing.get(digest).blob() == blob) {
+      } else if (!blob.isPiece()
+          && writing.containsKey(digest)
+          && writing.get(digest).blob() == blob) {
         file = layout.incoming(digest);
+      } else if (pieces.partialFile(blob) != null) {
+        file = pieces.partialFile(blob);
+      } else if (blob.isPiece() && complete.get(blob.assembly.blob.digest) == blob.assembly.blob) {
+        // Written, and its blob verified and stored since the piece was found.
+        file = layout.blob(blob.assembly.blob.digest);
       } else {
         blob.progress.checkNotFailed();
         throw new IOException("blob " + digest + " was evicted from the cache since it was found");
@@ -302,17 +347,25 @@ public final class BlobCache implements AutoCloseable {
 
   /** Makes a verified, synced write complete. */
   void publish(BlobWrite write) throws IOException {
-    CachedBlob blob = write.blob();
+    publish(write.blob(), () -> true);
+  }
+
+  /**
+   * Moves a verified, synced blob into place, unless the cache closed or {@code stillWanted} says
+   * otherwise (checked under the lock).
+   */
+  private void publish(CachedBlob blob, BooleanSupplier stillWanted) throws IOException {
     if (blob.mediaType != null) {
       layout.writeIncomingMediaType(blob.digest, blob.mediaType);
     }
     synchronized (lock) {
-      if (closed) {
+      if (closed || !stillWanted.getAsBoolean()) {
         throw new IOException(
             "the blob cache was closed before blob " + blob.digest + " was stored");
       }
       layout.publish(blob.digest, blob.mediaType != null);
       writing.remove(blob.digest);
+      pieces.stored(blob.digest);
       reservedBytes -= blob.size;
       complete.put(blob.digest, blob);
       completeBytes += blob.size;
@@ -322,8 +375,17 @@ public final class BlobCache implements AutoCloseable {
     layout.syncBlobDirectory();
   }
 
+  /** See {@link PieceFills#pieceWritten}. */
+  void pieceWritten(BlobWrite write) throws IOException {
+    pieces.pieceWritten(write);
+  }
+
   void discard(BlobWrite write, String reason) {
     CachedBlob blob = write.blob();
+    if (blob.isPiece()) {
+      pieces.discard(write, reason);
+      return;
+    }
     synchronized (lock) {
       // Under the lock, so a new write of the same digest cannot have created its file yet.
       if (writing.get(blob.digest) == write) {
@@ -391,6 +453,50 @@ public final class BlobCache implements AutoCloseable {
     completeBytes -= blob.size;
     metrics.evicted(blob.size);
     log.debug("Evicted blob {} ({} bytes)", digest, blob.size);
+  }
+
+  /** The cache as its piece fills see it; under the lock unless said otherwise. */
+  private final class FillIndex implements PieceFills.Index {
+    @Override
+    public boolean holdsWhole(Digest digest) {
+      return complete.containsKey(digest) || writing.containsKey(digest);
+    }
+
+    @Override
+    public void reserve(Digest digest, long size) throws CacheFullException {
+      makeRoom(digest, size);
+      reservedBytes += size;
+    }
+
+    @Override
+    public void release(long size) {
+      reservedBytes -= size;
+    }
+
+    @Override
+    public BlobWrite write(Digest key) {
+      return writing.get(key);
+    }
+
+    @Override
+    public void addWrite(Digest key, BlobWrite write) {
+      writing.put(key, write);
+    }
+
+    @Override
+    public void removeWrite(Digest key) {
+      writing.remove(key);
+    }
+
+    @Override
+    public void publish(CachedBlob blob, BooleanSupplier stillWanted) throws IOException {
+      BlobCache.this.publish(blob, stillWanted);
+    }
+
+    @Override
+    public void countDigestMismatch() {
+      metrics.digestMismatch();
+    }
   }
 
   private void ensureOpen() {

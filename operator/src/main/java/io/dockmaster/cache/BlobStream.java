@@ -73,7 +73,7 @@ final class BlobStream extends InputStream implements ReadableByteChannel {
     int wanted = (int) Math.min(target.remaining(), Math.min(end, available) - position);
     ByteBuffer window = target.slice().limit(wanted);
     while (window.hasRemaining()) {
-      int n = channel.read(window, position + window.position());
+      int n = channel.read(window, blob.fileOffset + position + window.position());
       if (n < 0) {
         throw new EOFException(
             "blob " + blob.digest + " file ends before " + available + " bytes; it was truncated");

@@ -95,8 +95,10 @@ public final class BlobWrite implements AutoCloseable {
       }
       ByteBuffer hashed = content.duplicate();
       try {
+        // At its own position: the pieces of a blob share one file.
+        long position = blob.fileOffset + written;
         while (content.hasRemaining()) {
-          channel.write(content);
+          position += channel.write(content, position);
         }
       } catch (IOException e) {
         discard("writing failed: " + e);
@@ -109,15 +111,26 @@ public final class BlobWrite implements AutoCloseable {
   }
 
   /**
-   * Verifies the content and makes the blob complete: synced to disk, then renamed into place.
+   * Verifies the content and makes the blob complete: synced to disk, then renamed into place. For
+   * a piece, checks its size and marks it written; the write that completes its blob's ranges then
+   * verifies and publishes the whole blob.
    *
    * @throws DigestMismatchException if digest or size differ; the blob is discarded and counted
+   *     (for a piece: the whole blob, with every piece of it)
    * @throws IOException if syncing or renaming failed or the cache closed; the blob is discarded
    */
   public void commit() throws IOException {
     synchronized (guard) {
       ensureOpen();
       Digest actual = Digest.of(hasher);
+      if (blob.isPiece()) {
+        if (written != blob.size) {
+          throw refuse(actual, written);
+        }
+        state = State.COMMITTED;
+        cache.pieceWritten(this);
+        return;
+      }
       if (written != blob.size || !actual.equals(blob.digest)) {
         throw refuse(actual, written);
       }
@@ -175,10 +188,13 @@ public final class BlobWrite implements AutoCloseable {
   private void discard(String reason) {
     state = State.DISCARDED;
     discardReason = reason;
-    try {
-      channel.close();
-    } catch (IOException e) {
-      // The file is deleted next; nothing was promised about its content.
+    if (!blob.isPiece()) {
+      // A piece's file is its blob's, which other pieces may still be written into.
+      try {
+        channel.close();
+      } catch (IOException e) {
+        // The file is deleted next; nothing was promised about its content.
+      }
     }
     cache.discard(this, reason);
   }
