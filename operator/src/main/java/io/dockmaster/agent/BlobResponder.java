@@ -2,6 +2,7 @@ package io.dockmaster.agent;
 
 import io.dockmaster.cache.BlobCache;
 import io.dockmaster.cache.BlobHandle;
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.registry.Digest;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -40,6 +41,12 @@ final class BlobResponder {
   static final String PACE = "pace";
 
   static final String UNPACED = "none";
+
+  /**
+   * The query parameter, {@code <offset>+<length>}, by which a peer asks for a byte-range piece of
+   * a blob: served from this node's copy of that piece while it arrives, or from the complete blob.
+   */
+  static final String PIECE = "piece";
 
   private final BlobCache cache;
   private final TransferLedger ledger;
@@ -100,15 +107,36 @@ final class BlobResponder {
           "not a digest, or a tag this agent was not told about: " + m.group(3));
       return;
     }
-    Optional<BlobHandle> found = cache.find(digest.get());
+    Optional<BlobPiece> piece;
+    try {
+      piece = pieceOf(digest.get(), manifest ? null : request.getParam(PIECE));
+    } catch (IllegalArgumentException e) {
+      error(response, 400, "RANGE_INVALID", e.getMessage());
+      return;
+    }
+    Optional<BlobHandle> found = find(digest.get(), piece);
     if (found.isEmpty() && peer.isPresent()) {
       // The operator only names this agent as a source once it was told to fetch the blob, and
       // orders travel separately: the write is about to start, so wait (off the event loop)
       // rather than fail the pipeline.
-      submit(response, () -> waitThenServe(request, digest.get(), manifest, peer));
+      submit(response, () -> waitThenServe(request, digest.get(), piece, manifest, peer));
       return;
     }
-    serve(request, digest.get(), found, manifest, peer);
+    serve(request, digest.get(), piece, found, manifest, peer);
+  }
+
+  private static Optional<BlobPiece> pieceOf(Digest digest, String param) {
+    return param == null ? Optional.empty() : Optional.of(BlobPiece.parse(digest + "@" + param));
+  }
+
+  /** A piece is served from this node's copy of it, or from the complete blob. */
+  private Optional<BlobHandle> find(Digest digest, Optional<BlobPiece> piece) {
+    if (piece.isEmpty()) {
+      return cache.find(digest);
+    }
+    return cache
+        .find(piece.get().key())
+        .or(() -> cache.find(digest).filter(BlobHandle::isComplete));
   }
 
   private Optional<Digest> digestOf(String ref, String repository, String ns, boolean manifest) {
@@ -123,18 +151,23 @@ final class BlobResponder {
   }
 
   private void waitThenServe(
-      HttpServerRequest request, Digest digest, boolean manifest, Optional<String> peer) {
+      HttpServerRequest request,
+      Digest digest,
+      Optional<BlobPiece> piece,
+      boolean manifest,
+      Optional<String> peer) {
     try {
-      ledger.awaitWriteStarted(digest, peerWaitMillis);
+      ledger.awaitWriteStarted(piece.map(BlobPiece::key).orElse(digest), peerWaitMillis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    serve(request, digest, cache.find(digest), manifest, peer);
+    serve(request, digest, piece, find(digest, piece), manifest, peer);
   }
 
   private void serve(
       HttpServerRequest request,
       Digest digest,
+      Optional<BlobPiece> piece,
       Optional<BlobHandle> found,
       boolean manifest,
       Optional<String> peer) {
@@ -144,16 +177,24 @@ final class BlobResponder {
           response,
           404,
           manifest ? "MANIFEST_UNKNOWN" : "BLOB_UNKNOWN",
-          digest + " is not in this node's cache");
+          piece.map(p -> "piece " + p).orElse(digest.toString()) + " is not in this node's cache");
       return;
     }
     BlobHandle blob = found.get();
-    long size = blob.size();
+    // The piece's own copy counts its bytes from the piece's first; its blob's size is not known
+    // here.
+    boolean ownPiece = piece.isPresent() && !blob.digest().equals(digest);
+    long base = ownPiece ? piece.get().offset() : 0;
+    long end = piece.map(BlobPiece::end).orElse(blob.size());
+    String total = ownPiece ? "*" : Long.toString(blob.size());
     Optional<ByteRange> range;
     try {
-      range = ByteRange.parse(request.getHeader("Range"), size);
+      range = ByteRange.parse(request.getHeader("Range"), end);
+      if (piece.isPresent()) {
+        range = Optional.of(within(range, piece.get()));
+      }
     } catch (ByteRange.Unsatisfiable e) {
-      response.putHeader("Content-Range", "bytes */" + size);
+      response.putHeader("Content-Range", "bytes */" + total);
       error(response, 416, "RANGE_INVALID", e.getMessage());
       return;
     }
@@ -164,9 +205,9 @@ final class BlobResponder {
         .putHeader("Accept-Ranges", "bytes")
         .putHeader("ETag", "\"" + digest + "\"");
     long offset = range.map(ByteRange::offset).orElse(0L);
-    long length = range.map(ByteRange::length).orElse(size);
+    long length = range.map(ByteRange::length).orElse(blob.size());
     range.ifPresent(
-        r -> response.setStatusCode(206).putHeader("Content-Range", r.contentRange(size)));
+        r -> response.setStatusCode(206).putHeader("Content-Range", r.contentRange(total)));
     response.putHeader("Content-Length", Long.toString(length));
     if (request.method() == HttpMethod.HEAD || length == 0) {
       response.end();
@@ -174,7 +215,18 @@ final class BlobResponder {
     }
     // A peer the operator measured slow asks not to be kept pace with: it would hold the tree.
     boolean relay = peer.isPresent() && !UNPACED.equals(request.getParam(PACE));
-    submit(response, () -> stream(response, blob, offset, length, peer, relay));
+    submit(response, () -> stream(response, blob, digest, offset - base, length, peer, relay));
+  }
+
+  /** The range asked for a piece, or the whole piece; a range reaching outside it is refused. */
+  private static ByteRange within(Optional<ByteRange> asked, BlobPiece piece)
+      throws ByteRange.Unsatisfiable {
+    ByteRange range = asked.orElse(new ByteRange(piece.offset(), piece.length()));
+    if (range.offset() < piece.offset()) {
+      throw new ByteRange.Unsatisfiable(
+          "range from byte " + range.offset() + " starts before piece " + piece);
+    }
+    return range;
   }
 
   private void submit(HttpServerResponse response, Runnable task) {
@@ -189,6 +241,7 @@ final class BlobResponder {
   private void stream(
       HttpServerResponse response,
       BlobHandle blob,
+      Digest digest,
       long offset,
       long length,
       Optional<String> peer,
@@ -223,7 +276,7 @@ final class BlobResponder {
           }
           chunk.writerIndex(n);
           if (forPeer) {
-            bandwidth.acquireUpload(blob.digest(), n);
+            bandwidth.acquireUpload(digest, n);
           }
         } catch (IOException | InterruptedException | RuntimeException e) {
           chunk.release();

@@ -1,6 +1,7 @@
 package io.dockmaster.agent;
 
 import io.dockmaster.agent.TransferFailure.Reason;
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.control.UpstreamAccess;
@@ -19,6 +20,8 @@ import io.dockmaster.status.ErrorMessages;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -32,10 +35,11 @@ final class BlobSources implements BlobSource {
   /** GETs from peer agents, presenting this agent's identity and accepting only the named node. */
   interface PeerBlobs {
     /**
-     * The peer's answer to a GET of {@code uri}, from byte {@code offset} on; the caller reads or
-     * closes its body.
+     * The peer's answer to a GET of {@code uri}, from byte {@code offset} up to byte {@code last}
+     * (-1: to the end); the caller reads or closes its body.
      */
-    PeerAnswer get(String node, String uri, long offset) throws IOException, InterruptedException;
+    PeerAnswer get(String node, String uri, long offset, long last)
+        throws IOException, InterruptedException;
   }
 
   private final RegistrySettings registryDefaults;
@@ -50,13 +54,20 @@ final class BlobSources implements BlobSource {
   @Override
   public BlobFrom open(TransferOrder order, Digest digest, long offset) throws TransferFailure {
     TransferSource source = order.source();
-    return source.fromUpstream()
-        ? openUpstream(source.upstream(), order, digest, offset)
-        : openPeer(source, order, digest, offset);
+    BlobPiece piece = order.piece();
+    long first = piece == null ? offset : piece.offset() + offset;
+    long end = piece == null ? order.size() : piece.end();
+    BlobFrom from =
+        source.fromUpstream()
+            ? openUpstream(source.upstream(), order, digest, first, end)
+            : openPeer(source, order, digest, first, end);
+    // Positions of a piece count from its first byte; a source that sent the whole blob starts
+    // before it.
+    return piece == null ? from : new BlobFrom(from.body(), from.startsAt() - piece.offset());
   }
 
   private BlobFrom openUpstream(
-      UpstreamAccess access, TransferOrder order, Digest digest, long offset)
+      UpstreamAccess access, TransferOrder order, Digest digest, long first, long end)
       throws TransferFailure {
     RegistryClient client = upstreamClient(access);
     if (access.hasCredentials()) {
@@ -71,8 +82,8 @@ final class BlobSources implements BlobSource {
         byte[] manifest = client.fetchManifest(repository.withDigest(digest)).raw();
         return new BlobFrom(new ByteArrayInputStream(manifest), 0);
       }
-      return client.openBlobFrom(
-          repository, new Descriptor(order.mediaType(), digest, order.size()), offset);
+      return client.openBlobRange(
+          repository, new Descriptor(order.mediaType(), digest, order.size()), first, end);
     } catch (RegistryException e) {
       throw new TransferFailure(reasonOf(e), ErrorMessages.of(e), e);
     }
@@ -106,19 +117,29 @@ final class BlobSources implements BlobSource {
                 .build());
   }
 
-  private BlobFrom openPeer(TransferSource source, TransferOrder order, Digest digest, long offset)
+  private BlobFrom openPeer(
+      TransferSource source, TransferOrder order, Digest digest, long offset, long end)
       throws TransferFailure {
     String peer = TransferSource.PEER_LABEL_PREFIX + source.node();
+    List<String> query = new ArrayList<>();
+    if (order.slowReceiver()) {
+      query.add(BlobResponder.PACE + "=" + BlobResponder.UNPACED);
+    }
+    if (order.piece() != null) {
+      // "+" encoded: in a query it would read as a space.
+      query.add(
+          BlobResponder.PIECE + "=" + order.piece().offset() + "%2B" + order.piece().length());
+    }
     String uri =
         source.endpoint()
             + "/v2/"
             + order.repository()
             + "/blobs/"
             + digest
-            + (order.slowReceiver() ? "?" + BlobResponder.PACE + "=" + BlobResponder.UNPACED : "");
+            + (query.isEmpty() ? "" : "?" + String.join("&", query));
     PeerAnswer response;
     try {
-      response = peers.get(source.node(), uri, offset);
+      response = peers.get(source.node(), uri, offset, end < order.size() ? end - 1 : -1);
     } catch (IOException e) {
       throw new TransferFailure(
           Reason.SourceUnreachable,
@@ -131,7 +152,7 @@ final class BlobSources implements BlobSource {
     if (response.status() == 200) {
       return new BlobFrom(response.body(), 0);
     }
-    if (response.status() == 206 && offset > 0) {
+    if (response.status() == 206) {
       String range = response.contentRange().orElse("");
       if (BlobFrom.rangeStartsAt(range, offset)) {
         return new BlobFrom(response.body(), offset);

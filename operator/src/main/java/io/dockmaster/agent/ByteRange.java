@@ -51,7 +51,10 @@ record ByteRange(long offset, long length) {
     }
   }
 
-  String contentRange(long size) {
-    return "bytes " + offset + "-" + (offset + length - 1) + "/" + size;
+  /**
+   * @param total the blob's size, or {@code *} where it is not known
+   */
+  String contentRange(String total) {
+    return "bytes " + offset + "-" + (offset + length - 1) + "/" + total;
   }
 }

@@ -3,9 +3,11 @@ package io.dockmaster.agent;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.dockmaster.cache.BlobCache;
+import io.dockmaster.cache.BlobHandle;
 import io.dockmaster.cache.CacheUsage;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobChecks;
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobVerifications;
 import io.dockmaster.control.ControlPaths;
@@ -107,7 +109,7 @@ final class ControlHandler {
   private AgentReport transfers(TransferOrders orders) {
     // Check every digest before starting any, so a bad order starts nothing.
     orders.transfers().forEach(order -> Digest.parse(order.digest()));
-    List<String> digests = orders.transfers().stream().map(TransferOrder::digest).toList();
+    List<String> digests = orders.transfers().stream().map(TransferOrder::unitName).toList();
     orders.transfers().forEach(runner::submit);
     return report(digests);
   }
@@ -153,11 +155,7 @@ final class ControlHandler {
   AgentReport report(List<String> digests) {
     // Read first: a change while the states are gathered then shows as a newer version.
     long version = ledger.changes().version();
-    List<BlobState> states =
-        digests.stream()
-            .map(Digest::parse)
-            .map(d -> cache.isComplete(d) ? complete(d) : ledger.stateOf(d))
-            .toList();
+    List<BlobState> states = digests.stream().map(this::stateOf).toList();
     CacheUsage usage = cache.usage();
     return new AgentReport(
         node,
@@ -170,9 +168,27 @@ final class ControlHandler {
         version);
   }
 
-  private BlobState complete(Digest digest) {
+  /**
+   * A blob's state, or a piece's: complete once its bytes are all here and no transfer of it is
+   * still in flight (the last piece's transfer ends only after its blob was verified whole).
+   */
+  private BlobState stateOf(String name) {
+    if (!BlobPiece.isPieceName(name)) {
+      Digest digest = Digest.parse(name);
+      return cache.isComplete(digest) ? complete(name, digest) : ledger.stateOf(digest);
+    }
+    BlobPiece piece = BlobPiece.parse(name);
+    if (cache.isComplete(piece.blob())
+        || (!ledger.isInFlight(piece.key())
+            && cache.find(piece.key()).map(BlobHandle::isComplete).orElse(false))) {
+      return new BlobState(name, BlobState.Phase.COMPLETE, piece.length(), null, null, null);
+    }
+    return ledger.stateOf(piece.key()).named(name);
+  }
+
+  private BlobState complete(String name, Digest digest) {
     long size = cache.find(digest).map(h -> h.size()).orElse(0L);
-    return new BlobState(digest.toString(), BlobState.Phase.COMPLETE, size, null, null, null);
+    return new BlobState(name, BlobState.Phase.COMPLETE, size, null, null, null);
   }
 
   private <T> T read(Buffer body, Class<T> type) throws IOException {

@@ -22,6 +22,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.SynchronousQueue;
@@ -196,7 +197,8 @@ public final class NodeAgent implements AutoCloseable {
                     settings.downloadBytesPerSecond(),
                     started,
                     now,
-                    leaseSeconds),
+                    leaseSeconds,
+                    Set.of(AgentLease.PIECES)),
             clock);
     registration.start(settings.leaseDuration().dividedBy(3));
     parts.push(registration);

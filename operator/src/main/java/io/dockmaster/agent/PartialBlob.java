@@ -12,10 +12,15 @@ final class PartialBlob {
   static final String MIXED_SOURCES = "several sources";
 
   final BlobWrite write;
+  private final boolean piece;
   private final List<String> sources = new ArrayList<>();
 
-  PartialBlob(BlobWrite write) {
+  /**
+   * @param piece the write is of one piece of a blob, whose other pieces came from other sources
+   */
+  PartialBlob(BlobWrite write, boolean piece) {
     this.write = write;
+    this.piece = piece;
   }
 
   /** The source wrote bytes; one that failed before sending any is no suspect. */
@@ -32,12 +37,13 @@ final class PartialBlob {
   /**
    * Whom a failure names: for bytes that do not match the digest, the one source that sent them
    * (not necessarily {@code orderSource}, which may have had nothing left to send), or nobody when
-   * several did, since which one lied is unknown.
+   * several did, since which one lied is unknown; for a piece, whose blob is checked only whole,
+   * always nobody.
    */
   String blamed(TransferFailure failure, String orderSource) {
     if (failure.reason() != Reason.DigestMismatch || sources.isEmpty()) {
       return orderSource;
     }
-    return sources.size() == 1 ? sources.get(0) : MIXED_SOURCES;
+    return sources.size() == 1 && !piece ? sources.get(0) : MIXED_SOURCES;
   }
 }

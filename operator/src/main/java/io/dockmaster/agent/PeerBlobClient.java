@@ -105,7 +105,7 @@ public final class PeerBlobClient implements BlobSources.PeerBlobs, AutoCloseabl
   }
 
   @Override
-  public PeerAnswer get(String node, String uri, long offset)
+  public PeerAnswer get(String node, String uri, long offset, long last)
       throws IOException, InterruptedException {
     URI target = URI.create(uri);
     if (!"https".equals(target.getScheme()) || target.getHost() == null) {
@@ -113,7 +113,7 @@ public final class PeerBlobClient implements BlobSources.PeerBlobs, AutoCloseabl
     }
     String host = target.getHost();
     int port = target.getPort() == -1 ? 443 : target.getPort();
-    Exchange exchange = new Exchange(PeerName.agent(node), request(target, offset));
+    Exchange exchange = new Exchange(PeerName.agent(node), request(target, offset, last));
     ChannelFuture connecting =
         bootstrap
             .clone()
@@ -166,13 +166,15 @@ public final class PeerBlobClient implements BlobSources.PeerBlobs, AutoCloseabl
     }
   }
 
-  private static HttpRequest request(URI target, long offset) {
+  private static HttpRequest request(URI target, long offset, long last) {
     String path =
         target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery());
     HttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path);
     request.headers().set(HttpHeaderNames.HOST, target.getRawAuthority());
-    if (offset > 0) {
-      request.headers().set(HttpHeaderNames.RANGE, "bytes=" + offset + "-");
+    if (offset > 0 || last >= 0) {
+      request
+          .headers()
+          .set(HttpHeaderNames.RANGE, "bytes=" + offset + "-" + (last >= 0 ? last : ""));
     }
     return request;
   }

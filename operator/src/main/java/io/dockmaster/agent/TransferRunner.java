@@ -3,8 +3,10 @@ package io.dockmaster.agent;
 import io.dockmaster.agent.TransferFailure.Reason;
 import io.dockmaster.agent.TransferLedger.Entry;
 import io.dockmaster.cache.BlobCache;
+import io.dockmaster.cache.BlobHandle;
 import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheFullException;
+import io.dockmaster.cache.DigestMismatchException;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
@@ -97,24 +99,25 @@ final class TransferRunner implements AutoCloseable {
    * itself, every node of the blob's tree would move at this node's pace.
    */
   void submit(TransferOrder order) {
-    Digest digest = Digest.parse(order.digest());
-    if (cache.isComplete(digest)) {
+    TransferUnit unit = TransferUnit.of(order);
+    if (cache.isComplete(unit.blob()) || isWrittenPiece(unit)) {
       return;
     }
-    Optional<Entry> entry = ledger.begin(digest, order.source().label(), order.slowReceiver());
+    Digest key = unit.key();
+    Optional<Entry> entry = ledger.begin(key, order.source().label(), order.slowReceiver());
     if (entry.isPresent()) {
-      workers.execute(() -> run(order, digest, entry.get()));
+      workers.execute(() -> run(order, unit, entry.get()));
       return;
     }
     ledger
-        .inFlight(digest)
+        .inFlight(key)
         .filter(
             current ->
                 !current.source.equals(order.source().label())
                     || (order.slowReceiver() && !current.unpaced))
         .ifPresent(
             current -> {
-              replacements.put(digest, order);
+              replacements.put(key, order);
               SourceStream stream = running.get(current);
               if (stream != null && stream.superseded.compareAndSet(false, true)) {
                 stream.cutOff();
@@ -122,41 +125,47 @@ final class TransferRunner implements AutoCloseable {
             });
   }
 
-  private void run(TransferOrder order, Digest digest, Entry entry) {
+  /** A piece written here, whose blob is not complete yet. */
+  private boolean isWrittenPiece(TransferUnit unit) {
+    return unit.isPiece() && cache.find(unit.key()).map(BlobHandle::isComplete).orElse(false);
+  }
+
+  private void run(TransferOrder order, TransferUnit unit, Entry entry) {
     long started = System.nanoTime();
+    Digest key = unit.key();
     TransferOrder current = order;
     PartialBlob partial = null;
     try {
-      partial = partialFor(order, digest, entry);
+      partial = partialFor(order, unit, entry);
       if (partial == null) {
         // Another order completed it between submit and now; nothing left to fetch.
-        ledger.succeeded(digest);
+        ledger.succeeded(key);
         return;
       }
-      ledger.writeStarted(digest);
+      ledger.writeStarted(key);
       while (true) {
         try {
-          transfer(current, digest, entry, partial);
-          ledger.succeeded(digest);
+          transfer(current, unit, entry, partial);
+          ledger.succeeded(key);
           metrics.transferFinished(
               current.source().fromUpstream(),
               "complete",
               Duration.ofNanos(System.nanoTime() - started));
           log.info(
               "{} complete from {} ({} bytes)",
-              digest.shortForm(),
+              unit.label(),
               String.join(", ", partial.sources()),
-              current.size());
+              unit.size());
           return;
         } catch (TransferFailure failure) {
-          TransferOrder next = replacements.remove(digest);
+          TransferOrder next = replacements.remove(key);
           if (next != null && continuable(failure, partial)) {
             log.info(
                 "{} continues from {} at byte {} of {} ({})",
-                digest.shortForm(),
+                unit.label(),
                 next.source().label(),
                 partial.write.written(),
-                current.size(),
+                unit.size(),
                 next.source().equals(current.source())
                     ? "no longer kept pace with: the operator measured this node slow"
                     : "instead of " + current.source().label());
@@ -169,12 +178,12 @@ final class TransferRunner implements AutoCloseable {
             // it must learn whose bytes were wrong: it re-plans from the report instead.
             log.info(
                 "{}: order from {} dropped; the digest mismatch goes to the operator first",
-                digest.shortForm(),
+                unit.label(),
                 next.source().label());
           } else if (next != null) {
             partial.write.abort("replaced after " + failure.getMessage());
-            ledger.superseded(digest);
-            replacements.put(digest, next);
+            ledger.superseded(key);
+            replacements.put(key, next);
             // Too many or too few bytes, a full cache, an unauthorized upstream: counted and
             // named here, while the operator, which already moved on, reads the replacement's.
             metrics.transferFinished(
@@ -183,21 +192,21 @@ final class TransferRunner implements AutoCloseable {
                 Duration.ofNanos(System.nanoTime() - started));
             log.warn(
                 "{} from {} failed as it was replaced by an order from {}: {}",
-                digest.shortForm(),
+                unit.label(),
                 partial.blamed(failure, current.source().label()),
                 next.source().label(),
                 failure.getMessage());
             return;
           }
-          failed(current, digest, partial, failure, started);
+          failed(current, unit, partial, failure, started);
           return;
         }
       }
     } catch (TransferFailure failure) {
-      failed(current, digest, partial, failure, started);
+      failed(current, unit, partial, failure, started);
     } finally {
-      ledger.releaseWaiters(digest);
-      TransferOrder next = replacements.remove(digest);
+      ledger.releaseWaiters(key);
+      TransferOrder next = replacements.remove(key);
       if (next != null) {
         submit(next);
       }
@@ -208,24 +217,25 @@ final class TransferRunner implements AutoCloseable {
    * The write to continue: one kept from a transfer whose source failed, or a new one; null when
    * the blob is complete or another write of it is in progress.
    */
-  private PartialBlob partialFor(TransferOrder order, Digest digest, Entry entry)
+  private PartialBlob partialFor(TransferOrder order, TransferUnit unit, Entry entry)
       throws TransferFailure {
-    PartialBlob held = kept.take(digest);
+    PartialBlob held = kept.take(unit.key());
     if (held != null) {
       entry.resumedAt(held.write.written());
       log.info(
           "{} continues from {} at byte {} of {}",
-          digest.shortForm(),
+          unit.label(),
           order.source().label(),
           held.write.written(),
-          order.size());
+          unit.size());
       return held;
     }
     try {
-      return cache
-          .startWrite(digest, order.size(), order.mediaType())
-          .map(PartialBlob::new)
-          .orElse(null);
+      Optional<BlobWrite> write =
+          unit.isPiece()
+              ? cache.startWrite(unit.piece(), order.size(), order.mediaType())
+              : cache.startWrite(unit.blob(), order.size(), order.mediaType());
+      return write.map(w -> new PartialBlob(w, unit.isPiece())).orElse(null);
     } catch (CacheFullException e) {
       throw new TransferFailure(Reason.CacheFull, e.getMessage());
     } catch (IOException e) {
@@ -239,7 +249,7 @@ final class TransferRunner implements AutoCloseable {
    */
   private void failed(
       TransferOrder order,
-      Digest digest,
+      TransferUnit unit,
       PartialBlob partial,
       TransferFailure failure,
       long started) {
@@ -247,14 +257,14 @@ final class TransferRunner implements AutoCloseable {
     String source =
         partial == null ? order.source().label() : partial.blamed(failure, order.source().label());
     if (partial != null && continuable(failure, partial)) {
-      kept.keep(digest, partial);
+      kept.keep(unit.key(), partial);
     } else if (partial != null) {
       partial.write.abort(failure.getMessage());
     }
-    ledger.failed(digest, source, failure.reason().name(), failure.getMessage());
+    ledger.failed(unit.key(), source, failure.reason().name(), failure.getMessage());
     metrics.transferFinished(
         upstream, failure.reason().name(), Duration.ofNanos(System.nanoTime() - started));
-    log.warn("{} from {} failed: {}", digest.shortForm(), source, failure.getMessage());
+    log.warn("{} from {} failed: {}", unit.label(), source, failure.getMessage());
   }
 
   /** The bytes written so far can be trusted, and the failure was the source's alone. */
@@ -263,35 +273,35 @@ final class TransferRunner implements AutoCloseable {
   }
 
   /** One source's part of a transfer: from the bytes already written to the end, or a failure. */
-  private void transfer(TransferOrder order, Digest digest, Entry entry, PartialBlob partial)
+  private void transfer(TransferOrder order, TransferUnit unit, Entry entry, PartialBlob partial)
       throws TransferFailure {
     String source = order.source().label();
     long offset = partial.write.written();
-    if (offset == order.size()) {
+    if (offset == unit.size()) {
       // Every byte arrived before the last source broke off: only the check is left.
-      commit(partial, source, digest, false);
+      commit(partial, source, unit);
       return;
     }
-    if (replacements.containsKey(digest)) {
+    if (replacements.containsKey(unit.key())) {
       throw new TransferFailure(Reason.SourceUnreachable, source + " was replaced before it sent");
     }
-    BlobFrom opened = sources.open(order, digest, offset);
+    BlobFrom opened = sources.open(order, unit.blob(), offset);
     try (InputStream in = opened.body()) {
       SourceStream stream = new SourceStream(in);
       running.put(entry, stream);
       // A replacement that came while the source was being opened found nothing to cut off.
-      if (replacements.containsKey(digest) && stream.superseded.compareAndSet(false, true)) {
+      if (replacements.containsKey(unit.key()) && stream.superseded.compareAndSet(false, true)) {
         stream.cutOff();
       }
       try {
-        copy(stream, offset - opened.startsAt(), partial, entry, order);
+        copy(stream, offset - opened.startsAt(), partial, entry, order, unit);
         stream.end();
         // A slow sync of the file is no stall of the source.
         running.remove(entry);
-        commit(partial, source, digest, false);
+        commit(partial, source, unit);
       } catch (IOException | RegistryException e) {
         throw TransferFailure.ofStream(
-            e, stream.stalled.get() ? stallTimeout : null, source, digest);
+            e, stream.stalled.get() ? stallTimeout : null, source, unit.blob());
       } finally {
         running.remove(entry);
         stream.end();
@@ -302,12 +312,24 @@ final class TransferRunner implements AutoCloseable {
     }
   }
 
-  private void commit(PartialBlob partial, String source, Digest digest, boolean stalled)
+  private void commit(PartialBlob partial, String source, TransferUnit unit)
       throws TransferFailure {
     try {
       partial.write.commit();
+    } catch (DigestMismatchException e) {
+      if (!unit.isPiece()) {
+        throw TransferFailure.ofStream(e, null, source, unit.blob());
+      }
+      // This piece completed its blob, whose pieces came from several sources.
+      throw new TransferFailure(
+          Reason.DigestMismatch,
+          "the pieces of blob "
+              + unit.blob()
+              + " together hashed to "
+              + e.actual()
+              + "; every piece of it was discarded");
     } catch (IOException e) {
-      throw TransferFailure.ofStream(e, stalled ? stallTimeout : null, source, digest);
+      throw TransferFailure.ofStream(e, null, source, unit.blob());
     }
   }
 
@@ -317,10 +339,15 @@ final class TransferRunner implements AutoCloseable {
    * watchdog like the rest.
    */
   private void copy(
-      SourceStream stream, long alreadyHeld, PartialBlob partial, Entry entry, TransferOrder order)
+      SourceStream stream,
+      long alreadyHeld,
+      PartialBlob partial,
+      Entry entry,
+      TransferOrder order,
+      TransferUnit unit)
       throws IOException, TransferFailure {
     BlobWrite write = partial.write;
-    long size = order.size();
+    long size = unit.size();
     boolean upstream = order.source().fromUpstream();
     String source = order.source().label();
     String owner = order.pinOwner();
@@ -352,7 +379,12 @@ final class TransferRunner implements AutoCloseable {
         buffer.position(dropped);
         n -= dropped;
       }
-      if (total + n > size) {
+      boolean pieceEnds = unit.isPiece() && total + n >= size;
+      if (total + n > size && unit.isPiece()) {
+        // A source that ignored the range sends on past the piece: take the piece, close the rest.
+        n = (int) (size - total);
+        buffer.limit(buffer.position() + n);
+      } else if (total + n > size) {
         throw new TransferFailure(
             Reason.SizeMismatch, source + " sent more than the blob's " + size + " bytes");
       }
@@ -361,6 +393,9 @@ final class TransferRunner implements AutoCloseable {
       total += n;
       entry.advanced(n);
       metrics.received(upstream, n);
+      if (pieceEnds) {
+        break;
+      }
     }
     if (toDrop > 0) {
       throw new TransferFailure(

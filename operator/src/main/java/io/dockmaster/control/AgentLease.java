@@ -9,6 +9,8 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * How an agent announces itself: a {@code Lease} per node in the agents' namespace, renewed while
@@ -30,7 +32,45 @@ public record AgentLease(
     long downloadBytesPerSecond,
     Instant started,
     Instant renewed,
-    int durationSeconds) {
+    int durationSeconds,
+    Set<String> features) {
+
+  /**
+   * The agent takes orders for byte-range pieces of a blob ({@link TransferOrder#piece()}) and
+   * serves them: the operator cuts blobs into pieces only for nodes whose agents all say so, so an
+   * agent of an older version is never sent what it would misread.
+   */
+  public static final String PIECES = "pieces";
+
+  public AgentLease {
+    features = features == null ? Set.of() : Set.copyOf(features);
+  }
+
+  /** An agent that announces no optional features. */
+  public AgentLease(
+      String node,
+      String endpoint,
+      String platform,
+      long uploadBytesPerSecond,
+      long downloadBytesPerSecond,
+      Instant started,
+      Instant renewed,
+      int durationSeconds) {
+    this(
+        node,
+        endpoint,
+        platform,
+        uploadBytesPerSecond,
+        downloadBytesPerSecond,
+        started,
+        renewed,
+        durationSeconds,
+        Set.of());
+  }
+
+  public boolean takesPieces() {
+    return features.contains(PIECES);
+  }
 
   public static final String NAME_PREFIX = "dockmaster-agent-";
   public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
@@ -41,6 +81,7 @@ public record AgentLease(
   static final String PLATFORM = ANNOTATIONS + "platform";
   static final String UPLOAD = ANNOTATIONS + "upload-bytes-per-second";
   static final String DOWNLOAD = ANNOTATIONS + "download-bytes-per-second";
+  static final String FEATURES = ANNOTATIONS + "features";
 
   public static String leaseName(String node) {
     String name = NAME_PREFIX + node;
@@ -64,11 +105,18 @@ public record AgentLease(
                 .withLabels(Map.of(COMPONENT_LABEL, COMPONENT))
                 .withAnnotations(
                     Map.of(
-                        ENDPOINT, endpoint,
-                        NODE, node,
-                        PLATFORM, platform,
-                        UPLOAD, Long.toString(uploadBytesPerSecond),
-                        DOWNLOAD, Long.toString(downloadBytesPerSecond)))
+                        ENDPOINT,
+                        endpoint,
+                        NODE,
+                        node,
+                        PLATFORM,
+                        platform,
+                        UPLOAD,
+                        Long.toString(uploadBytesPerSecond),
+                        DOWNLOAD,
+                        Long.toString(downloadBytesPerSecond),
+                        FEATURES,
+                        String.join(",", new TreeSet<>(features))))
                 .build())
         .withNewSpec()
         .withHolderIdentity(node)
@@ -109,10 +157,23 @@ public record AgentLease(
               parseLong(annotations.get(DOWNLOAD)),
               started,
               renewed,
-              duration == null ? 0 : duration));
+              duration == null ? 0 : duration,
+              parseFeatures(annotations.get(FEATURES))));
     } catch (DateTimeException e) {
       return Optional.empty();
     }
+  }
+
+  private static Set<String> parseFeatures(String value) {
+    Set<String> features = new TreeSet<>();
+    if (value != null) {
+      for (String feature : value.split(",")) {
+        if (!feature.isBlank()) {
+          features.add(feature.trim());
+        }
+      }
+    }
+    return features;
   }
 
   private static long parseLong(String value) {

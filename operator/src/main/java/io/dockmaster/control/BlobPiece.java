@@ -1,5 +1,7 @@
 package io.dockmaster.control;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import io.dockmaster.registry.Digest;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
@@ -41,6 +43,7 @@ public record BlobPiece(Digest blob, long offset, long length) {
    * How orders and inventories name the piece: {@code <blob digest>@<offset>+<length>}, which no
    * digest can be mistaken for.
    */
+  @JsonValue
   public String name() {
     return blob + "@" + offset + "+" + length;
   }
@@ -55,6 +58,7 @@ public record BlobPiece(Digest blob, long offset, long length) {
    *
    * @throws IllegalArgumentException naming the input and the expected form
    */
+  @JsonCreator
   public static BlobPiece parse(String name) {
     Matcher m = NAME.matcher(name == null ? "" : name);
     if (!m.matches()) {

@@ -42,6 +42,11 @@ public record BlobState(
     this(digest, phase, received, source, failureReason, failureMessage, null);
   }
 
+  /** The same state under another name: a piece's, where the agent tracks it by its key. */
+  public BlobState named(String name) {
+    return new BlobState(name, phase, received, source, failureReason, failureMessage, heldMillis);
+  }
+
   public static BlobState absent(String digest) {
     return new BlobState(digest, Phase.ABSENT, 0, null, null, null);
   }

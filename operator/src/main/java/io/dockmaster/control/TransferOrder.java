@@ -1,5 +1,6 @@
 package io.dockmaster.control;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.Objects;
 
 /**
@@ -14,7 +15,10 @@ import java.util.Objects;
  * @param slowReceiver the operator measured this node taking in its blobs far slower than the rest:
  *     a peer source should not hold its own transfer to this node's pace (it asks so with {@code
  *     ?pace=none}), which would hold every node of the blob's tree to it
+ * @param piece the byte range of the blob to fetch, or null for the whole blob; only for agents
+ *     that announce {@link AgentLease#PIECES}
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record TransferOrder(
     String digest,
     long size,
@@ -22,7 +26,8 @@ public record TransferOrder(
     String repository,
     TransferSource source,
     String pinOwner,
-    boolean slowReceiver) {
+    boolean slowReceiver,
+    BlobPiece piece) {
 
   public TransferOrder {
     Objects.requireNonNull(digest, "digest");
@@ -31,6 +36,27 @@ public record TransferOrder(
     if (size < 0) {
       throw new IllegalArgumentException("size must not be negative, got " + size);
     }
+    if (piece != null && (!piece.blob().toString().equals(digest) || piece.end() > size)) {
+      throw new IllegalArgumentException(
+          "piece " + piece + " is not a range of blob " + digest + " of " + size + " bytes");
+    }
+  }
+
+  /** What the order fetches, as inventories name it: the piece's name, or the blob's digest. */
+  public String unitName() {
+    return piece == null ? digest : piece.name();
+  }
+
+  /** An order for a whole blob. */
+  public TransferOrder(
+      String digest,
+      long size,
+      String mediaType,
+      String repository,
+      TransferSource source,
+      String pinOwner,
+      boolean slowReceiver) {
+    this(digest, size, mediaType, repository, source, pinOwner, slowReceiver, null);
   }
 
   /** An order for a node whose source may keep pace with it. */
@@ -41,6 +67,6 @@ public record TransferOrder(
       String repository,
       TransferSource source,
       String pinOwner) {
-    this(digest, size, mediaType, repository, source, pinOwner, false);
+    this(digest, size, mediaType, repository, source, pinOwner, false, null);
   }
 }

@@ -203,7 +203,16 @@ public final class RegistryClient {
    * BlobFrom#startsAt}).
    */
   public BlobFrom openBlobFrom(ImageReference repository, Descriptor blob, long offset) {
-    if (offset <= 0) {
+    return openBlobRange(repository, blob, offset, blob.size());
+  }
+
+  /**
+   * The blob's bytes from {@code offset} up to {@code end} (exclusive), as {@link #openBlobFrom}
+   * does: a byte-range piece of a blob that several nodes fetch in parts. A registry that ignores
+   * the range sends the whole blob, from which the caller takes what it asked for.
+   */
+  public BlobFrom openBlobRange(ImageReference repository, Descriptor blob, long offset, long end) {
+    if (offset <= 0 && end >= blob.size()) {
       return new BlobFrom(openBlob(repository, blob), 0);
     }
     Target target = Target.blob(repository, blob.digest());
@@ -214,7 +223,8 @@ public final class RegistryClient {
             List.of(),
             pullScope(repository),
             target,
-            offset);
+            offset,
+            end >= blob.size() ? -1 : end - 1);
     Answer answer = transport.send(call, credentials.credentialsFor(repository).orElse(null));
     if (answer.status() == 206) {
       String range = answer.response().headers().firstValue("Content-Range").orElse("");

@@ -30,12 +30,23 @@ final class RegistryTransport {
   /**
    * @param fromByte asks for the content from this byte on ({@code Range: bytes=N-}); 0 for all of
    *     it
+   * @param toByte the last byte wanted ({@code Range: bytes=N-M}), or -1 for up to the end
    */
   record Call(
-      String method, URI uri, List<String> accept, String scope, Target target, long fromByte) {
+      String method,
+      URI uri,
+      List<String> accept,
+      String scope,
+      Target target,
+      long fromByte,
+      long toByte) {
 
     Call(String method, URI uri, List<String> accept, String scope, Target target) {
-      this(method, uri, accept, scope, target, 0);
+      this(method, uri, accept, scope, target, 0, -1);
+    }
+
+    boolean asksRange() {
+      return fromByte > 0 || toByte >= 0;
     }
   }
 
@@ -166,8 +177,9 @@ final class RegistryTransport {
     if (!call.accept().isEmpty()) {
       builder.header("Accept", String.join(", ", call.accept()));
     }
-    if (call.fromByte() > 0) {
-      builder.header("Range", "bytes=" + call.fromByte() + "-");
+    if (call.asksRange()) {
+      builder.header(
+          "Range", "bytes=" + call.fromByte() + "-" + (call.toByte() >= 0 ? call.toByte() : ""));
     }
     auth.ifPresent(value -> builder.header("Authorization", value));
     return builder.build();

@@ -3,6 +3,7 @@ package io.dockmaster.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.peering.PeerTls;
@@ -114,6 +115,55 @@ class BlobSourcesTest {
     assertThat(pace).hasValue("none");
     sources.open(order, DIGEST, 0).body().close();
     assertThat(pace).as("a node not measured slow").hasValue("null");
+  }
+
+  @Test
+  void aPieceIsAskedForByItsRangeAndCountsFromItsFirstByte() throws Exception {
+    AtomicReference<String> piece = new AtomicReference<>();
+    TransferOrder order =
+        piece(
+            new BlobPiece(DIGEST, 10, 10),
+            request -> {
+              piece.set(request.getParam("piece"));
+              partialContent("bytes 14-19/*", Arrays.copyOfRange(CONTENT, 14, 20)).accept(request);
+            });
+
+    BlobFrom rest = sources.open(order, DIGEST, 4);
+    try (InputStream in = rest.body()) {
+      assertThat(rest.startsAt()).isEqualTo(4);
+      assertThat(in.readAllBytes()).isEqualTo(Arrays.copyOfRange(CONTENT, 14, 20));
+    }
+    assertThat(range).hasValue("bytes=14-19");
+    assertThat(piece).hasValue("10+10");
+  }
+
+  @Test
+  void aPeerThatSendsTheWholeBlobForAPieceIsSaidToStartBeforeIt() throws Exception {
+    TransferOrder order =
+        piece(
+            new BlobPiece(DIGEST, 10, 10),
+            request -> request.response().end(Buffer.buffer(CONTENT)));
+
+    BlobFrom whole = sources.open(order, DIGEST, 0);
+    try (InputStream in = whole.body()) {
+      assertThat(whole.startsAt()).isEqualTo(-10);
+      assertThat(in.readAllBytes()).isEqualTo(CONTENT);
+    }
+    assertThat(range).hasValue("bytes=10-19");
+  }
+
+  private TransferOrder piece(BlobPiece piece, Consumer<HttpServerRequest> handler)
+      throws Exception {
+    TransferOrder whole = order(handler);
+    return new TransferOrder(
+        whole.digest(),
+        whole.size(),
+        whole.mediaType(),
+        whole.repository(),
+        whole.source(),
+        whole.pinOwner(),
+        false,
+        piece);
   }
 
   /** A 206 answer with this Content-Range and body. */

@@ -19,7 +19,7 @@ class ByteRangeTest {
     Optional<ByteRange> range = ByteRange.parse("bytes=40-", 100);
 
     assertThat(range).contains(new ByteRange(40, 60));
-    assertThat(range.get().contentRange(100)).isEqualTo("bytes 40-99/100");
+    assertThat(range.get().contentRange("100")).isEqualTo("bytes 40-99/100");
   }
 
   @Test

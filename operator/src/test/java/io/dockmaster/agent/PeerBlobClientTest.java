@@ -119,7 +119,7 @@ class PeerBlobClientTest {
   void aLargeBlobArrivesWholeWhileASlowReaderHoldsBackTheSender() throws Exception {
     String endpoint = agents.serve("node-a", this::serveBlob);
 
-    PeerAnswer answer = client.get("node-a", uri(endpoint), 0);
+    PeerAnswer answer = client.get("node-a", uri(endpoint), 0, -1);
 
     assertThat(answer.status()).isEqualTo(200);
     // Nobody reads for a while: what the sender got rid of stops growing, far below the blob.
@@ -145,14 +145,14 @@ class PeerBlobClientTest {
   @Test
   void closingABodyHalfReadResetsItsConnectionAndTheNextRequestWorks() throws Exception {
     String endpoint = servedCountingCloses(this::serveBlob);
-    PeerAnswer first = client.get("node-a", uri(endpoint), 0);
+    PeerAnswer first = client.get("node-a", uri(endpoint), 0, -1);
     first.body().readNBytes(1000);
 
     first.body().close();
 
     await().alias("the half-read connection is closed").until(() -> closedConnections.get() == 1);
     served.set(0);
-    PeerAnswer second = client.get("node-a", uri(endpoint), 0);
+    PeerAnswer second = client.get("node-a", uri(endpoint), 0, -1);
     try (InputStream body = second.body()) {
       assertThat(body.readAllBytes()).isEqualTo(BLOB);
     }
@@ -176,7 +176,7 @@ class PeerBlobClientTest {
           CompletableFuture.supplyAsync(
               () -> {
                 try {
-                  return client.get("node-a", uri(endpoint), 0);
+                  return client.get("node-a", uri(endpoint), 0, -1);
                 } catch (Exception e) {
                   throw new CompletionException(e);
                 }
@@ -206,7 +206,7 @@ class PeerBlobClientTest {
                   .end(Buffer.buffer("0123456789"));
             });
 
-    PeerAnswer answer = client.get("node-a", uri(endpoint), 10);
+    PeerAnswer answer = client.get("node-a", uri(endpoint), 10, -1);
 
     assertThat(asked.get(5, TimeUnit.SECONDS)).isEqualTo("bytes=10-");
     assertThat(answer.status()).isEqualTo(206);
@@ -221,7 +221,7 @@ class PeerBlobClientTest {
     AtomicBoolean reached = new AtomicBoolean();
     String endpoint = agents.serve("node-c", request -> reached.set(true));
 
-    assertThatThrownBy(() -> client.get("node-a", uri(endpoint), 0))
+    assertThatThrownBy(() -> client.get("node-a", uri(endpoint), 0, -1))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("is served by dockmaster-agent:node-c, not dockmaster-agent:node-a");
     assertThat(reached).isFalse();
@@ -231,7 +231,7 @@ class PeerBlobClientTest {
   void aPeerThatNeverAnswersFailsAfterTheResponseTimeoutAndLosesTheConnection() throws Exception {
     String endpoint = servedCountingCloses(request -> {});
 
-    assertThatThrownBy(() -> client.get("node-a", uri(endpoint), 0))
+    assertThatThrownBy(() -> client.get("node-a", uri(endpoint), 0, -1))
         .isInstanceOf(IOException.class)
         .hasMessage("no answer within 2s");
     await()
@@ -251,7 +251,7 @@ class PeerBlobClientTest {
             "node-a",
             request ->
                 tenOfAHundredBytes(request).onComplete(sent -> request.connection().close()));
-    PeerAnswer answer = client.get("node-a", uri(endpoint), 0);
+    PeerAnswer answer = client.get("node-a", uri(endpoint), 0, -1);
 
     try (InputStream body = answer.body()) {
       assertThat(body.readNBytes(10)).isEqualTo("only ten b".getBytes());
@@ -264,7 +264,7 @@ class PeerBlobClientTest {
   @Test
   void aReadWaitingForBytesEndsWhenItsThreadIsInterrupted() throws Exception {
     String endpoint = agents.serve("node-a", PeerBlobClientTest::tenOfAHundredBytes);
-    PeerAnswer answer = client.get("node-a", uri(endpoint), 0);
+    PeerAnswer answer = client.get("node-a", uri(endpoint), 0, -1);
     InputStream body = answer.body();
     assertThat(body.readNBytes(10)).isEqualTo("only ten b".getBytes());
     Thread reader = Thread.currentThread();

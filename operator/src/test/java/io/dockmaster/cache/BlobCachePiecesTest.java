@@ -67,7 +67,8 @@ class BlobCachePiecesTest {
     try (InputStream in = cache.find(digest).orElseThrow().open()) {
       assertThat(in.readAllBytes()).isEqualTo(content);
     }
-    assertThat(Files.readAllBytes(directory.resolve("blobs").resolve("sha256").resolve(digest.hex())))
+    assertThat(
+            Files.readAllBytes(directory.resolve("blobs").resolve("sha256").resolve(digest.hex())))
         .isEqualTo(content);
     assertThat(cache.usage().usedBytes()).isEqualTo(content.length);
     assertThat(cache.usage().inProgress()).isZero();
