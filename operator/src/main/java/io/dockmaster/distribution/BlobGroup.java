@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Blobs grouped by the set of platforms whose nodes need them. A blob several platforms share (the
@@ -26,10 +27,16 @@ record BlobGroup(Set<String> platforms, List<WantedBlob> blobs) {
 
   /** The groups for the platforms of the nodes present, in a stable order. */
   static List<BlobGroup> of(DistributionTarget target, Collection<String> platforms) {
+    return of(target::blobsFor, platforms);
+  }
+
+  /** The same, of what {@code blobsFor} says each platform needs. */
+  static List<BlobGroup> of(
+      Function<String, List<WantedBlob>> blobsFor, Collection<String> platforms) {
     Map<Digest, WantedBlob> blobs = new LinkedHashMap<>();
     Map<Digest, Set<String>> needers = new LinkedHashMap<>();
     for (String platform : new TreeSet<>(platforms)) {
-      for (WantedBlob blob : target.blobsFor(platform)) {
+      for (WantedBlob blob : blobsFor.apply(platform)) {
         Digest digest = blob.descriptor().digest();
         blobs.putIfAbsent(digest, blob);
         needers.computeIfAbsent(digest, d -> new TreeSet<>()).add(platform);

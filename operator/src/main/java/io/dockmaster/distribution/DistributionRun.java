@@ -42,6 +42,9 @@ final class DistributionRun implements AutoCloseable {
   private final NodeHoldings.Reader holdingsReader;
   private final SlowReceiverOrders slowReceivers = new SlowReceiverOrders();
 
+  /** Decided with the first agents seen: pieces only if every one of them takes them. */
+  private volatile PlanUnits units;
+
   private long planned;
   private volatile boolean retriedFailures;
   private Instant finished;
@@ -70,7 +73,8 @@ final class DistributionRun implements AutoCloseable {
             metrics,
             problems,
             onAgentChange,
-            () -> progress.map(DistributionProgress::isComplete).orElse(false));
+            () -> progress.map(DistributionProgress::isComplete).orElse(false),
+            agent -> units.namesFor(agent.platform()));
   }
 
   DistributionTarget target() {
@@ -92,10 +96,31 @@ final class DistributionRun implements AutoCloseable {
 
   /** One round against the agents alive now. */
   synchronized DistributionProgress round(List<AgentLease> agents) {
+    if (units == null) {
+      // Until an agent is seen nothing is planned, and nothing decided.
+      if (agents.isEmpty()) {
+        return round(agents, PlanUnits.whole(target));
+      }
+      units =
+          agents.stream().allMatch(AgentLease::takesPieces)
+              ? PlanUnits.inPieces(target)
+              : PlanUnits.whole(target);
+    }
+    return round(agents, units);
+  }
+
+  private DistributionProgress round(List<AgentLease> agents, PlanUnits units) {
     Map<String, AgentLease> byNode = new LinkedHashMap<>();
     Set<String> platforms = new java.util.TreeSet<>();
     for (AgentLease agent : agents) {
-      if (target.provides(agent.platform())) {
+      if (units.cutsAny() && !agent.takesPieces()) {
+        problem(
+            agent.node(),
+            null,
+            "AgentTooOld",
+            "its agent does not take blob pieces, which this mirror's distribution uses;"
+                + " upgrade the agent on this node");
+      } else if (target.provides(agent.platform())) {
         byNode.put(agent.node(), agent);
         platforms.add(agent.platform());
       } else {
@@ -127,12 +152,12 @@ final class DistributionRun implements AutoCloseable {
       }
       Map<Digest, WantedBlob> byDigest =
           blobsByPlatform.computeIfAbsent(agent.platform(), this::blobsByDigest);
-      NodeHoldings holdings = holdingsReader.read(agent.node(), report, byDigest, seen);
+      NodeHoldings holdings = holdingsReader.read(agent.node(), report, byDigest, units, seen);
       holdingsByNode.put(agent.node(), holdings);
       wanted += holdings.wanted;
       held += holdings.held;
       for (String image : target.blobsByImage().keySet()) {
-        Set<Digest> imageBlobs = target.imageBlobsFor(image, agent.platform());
+        Set<Digest> imageBlobs = units.unitsOf(target.imageBlobsFor(image, agent.platform()));
         if (!imageBlobs.isEmpty() && holdings.complete.containsAll(imageBlobs)) {
           completeByImage.merge(image, 1, Integer::sum);
         }
@@ -153,7 +178,7 @@ final class DistributionRun implements AutoCloseable {
           withholdLagging(node, holdings, seen);
         });
     retriedFailures = false;
-    for (BlobGroup group : BlobGroup.of(target, platforms)) {
+    for (BlobGroup group : units.groups(platforms)) {
       planned += plan(group, byNode, holdingsByNode, waves);
     }
     Queue<AgentReport> answers = new ConcurrentLinkedQueue<>();
@@ -202,9 +227,7 @@ final class DistributionRun implements AutoCloseable {
    * (re)starts watching it). Pins go first to an agent process that has not had them.
    */
   private Map<Digest, WantedBlob> blobsByDigest(String platform) {
-    Map<Digest, WantedBlob> byDigest = new LinkedHashMap<>();
-    target.blobsFor(platform).forEach(b -> byDigest.put(b.descriptor().digest(), b));
-    return byDigest;
+    return units.unitsFor(platform);
   }
 
   /** Plans one group's blobs over the nodes of its platforms; returns the transfers ordered. */
@@ -327,7 +350,7 @@ final class DistributionRun implements AutoCloseable {
   private void withheld(SuspectSources.Withheld source) {
     problem(
         source.node(),
-        source.blob().toString(),
+        units.nameOf(source.blob()),
         "CorruptSource",
         "peers received bytes of this blob from it that did not match the digest "
             + source.strikes()
@@ -336,12 +359,14 @@ final class DistributionRun implements AutoCloseable {
   }
 
   private TransferOrder orderFor(
-      Transfer transfer, WantedBlob blob, Map<String, AgentLease> agents, boolean slowReceiver) {
+      Transfer transfer, WantedBlob unit, Map<String, AgentLease> agents, boolean slowReceiver) {
     TransferSource source =
         transfer.source().isUpstream()
             ? TransferSource.upstream(target.upstream())
             : TransferSource.peer(
                 transfer.source().node(), agents.get(transfer.source().node()).endpoint());
+    Digest key = transfer.blob().digest();
+    WantedBlob blob = units.blobToOrder(key, unit);
     return new TransferOrder(
         blob.descriptor().digest().toString(),
         blob.descriptor().size(),
@@ -349,7 +374,8 @@ final class DistributionRun implements AutoCloseable {
         blob.repository(),
         source,
         target.owner(),
-        slowReceiver);
+        slowReceiver,
+        units.piece(key).orElse(null));
   }
 
   private void orderFailed(AgentLease agent, Exception e) {

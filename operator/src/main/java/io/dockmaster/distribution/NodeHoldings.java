@@ -49,11 +49,20 @@ final class NodeHoldings {
       this.problems = problems;
     }
 
-    NodeHoldings read(String node, AgentReport report, Map<Digest, WantedBlob> blobs, Instant now) {
+    /**
+     * @param blobs the units the node needs, by key
+     * @param units how the agent names them
+     */
+    NodeHoldings read(
+        String node,
+        AgentReport report,
+        Map<Digest, WantedBlob> blobs,
+        PlanUnits units,
+        Instant now) {
       NodeHoldings holdings = new NodeHoldings();
       Map<Digest, BlobState> states = new HashMap<>();
       for (BlobState state : report.blobs()) {
-        states.put(Digest.parse(state.digest()), state);
+        states.put(units.keyOf(state.digest()), state);
       }
       Set<Digest> before = completeBefore.computeIfAbsent(node, n -> new HashSet<>());
       for (WantedBlob blob : blobs.values()) {
@@ -97,7 +106,7 @@ final class NodeHoldings {
           case FAILED -> {
             holdings.failed = true;
             holdings.failedBlobs.add(digest);
-            problems.add(node, digest.toString(), state.failureReason(), state.failureMessage());
+            problems.add(node, units.nameOf(digest), state.failureReason(), state.failureMessage());
           }
           case ABSENT -> {}
         }

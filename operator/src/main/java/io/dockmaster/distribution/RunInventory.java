@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * What every agent of one run holds: from the {@link InventoryWatch} where nothing changed since,
@@ -39,8 +40,11 @@ final class RunInventory implements AutoCloseable {
   private final Map<String, long[]> baselines = new ConcurrentHashMap<>();
   private final Map<String, long[]> latest = new ConcurrentHashMap<>();
 
+  private final Function<AgentLease, List<String>> unitNames;
+
   /**
    * @param complete whether the run's nodes are all complete: agents then hold requests longer
+   * @param unitNames what to ask an agent about: the names of the units its node needs
    */
   RunInventory(
       DistributionTarget target,
@@ -48,8 +52,10 @@ final class RunInventory implements AutoCloseable {
       DistributionMetrics metrics,
       RecentProblems problems,
       Runnable onAgentChange,
-      BooleanSupplier complete) {
+      BooleanSupplier complete,
+      Function<AgentLease, List<String>> unitNames) {
     this.target = target;
+    this.unitNames = unitNames;
     this.calls = calls;
     this.metrics = metrics;
     this.problems = problems;
@@ -69,14 +75,14 @@ final class RunInventory implements AutoCloseable {
     List<AgentLease> toAsk = new ArrayList<>();
     for (AgentLease agent : agents) {
       Optional<AgentReport> known =
-          pinned(agent) ? watch.current(agent, digestsFor(agent)) : Optional.empty();
+          pinned(agent) ? watch.current(agent, unitNames.apply(agent)) : Optional.empty();
       known.ifPresentOrElse(report -> reports.put(agent.node(), report), () -> toAsk.add(agent));
     }
     reports.putAll(
         calls.forEach(
             toAsk,
             agent -> {
-              List<String> digests = digestsFor(agent);
+              List<String> names = unitNames.apply(agent);
               if (!pinned(agent)) {
                 calls
                     .control()
@@ -84,14 +90,14 @@ final class RunInventory implements AutoCloseable {
                         agent,
                         target.owner(),
                         new PinSet(
-                            digests,
+                            digestsFor(agent),
                             target.uploadBytesPerSecond(),
                             target.downloadBytesPerSecond()));
                 pinned.put(agent.node(), Optional.ofNullable(agent.started()));
               }
               metrics.inventory("asked");
-              AgentReport report = calls.control().inventory(agent, digests);
-              watch.observed(agent, digests, report);
+              AgentReport report = calls.control().inventory(agent, names);
+              watch.observed(agent, names, report);
               return report;
             },
             (agent, e) ->

@@ -86,6 +86,21 @@ final class FakeAgents implements AgentControl {
         30);
   }
 
+  /** An agent that takes byte-range pieces of blobs. */
+  static AgentLease leaseTakingPieces(String node, String platform) {
+    AgentLease agent = lease(node, platform);
+    return new AgentLease(
+        agent.node(),
+        agent.endpoint(),
+        agent.platform(),
+        0,
+        0,
+        agent.started(),
+        agent.renewed(),
+        agent.durationSeconds(),
+        Set.of(AgentLease.PIECES));
+  }
+
   void set(String node, String digest, BlobState state) {
     states.computeIfAbsent(node, n -> new ConcurrentHashMap<>()).put(digest, state);
     changed(node);
@@ -135,7 +150,11 @@ final class FakeAgents implements AgentControl {
   /** Every order received so far finishes: the blob is complete where it was ordered. */
   void finishAllOrders() {
     for (Received received : orders) {
-      complete(received.node(), received.order().digest(), received.order().size());
+      TransferOrder order = received.order();
+      complete(
+          received.node(),
+          order.unitName(),
+          order.piece() == null ? order.size() : order.piece().length());
     }
   }
 
@@ -273,15 +292,16 @@ final class FakeAgents implements AgentControl {
     Set<String> digests = new HashSet<>();
     for (TransferOrder order : orders) {
       this.orders.add(new Received(sequence.incrementAndGet(), agent.node(), order));
-      BlobState held = states.getOrDefault(agent.node(), Map.of()).get(order.digest());
+      String unit = order.unitName();
+      BlobState held = states.getOrDefault(agent.node(), Map.of()).get(unit);
       if (held != null && held.phase() == Phase.COMPLETE) {
         continue; // as the agent does: a complete blob is not fetched again
       }
       set(
           agent.node(),
-          order.digest(),
-          new BlobState(order.digest(), Phase.RECEIVING, 0, order.source().label(), null, null));
-      digests.add(order.digest());
+          unit,
+          new BlobState(unit, Phase.RECEIVING, 0, order.source().label(), null, null));
+      digests.add(unit);
     }
     return report(agent, List.copyOf(digests));
   }

@@ -1,0 +1,188 @@
+package io.dockmaster.distribution;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dockmaster.control.AgentLease;
+import io.dockmaster.control.BlobPiece;
+import io.dockmaster.control.BlobState;
+import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.TransferOrder;
+import io.dockmaster.control.UpstreamAccess;
+import io.dockmaster.distribution.FakeAgents.Received;
+import io.dockmaster.registry.Descriptor;
+import io.dockmaster.registry.Digest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A mirror whose image has one layer much larger than the rest: that layer moves in pieces. */
+class PieceDistributionTest {
+
+  private static final String AMD64 = "linux/amd64";
+  private static final String IMAGE = "registry.example.com/team/app:1";
+  private static final long MIB = 1024 * 1024;
+  private static final WantedBlob LARGE = blob("large", 400 * MIB);
+  private static final List<WantedBlob> IMAGE_BLOBS =
+      List.of(
+          LARGE,
+          blob("a", 25 * MIB),
+          blob("b", 25 * MIB),
+          blob("c", 25 * MIB),
+          blob("d", 25 * MIB),
+          blob("config", 2_000));
+
+  private final FakeAgents agents = new FakeAgents();
+  private final ExecutorService pool = Executors.newFixedThreadPool(4);
+  private final ExecutorService background = Executors.newFixedThreadPool(2);
+
+  @AfterEach
+  void stop() {
+    pool.shutdownNow();
+    background.shutdownNow();
+  }
+
+  @Test
+  void theLargeLayersPiecesAreSeededByDifferentNodesAndPassedOnAsPieces() {
+    DistributionRun run = run();
+
+    run.round(nodes(20, true));
+
+    List<TransferOrder> large =
+        agents.orders.stream()
+            .map(Received::order)
+            .filter(o -> o.digest().equals(digest(LARGE)))
+            .toList();
+    assertThat(large).hasSize(16 * 20).allMatch(o -> o.piece() != null);
+    assertThat(large.stream().map(TransferOrder::piece).distinct()).hasSize(16);
+    Set<String> seeds =
+        agents.orders.stream()
+            .filter(r -> r.order().piece() != null && r.order().source().fromUpstream())
+            .map(Received::node)
+            .collect(Collectors.toSet());
+    assertThat(seeds).hasSize(16);
+    assertThat(large).allMatch(o -> o.size() == LARGE.descriptor().size());
+    assertThat(agents.orders)
+        .filteredOn(r -> !r.order().digest().equals(digest(LARGE)))
+        .allMatch(r -> r.order().piece() == null);
+    assertThat(agents.pins.get("node-00/uid-1").digests())
+        .as("pins name blobs, not pieces")
+        .containsExactlyInAnyOrderElementsOf(IMAGE_BLOBS.stream().map(this::digest).toList());
+  }
+
+  @Test
+  void aNodeHoldsTheImageOnceItHoldsEveryPieceOfTheLargeLayer() {
+    DistributionRun run = run();
+    List<AgentLease> nodes = nodes(3, true);
+    run.round(nodes);
+    agents.finishAllOrders();
+    BlobPiece unfinished =
+        agents.ordersFor("node-00").stream()
+            .map(r -> r.order().piece())
+            .filter(p -> p != null)
+            .findFirst()
+            .orElseThrow();
+    agents.set(
+        "node-00",
+        unfinished.name(),
+        new BlobState(unfinished.name(), Phase.RECEIVING, 10, "upstream", null, null));
+
+    DistributionProgress progress = run.round(nodes);
+
+    assertThat(progress.complete()).isEqualTo(2);
+    assertThat(progress.completeByImage()).containsEntry(IMAGE, 2);
+    long image = IMAGE_BLOBS.stream().mapToLong(b -> b.descriptor().size()).sum();
+    assertThat(progress.bytesWanted()).isEqualTo(3 * image);
+    assertThat(progress.bytesHeld()).isEqualTo(3 * image - unfinished.length() + 10);
+  }
+
+  @Test
+  void withAnAgentThatDoesNotTakePiecesTheRunMovesWholeBlobs() {
+    DistributionRun run = run();
+    List<AgentLease> nodes = new ArrayList<>(nodes(4, true));
+    nodes.add(FakeAgents.lease("old-node", AMD64));
+
+    run.round(nodes);
+
+    assertThat(agents.orders).isNotEmpty().allMatch(r -> r.order().piece() == null);
+  }
+
+  @Test
+  void anAgentWithoutPiecesThatJoinsARunInPiecesIsNamedAndLeftOut() {
+    DistributionRun run = run();
+    run.round(nodes(4, true));
+    List<AgentLease> later = new ArrayList<>(nodes(4, true));
+    later.add(FakeAgents.lease("old-node", AMD64));
+
+    DistributionProgress progress = run.round(later);
+
+    assertThat(agents.ordersFor("old-node")).isEmpty();
+    assertThat(progress.desired()).isEqualTo(4);
+    assertThat(progress.failures())
+        .anySatisfy(
+            p -> {
+              assertThat(p.node()).isEqualTo("old-node");
+              assertThat(p.reason()).isEqualTo("AgentTooOld");
+              assertThat(p.message()).contains("upgrade the agent");
+            });
+  }
+
+  private DistributionRun run() {
+    DistributionTarget target =
+        new DistributionTarget(
+            "uid-1",
+            "app",
+            1,
+            UpstreamAccess.anonymous("registry.example.com", false),
+            Map.of(AMD64, IMAGE_BLOBS),
+            Optional.empty(),
+            1,
+            0,
+            0,
+            false,
+            Map.of(),
+            Map.of(
+                IMAGE,
+                Map.of(
+                    AMD64,
+                    IMAGE_BLOBS.stream()
+                        .map(b -> b.descriptor().digest())
+                        .collect(Collectors.toSet()))));
+    return new DistributionRun(
+        target,
+        new MultiTreePlanner(),
+        new AgentCalls(agents, pool, background),
+        new DistributionMetrics(new SimpleMeterRegistry()),
+        Clock.systemUTC(),
+        () -> {});
+  }
+
+  private static List<AgentLease> nodes(int count, boolean takingPieces) {
+    List<AgentLease> nodes = new ArrayList<>();
+    for (int i = 0; i < count; i++) {
+      String name = "node-%02d".formatted(i);
+      nodes.add(
+          takingPieces ? FakeAgents.leaseTakingPieces(name, AMD64) : FakeAgents.lease(name, AMD64));
+    }
+    return nodes;
+  }
+
+  private String digest(WantedBlob blob) {
+    return blob.descriptor().digest().toString();
+  }
+
+  private static WantedBlob blob(String content, long size) {
+    Digest digest = Digest.sha256(content.getBytes(StandardCharsets.UTF_8));
+    return new WantedBlob(
+        new Descriptor("application/vnd.oci.image.layer.v1.tar+gzip", digest, size), "team/app");
+  }
+}
