@@ -45,7 +45,10 @@ final class AgentServer implements AutoCloseable {
             .createHttpServer(
                 new HttpServerOptions()
                     .setHost(settings.runtimeBindAddress())
-                    .setPort(settings.runtimePort()))
+                    .setPort(settings.runtimePort())
+                    // containerd speaks HTTP/1.1 to a mirror; an h2c upgrade only adds a code
+                    // path (one test client's upgraded GET of a 40 MiB blob once failed on it).
+                    .setHttp2ClearTextEnabled(false))
             .requestHandler(r -> blobs.handle(r, Optional.empty()));
     try {
       peer.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);

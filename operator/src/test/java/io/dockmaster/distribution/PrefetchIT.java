@@ -165,6 +165,72 @@ class PrefetchIT {
   }
 
   @Test
+  void aLayerMuchLargerThanTheRestMovesInPiecesEachFetchedFromTheRegistryOnce() throws Exception {
+    TestImages crane = TestImages.anonymous();
+    String reference = registry.host() + "/team/big:1";
+    crane.crane(
+        "append",
+        "-f",
+        TestImages.layer(tmp, Map.of("large.bin", random(40 << 20))).toString(),
+        "-t",
+        reference);
+    crane.crane(
+        "append",
+        "-f",
+        TestImages.layer(tmp, Map.of("small.bin", random(600 << 10))).toString(),
+        "-b",
+        reference,
+        "-t",
+        reference);
+    Matcher m =
+        Pattern.compile("\"size\":(\\d+),\"digest\":\"(sha256:[0-9a-f]{64})\"")
+            .matcher(crane.crane("manifest", reference));
+    String large = null;
+    long largest = 0;
+    while (m.find()) {
+      if (Long.parseLong(m.group(1)) > largest) {
+        largest = Long.parseLong(m.group(1));
+        large = m.group(2);
+      }
+    }
+
+    client.resource(mirror("big", "team/big:1")).create();
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(90))
+        .untilAsserted(
+            () -> {
+              ImageMirror current = client.resources(ImageMirror.class).withName("big").get();
+              assertThat(current.getStatus()).isNotNull();
+              assertThat(current.getStatus().getNodesReady()).isEqualTo(AGENTS + "/" + AGENTS);
+            });
+    HttpClient http = HttpClient.newHttpClient();
+    for (NodeAgent agent : agents) {
+      HttpResponse<byte[]> blob =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + agent.runtimePort()
+                              + "/v2/team/big/blobs/"
+                              + large))
+                  .build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertThat(blob.statusCode()).isEqualTo(200);
+      assertThat(blob.version())
+          .as("the runtime port speaks HTTP/1.1 whatever the client offers")
+          .isEqualTo(HttpClient.Version.HTTP_1_1);
+      assertThat(Digest.sha256(blob.body()).toString())
+          .as("pieces from several sources make a byte-identical copy on every node")
+          .isEqualTo(large);
+    }
+    assertThat(blobGets(large, 206))
+        .as("the registry served each piece of %s (%d bytes) once, by range", large, largest)
+        .isEqualTo(2);
+    assertThat(blobGets(large, 200)).as("and the whole blob never").isZero();
+  }
+
+  @Test
   void theRuntimePortAnswersAtOnceForWhatTheNodeDoesNotHave() throws Exception {
     HttpResponse<String> missing =
         HttpClient.newHttpClient()
@@ -211,11 +277,16 @@ class PrefetchIT {
   }
 
   private static long blobGets(String digest) {
+    return blobGets(digest, 200);
+  }
+
+  private static long blobGets(String digest, int status) {
     Pattern get =
         Pattern.compile(
             "http\\.request\\.method=GET .*http\\.request\\.uri=\"/v2/[^\"]+/blobs/"
                 + Pattern.quote(digest)
-                + "\".*http\\.response\\.status=200");
+                + "\".*http\\.response\\.status="
+                + status);
     return registry.log().lines().filter(line -> get.matcher(line).find()).count();
   }
 
