@@ -181,7 +181,7 @@ public final class PeerTransportBench {
           switch (transport) {
             case "jdk-client" -> drain(jdkBody(jdkClient, uri));
             case "vertx-native" -> drain(VertxBody.of(vertxClient, uri));
-            default -> drainDirect((StreamedBody) agentClient.get("server", uri, 0).body());
+            default -> drainDirect((StreamedBody) agentClient.get("server", uri, 0, -1).body());
           };
       double cpuMs = (processCpuNanos() - cpuBefore) / 1e6;
       double wallS = (System.nanoTime() - wallBefore) / 1e9;

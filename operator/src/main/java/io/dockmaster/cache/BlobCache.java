@@ -4,11 +4,9 @@ import io.dockmaster.control.BlobPiece;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -41,23 +39,20 @@ public final class BlobCache implements AutoCloseable {
   private final CacheLimits limits;
   private final CacheMetrics metrics;
   private final Object lock = new Object();
-  private final Map<Digest, CachedBlob> complete = new HashMap<>();
 
   /** Writes in progress: of whole blobs by digest, of pieces by their key. */
   private final Map<Digest, BlobWrite> writing = new HashMap<>();
 
-  private final RecencyOrder recency = new RecencyOrder();
-  private final Pins pins = new Pins();
+  private final CacheSpace space;
   private final PieceFills pieces;
-  private long completeBytes;
-  private long reservedBytes;
   private boolean closed;
 
   private BlobCache(CacheLayout layout, CacheLimits limits, MeterRegistry meters) {
     this.layout = layout;
     this.limits = limits;
     this.metrics = new CacheMetrics(meters, this::usage);
-    this.pieces = new PieceFills(this, new FillIndex(), layout, lock);
+    this.space = new CacheSpace(limits, layout, metrics, writing::size);
+    this.pieces = new PieceFills(this, space, writing, layout, lock);
   }
 
   /**
@@ -78,7 +73,7 @@ public final class BlobCache implements AutoCloseable {
         "Blob cache at {} holds {} blobs, {} of {} bytes",
         layout.root(),
         stored.size(),
-        cache.completeBytes,
+        cache.space.completeBytes(),
         limits.capacityBytes());
     return cache;
   }
@@ -107,10 +102,10 @@ public final class BlobCache implements AutoCloseable {
     MediaTypeSyntax.check(mediaType);
     synchronized (lock) {
       ensureOpen();
-      if (complete.containsKey(digest) || writing.containsKey(digest) || pieces.fills(digest)) {
+      if (space.isComplete(digest) || writing.containsKey(digest) || pieces.fills(digest)) {
         return Optional.empty();
       }
-      makeRoom(digest, expectedSize);
+      space.reserve(digest, expectedSize);
       FileChannel channel =
           FileChannel.open(
               layout.incoming(digest),
@@ -121,7 +116,6 @@ public final class BlobCache implements AutoCloseable {
           new CachedBlob(digest, expectedSize, mediaType, BlobProgress.writing(digest.toString()));
       BlobWrite write = new BlobWrite(this, blob, channel);
       writing.put(digest, write);
-      reservedBytes += expectedSize;
       return Optional.of(write);
     }
   }
@@ -160,7 +154,7 @@ public final class BlobCache implements AutoCloseable {
   public Optional<BlobHandle> find(Digest digest) {
     synchronized (lock) {
       ensureOpen();
-      CachedBlob blob = complete.get(digest);
+      CachedBlob blob = space.complete(digest);
       if (blob == null) {
         BlobWrite write = writing.get(digest);
         blob = write == null ? null : write.blob();
@@ -174,7 +168,7 @@ public final class BlobCache implements AutoCloseable {
 
   public boolean isComplete(Digest digest) {
     synchronized (lock) {
-      return complete.containsKey(digest);
+      return space.isComplete(digest);
     }
   }
 
@@ -190,34 +184,22 @@ public final class BlobCache implements AutoCloseable {
     CachedBlob blob;
     synchronized (lock) {
       ensureOpen();
-      blob = complete.get(digest);
+      blob = space.complete(digest);
     }
     if (blob == null) {
       return Verification.ABSENT;
     }
     Digest actual;
     try (FileChannel channel = FileChannel.open(layout.blob(digest), StandardOpenOption.READ)) {
-      MessageDigest hasher = digest.newHasher();
-      ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
-      while (channel.read(buffer) >= 0) {
-        buffer.flip();
-        hasher.update(buffer);
-        buffer.clear();
-      }
-      actual = Digest.of(hasher);
+      actual = ContentDigest.of(channel, Long.MAX_VALUE, digest);
     }
     if (actual.equals(digest)) {
       return Verification.INTACT;
     }
     synchronized (lock) {
-      if (complete.get(digest) != blob) {
+      if (!space.drop(blob)) {
         // Evicted or replaced while we read: whatever is there now was not what we hashed.
         return Verification.ABSENT;
-      }
-      if (layout.delete(digest)) {
-        complete.remove(digest);
-        recency.remove(digest);
-        completeBytes -= blob.size;
       }
     }
     metrics.digestMismatch();
@@ -242,7 +224,7 @@ public final class BlobCache implements AutoCloseable {
   /** Complete blobs, least recently used first. */
   public List<Digest> completeDigests() {
     synchronized (lock) {
-      return recency.leastRecentFirst();
+      return space.leastRecentFirst();
     }
   }
 
@@ -255,32 +237,20 @@ public final class BlobCache implements AutoCloseable {
     Objects.requireNonNull(digests, "digests");
     synchronized (lock) {
       ensureOpen();
-      pins.replace(owner, digests);
+      space.pin(owner, digests);
     }
   }
 
   public void unpin(String owner) {
     synchronized (lock) {
       ensureOpen();
-      pins.remove(owner);
+      space.unpin(owner);
     }
   }
 
   public CacheUsage usage() {
     synchronized (lock) {
-      long pinnedBytes = 0;
-      for (Digest digest : pins.pinned()) {
-        CachedBlob blob = complete.get(digest);
-        if (blob != null) {
-          pinnedBytes += blob.size;
-        }
-      }
-      return new CacheUsage(
-          completeBytes + reservedBytes,
-          limits.capacityBytes(),
-          pinnedBytes,
-          complete.size(),
-          writing.size());
+      return space.usage();
     }
   }
 
@@ -318,16 +288,17 @@ public final class BlobCache implements AutoCloseable {
         throw new IOException("blob cache is closed; cannot read blob " + digest);
       }
       Path file;
-      if (complete.get(digest) == blob) {
+      if (space.complete(digest) == blob) {
         file = layout.blob(digest);
-        recency.touch(digest);
+        space.touch(digest);
       } else if (!blob.isPiece()
           && writing.containsKey(digest)
           && writing.get(digest).blob() == blob) {
         file = layout.incoming(digest);
       } else if (pieces.partialFile(blob) != null) {
         file = pieces.partialFile(blob);
-      } else if (blob.isPiece() && complete.get(blob.assembly.blob.digest) == blob.assembly.blob) {
+      } else if (blob.isPiece()
+          && space.complete(blob.assembly.blob.digest) == blob.assembly.blob) {
         // Written, and its blob verified and stored since the piece was found.
         file = layout.blob(blob.assembly.blob.digest);
       } else {
@@ -354,7 +325,7 @@ public final class BlobCache implements AutoCloseable {
    * Moves a verified, synced blob into place, unless the cache closed or {@code stillWanted} says
    * otherwise (checked under the lock).
    */
-  private void publish(CachedBlob blob, BooleanSupplier stillWanted) throws IOException {
+  void publish(CachedBlob blob, BooleanSupplier stillWanted) throws IOException {
     if (blob.mediaType != null) {
       layout.writeIncomingMediaType(blob.digest, blob.mediaType);
     }
@@ -366,10 +337,7 @@ public final class BlobCache implements AutoCloseable {
       layout.publish(blob.digest, blob.mediaType != null);
       writing.remove(blob.digest);
       pieces.stored(blob.digest);
-      reservedBytes -= blob.size;
-      complete.put(blob.digest, blob);
-      completeBytes += blob.size;
-      recency.add(blob.digest, blob.size);
+      space.add(blob, true);
       blob.progress.complete(blob.size);
     }
     layout.syncBlobDirectory();
@@ -390,7 +358,7 @@ public final class BlobCache implements AutoCloseable {
       // Under the lock, so a new write of the same digest cannot have created its file yet.
       if (writing.get(blob.digest) == write) {
         writing.remove(blob.digest);
-        reservedBytes -= blob.size;
+        space.release(blob.size);
         layout.discardIncoming(blob.digest);
       }
       blob.progress.fail(reason);
@@ -409,93 +377,12 @@ public final class BlobCache implements AutoCloseable {
             stored.size(),
             stored.mediaType(),
             BlobProgress.complete(stored.digest().toString(), stored.size()));
-    complete.put(blob.digest, blob);
-    completeBytes += blob.size;
-    recency.add(blob.digest, blob.size);
+    space.add(blob, false);
   }
 
   private void readerClosed(CachedBlob blob) {
     synchronized (lock) {
       blob.readers--;
-    }
-  }
-
-  /**
-   * Evicts down to the low watermark if the new blob crosses the high one; never half-way in vain.
-   */
-  private void makeRoom(Digest digest, long size) throws CacheFullException {
-    long after = completeBytes + reservedBytes + size;
-    if (after <= limits.highWatermarkBytes()) {
-      return;
-    }
-    if (after - recency.bytes(this::isEvictable) > limits.capacityBytes()) {
-      throw new CacheFullException(digest, size, usage());
-    }
-    for (Digest victim : recency.victims(after - limits.lowWatermarkBytes(), this::isEvictable)) {
-      evict(victim);
-    }
-    if (completeBytes + reservedBytes + size > limits.capacityBytes()) {
-      // Only when deleting a file failed; the index still counts it.
-      throw new CacheFullException(digest, size, usage());
-    }
-  }
-
-  private boolean isEvictable(Digest digest) {
-    return !pins.isPinned(digest) && complete.get(digest).readers == 0;
-  }
-
-  private void evict(Digest digest) {
-    if (!layout.delete(digest)) {
-      return;
-    }
-    CachedBlob blob = complete.remove(digest);
-    recency.remove(digest);
-    completeBytes -= blob.size;
-    metrics.evicted(blob.size);
-    log.debug("Evicted blob {} ({} bytes)", digest, blob.size);
-  }
-
-  /** The cache as its piece fills see it; under the lock unless said otherwise. */
-  private final class FillIndex implements PieceFills.Index {
-    @Override
-    public boolean holdsWhole(Digest digest) {
-      return complete.containsKey(digest) || writing.containsKey(digest);
-    }
-
-    @Override
-    public void reserve(Digest digest, long size) throws CacheFullException {
-      makeRoom(digest, size);
-      reservedBytes += size;
-    }
-
-    @Override
-    public void release(long size) {
-      reservedBytes -= size;
-    }
-
-    @Override
-    public BlobWrite write(Digest key) {
-      return writing.get(key);
-    }
-
-    @Override
-    public void addWrite(Digest key, BlobWrite write) {
-      writing.put(key, write);
-    }
-
-    @Override
-    public void removeWrite(Digest key) {
-      writing.remove(key);
-    }
-
-    @Override
-    public void publish(CachedBlob blob, BooleanSupplier stillWanted) throws IOException {
-      BlobCache.this.publish(blob, stillWanted);
-    }
-
-    @Override
-    public void countDigestMismatch() {
-      metrics.digestMismatch();
     }
   }
 

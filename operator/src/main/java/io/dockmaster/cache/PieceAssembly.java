@@ -2,9 +2,7 @@ package io.dockmaster.cache;
 
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,8 +22,6 @@ import java.util.TreeMap;
  * whole runs.
  */
 final class PieceAssembly {
-
-  private static final int HASH_BUFFER_BYTES = 1 << 20;
 
   /** The whole blob; its progress is the written prefix. */
   final CachedBlob blob;
@@ -86,21 +82,7 @@ final class PieceAssembly {
 
   /** The digest of the partial file's content, read from the start. */
   Digest hashContent() throws IOException {
-    MessageDigest hasher = blob.digest.newHasher();
-    ByteBuffer buffer = ByteBuffer.allocateDirect(HASH_BUFFER_BYTES);
-    long position = 0;
-    while (position < blob.size) {
-      buffer.clear().limit((int) Math.min(HASH_BUFFER_BYTES, blob.size - position));
-      int n = channel.read(buffer, position);
-      if (n < 0) {
-        throw new IOException(
-            "the partial file of blob " + blob.digest + " ends at byte " + position);
-      }
-      buffer.flip();
-      hasher.update(buffer);
-      position += n;
-    }
-    return Digest.of(hasher);
+    return ContentDigest.of(channel, blob.size, blob.digest);
   }
 
   /** The pieces, written or being written, for failing them all at once. */

@@ -23,40 +23,26 @@ final class PieceFills {
 
   private static final Logger log = LoggerFactory.getLogger(PieceFills.class);
 
-  /** What the fills need of the cache; called under its lock unless said otherwise. */
-  interface Index {
-    /** Whether the blob is complete or written whole. */
-    boolean holdsWhole(Digest digest);
-
-    /** Makes room for and reserves {@code size} bytes. */
-    void reserve(Digest digest, long size) throws CacheFullException;
-
-    void release(long size);
-
-    /** The write in progress under {@code key}, or null. */
-    BlobWrite write(Digest key);
-
-    void addWrite(Digest key, BlobWrite write);
-
-    void removeWrite(Digest key);
-
-    /** Stores a verified, synced blob, unless it is no longer wanted; not under the lock. */
-    void publish(CachedBlob blob, java.util.function.BooleanSupplier stillWanted)
-        throws IOException;
-
-    void countDigestMismatch();
-  }
-
   private final BlobCache cache;
-  private final Index index;
+  private final CacheSpace space;
+  private final Map<Digest, BlobWrite> writing;
   private final CacheLayout layout;
   private final Object lock;
   private final Map<Digest, PieceAssembly> byBlob = new HashMap<>();
   private final Map<Digest, PieceAssembly> byPieceKey = new HashMap<>();
 
-  PieceFills(BlobCache cache, Index index, CacheLayout layout, Object lock) {
+  /**
+   * @param writing the cache's writes in progress, to which those of pieces are added by key
+   */
+  PieceFills(
+      BlobCache cache,
+      CacheSpace space,
+      Map<Digest, BlobWrite> writing,
+      CacheLayout layout,
+      Object lock) {
     this.cache = cache;
-    this.index = index;
+    this.space = space;
+    this.writing = writing;
     this.layout = layout;
     this.lock = lock;
   }
@@ -70,12 +56,12 @@ final class PieceFills {
   Optional<BlobWrite> startWrite(BlobPiece piece, long blobSize, String mediaType)
       throws IOException {
     Digest digest = piece.blob();
-    if (index.holdsWhole(digest)) {
+    if (space.isComplete(digest) || writing.containsKey(digest)) {
       return Optional.empty();
     }
     PieceAssembly assembly = byBlob.get(digest);
     if (assembly == null) {
-      index.reserve(digest, blobSize);
+      space.reserve(digest, blobSize);
       FileChannel channel;
       try {
         channel =
@@ -86,7 +72,7 @@ final class PieceFills {
                 StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
       } catch (IOException e) {
-        index.release(blobSize);
+        space.release(blobSize);
         throw e;
       }
       CachedBlob blob =
@@ -111,7 +97,7 @@ final class PieceFills {
     BlobWrite write = new BlobWrite(cache, pieceBlob, assembly.channel);
     assembly.pieces.put(key, pieceBlob);
     byPieceKey.put(key, assembly);
-    index.addWrite(key, write);
+    writing.put(key, write);
     return Optional.of(write);
   }
 
@@ -164,7 +150,7 @@ final class PieceFills {
                 + piece.digest
                 + " was written");
       }
-      index.removeWrite(piece.digest);
+      writing.remove(piece.digest);
       piece.progress.complete(piece.size);
       assembly.blob.progress.advance(
           assembly.markWritten(piece.fileOffset, piece.fileOffset + piece.size));
@@ -184,14 +170,14 @@ final class PieceFills {
       if (actual.equals(blob.digest)) {
         assembly.channel.force(true);
         assembly.channel.close();
-        index.publish(blob, () -> byBlob.get(blob.digest) == assembly);
+        cache.publish(blob, () -> byBlob.get(blob.digest) == assembly);
         return;
       }
     } catch (IOException e) {
       fail(assembly, "storing the blob failed: " + e.getMessage());
       throw e;
     }
-    index.countDigestMismatch();
+    cache.countDigestMismatch();
     fail(assembly, "its pieces together do not match the digest");
     throw new DigestMismatchException(blob.digest, actual, blob.size, blob.size);
   }
@@ -204,8 +190,8 @@ final class PieceFills {
     CachedBlob piece = write.blob();
     PieceAssembly assembly = piece.assembly;
     synchronized (lock) {
-      if (index.write(piece.digest) == write) {
-        index.removeWrite(piece.digest);
+      if (writing.get(piece.digest) == write) {
+        writing.remove(piece.digest);
         assembly.pieces.remove(piece.digest);
         byPieceKey.remove(piece.digest);
         if (assembly.isIdle() && byBlob.get(assembly.blob.digest) == assembly) {
@@ -225,7 +211,7 @@ final class PieceFills {
         return;
       }
       for (CachedBlob piece : assembly.allPieces()) {
-        BlobWrite write = index.write(piece.digest);
+        BlobWrite write = writing.get(piece.digest);
         if (write != null && write.blob() == piece) {
           open.add(write);
         }
@@ -249,7 +235,7 @@ final class PieceFills {
   private void drop(PieceAssembly assembly, String reason) {
     byBlob.remove(assembly.blob.digest);
     assembly.pieces.keySet().forEach(byPieceKey::remove);
-    index.release(assembly.blob.size);
+    space.release(assembly.blob.size);
     try {
       assembly.channel.close();
     } catch (IOException e) {
