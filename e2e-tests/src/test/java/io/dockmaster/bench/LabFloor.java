@@ -1,7 +1,9 @@
 package io.dockmaster.bench;
 
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.distribution.Blob;
 import io.dockmaster.distribution.MultiTreePlanner;
+import io.dockmaster.distribution.PieceLayout;
 import io.dockmaster.distribution.Plan;
 import io.dockmaster.distribution.PlanNode;
 import io.dockmaster.distribution.PlanRequest;
@@ -10,13 +12,18 @@ import io.dockmaster.e2e.lab.LabCommand;
 import io.dockmaster.e2e.lab.LabHost;
 import io.dockmaster.e2e.lab.P2PLab;
 import io.dockmaster.e2e.lab.RandomImage;
+import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -71,12 +78,14 @@ final class LabFloor {
   private final P2PLab lab;
   private final RandomImage image;
   private final List<Blob> blobs;
+  private final PieceLayout pieces;
   private final Path dir;
 
   LabFloor(P2PLab lab, RandomImage image, Path dir) {
     this.lab = lab;
     this.image = image;
-    this.blobs = P2PBench.blobs(image);
+    this.pieces = PieceLayout.of(P2PBench.blobs(image));
+    this.blobs = P2PBench.units(image);
     this.dir = dir;
   }
 
@@ -196,10 +205,15 @@ final class LabFloor {
       script.append(" < ").append(fifo).append(" &\n");
       outputs.append(' ').append(fifo);
     }
+    Optional<BlobPiece> piece = pieces.piece(transfer.blob().digest());
     String source =
         transfer.source().isUpstream()
             ? "curl -sS --fail -o - "
-                + P2PBench.blobUrl(lab.registry(), image, transfer.blob().digest().toString())
+                + piece.map(p -> "-r %d-%d ".formatted(p.offset(), p.end() - 1)).orElse("")
+                + P2PBench.blobUrl(
+                    lab.registry(),
+                    image,
+                    piece.map(BlobPiece::blob).orElse(transfer.blob().digest()).toString())
             : "socat -b 65536 -u " + streams.listen(port) + " STDOUT";
     script.append(source).append(" | tee -p ").append(outputs);
     script.append(" > ").append(blob).append(".blob\nwait\n");
@@ -264,10 +278,21 @@ final class LabFloor {
     return done;
   }
 
-  /** Every node holds every blob, byte for byte: size and SHA-256 as the pipelines computed it. */
+  /**
+   * Every node holds every blob, byte for byte: size and SHA-256 as the pipelines computed it, and
+   * for a blob in pieces, its pieces in order hashed whole here.
+   */
   private void checkContent(Path runDir, Plan plan) throws IOException {
+    Set<String> checkedWhole = new HashSet<>();
     for (Transfer transfer : plan.start()) {
       Path nodeDir = runDir.resolve(transfer.node());
+      Optional<BlobPiece> piece = pieces.piece(transfer.blob().digest());
+      if (piece.isPresent()) {
+        if (checkedWhole.add(transfer.node() + " " + piece.get().blob())) {
+          checkPieces(nodeDir, piece.get().blob());
+        }
+        continue;
+      }
       String blob = transfer.blob().digest().hex();
       long size = Files.size(nodeDir.resolve(blob + ".blob"));
       String hash = Files.readString(nodeDir.resolve(blob + ".sha256")).split("\\s")[0];
@@ -282,6 +307,18 @@ final class LabFloor {
                     hash,
                     nodeDir.resolve(blob + ".log")));
       }
+    }
+  }
+
+  private void checkPieces(Path nodeDir, Digest blob) throws IOException {
+    MessageDigest hasher = blob.newHasher();
+    for (BlobPiece piece : pieces.piecesOf(blob)) {
+      hasher.update(Files.readAllBytes(nodeDir.resolve(piece.key().hex() + ".blob")));
+    }
+    Digest whole = Digest.of(hasher);
+    if (!whole.equals(blob)) {
+      throw new IllegalStateException(
+          "floor: the pieces of %s in %s hash to %s together".formatted(blob, nodeDir, whole));
     }
   }
 

@@ -9,6 +9,7 @@ import static io.dockmaster.bench.P2PRunDiagnostics.transferSummary;
 import io.dockmaster.api.v1alpha1.ImageMirror;
 import io.dockmaster.distribution.Blob;
 import io.dockmaster.distribution.MultiTreePlanner;
+import io.dockmaster.distribution.PieceLayout;
 import io.dockmaster.distribution.PlanNode;
 import io.dockmaster.distribution.PlanRequest;
 import io.dockmaster.e2e.lab.ConcurrentPull;
@@ -326,9 +327,15 @@ public final class P2PBench {
     return ticks;
   }
 
-  /** The image's layers as the planner sees them. */
+  /** The image's layers as blobs. */
   static List<Blob> blobs(RandomImage image) {
     return image.layers().stream().map(l -> new Blob(Digest.parse(l.digest()), l.size())).toList();
+  }
+
+  /** The image's layers as the planner sees them: a layer much larger than the rest in pieces. */
+  static List<Blob> units(RandomImage image) {
+    List<Blob> blobs = blobs(image);
+    return PieceLayout.of(blobs).units(blobs);
   }
 
   /** Where the lab's registry serves a blob of {@code image}, over plain HTTP. */
@@ -352,7 +359,7 @@ public final class P2PBench {
 
   /** Makespan of the planner's first plan in PlannerBench's fluid model of these links. */
   private static double fluidModel(RandomImage image, int nodes, double us, double u) {
-    List<Blob> blobs = blobs(image);
+    List<Blob> blobs = units(image);
     List<PlanNode> planNodes = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
       planNodes.add(PlanNode.empty("node-%03d".formatted(i)));

@@ -85,7 +85,12 @@ final class P2PRunDiagnostics {
 
   /** What the agents' logs say they did with this image's blobs, and failures with others'. */
   static String transferSummary(P2PLab lab, Set<String> blobs) {
-    List<String> ours = blobs.stream().map(b -> Digest.parse(b).shortForm() + " ").toList();
+    // A blob's lines name it "sha256:<12 hex> ", a piece's "sha256:<12 hex>@<offset>+<length> ".
+    List<String> ours =
+        blobs.stream()
+            .map(b -> Digest.parse(b).shortForm())
+            .flatMap(b -> java.util.stream.Stream.of(b + " ", b + "@"))
+            .toList();
     Map<String, Integer> counts = new LinkedHashMap<>();
     for (LabAgent agent : lab.agents()) {
       try {

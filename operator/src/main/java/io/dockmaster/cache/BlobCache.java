@@ -102,7 +102,9 @@ public final class BlobCache implements AutoCloseable {
     MediaTypeSyntax.check(mediaType);
     synchronized (lock) {
       ensureOpen();
-      if (space.isComplete(digest) || writing.containsKey(digest) || pieces.fills(digest)) {
+      if (space.isComplete(digest)
+          || writing.containsKey(digest)
+          || !pieces.giveUpUnlessWriting(digest)) {
         return Optional.empty();
       }
       space.reserve(digest, expectedSize);

@@ -52,6 +52,27 @@ final class PieceFills {
     return byBlob.containsKey(blob);
   }
 
+  /**
+   * Under the lock: gives up filling the blob in pieces unless a piece of it is being written, so
+   * that it can be written whole (a run that moves it whole after one that moved it in pieces).
+   *
+   * @return whether nothing of the blob is left in pieces
+   */
+  boolean giveUpUnlessWriting(Digest blob) {
+    PieceAssembly assembly = byBlob.get(blob);
+    if (assembly == null) {
+      return true;
+    }
+    boolean writingAPiece =
+        assembly.pieces.values().stream().anyMatch(piece -> writing.get(piece.digest) != null);
+    if (writingAPiece) {
+      return false;
+    }
+    assembly.allPieces().forEach(piece -> piece.progress.fail("the blob is written whole now"));
+    drop(assembly, "the blob is written whole now");
+    return true;
+  }
+
   /** Under the lock; see {@link BlobCache#startWrite(BlobPiece, long, String)}. */
   Optional<BlobWrite> startWrite(BlobPiece piece, long blobSize, String mediaType)
       throws IOException {

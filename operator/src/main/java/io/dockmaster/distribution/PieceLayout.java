@@ -104,17 +104,17 @@ public final class PieceLayout {
   }
 
   /** Whether {@code blob} moves in pieces. */
-  boolean isCut(Digest blob) {
+  public boolean isCut(Digest blob) {
     return piecesByBlob.containsKey(blob);
   }
 
   /** The pieces of {@code blob} in order; empty for a blob that moves whole. */
-  List<BlobPiece> piecesOf(Digest blob) {
+  public List<BlobPiece> piecesOf(Digest blob) {
     return piecesByBlob.getOrDefault(blob, List.of());
   }
 
   /** The piece planned under {@code key}; empty for the digest of a blob that moves whole. */
-  Optional<BlobPiece> piece(Digest key) {
+  public Optional<BlobPiece> piece(Digest key) {
     return Optional.ofNullable(pieceByKey.get(key));
   }
 

@@ -186,6 +186,7 @@ class BlobCachePiecesTest {
     assertThat(cache.startWrite(pieces.get(0), content.length, null)).isEmpty();
     assertThat(cache.startWrite(digest, content.length, null)).isEmpty();
     writeAndCommit(first, 0);
+    start(1);
     assertThat(cache.startWrite(pieces.get(0), content.length, null)).isEmpty();
 
     Digest other = Digest.sha256(content(1000, 3));
@@ -193,6 +194,27 @@ class BlobCachePiecesTest {
       assertThat(cache.startWrite(new BlobPiece(other, 0, 500), 1000, null)).isEmpty();
       assertThat(whole.isOpen()).isTrue();
     }
+  }
+
+  @Test
+  void aWholeWriteReplacesPiecesNoLongerBeingWritten() throws Exception {
+    writeAndCommit(start(0), 0);
+    BlobWrite middle = start(1);
+    InputStream firstPiece = cache.find(pieces.get(0).key()).orElseThrow().open();
+
+    assertThat(cache.startWrite(digest, content.length, null))
+        .as("not while a piece is being written")
+        .isEmpty();
+    middle.abort("its source went away");
+    try (BlobWrite whole = cache.startWrite(digest, content.length, null).orElseThrow()) {
+      whole.write(content);
+      whole.commit();
+    }
+
+    assertThat(cache.isComplete(digest)).isTrue();
+    assertThat(cache.find(pieces.get(0).key())).isEmpty();
+    assertThat(cache.usage().usedBytes()).isEqualTo(content.length);
+    firstPiece.close();
   }
 
   @Test
