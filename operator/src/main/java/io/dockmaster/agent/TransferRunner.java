@@ -13,7 +13,6 @@ import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
@@ -36,15 +35,13 @@ import org.slf4j.LoggerFactory;
 final class TransferRunner implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(TransferRunner.class);
-  private static final int CHUNK_BYTES = 64 * 1024;
 
   private final BlobCache cache;
   private final BlobSource sources;
   private final TransferLedger ledger;
-  private final MirrorBandwidth bandwidth;
   private final AgentMetrics metrics;
   private final Duration stallTimeout;
-  private final RelayPacing relays;
+  private final SourceCopier copier;
   private final ExecutorService workers;
   private final ScheduledExecutorService watchdog;
   private final Map<Entry, SourceStream> running = new ConcurrentHashMap<>();
@@ -70,10 +67,11 @@ final class TransferRunner implements AutoCloseable {
     this.cache = cache;
     this.sources = sources;
     this.ledger = ledger;
-    this.bandwidth = bandwidth;
     this.metrics = metrics;
     this.stallTimeout = stallTimeout;
-    this.relays = new RelayPacing(relayWindowBytes, stallTimeout, metrics);
+    this.copier =
+        new SourceCopier(
+            new RelayPacing(relayWindowBytes, stallTimeout, metrics), bandwidth, metrics);
     this.kept = new KeptPartials(stallTimeout);
     AtomicInteger threads = new AtomicInteger();
     this.workers =
@@ -294,7 +292,7 @@ final class TransferRunner implements AutoCloseable {
         stream.cutOff();
       }
       try {
-        copy(stream, offset - opened.startsAt(), partial, entry, order, unit);
+        copier.copy(stream, offset - opened.startsAt(), partial, entry, order, unit);
         stream.end();
         // A slow sync of the file is no stall of the source.
         running.remove(entry);
@@ -330,93 +328,6 @@ final class TransferRunner implements AutoCloseable {
               + "; every piece of it was discarded");
     } catch (IOException e) {
       throw TransferFailure.ofStream(e, null, source, unit.blob());
-    }
-  }
-
-  /**
-   * Streams the source into the cache write, first dropping {@code alreadyHeld} bytes the source
-   * sent again (one that does not take ranges), through the download cap and under the stall
-   * watchdog like the rest.
-   */
-  private void copy(
-      SourceStream stream,
-      long alreadyHeld,
-      PartialBlob partial,
-      Entry entry,
-      TransferOrder order,
-      TransferUnit unit)
-      throws IOException, TransferFailure {
-    BlobWrite write = partial.write;
-    long size = unit.size();
-    boolean upstream = order.source().fromUpstream();
-    String source = order.source().label();
-    String owner = order.pinOwner();
-    // Direct, so neither the file channel nor the native SHA-256 copies it into a buffer of its
-    // own.
-    ByteBuffer buffer = ByteBuffer.allocateDirect(CHUNK_BYTES);
-    long toDrop = alreadyHeld;
-    long total = write.written();
-    int n;
-    while (true) {
-      entry.holding();
-      try {
-        relays.await(write, source);
-      } finally {
-        entry.released();
-      }
-      if ((n = stream.fill(buffer)) == -1) {
-        break;
-      }
-      waitForBandwidth(owner, n);
-      if (toDrop > 0) {
-        int dropped = (int) Math.min(n, toDrop);
-        toDrop -= dropped;
-        entry.touched();
-        metrics.received(upstream, dropped);
-        if (dropped == n) {
-          continue;
-        }
-        buffer.position(dropped);
-        n -= dropped;
-      }
-      boolean pieceEnds = unit.isPiece() && total + n >= size;
-      if (total + n > size && unit.isPiece()) {
-        // A source that ignored the range sends on past the piece: take the piece, close the rest.
-        n = (int) (size - total);
-        buffer.limit(buffer.position() + n);
-      } else if (total + n > size) {
-        throw new TransferFailure(
-            Reason.SizeMismatch, source + " sent more than the blob's " + size + " bytes");
-      }
-      stream.write(write, buffer);
-      partial.contributed(source);
-      total += n;
-      entry.advanced(n);
-      metrics.received(upstream, n);
-      if (pieceEnds) {
-        break;
-      }
-    }
-    if (toDrop > 0) {
-      throw new TransferFailure(
-          Reason.SizeMismatch,
-          source
-              + " sent the whole blob again and ended after "
-              + (alreadyHeld - toDrop)
-              + " bytes, before byte "
-              + alreadyHeld);
-    }
-    if (total != size) {
-      throw new TransferFailure(
-          Reason.SizeMismatch, source + " ended after " + total + " of " + size + " bytes");
-    }
-  }
-
-  private void waitForBandwidth(String owner, int bytes) throws IOException {
-    try {
-      bandwidth.acquireDownload(owner, bytes);
-    } catch (InterruptedException e) {
-      throw new java.io.InterruptedIOException("interrupted while waiting for bandwidth");
     }
   }
 

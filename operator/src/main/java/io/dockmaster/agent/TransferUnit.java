@@ -27,8 +27,6 @@ record TransferUnit(Digest key, Digest blob, BlobPiece piece, long size) {
 
   /** How logs name it: the blob's short digest, and the piece's range. */
   String label() {
-    return piece == null
-        ? blob.shortForm()
-        : blob.shortForm() + "@" + piece.offset() + "+" + piece.length();
+    return piece == null ? blob.shortForm() : piece.shortName();
   }
 }

@@ -48,6 +48,11 @@ public record BlobPiece(Digest blob, long offset, long length) {
     return blob + "@" + offset + "+" + length;
   }
 
+  /** For log lines: the name with the blob's digest shortened. */
+  public String shortName() {
+    return blob.shortForm() + "@" + offset + "+" + length;
+  }
+
   /** Whether {@code name} names a piece rather than a whole blob. */
   public static boolean isPieceName(String name) {
     return name != null && name.indexOf('@') >= 0;

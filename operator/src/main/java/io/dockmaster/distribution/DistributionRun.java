@@ -64,7 +64,9 @@ final class DistributionRun implements AutoCloseable {
     this.clock = clock;
     this.started = clock.instant();
     this.problems = new RecentProblems(clock);
-    this.lagging = new LaggingRelays(target.name(), metrics);
+    this.lagging =
+        new LaggingRelays(
+            target.name(), metrics, key -> units == null ? key.shortForm() : units.labelOf(key));
     this.holdingsReader = new NodeHoldings.Reader(suspects, lagging, metrics, problems);
     this.inventory =
         new RunInventory(

@@ -9,6 +9,7 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.OptionalDouble;
 import java.util.Set;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,15 +34,16 @@ import org.slf4j.LoggerFactory;
  * measured against each other, each over the time its stream was not held back to the pace of the
  * peers relaying the blob from it (a seed whose tree is held to a slow receiver's pace fetches
  * slowly too; agents report how long, see {@link BlobState#heldMillis()}): a seed seen for {@link
- * #SEED_MEASURABLE} or more at under a third of the rate the fastest seed of the run fetched at,
- * held or not, is withheld too (from an agent that does not report holding, only if its node also
- * takes in all its blobs together at under half the median node's rate), and the planner gives its
- * registry stream to another node (see {@link BlobTree}); it then receives the blob from a peer,
- * continuing where it is. The node taking over continues from the bytes it has, so the registry
- * sends again only what the slow seed had beyond them; a seed is measured from the round that first
- * saw it fetching from the registry, not from when it began receiving the blob from a peer, and at
- * most {@link #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the registry itself serves
- * slowly is not handed around for good.
+ * #SEED_MEASURABLE} or more at under a third of the rate the median seed fetching now got (the
+ * fastest seed of the run where fewer than three fetch), held or not, is withheld too (from an
+ * agent that does not report holding, only if its node also takes in all its blobs together at
+ * under half the median node's rate), and the planner gives its registry stream to another node
+ * (see {@link BlobTree}); it then receives the blob from a peer, continuing where it is. The node
+ * taking over continues from the bytes it has, so the registry sends again only what the slow seed
+ * had beyond them; a seed is measured from the round that first saw it fetching from the registry,
+ * not from when it began receiving the blob from a peer, and at most {@link #MAX_SLOW_SEEDS} seeds
+ * of a blob are replaced, so a blob the registry itself serves slowly is not handed around for
+ * good.
  *
  * <p>The intakes that tell a slow seed from a held one (for agents that do not report holding) mark
  * nodes for the rest of the plan: a node that takes in all its blobs together at under half the
@@ -152,12 +154,23 @@ final class LaggingRelays {
 
   private final String mirror;
   private final DistributionMetrics metrics;
+  private final Function<Digest, String> labels;
   private final Map<Digest, Map<String, Sighting>> firstSeen = new HashMap<>();
   private final Map<Digest, Double> fastestBytesPerSecond = new HashMap<>();
   private final Set<String> announced = new HashSet<>();
 
   /** The fastest any seed of this run fetched at, over {@link #SEED_MEASURABLE} or more. */
   private double fastestSeedBytesPerSecond;
+
+  /**
+   * What each seed fetching now has fetched at, over {@link #SEED_MEASURABLE} or more, by blob and
+   * node: with {@link #SEEDS_FOR_MEDIAN} or more their median is the yardstick. Many seeds share
+   * the registry's uplink at once when a blob moves in pieces, and the fastest of twenty is no
+   * measure of the others: TCP alone gave some a third of it in the lab.
+   */
+  private final Map<String, Double> seedRates = new HashMap<>();
+
+  static final int SEEDS_FOR_MEDIAN = 3;
 
   /** When a node's bytes held of the run's blobs were first seen, and when they last changed. */
   private record Intake(Instant firstAt, long firstHeld, Instant lastAt, long lastHeld) {
@@ -179,8 +192,16 @@ final class LaggingRelays {
   private final Map<Digest, Set<String>> slowSeeds = new HashMap<>();
 
   LaggingRelays(String mirror, DistributionMetrics metrics) {
+    this(mirror, metrics, Digest::shortForm);
+  }
+
+  /**
+   * @param labels how log lines name a blob or piece by its key
+   */
+  LaggingRelays(String mirror, DistributionMetrics metrics, Function<Digest, String> labels) {
     this.mirror = mirror;
     this.metrics = metrics;
+    this.labels = labels;
   }
 
   /**
@@ -216,7 +237,12 @@ final class LaggingRelays {
           first
               .rate(received, now, SEED_MEASURABLE)
               .ifPresent(
-                  rate -> fastestSeedBytesPerSecond = Math.max(fastestSeedBytesPerSecond, rate));
+                  rate -> {
+                    fastestSeedBytesPerSecond = Math.max(fastestSeedBytesPerSecond, rate);
+                    seedRates.put(seedKey(digest, node), rate);
+                  });
+        } else {
+          seedRates.remove(seedKey(digest, node));
         }
       }
       case COMPLETE -> {
@@ -270,7 +296,7 @@ final class LaggingRelays {
               + " it at: peers relaying it from {} continue from other nodes",
           mirror,
           node,
-          digest.shortForm(),
+          labels.apply(digest),
           "%.2f".formatted(rate / 1e6),
           (int) SLOWER_THAN,
           "%.2f".formatted(best / 1e6),
@@ -292,8 +318,8 @@ final class LaggingRelays {
       return false;
     }
     OptionalDouble measured = first.unheldRate(received, now);
-    if (measured.isEmpty()
-        || measured.getAsDouble() * SEED_SLOWER_THAN >= fastestSeedBytesPerSecond) {
+    double yardstick = seedYardstick();
+    if (measured.isEmpty() || measured.getAsDouble() * SEED_SLOWER_THAN >= yardstick) {
       return false;
     }
     if (!first.holdingKnown() && !slowNodes.contains(node)) {
@@ -305,15 +331,18 @@ final class LaggingRelays {
     metrics.slowSeed();
     log.info(
         "mirror {}: node {} fetches {} from the registry at {} MB/s while no peer holds it back,"
-            + " under 1/{} of the {} MB/s the fastest node fetching from it got{}: the registry"
+            + " under 1/{} of the {} MB/s {}{}: the registry"
             + " stream goes to another node where one can take it, and {} receives the blob from a"
             + " peer, continuing where it is",
         mirror,
         node,
-        digest.shortForm(),
+        labels.apply(digest),
         "%.2f".formatted(rate / 1e6),
         (int) SEED_SLOWER_THAN,
-        "%.2f".formatted(fastestSeedBytesPerSecond / 1e6),
+        "%.2f".formatted(yardstick / 1e6),
+        seedRates.size() >= SEEDS_FOR_MEDIAN
+            ? "the median of the " + seedRates.size() + " seeds fetching now got"
+            : "the fastest node fetching from it got",
         own.isEmpty()
             ? ""
             : ", and takes in all its blobs at %.2f MB/s against the median node's %.2f MB/s"
@@ -363,8 +392,26 @@ final class LaggingRelays {
   }
 
   private Sighting forget(String node, Digest digest) {
+    seedRates.remove(seedKey(digest, node));
     Map<String, Sighting> nodes = firstSeen.get(digest);
     return nodes == null ? null : nodes.remove(node);
+  }
+
+  /**
+   * The rate seeds are judged against: the median of those fetching now, or with fewer than {@link
+   * #SEEDS_FOR_MEDIAN} of them, the fastest of the run.
+   */
+  private double seedYardstick() {
+    if (seedRates.size() < SEEDS_FOR_MEDIAN) {
+      return fastestSeedBytesPerSecond;
+    }
+    double[] rates =
+        seedRates.values().stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return rates[rates.length / 2];
+  }
+
+  private static String seedKey(Digest digest, String node) {
+    return digest + "\u0000" + node;
   }
 
   private static double seconds(Duration duration) {

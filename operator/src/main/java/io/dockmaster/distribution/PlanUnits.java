@@ -111,6 +111,11 @@ final class PlanUnits {
     return layout.piece(key).map(BlobPiece::name).orElse(key.toString());
   }
 
+  /** How log lines name a unit: the blob's short digest, and a piece's range. */
+  String labelOf(Digest key) {
+    return layout.piece(key).map(BlobPiece::shortName).orElse(key.shortForm());
+  }
+
   /** The piece a key stands for; empty for a whole blob. */
   Optional<BlobPiece> piece(Digest key) {
     return layout.piece(key);

@@ -71,6 +71,37 @@ class LaggingRelaysTest {
   }
 
   @Test
+  void amongManySeedsASeedIsJudgedAgainstTheMedianNotTheFastest() {
+    // Seeds of five pieces sharing the registry, each from an agent that reports holding back.
+    double[] megabytesPerSecond = {0.9, 0.6, 0.5, 0.27, 0.15};
+    for (int i = 0; i < megabytesPerSecond.length; i++) {
+      Digest piece = Digest.sha256(new byte[] {9, (byte) i});
+      long received = (long) (megabytesPerSecond[i] * 10_000_000);
+      relays.observe("seed-" + i, piece, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, 0L, T0);
+      relays.observe(
+          "seed-" + i,
+          piece,
+          Phase.RECEIVING,
+          received,
+          SIZE,
+          Source.UPSTREAM,
+          0L,
+          T0.plusSeconds(10));
+    }
+
+    assertThat(
+            relays.isLagging(
+                "seed-3", Digest.sha256(new byte[] {9, 3}), 2_700_000, true, T0.plusSeconds(10)))
+        .as("0.27 MB/s: under a third of the fastest's 0.9, but not of the median's 0.5")
+        .isFalse();
+    assertThat(
+            relays.isLagging(
+                "seed-4", Digest.sha256(new byte[] {9, 4}), 1_500_000, true, T0.plusSeconds(10)))
+        .as("0.15 MB/s, under a third of the median's 0.5")
+        .isTrue();
+  }
+
+  @Test
   void aSeedAtAThirdOfTheFastestSeedsRateOrMoreIsNot() {
     observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
     fastSeedFetches5MegabytesPerSecond();
