@@ -138,19 +138,9 @@ class PrefetchIT {
         .as("at least one node got its layers from a peer")
         .isPositive();
 
-    HttpClient http = HttpClient.newHttpClient();
     for (NodeAgent agent : agents) {
       for (String layer : layers) {
-        HttpResponse<byte[]> blob =
-            http.send(
-                HttpRequest.newBuilder(
-                        URI.create(
-                            "http://127.0.0.1:"
-                                + agent.runtimePort()
-                                + "/v2/team/app/blobs/"
-                                + layer))
-                    .build(),
-                HttpResponse.BodyHandlers.ofByteArray());
+        HttpResponse<byte[]> blob = fromRuntimePort(agent, "team/app", layer);
         assertThat(blob.statusCode()).isEqualTo(200);
         assertThat(Digest.sha256(blob.body()).toString())
             .as("the copy on a node is byte-identical to the registry's")
@@ -204,18 +194,8 @@ class PrefetchIT {
               assertThat(current.getStatus()).isNotNull();
               assertThat(current.getStatus().getNodesReady()).isEqualTo(AGENTS + "/" + AGENTS);
             });
-    HttpClient http = HttpClient.newHttpClient();
     for (NodeAgent agent : agents) {
-      HttpResponse<byte[]> blob =
-          http.send(
-              HttpRequest.newBuilder(
-                      URI.create(
-                          "http://127.0.0.1:"
-                              + agent.runtimePort()
-                              + "/v2/team/big/blobs/"
-                              + large))
-                  .build(),
-              HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> blob = fromRuntimePort(agent, "team/big", large);
       assertThat(blob.statusCode()).isEqualTo(200);
       assertThat(blob.version())
           .as("the runtime port speaks HTTP/1.1 whatever the client offers")
@@ -274,6 +254,23 @@ class PrefetchIT {
     assertThat(control.statusCode())
         .as("an agent's certificate does not open the operator's control channel")
         .isEqualTo(403);
+  }
+
+  /** A blob as the node's containerd would get it: from the agent's runtime port. */
+  private static HttpResponse<byte[]> fromRuntimePort(
+      NodeAgent agent, String repository, String digest) throws Exception {
+    return HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(
+                    URI.create(
+                        "http://127.0.0.1:"
+                            + agent.runtimePort()
+                            + "/v2/"
+                            + repository
+                            + "/blobs/"
+                            + digest))
+                .build(),
+            HttpResponse.BodyHandlers.ofByteArray());
   }
 
   private static long blobGets(String digest) {
