@@ -159,18 +159,7 @@ final class LaggingRelays {
   private final Map<Digest, Double> fastestBytesPerSecond = new HashMap<>();
   private final Set<String> announced = new HashSet<>();
 
-  /** The fastest any seed of this run fetched at, over {@link #SEED_MEASURABLE} or more. */
-  private double fastestSeedBytesPerSecond;
-
-  /**
-   * What each seed fetching now has fetched at, over {@link #SEED_MEASURABLE} or more, by blob and
-   * node: with {@link #SEEDS_FOR_MEDIAN} or more their median is the yardstick. Many seeds share
-   * the registry's uplink at once when a blob moves in pieces, and the fastest of twenty is no
-   * measure of the others: TCP alone gave some a third of it in the lab.
-   */
-  private final Map<String, Double> seedRates = new HashMap<>();
-
-  static final int SEEDS_FOR_MEDIAN = 3;
+  private final SeedRates seedRates = new SeedRates();
 
   /** When a node's bytes held of the run's blobs were first seen, and when they last changed. */
   private record Intake(Instant firstAt, long firstHeld, Instant lastAt, long lastHeld) {
@@ -236,13 +225,9 @@ final class LaggingRelays {
           // registry's share while it runs, and one never held would look slow beside that.
           first
               .rate(received, now, SEED_MEASURABLE)
-              .ifPresent(
-                  rate -> {
-                    fastestSeedBytesPerSecond = Math.max(fastestSeedBytesPerSecond, rate);
-                    seedRates.put(seedKey(digest, node), rate);
-                  });
+              .ifPresent(rate -> seedRates.measured(digest, node, rate));
         } else {
-          seedRates.remove(seedKey(digest, node));
+          seedRates.stopped(digest, node);
         }
       }
       case COMPLETE -> {
@@ -318,7 +303,7 @@ final class LaggingRelays {
       return false;
     }
     OptionalDouble measured = first.unheldRate(received, now);
-    double yardstick = seedYardstick();
+    double yardstick = seedRates.yardstick();
     if (measured.isEmpty() || measured.getAsDouble() * SEED_SLOWER_THAN >= yardstick) {
       return false;
     }
@@ -340,9 +325,7 @@ final class LaggingRelays {
         "%.2f".formatted(rate / 1e6),
         (int) SEED_SLOWER_THAN,
         "%.2f".formatted(yardstick / 1e6),
-        seedRates.size() >= SEEDS_FOR_MEDIAN
-            ? "the median of the " + seedRates.size() + " seeds fetching now got"
-            : "the fastest node fetching from it got",
+        seedRates.describe(),
         own.isEmpty()
             ? ""
             : ", and takes in all its blobs at %.2f MB/s against the median node's %.2f MB/s"
@@ -392,26 +375,9 @@ final class LaggingRelays {
   }
 
   private Sighting forget(String node, Digest digest) {
-    seedRates.remove(seedKey(digest, node));
+    seedRates.stopped(digest, node);
     Map<String, Sighting> nodes = firstSeen.get(digest);
     return nodes == null ? null : nodes.remove(node);
-  }
-
-  /**
-   * The rate seeds are judged against: the median of those fetching now, or with fewer than {@link
-   * #SEEDS_FOR_MEDIAN} of them, the fastest of the run.
-   */
-  private double seedYardstick() {
-    if (seedRates.size() < SEEDS_FOR_MEDIAN) {
-      return fastestSeedBytesPerSecond;
-    }
-    double[] rates =
-        seedRates.values().stream().mapToDouble(Double::doubleValue).sorted().toArray();
-    return rates[rates.length / 2];
-  }
-
-  private static String seedKey(Digest digest, String node) {
-    return digest + "\u0000" + node;
   }
 
   private static double seconds(Duration duration) {
