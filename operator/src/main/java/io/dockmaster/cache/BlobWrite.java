@@ -24,7 +24,13 @@ public final class BlobWrite implements AutoCloseable {
   private final BlobCache cache;
   private final CachedBlob blob;
   private final FileChannel channel;
+
+  /**
+   * Null for a piece: its blob is hashed whole once its pieces are in, and OCI gives a piece no
+   * digest to check against.
+   */
   private final MessageDigest hasher;
+
   private final Object guard = new Object();
   private State state = State.OPEN;
   private String discardReason;
@@ -34,7 +40,7 @@ public final class BlobWrite implements AutoCloseable {
     this.cache = cache;
     this.blob = blob;
     this.channel = channel;
-    this.hasher = blob.digest.newHasher();
+    this.hasher = blob.isPiece() ? null : blob.digest.newHasher();
   }
 
   public Digest digest() {
@@ -89,7 +95,9 @@ public final class BlobWrite implements AutoCloseable {
     synchronized (guard) {
       ensureOpen();
       int length = content.remaining();
-      if (written + length > blob.size) {
+      if (written + length > blob.size && blob.isPiece()) {
+        throw wrongPieceSize(written + length);
+      } else if (written + length > blob.size) {
         hasher.update(content);
         throw refuse(Digest.of(hasher), written + length);
       }
@@ -104,7 +112,9 @@ public final class BlobWrite implements AutoCloseable {
         discard("writing failed: " + e);
         throw e;
       }
-      hasher.update(hashed);
+      if (hasher != null) {
+        hasher.update(hashed);
+      }
       written += length;
       blob.progress.advance(written);
     }
@@ -122,15 +132,15 @@ public final class BlobWrite implements AutoCloseable {
   public void commit() throws IOException {
     synchronized (guard) {
       ensureOpen();
-      Digest actual = Digest.of(hasher);
       if (blob.isPiece()) {
         if (written != blob.size) {
-          throw refuse(actual, written);
+          throw wrongPieceSize(written);
         }
         state = State.COMMITTED;
         cache.pieceWritten(this);
         return;
       }
+      Digest actual = Digest.of(hasher);
       if (written != blob.size || !actual.equals(blob.digest)) {
         throw refuse(actual, written);
       }
@@ -175,6 +185,21 @@ public final class BlobWrite implements AutoCloseable {
     if (state == State.DISCARDED) {
       throw new IOException("write of blob " + blob.digest + " was discarded: " + discardReason);
     }
+  }
+
+  /** A piece's source sent more or fewer bytes than the piece has: a transfer stops before that. */
+  private IOException wrongPieceSize(long actualSize) {
+    discard("the piece's source sent " + actualSize + " of its " + blob.size + " bytes");
+    return new IOException(
+        "the piece of blob "
+            + blob.assembly.blob.digest
+            + " from byte "
+            + blob.fileOffset
+            + " received "
+            + actualSize
+            + " of its "
+            + blob.size
+            + " bytes");
   }
 
   private DigestMismatchException refuse(Digest actual, long actualSize) {

@@ -148,6 +148,23 @@ class BlobCachePiecesTest {
   }
 
   @Test
+  void aPieceGivenMoreOrFewerBytesThanItHasIsDiscarded() throws Exception {
+    BlobWrite first = start(0);
+    BlobWrite middle = start(1);
+
+    assertThatThrownBy(() -> first.write(new byte[100_002]))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("received 100002 of its 100001 bytes");
+    middle.write(content, 100_001, 99_999);
+    assertThatThrownBy(middle::commit).hasMessageContaining("received 99999 of its 100000 bytes");
+
+    assertThat(first.isOpen()).isFalse();
+    assertThat(cache.find(pieces.get(0).key())).isEmpty();
+    assertThat(cache.find(pieces.get(1).key())).isEmpty();
+    assertThat(cache.startWrite(pieces.get(0), content.length, null)).isPresent();
+  }
+
+  @Test
   void aDiscardedPieceLeavesTheOthersAndCanBeWrittenAgain() throws Exception {
     BlobWrite first = start(0);
     BlobWrite middle = start(1);
