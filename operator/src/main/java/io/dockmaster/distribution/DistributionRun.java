@@ -98,24 +98,22 @@ final class DistributionRun implements AutoCloseable {
 
   /** One round against the agents alive now. */
   synchronized DistributionProgress round(List<AgentLease> agents) {
-    if (units == null) {
-      // Until an agent is seen nothing is planned, and nothing decided.
-      if (agents.isEmpty()) {
-        return round(agents, PlanUnits.whole(target));
-      }
+    if (units == null && !agents.isEmpty()) {
       units =
           agents.stream().allMatch(AgentLease::takesPieces)
               ? PlanUnits.inPieces(target)
               : PlanUnits.whole(target);
     }
-    return round(agents, units);
+    // Until an agent is seen nothing is planned or decided; the round only reports that.
+    return round(agents, units != null ? units : PlanUnits.whole(target));
   }
 
-  private DistributionProgress round(List<AgentLease> agents, PlanUnits units) {
+  /** {@code unitsNow} is the run's units once decided; the methods below read the field. */
+  private DistributionProgress round(List<AgentLease> agents, PlanUnits unitsNow) {
     Map<String, AgentLease> byNode = new LinkedHashMap<>();
     Set<String> platforms = new java.util.TreeSet<>();
     for (AgentLease agent : agents) {
-      if (units.cutsAny() && !agent.takesPieces()) {
+      if (unitsNow.cutsAny() && !agent.takesPieces()) {
         problem(
             agent.node(),
             null,
@@ -145,21 +143,19 @@ final class DistributionRun implements AutoCloseable {
     int complete = 0;
     Map<String, Integer> completeByImage = new HashMap<>();
     Map<String, NodeHoldings> holdingsByNode = new HashMap<>();
-    Map<String, Map<Digest, WantedBlob>> blobsByPlatform = new HashMap<>();
     Instant seen = clock.instant();
     for (AgentLease agent : byNode.values()) {
       AgentReport report = reports.get(agent.node());
       if (report == null) {
         continue;
       }
-      Map<Digest, WantedBlob> byDigest =
-          blobsByPlatform.computeIfAbsent(agent.platform(), this::blobsByDigest);
-      NodeHoldings holdings = holdingsReader.read(agent.node(), report, byDigest, units, seen);
+      Map<Digest, WantedBlob> byDigest = unitsNow.unitsFor(agent.platform());
+      NodeHoldings holdings = holdingsReader.read(agent.node(), report, byDigest, unitsNow, seen);
       holdingsByNode.put(agent.node(), holdings);
       wanted += holdings.wanted;
       held += holdings.held;
       for (String image : target.blobsByImage().keySet()) {
-        Set<Digest> imageBlobs = units.unitsOf(target.imageBlobsFor(image, agent.platform()));
+        Set<Digest> imageBlobs = unitsNow.unitsOf(target.imageBlobsFor(image, agent.platform()));
         if (!imageBlobs.isEmpty() && holdings.complete.containsAll(imageBlobs)) {
           completeByImage.merge(image, 1, Integer::sum);
         }
@@ -180,7 +176,7 @@ final class DistributionRun implements AutoCloseable {
           withholdLagging(node, holdings, seen);
         });
     retriedFailures = false;
-    for (BlobGroup group : units.groups(platforms)) {
+    for (BlobGroup group : unitsNow.groups(platforms)) {
       planned += plan(group, byNode, holdingsByNode, waves);
     }
     Queue<AgentReport> answers = new ConcurrentLinkedQueue<>();
@@ -222,14 +218,6 @@ final class DistributionRun implements AutoCloseable {
             Optional.ofNullable(finished));
     progress = Optional.of(now);
     return now;
-  }
-
-  /**
-   * Every agent's report: from the watch where nothing changed since, else asked now (which also
-   * (re)starts watching it). Pins go first to an agent process that has not had them.
-   */
-  private Map<Digest, WantedBlob> blobsByDigest(String platform) {
-    return units.unitsFor(platform);
   }
 
   /** Plans one group's blobs over the nodes of its platforms; returns the transfers ordered. */
