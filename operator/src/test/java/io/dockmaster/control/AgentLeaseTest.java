@@ -35,6 +35,29 @@ class AgentLeaseTest {
   }
 
   @Test
+  void whatAnAgentTakesTravelsWithItsLeaseAndAnOlderAgentTakesNothingExtra() {
+    AgentLease current =
+        new AgentLease(
+            "node-1",
+            "https://10.0.0.7:30020",
+            "linux/amd64",
+            0,
+            0,
+            NOW,
+            NOW,
+            30,
+            java.util.Set.of(AgentLease.PIECES));
+    Lease older =
+        new AgentLease("n", "https://10.0.0.7:1", "linux/amd64", 0, 0, NOW, NOW, 30).toLease("ns");
+    older.getMetadata().getAnnotations().remove("dockmaster.io/features");
+
+    assertThat(current.toLease("ns").getMetadata().getAnnotations())
+        .containsEntry("dockmaster.io/features", "pieces");
+    assertThat(AgentLease.from(current.toLease("ns")).orElseThrow().takesPieces()).isTrue();
+    assertThat(AgentLease.from(older).orElseThrow().takesPieces()).isFalse();
+  }
+
+  @Test
   void liveUntilTheLeaseDurationPasses() {
     AgentLease agent = new AgentLease("n", "https://10.0.0.7:1", "linux/amd64", 0, 0, NOW, NOW, 30);
 
