@@ -60,6 +60,10 @@ class PieceTransfersTest {
   /** Sources that break off after this many bytes of a piece. */
   private final Map<String, Integer> breakingAfter = new ConcurrentHashMap<>();
 
+  /** Bytes read from sources that sent the whole blob. */
+  private final java.util.concurrent.atomic.AtomicLong readOfWhole =
+      new java.util.concurrent.atomic.AtomicLong();
+
   /** Each source's requests: the piece's first byte plus the offset asked within it. */
   private final Map<String, List<Long>> asked = new ConcurrentHashMap<>();
 
@@ -76,7 +80,16 @@ class PieceTransfersTest {
           asked.computeIfAbsent(label, l -> new CopyOnWriteArrayList<>()).add(first);
           byte[] bytes = held.get(label);
           if (ignoringRanges.contains(label)) {
-            return new BlobFrom(new ByteArrayInputStream(bytes), -piece.offset());
+            InputStream whole =
+                new java.io.FilterInputStream(new ByteArrayInputStream(bytes)) {
+                  @Override
+                  public int read(byte[] b, int off, int len) throws IOException {
+                    int n = super.read(b, off, len);
+                    readOfWhole.addAndGet(Math.max(0, n));
+                    return n;
+                  }
+                };
+            return new BlobFrom(whole, -piece.offset());
           }
           int end = (int) piece.end();
           if (breakingAfter.containsKey(label)) {
@@ -138,6 +151,9 @@ class PieceTransfersTest {
     }
     assertThat(cache.find(PIECES.get(0).key())).isEmpty();
     assertThat(cache.isComplete(DIGEST)).isFalse();
+    assertThat(readOfWhole.get())
+        .as("the rest of the blob is left unread: the connection closes")
+        .isLessThan(CONTENT.length);
   }
 
   @Test
