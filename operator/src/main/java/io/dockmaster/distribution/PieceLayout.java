@@ -21,11 +21,12 @@ import java.util.Optional;
  * the lower bound to 1.00.
  *
  * <p>The typical layer is the median of the image's significant blobs (at least 1 MiB and 1% of the
- * image), at most a quarter of the image, so an image of one large layer is still cut, and at least
- * {@link #MIN_PIECE_BYTES}: every piece costs every node a transfer (a request, a stream, an order
- * and a line of inventory). A blob is cut when it is at least 1.5 times that size, into pieces of
- * equal length (a byte apart at most), none shorter than the minimum and never more than {@link
- * #MAX_PIECES_PER_BLOB}.
+ * image), at most half the image, so an image of one large layer is still cut (in two: one 500 MiB
+ * layer on 20 nodes goes from 2.00 times the bound to 1.00) while one of two equal layers is not,
+ * and at least {@link #MIN_PIECE_BYTES}: every piece costs every node a transfer (a request, a
+ * stream, an order and a line of inventory). A blob is cut when it is at least 1.5 times that size,
+ * into pieces of equal length (a byte apart at most), none shorter than the minimum and never more
+ * than {@link #MAX_PIECES_PER_BLOB}.
  *
  * <p>Pure and deterministic: the same blobs give the same pieces, so every round of a run, and an
  * operator that took over, plans the pieces agents already have.
@@ -35,7 +36,7 @@ public final class PieceLayout {
   public static final long MIN_PIECE_BYTES = 16L * 1024 * 1024;
   public static final int MAX_PIECES_PER_BLOB = 64;
   private static final long SIGNIFICANT_BYTES = 1024 * 1024;
-  private static final int MIN_UNITS = 4;
+  private static final int MIN_UNITS = 2;
 
   private final Map<Digest, List<BlobPiece>> piecesByBlob;
   private final Map<Digest, BlobPiece> pieceByKey;

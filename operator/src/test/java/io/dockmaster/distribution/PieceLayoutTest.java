@@ -58,19 +58,19 @@ class PieceLayoutTest {
 
   @Test
   void layersOfOneSizeMoveWhole() {
-    List<Blob> equal = List.of(blob(0, 100 * MIB), blob(1, 100 * MIB), blob(2, 100 * MIB));
+    List<Blob> three = List.of(blob(0, 100 * MIB), blob(1, 100 * MIB), blob(2, 100 * MIB));
+    List<Blob> two = List.of(blob(0, 32 * MIB), blob(1, 32 * MIB), blob(2, 2_000));
 
-    PieceLayout layout = PieceLayout.of(equal);
-
-    assertThat(layout.units(equal)).isEqualTo(equal);
+    assertThat(PieceLayout.of(three).units(three)).isEqualTo(three);
+    assertThat(PieceLayout.of(two).units(two)).isEqualTo(two);
   }
 
   @Test
-  void anImageOfOneLayerIsStillCutIntoFour() {
+  void anImageOfOneLayerIsStillCutInTwo() {
     Blob only = blob(0, 500 * MIB);
     List<Blob> image = List.of(only, blob(1, 3_000), blob(2, 900));
 
-    assertThat(PieceLayout.of(image).piecesOf(only.digest())).hasSize(4);
+    assertThat(PieceLayout.of(image).piecesOf(only.digest())).hasSize(2);
   }
 
   @Test
