@@ -47,11 +47,6 @@ final class PieceFills {
     this.lock = lock;
   }
 
-  /** Under the lock: whether the blob is being filled in pieces. */
-  boolean fills(Digest blob) {
-    return byBlob.containsKey(blob);
-  }
-
   /**
    * Under the lock: gives up filling the blob in pieces unless a piece of it is being written, so
    * that it can be written whole (a run that moves it whole after one that moved it in pieces).
