@@ -290,6 +290,7 @@ public final class BlobCache implements AutoCloseable {
         throw new IOException("blob cache is closed; cannot read blob " + digest);
       }
       Path file;
+      Path partial = pieces.partialFile(blob);
       if (space.complete(digest) == blob) {
         file = layout.blob(digest);
         space.touch(digest);
@@ -297,8 +298,8 @@ public final class BlobCache implements AutoCloseable {
           && writing.containsKey(digest)
           && writing.get(digest).blob() == blob) {
         file = layout.incoming(digest);
-      } else if (pieces.partialFile(blob) != null) {
-        file = pieces.partialFile(blob);
+      } else if (partial != null) {
+        file = partial;
       } else if (blob.isPiece()
           && space.complete(blob.assembly.blob.digest) == blob.assembly.blob) {
         // Written, and its blob verified and stored since the piece was found.
@@ -334,7 +335,9 @@ public final class BlobCache implements AutoCloseable {
     synchronized (lock) {
       if (closed || !stillWanted.getAsBoolean()) {
         throw new IOException(
-            "the blob cache was closed before blob " + blob.digest + " was stored");
+            "the blob cache was closed, or blob "
+                + blob.digest
+                + " discarded, before it was stored");
       }
       layout.publish(blob.digest, blob.mediaType != null);
       writing.remove(blob.digest);

@@ -180,10 +180,6 @@ final class LaggingRelays {
   /** Per blob, the seeds found slow: withheld from serving it from then on. */
   private final Map<Digest, Set<String>> slowSeeds = new HashMap<>();
 
-  LaggingRelays(String mirror, DistributionMetrics metrics) {
-    this(mirror, metrics, Digest::shortForm);
-  }
-
   /**
    * @param labels how log lines name a blob or piece by its key
    */

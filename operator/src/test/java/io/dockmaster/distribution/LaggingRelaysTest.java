@@ -16,7 +16,8 @@ class LaggingRelaysTest {
   private static final Source PARENT = Source.peer("parent");
 
   private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
-  private final LaggingRelays relays = new LaggingRelays("mirror", new DistributionMetrics(meters));
+  private final LaggingRelays relays =
+      new LaggingRelays("mirror", new DistributionMetrics(meters), Digest::shortForm);
 
   /** What a report said, from an agent that does not say how long it held its source back. */
   private void observe(
