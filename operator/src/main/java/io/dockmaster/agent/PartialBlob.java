@@ -37,13 +37,14 @@ final class PartialBlob {
   /**
    * Whom a failure names: for bytes that do not match the digest, the one source that sent them
    * (not necessarily {@code orderSource}, which may have had nothing left to send), or nobody when
-   * several did, since which one lied is unknown; for a piece, whose blob is checked only whole,
-   * always nobody.
+   * several did, since which one lied is unknown. For a piece, whose blob is checked only whole,
+   * the sources are those of every piece of the blob.
    */
   String blamed(TransferFailure failure, String orderSource) {
-    if (failure.reason() != Reason.DigestMismatch || sources.isEmpty()) {
+    List<String> senders = piece ? failure.pieceSources() : sources;
+    if (failure.reason() != Reason.DigestMismatch || (sources.isEmpty() && senders.isEmpty())) {
       return orderSource;
     }
-    return sources.size() == 1 && !piece ? sources.get(0) : MIXED_SOURCES;
+    return senders.size() == 1 ? senders.get(0) : MIXED_SOURCES;
   }
 }

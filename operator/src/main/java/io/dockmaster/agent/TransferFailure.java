@@ -5,6 +5,7 @@ import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.RegistryException;
 import io.dockmaster.status.ErrorMessages;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Why a transfer failed, with a stable reason code the operator reports and plans around (a source
@@ -32,19 +33,35 @@ final class TransferFailure extends Exception {
   }
 
   private final Reason reason;
+  private final List<String> pieceSources;
 
   TransferFailure(Reason reason, String message) {
+    this(reason, message, List.of());
+  }
+
+  /**
+   * @param pieceSources for a blob assembled from pieces that did not verify: every source that
+   *     wrote bytes of it
+   */
+  TransferFailure(Reason reason, String message, List<String> pieceSources) {
     super(message);
     this.reason = reason;
+    this.pieceSources = List.copyOf(pieceSources);
   }
 
   TransferFailure(Reason reason, String message, Throwable cause) {
     super(message, cause);
     this.reason = reason;
+    this.pieceSources = List.of();
   }
 
   Reason reason() {
     return reason;
+  }
+
+  /** Empty unless the failure is of a blob assembled from pieces. */
+  List<String> pieceSources() {
+    return pieceSources;
   }
 
   /**

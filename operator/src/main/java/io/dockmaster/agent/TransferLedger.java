@@ -3,6 +3,7 @@ package io.dockmaster.agent;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
 import io.dockmaster.registry.Digest;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -74,7 +75,11 @@ final class TransferLedger {
     }
   }
 
-  record Failure(String source, String reason, String message) {}
+  /**
+   * @param pieceSources for a blob assembled from pieces that did not verify, the sources of all
+   *     its pieces when {@code source} names none of them
+   */
+  record Failure(String source, String reason, String message, List<String> pieceSources) {}
 
   private final Map<Digest, Entry> inFlight = new ConcurrentHashMap<>();
   private final Map<Digest, Failure> failures = new ConcurrentHashMap<>();
@@ -104,7 +109,12 @@ final class TransferLedger {
   }
 
   void failed(Digest digest, String source, String reason, String message) {
-    failures.put(digest, new Failure(source, reason, message));
+    failed(digest, source, reason, message, List.of());
+  }
+
+  void failed(
+      Digest digest, String source, String reason, String message, List<String> pieceSources) {
+    failures.put(digest, new Failure(source, reason, message, List.copyOf(pieceSources)));
     inFlight.remove(digest);
     changes.changed();
   }
@@ -191,7 +201,9 @@ final class TransferLedger {
           0,
           failure.source(),
           failure.reason(),
-          failure.message());
+          failure.message(),
+          null,
+          failure.pieceSources().isEmpty() ? null : failure.pieceSources());
     }
     return BlobState.absent(digest.toString());
   }

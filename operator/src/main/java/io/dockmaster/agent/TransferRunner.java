@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -51,6 +52,7 @@ final class TransferRunner implements AutoCloseable {
       EnumSet.of(Reason.SourceUnreachable, Reason.SourceMissing, Reason.UpstreamFailed);
 
   private final KeptPartials kept;
+  private final PieceSenders senders = new PieceSenders();
 
   /** Orders that replace a transfer in flight from another source, started once it has stopped. */
   private final Map<Digest, TransferOrder> replacements = new ConcurrentHashMap<>();
@@ -259,7 +261,12 @@ final class TransferRunner implements AutoCloseable {
     } else if (partial != null) {
       partial.write.abort(failure.getMessage());
     }
-    ledger.failed(unit.key(), source, failure.reason().name(), failure.getMessage());
+    ledger.failed(
+        unit.key(),
+        source,
+        failure.reason().name(),
+        failure.getMessage(),
+        source.equals(PartialBlob.MIXED_SOURCES) ? failure.pieceSources() : List.of());
     metrics.transferFinished(
         upstream, failure.reason().name(), Duration.ofNanos(System.nanoTime() - started));
     log.warn("{} from {} failed: {}", unit.label(), source, failure.getMessage());
@@ -312,20 +319,30 @@ final class TransferRunner implements AutoCloseable {
 
   private void commit(PartialBlob partial, String source, TransferUnit unit)
       throws TransferFailure {
+    if (unit.isPiece()) {
+      senders.wrote(unit.blob(), partial.sources());
+    }
     try {
       partial.write.commit();
+      if (!unit.isPiece() || cache.isComplete(unit.blob())) {
+        senders.forget(unit.blob());
+      }
     } catch (DigestMismatchException e) {
       if (!unit.isPiece()) {
         throw TransferFailure.ofStream(e, null, source, unit.blob());
       }
-      // This piece completed its blob, whose pieces came from several sources.
+      // This piece completed its blob, whose pieces may have come from several sources.
+      List<String> pieceSources = senders.take(unit.blob());
       throw new TransferFailure(
           Reason.DigestMismatch,
           "the pieces of blob "
               + unit.blob()
+              + " from "
+              + String.join(", ", pieceSources)
               + " together hashed to "
               + e.actual()
-              + "; every piece of it was discarded");
+              + "; every piece of it was discarded",
+          pieceSources);
     } catch (IOException e) {
       throw TransferFailure.ofStream(e, null, source, unit.blob());
     }

@@ -1,6 +1,7 @@
 package io.dockmaster.control;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import java.util.List;
 
 /**
  * What an agent knows about one blob.
@@ -13,6 +14,9 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param heldMillis while receiving: how long in all the transfer has held its source's stream back
  *     to the pace of peers relaying the blob from it (a rate over time not held back is the node's
  *     own); null from agents that do not say
+ * @param pieceSources for a blob assembled from pieces whose bytes did not hash to its digest:
+ *     every source that wrote bytes of it, when there were several (then {@code source} names
+ *     none); null otherwise and from agents that do not say
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BlobState(
@@ -22,13 +26,30 @@ public record BlobState(
     String source,
     String failureReason,
     String failureMessage,
-    Long heldMillis) {
+    Long heldMillis,
+    List<String> pieceSources) {
+
+  public BlobState {
+    pieceSources = pieceSources == null ? null : List.copyOf(pieceSources);
+  }
 
   public enum Phase {
     ABSENT,
     RECEIVING,
     COMPLETE,
     FAILED
+  }
+
+  /** A state that names no sources of pieces. */
+  public BlobState(
+      String digest,
+      Phase phase,
+      long received,
+      String source,
+      String failureReason,
+      String failureMessage,
+      Long heldMillis) {
+    this(digest, phase, received, source, failureReason, failureMessage, heldMillis, null);
   }
 
   /** A state that says nothing of holding back. */
@@ -44,7 +65,8 @@ public record BlobState(
 
   /** The same state under another name: a piece's, where the agent tracks it by its key. */
   public BlobState named(String name) {
-    return new BlobState(name, phase, received, source, failureReason, failureMessage, heldMillis);
+    return new BlobState(
+        name, phase, received, source, failureReason, failureMessage, heldMillis, pieceSources);
   }
 
   public static BlobState absent(String digest) {

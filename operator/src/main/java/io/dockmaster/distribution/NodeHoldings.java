@@ -1,6 +1,7 @@
 package io.dockmaster.distribution;
 
 import io.dockmaster.control.AgentReport;
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.registry.Digest;
@@ -67,11 +68,13 @@ final class NodeHoldings {
       Set<Digest> before = completeBefore.computeIfAbsent(node, n -> new HashSet<>());
       for (WantedBlob blob : blobs.values()) {
         Digest digest = blob.descriptor().digest();
+        // Suspicion is of a copy of a whole blob: a piece is suspect with the blob it is of.
+        Digest whole = units.piece(digest).map(BlobPiece::blob).orElse(digest);
         long size = blob.descriptor().size();
         holdings.wanted += size;
         BlobState state = states.getOrDefault(digest, BlobState.absent(digest.toString()));
         if (state.phase() != BlobState.Phase.COMPLETE) {
-          suspects.copyGone(digest, node);
+          suspects.copyGone(whole, node);
         }
         Optional<Source> source = sourceOf(state.source());
         if (source.isPresent() || state.phase() != BlobState.Phase.RECEIVING) {
@@ -88,10 +91,10 @@ final class NodeHoldings {
         switch (state.phase()) {
           case COMPLETE -> {
             holdings.held += size;
-            if (!suspects.isSuspect(digest, node)) {
+            if (!suspects.isSuspect(whole, node)) {
               holdings.complete.add(digest);
             }
-            if (suspects.isWithheld(digest, node)) {
+            if (suspects.isWithheld(whole, node)) {
               holdings.withheld.add(digest);
             }
             if (before.add(digest)) {

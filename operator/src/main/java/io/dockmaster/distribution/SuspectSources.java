@@ -2,6 +2,7 @@ package io.dockmaster.distribution;
 
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobCheck;
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.registry.Digest;
@@ -63,35 +64,58 @@ final class SuspectSources {
 
   /**
    * Notes the digest mismatches a receiver reports. A receiver repeats its last failure until it
-   * gets another order, so only a new failure counts.
+   * gets another order, so only a new failure counts. A blob assembled from pieces of several
+   * senders makes each of them a suspect, to be re-checked like a relay of a corrupt stream, but
+   * earns none of them a strike: only one of them sent the wrong bytes.
    */
   void noteReport(AgentReport report) {
     for (BlobState state : report.blobs()) {
       String receiverBlob = report.node() + " " + state.digest();
-      if (state.phase() != BlobState.Phase.FAILED
-          || !"DigestMismatch".equals(state.failureReason())
-          || state.source() == null
-          || !state.source().startsWith(TransferSource.PEER_LABEL_PREFIX)) {
+      List<String> senders = peersBlamed(state);
+      if (senders.isEmpty()) {
         lastMismatchSource.remove(receiverBlob);
         continue;
       }
-      String source = state.source().substring(TransferSource.PEER_LABEL_PREFIX.length());
-      if (source.equals(lastMismatchSource.put(receiverBlob, source))) {
+      if (String.join(" ", senders)
+          .equals(lastMismatchSource.put(receiverBlob, String.join(" ", senders)))) {
         continue;
       }
-      Digest digest = Digest.parse(state.digest());
-      if (isWithheld(digest, source)) {
-        continue;
-      }
-      if (suspects.computeIfAbsent(digest, d -> new HashSet<>()).add(source)) {
-        toVerify.computeIfAbsent(source, n -> new LinkedHashSet<>()).add(state.digest());
-        pendingChecks.put(new NodeBlob(source, state.digest()), new HashSet<>());
-      }
-      Set<String> reporters = pendingChecks.get(new NodeBlob(source, state.digest()));
-      if (reporters != null) {
-        reporters.add(report.node());
+      Digest blob = blobOf(state.digest());
+      boolean sole = senders.size() == 1 && state.pieceSources() == null;
+      for (String source : senders) {
+        if (isWithheld(blob, source)) {
+          continue;
+        }
+        NodeBlob copy = new NodeBlob(source, blob.toString());
+        if (suspects.computeIfAbsent(blob, d -> new HashSet<>()).add(source)) {
+          toVerify.computeIfAbsent(source, n -> new LinkedHashSet<>()).add(blob.toString());
+        }
+        if (sole) {
+          pendingChecks.computeIfAbsent(copy, c -> new HashSet<>()).add(report.node());
+        }
       }
     }
+  }
+
+  /** The peers a receiver's digest mismatch names: its one source, or each sender of its pieces. */
+  private static List<String> peersBlamed(BlobState state) {
+    if (state.phase() != BlobState.Phase.FAILED
+        || !"DigestMismatch".equals(state.failureReason())) {
+      return List.of();
+    }
+    List<String> labels =
+        state.pieceSources() != null
+            ? state.pieceSources()
+            : state.source() == null ? List.of() : List.of(state.source());
+    return labels.stream()
+        .filter(label -> label.startsWith(TransferSource.PEER_LABEL_PREFIX))
+        .map(label -> label.substring(TransferSource.PEER_LABEL_PREFIX.length()))
+        .toList();
+  }
+
+  /** A piece's failure is reported under the piece's name; suspicion is of copies of its blob. */
+  private static Digest blobOf(String name) {
+    return BlobPiece.isPieceName(name) ? BlobPiece.parse(name).blob() : Digest.parse(name);
   }
 
   boolean isSuspect(Digest digest, String node) {

@@ -172,7 +172,7 @@ class PieceTransfersTest {
   }
 
   @Test
-  void piecesThatDoNotAddUpDiscardTheBlobAndBlameNoSingleSource() throws Exception {
+  void piecesThatDoNotAddUpDiscardTheBlobAndNameEverySourceOfIt() throws Exception {
     byte[] corrupt = CONTENT.clone();
     corrupt[45_000] ^= 1;
     held.put("peer/a", CONTENT);
@@ -188,9 +188,52 @@ class PieceTransfersTest {
     BlobState failed = ledger.stateOf(last.key());
     assertThat(failed.failureReason()).isEqualTo("DigestMismatch");
     assertThat(failed.source()).isEqualTo(PartialBlob.MIXED_SOURCES);
-    assertThat(failed.failureMessage()).contains("every piece of it was discarded");
+    assertThat(failed.pieceSources())
+        .as("which piece was wrong is unknown, so every sender of one is named")
+        .containsExactlyInAnyOrder("peer/a", "peer/b");
+    assertThat(failed.failureMessage())
+        .contains("every piece of it was discarded")
+        .contains("peer/a")
+        .contains("peer/b");
     assertThat(cache.isComplete(DIGEST)).isFalse();
     assertThat(cache.find(PIECES.get(0).key())).isEmpty();
+
+    // The next assembly names only its own senders, not those of the one discarded.
+    held.put("peer/c", CONTENT);
+    for (int i = 0; i < PIECES.size(); i++) {
+      runner.submit(order(i, "c"));
+    }
+    Awaitility.await().until(() -> cache.isComplete(DIGEST));
+    try (InputStream in = cache.find(DIGEST).orElseThrow().open()) {
+      assertThat(in.readAllBytes()).isEqualTo(CONTENT);
+    }
+  }
+
+  @Test
+  void piecesAllFromOneSourceThatDoNotAddUpBlameThatSource() throws Exception {
+    byte[] corrupt = CONTENT.clone();
+    corrupt[75_000] ^= 1;
+    held.put("peer/b", corrupt);
+
+    for (int i = 0; i < PIECES.size(); i++) {
+      runner.submit(order(i, "b"));
+    }
+
+    Awaitility.await()
+        .until(
+            () ->
+                PIECES.stream()
+                    .anyMatch(p -> ledger.stateOf(p.key()).phase() == BlobState.Phase.FAILED));
+    BlobState failed =
+        PIECES.stream()
+            .map(p -> ledger.stateOf(p.key()))
+            .filter(state -> state.phase() == BlobState.Phase.FAILED)
+            .findFirst()
+            .orElseThrow();
+    assertThat(failed.failureReason()).isEqualTo("DigestMismatch");
+    assertThat(failed.source()).isEqualTo("peer/b");
+    assertThat(failed.pieceSources()).as("the one sender is the source itself").isNull();
+    assertThat(cache.isComplete(DIGEST)).isFalse();
   }
 
   @Test

@@ -143,6 +143,12 @@ final class FakeAgents implements AgentControl {
     }
   }
 
+  /** Whether the node reports this blob or piece complete. */
+  boolean holds(String node, String name) {
+    BlobState state = states.getOrDefault(node, Map.of()).get(name);
+    return state != null && state.phase() == Phase.COMPLETE;
+  }
+
   void complete(String node, String digest, long size) {
     set(node, digest, new BlobState(digest, Phase.COMPLETE, size, null, null, null));
   }
@@ -348,6 +354,8 @@ final class FakeAgents implements AgentControl {
         outcome = BlobCheck.Outcome.ABSENT;
       } else if (rotten.remove(agent.node() + " " + digest)) {
         copies.remove(digest);
+        // The pieces of a blob are its bytes too.
+        copies.keySet().removeIf(name -> name.startsWith(digest + "@"));
         changed(agent.node());
         outcome = BlobCheck.Outcome.DISCARDED;
       } else {

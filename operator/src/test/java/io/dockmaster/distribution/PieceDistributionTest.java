@@ -1,6 +1,7 @@
 package io.dockmaster.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.BlobPiece;
@@ -134,6 +135,90 @@ class PieceDistributionTest {
               assertThat(p.reason()).isEqualTo("AgentTooOld");
               assertThat(p.message()).contains("upgrade the agent");
             });
+  }
+
+  @Test
+  void theSendersOfPiecesThatDidNotAddUpAreReCheckedAndARottenCopyIsFetchedAgain() {
+    DistributionRun run = run();
+    List<BlobPiece> pieces =
+        PieceLayout.of(
+                IMAGE_BLOBS.stream()
+                    .map(b -> new Blob(b.descriptor().digest(), b.descriptor().size()))
+                    .toList())
+            .piecesOf(LARGE.descriptor().digest());
+    // node-00 holds the image, but its copy of the large layer rotted on disk unnoticed.
+    for (WantedBlob blob : IMAGE_BLOBS) {
+      agents.complete("node-00", digest(blob), blob.descriptor().size());
+    }
+    agents.rot("node-00", digest(LARGE), LARGE.descriptor().size());
+    pieces.forEach(p -> agents.complete("node-00", p.name(), p.length()));
+    List<AgentLease> nodes = nodes(4, true);
+    run.round(nodes);
+    assertThat(agents.orders)
+        .filteredOn(r -> r.order().piece() != null && r.order().source().fromUpstream())
+        .as("a node holds the layer: the registry is not asked for it")
+        .isEmpty();
+
+    BlobPiece last = pieces.get(pieces.size() - 1);
+    agents.set(
+        "node-01",
+        last.name(),
+        new BlobState(
+            last.name(),
+            Phase.FAILED,
+            0,
+            "several sources",
+            "DigestMismatch",
+            "the pieces of blob ... together hashed to sha256:0000",
+            null,
+            List.of("peer/node-00", "peer/node-02")));
+    // The re-check hashes a large blob: the round does not wait for it.
+    agents.holdVerifications();
+    DistributionProgress progress = run.round(nodes);
+
+    assertThat(progress.complete()).as("a suspect copy does not count").isZero();
+    await().until(() -> agents.verifications.contains("node-00 " + digest(LARGE)));
+    agents.releaseVerifications();
+    assertThat(agents.verifications)
+        .as("the blob is re-checked, never a piece")
+        .allMatch(v -> !v.contains("@"))
+        .contains("node-02 " + digest(LARGE));
+
+    await().until(() -> !agents.holds("node-00", digest(LARGE)));
+    // The check deleted the file its peers were reading pieces from: their streams break off.
+    for (Received received : List.copyOf(agents.orders)) {
+      if (received.order().piece() != null
+          && received.order().source().label().equals("peer/node-00")) {
+        String unit = received.order().unitName();
+        agents.set(
+            received.node(),
+            unit,
+            new BlobState(
+                unit, Phase.FAILED, 0, "peer/node-00", "SourceMissing", "node-00 lost it"));
+      }
+    }
+    int before = agents.orders.size();
+    await()
+        .until(
+            () -> {
+              run.round(nodes);
+              return agents.orders.subList(before, agents.orders.size()).stream()
+                  .anyMatch(r -> r.node().equals("node-00") && r.order().piece() != null);
+            });
+    List<Received> after = List.copyOf(agents.orders.subList(before, agents.orders.size()));
+    Set<BlobPiece> refetchedByNode00 =
+        after.stream()
+            .filter(r -> r.node().equals("node-00") && r.order().piece() != null)
+            .map(r -> r.order().piece())
+            .collect(Collectors.toSet());
+    assertThat(refetchedByNode00).as("node-00 fetches the layer again").isNotEmpty();
+    assertThat(after)
+        .filteredOn(r -> r.order().piece() != null)
+        .as("no good copy is left: the layer's pieces come from the registry again")
+        .anyMatch(r -> r.order().source().fromUpstream())
+        .filteredOn(r -> r.order().source().label().equals("peer/node-00"))
+        .as("node-00 passes on only pieces it is fetching anew, not its old copy")
+        .allMatch(r -> refetchedByNode00.contains(r.order().piece()));
   }
 
   private DistributionRun run() {

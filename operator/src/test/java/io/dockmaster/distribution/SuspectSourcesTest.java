@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobCheck;
 import io.dockmaster.control.BlobCheck.Outcome;
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
 import io.dockmaster.registry.Digest;
@@ -164,5 +165,57 @@ class SuspectSourcesTest {
 
     assertThat(suspects.takeVerifications(List.of("n1"))).isEmpty();
     assertThat(suspects.takeVerifications(List.of("down"))).containsKey("down");
+  }
+
+  private static final BlobPiece PIECE = new BlobPiece(BLOB, 32L << 20, 32L << 20);
+
+  /** The receiver's assembly of the blob's pieces did not hash to its digest. */
+  private static BlobState piecesFailed(String source, List<String> pieceSources) {
+    return new BlobState(
+        PIECE.name(), Phase.FAILED, 0, source, "DigestMismatch", "message", null, pieceSources);
+  }
+
+  @Test
+  void everySenderOfPiecesThatDidNotAddUpIsCheckedButNoneEarnsAStrike() {
+    for (int i = 0; i < 2 * SuspectSources.STRIKES; i++) {
+      String receiver = "n" + (i % 2);
+      suspects.noteReport(
+          report(receiver, new BlobState(PIECE.name(), Phase.RECEIVING, 10, "peer/a", null, null)));
+      suspects.noteReport(
+          report(
+              receiver, piecesFailed("several sources", List.of("peer/a", "upstream", "peer/b"))));
+
+      assertThat(suspects.isSuspect(BLOB, "a")).as("suspicion is of the copy of the blob").isTrue();
+      assertThat(suspects.isSuspect(BLOB, "b")).isTrue();
+      assertThat(suspects.takeVerifications(List.of("a", "b", "upstream")))
+          .as("the blob is re-checked, not a piece")
+          .isEqualTo(Map.of("a", List.of(BLOB.toString()), "b", List.of(BLOB.toString())));
+      suspects.verified("a", List.of(new BlobCheck(BLOB.toString(), Outcome.INTACT)));
+      suspects.verified("b", List.of(new BlobCheck(BLOB.toString(), Outcome.INTACT)));
+      assertThat(suspects.collect()).as("which one sent the wrong piece is unknown").isEmpty();
+      assertThat(suspects.isSuspect(BLOB, "a")).isFalse();
+    }
+    assertThat(suspects.isWithheld(BLOB, "a")).isFalse();
+    assertThat(suspects.isWithheld(BLOB, "b")).isFalse();
+  }
+
+  @Test
+  void theOneSenderOfPiecesThatDidNotAddUpEarnsStrikesAsASourceOfAWholeBlobDoes() {
+    for (int strike = 1; strike <= SuspectSources.STRIKES; strike++) {
+      String receiver = "n" + (strike % 2);
+      suspects.noteReport(
+          report(
+              receiver, new BlobState(PIECE.name(), Phase.RECEIVING, 10, "peer/liar", null, null)));
+      suspects.noteReport(report(receiver, piecesFailed("peer/liar", null)));
+      assertThat(suspects.isSuspect(BLOB, "liar")).isTrue();
+      List<SuspectSources.Withheld> withheld = checked("liar", Outcome.INTACT);
+      if (strike < SuspectSources.STRIKES) {
+        assertThat(withheld).isEmpty();
+      } else {
+        assertThat(withheld)
+            .containsExactly(new SuspectSources.Withheld("liar", BLOB, SuspectSources.STRIKES));
+      }
+    }
+    assertThat(suspects.isWithheld(BLOB, "liar")).isTrue();
   }
 }

@@ -375,7 +375,22 @@ class P2PDistributionE2E {
   @Test
   @Order(8)
   void aPeerServingCorruptBytesIsCaughtReportedAndTheBlobFetchedElsewhere() throws Exception {
-    RandomImage image = lab.pushImage("rot:1", 1, 16L << 20, 9);
+    aRottenHoldersCopyIsCaughtAndFetchedAgain("rot", 16L << 20, 9);
+  }
+
+  /**
+   * A layer more than 1.5 times the 16 MiB minimum piece moves in pieces (two, here), which the
+   * receivers hash only once all are in; they name every peer that sent them one.
+   */
+  @Test
+  @Order(9)
+  void aRottenCopyOfALayerMovedInPiecesIsCaughtAndTheLayerFetchedAgain() throws Exception {
+    aRottenHoldersCopyIsCaughtAndFetchedAgain("rotpieces", 40L << 20, 19);
+  }
+
+  private void aRottenHoldersCopyIsCaughtAndFetchedAgain(String name, long layerSize, int seed)
+      throws Exception {
+    RandomImage image = lab.pushImage(name + ":1", 1, layerSize, seed);
     RandomImage.Layer layer = image.layers().get(0);
     LabAgent rotten = lab.agents().get(0);
     List<LabAgent> others = lab.agents().subList(1, lab.agents().size());
@@ -393,9 +408,9 @@ class P2PDistributionE2E {
     for (LabAgent other : others) {
       other.stop();
     }
-    lab.apply(lab.mirror("rot", "lab/rot:1"));
-    awaitReady("rot", Duration.ofSeconds(60));
-    assertThat(status("rot").getNodesReady()).isEqualTo("1/1");
+    lab.apply(lab.mirror(name, "lab/" + name + ":1"));
+    awaitReady(name, Duration.ofSeconds(60));
+    assertThat(status(name).getNodesReady()).isEqualTo("1/1");
     lab.registry().resetCounters();
 
     for (LabAgent other : others) {
@@ -403,18 +418,19 @@ class P2PDistributionE2E {
     }
 
     await(Duration.ofSeconds(180))
-        .untilAsserted(() -> assertThat(status("rot").getNodesReady()).isEqualTo("4/4"));
-    awaitReady("rot", Duration.ofSeconds(30));
+        .untilAsserted(() -> assertThat(status(name).getNodesReady()).isEqualTo("4/4"));
+    awaitReady(name, Duration.ofSeconds(30));
     for (LabAgent agent : lab.agents()) {
       assertThat("sha256:" + sha256(agent.blobFile(layer.digest())))
           .as("%s's copy of %s, the garbled node's included", agent.node(), layer.digest())
           .isEqualTo(layer.digest());
     }
-    assertThat(status("rot").getFailures())
+    assertThat(status(name).getFailures())
         .as("the receivers' reports reach the status with the source named")
         .anySatisfy(
             failure -> {
-              assertThat(failure.getBlob()).isEqualTo(layer.digest());
+              // A piece's failure names the piece: the blob's digest, then @offset+length.
+              assertThat(failure.getBlob()).startsWith(layer.digest());
               assertThat(failure.getReason()).isEqualTo("DigestMismatch");
               assertThat(failure.getMessage()).contains("peer/" + rotten.node());
             });
@@ -429,7 +445,7 @@ class P2PDistributionE2E {
   }
 
   @Test
-  @Order(9)
+  @Order(10)
   void aSlowNodeDoesNotHoldTheOthersToItsPace() throws Exception {
     // Every agent announces its rate in its Lease, one a sixteenth of the others', so the planner
     // makes that one a leaf. Its parents pace their own intake to the peers they relay to: had they
