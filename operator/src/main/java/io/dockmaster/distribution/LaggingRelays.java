@@ -7,6 +7,7 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.Set;
 import java.util.function.Function;
@@ -14,14 +15,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Which nodes receive a blob so much slower than another node got it that the peers relaying from
+ * Which nodes receive a blob so much slower than other nodes get it that the peers relaying from
  * them do better elsewhere. A relay's receivers get the blob no faster than it does; the planner
  * knows only the rates agents announce, so a node whose link, CPU or disk is slower without saying
  * so is placed like any other and its subtree crawls with it. What the run sees tells: a node that
- * has been receiving a blob for a while at less than half the rate at which the fastest node got it
- * whole is withheld as a source of it (see {@link PlanNode#withheld()}; the planner honours that
- * only while a holder, or nodes the blob's registry stream feeds, can serve instead), and its
- * receivers continue from other nodes where they are. Its own transfer goes on.
+ * has been receiving a blob for a while at less than half the rate nodes get it at (the median of
+ * those that got it whole and those receiving it from a holder, see {@link RelayRates}) is withheld
+ * as a source of it (see {@link PlanNode#withheld()}; the planner honours that only while a holder,
+ * or nodes the blob's registry stream feeds, can serve instead), and its receivers continue from
+ * other nodes where they are. Its own transfer goes on.
  *
  * <p>Rates are the bytes received between the round that first saw a node receiving a blob and the
  * round that saw it complete (or now), so a transfer that was partway when first seen (after an
@@ -59,7 +61,7 @@ final class LaggingRelays {
   /** Below this a duration between two rounds says little about a rate. */
   static final Duration MEASURABLE = Duration.ofSeconds(5);
 
-  /** How many times slower than the fastest a relay may be before its receivers move. */
+  /** How many times slower than the median node a relay may be before its receivers move. */
   static final double SLOWER_THAN = 2.0;
 
   /**
@@ -156,7 +158,7 @@ final class LaggingRelays {
   private final DistributionMetrics metrics;
   private final Function<Digest, String> labels;
   private final Map<Digest, Map<String, Sighting>> firstSeen = new HashMap<>();
-  private final Map<Digest, Double> fastestBytesPerSecond = new HashMap<>();
+  private final RelayRates relayRates = new RelayRates();
   private final Set<String> announced = new HashSet<>();
 
   private final SeedRates seedRates = new SeedRates();
@@ -222,20 +224,32 @@ final class LaggingRelays {
           first
               .rate(received, now, SEED_MEASURABLE)
               .ifPresent(rate -> seedRates.measured(digest, node, rate));
+          relayRates.stopped(digest, node);
         } else {
           seedRates.stopped(digest, node);
+          OptionalDouble rate = first.rate(received, now, MEASURABLE);
+          if (rate.isPresent()) {
+            relayRates.receiving(digest, node, source.node(), rate.getAsDouble());
+          } else {
+            relayRates.stopped(digest, node);
+          }
         }
       }
       case COMPLETE -> {
         Sighting first = forget(node, digest);
-        if (first != null) {
-          first
-              .rateSinceFirst(size, now, MEASURABLE)
-              .ifPresent(rate -> fastestBytesPerSecond.merge(digest, rate, Math::max));
+        OptionalDouble rate =
+            first == null ? OptionalDouble.empty() : first.rateSinceFirst(size, now, MEASURABLE);
+        if (rate.isPresent()) {
+          relayRates.completed(digest, node, rate.getAsDouble());
+        } else {
+          relayRates.stopped(digest, node);
         }
       }
       // A transfer that failed or vanished starts its clock again when it is back.
-      case ABSENT, FAILED -> forget(node, digest);
+      case ABSENT, FAILED -> {
+        forget(node, digest);
+        relayRates.stopped(digest, node);
+      }
     }
   }
 
@@ -251,8 +265,8 @@ final class LaggingRelays {
 
   /**
    * Whether {@code node}, which has {@code received} bytes of the blob, receives it more than
-   * {@link #SLOWER_THAN} times slower than the fastest node got it whole, or was found a slow seed
-   * of it.
+   * {@link #SLOWER_THAN} times slower than nodes get it (see {@link RelayRates}), or was found a
+   * slow seed of it.
    */
   boolean isLagging(String node, Digest digest, long received, boolean fromRegistry, Instant now) {
     if (slowSeeds.getOrDefault(digest, Set.of()).contains(node)) {
@@ -261,26 +275,28 @@ final class LaggingRelays {
     if (fromRegistry) {
       return isSlowSeed(node, digest, received, now);
     }
-    Double best = fastestBytesPerSecond.get(digest);
+    Optional<RelayRates.Yardstick> yardstick = relayRates.yardstick(digest);
     Sighting first = firstSeen.getOrDefault(digest, Map.of()).get(node);
     OptionalDouble measured =
         first == null ? OptionalDouble.empty() : first.rate(received, now, MEASURABLE);
-    if (best == null || measured.isEmpty()) {
+    if (yardstick.isEmpty() || measured.isEmpty()) {
       return false;
     }
     double rate = measured.getAsDouble();
-    boolean lagging = rate * SLOWER_THAN < best;
+    double expected = yardstick.get().bytesPerSecond();
+    boolean lagging = rate * SLOWER_THAN < expected;
     if (lagging && announced.add(node + "\u0000" + digest)) {
       metrics.slowRelay();
       log.info(
-          "mirror {}: node {} receives {} at {} MB/s, under 1/{} of the {} MB/s the fastest node got"
-              + " it at: peers relaying it from {} continue from other nodes",
+          "mirror {}: node {} receives {} at {} MB/s, under 1/{} of the {} MB/s the median of {}"
+              + " nodes got it or gets it at: peers relaying it from {} continue from other nodes",
           mirror,
           node,
           labels.apply(digest),
           "%.2f".formatted(rate / 1e6),
           (int) SLOWER_THAN,
-          "%.2f".formatted(best / 1e6),
+          "%.2f".formatted(expected / 1e6),
+          yardstick.get().nodes(),
           node);
     }
     return lagging;

@@ -195,7 +195,7 @@ class LaggingRelaysTest {
   }
 
   @Test
-  void aNodeReceivingAtUnderHalfTheFastestRateLags() {
+  void aNodeReceivingAtUnderHalfTheRateTheOthersGetItAtLags() {
     observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     fastNodeTakes10Seconds();
 
@@ -207,7 +207,7 @@ class LaggingRelaysTest {
   }
 
   @Test
-  void aNodeAtMoreThanHalfTheFastestRateDoesNot() {
+  void aNodeAtMoreThanHalfTheRateTheOthersGetItAtDoesNot() {
     observe("steady", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     fastNodeTakes10Seconds();
 
@@ -264,7 +264,7 @@ class LaggingRelaysTest {
   }
 
   @Test
-  void theFastestCompletionIsTheYardstick() {
+  void aFasterCompletionRaisesTheYardstick() {
     observe("slow", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     observe("slower", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     observe("slower", BLOB, Phase.COMPLETE, SIZE, SIZE, PARENT, T0.plusSeconds(40));
@@ -273,6 +273,48 @@ class LaggingRelaysTest {
     fastNodeTakes10Seconds();
 
     assertThat(relays.isLagging("slow", BLOB, 70_000_000, false, T0.plusSeconds(50))).isTrue();
+  }
+
+  /** Each node receives the blob from {@code source} at {@code megabytesPerSecond} for 10 s. */
+  private void receiveFor10Seconds(Source source, double megabytesPerSecond, String... nodes) {
+    for (String node : nodes) {
+      observe(node, BLOB, Phase.RECEIVING, 0, SIZE, source, T0);
+      observe(
+          node,
+          BLOB,
+          Phase.RECEIVING,
+          (long) (megabytesPerSecond * 10_000_000),
+          SIZE,
+          source,
+          T0.plusSeconds(10));
+    }
+  }
+
+  @Test
+  void aNodeIsJudgedAgainstTheMedianNodeNotTheFastest() {
+    // One node had the blob whole at 10 MB/s; four others get it from that node at 3 MB/s.
+    fastNodeTakes10Seconds();
+    receiveFor10Seconds(Source.peer("fast"), 3, "a", "b", "c", "d");
+    observe("judged", BLOB, Phase.RECEIVING, 0, SIZE, Source.peer("fast"), T0);
+
+    assertThat(relays.isLagging("judged", BLOB, 20_000_000, false, T0.plusSeconds(10)))
+        .as("2 MB/s: under half the fastest's 10, not under half the median's 3")
+        .isFalse();
+    assertThat(relays.isLagging("judged", BLOB, 10_000_000, false, T0.plusSeconds(10)))
+        .as("1 MB/s")
+        .isTrue();
+  }
+
+  @Test
+  void nodesBehindARelayDoNotPullTheYardstickDown() {
+    fastNodeTakes10Seconds();
+    // The relay gets the blob at 1 MB/s, and the three nodes it relays to at its pace.
+    receiveFor10Seconds(Source.peer("fast"), 1, "relay");
+    receiveFor10Seconds(Source.peer("relay"), 0.9, "x", "y", "z");
+
+    assertThat(relays.isLagging("relay", BLOB, 10_000_000, false, T0.plusSeconds(10)))
+        .as("1 MB/s against the 10 MB/s of the only node not behind it")
+        .isTrue();
   }
 
   @Test
