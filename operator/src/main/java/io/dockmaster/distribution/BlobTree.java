@@ -30,6 +30,7 @@ final class BlobTree {
   private final int[] firstKeptChild;
   private final int[] nextKeptSibling;
   private final long[] rotation;
+  private final long[] have;
   private final boolean[] withheld;
   private int[] subtreeScratch;
   private int unplanned;
@@ -45,6 +46,7 @@ final class BlobTree {
     this.firstKeptChild = new int[nodes];
     this.nextKeptSibling = new int[nodes];
     this.rotation = new long[nodes];
+    this.have = new long[nodes];
     this.withheld = new boolean[nodes];
     Arrays.fill(depth, -1);
     Arrays.fill(firstKeptChild, NO_CHILD);
@@ -104,10 +106,12 @@ final class BlobTree {
       PlanNode node = nodes.get(i);
       if (node.complete().contains(blob.digest())) {
         tree.parent[i] = HOLDS;
+        tree.have[i] = Long.MAX_VALUE;
         continue;
       }
       Source source = node.receiving().get(blob.digest());
       tree.parent[i] = UNPLANNED;
+      tree.have[i] = node.received().getOrDefault(blob.digest(), 0L);
       if (source == null) {
         continue;
       }
@@ -216,7 +220,8 @@ final class BlobTree {
     if (unplanned == 0) {
       return;
     }
-    SourceQueue sources = new SourceQueue(blob, shares, baseFanout, depth, children, rotation);
+    SourceQueue sources =
+        new SourceQueue(blob, shares, baseFanout, depth, children, rotation, have);
     for (int i = 0; i < parent.length; i++) {
       if (depth[i] >= 0 && !withheld[i]) {
         sources.offer(i);
@@ -241,7 +246,7 @@ final class BlobTree {
       if (node == seed) {
         continue;
       }
-      int source = sources.take();
+      int source = sources.take(have[node]);
       parent[node] = source;
       children[source]++;
       shares.charge(source, blob.size());

@@ -238,7 +238,8 @@ final class DistributionRun implements AutoCloseable {
                 holdings.complete,
                 holdings.receiving,
                 holdings.withheld,
-                holdings.measuredSlow));
+                holdings.measuredSlow,
+                holdings.received));
       }
     }
     if (nodes.isEmpty()) {

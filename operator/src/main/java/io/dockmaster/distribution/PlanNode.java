@@ -21,6 +21,9 @@ import java.util.Set;
  * @param measuredSlow whether the run has seen this node take in its blobs far slower than the
  *     median node, whatever rates it announced: it seeds and serves new receivers only where no
  *     other node can, and is placed where it has no one below it
+ * @param received bytes the node has of each blob it is receiving, as it last reported them; a
+ *     receiver planned again continues from there, so it gets a source that is ahead of it where
+ *     one can take it (a relay behind it would send nothing until it got that far)
  */
 public record PlanNode(
     String name,
@@ -29,7 +32,8 @@ public record PlanNode(
     Set<Digest> complete,
     Map<Digest, Source> receiving,
     Set<Digest> withheld,
-    boolean measuredSlow) {
+    boolean measuredSlow,
+    Map<Digest, Long> received) {
 
   public PlanNode {
     if (name == null || name.isBlank()) {
@@ -52,6 +56,27 @@ public record PlanNode(
     complete = Set.copyOf(complete);
     receiving = Map.copyOf(receiving);
     withheld = Set.copyOf(withheld);
+    received = Map.copyOf(received);
+  }
+
+  /** A node whose receivers' progress is not known: each counts as at its first byte. */
+  public PlanNode(
+      String name,
+      long uploadBytesPerSecond,
+      long downloadBytesPerSecond,
+      Set<Digest> complete,
+      Map<Digest, Source> receiving,
+      Set<Digest> withheld,
+      boolean measuredSlow) {
+    this(
+        name,
+        uploadBytesPerSecond,
+        downloadBytesPerSecond,
+        complete,
+        receiving,
+        withheld,
+        measuredSlow,
+        Map.of());
   }
 
   /** A node not measured slow. */

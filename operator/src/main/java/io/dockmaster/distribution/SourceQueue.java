@@ -10,6 +10,10 @@ package io.dockmaster.distribution;
  * cannot serve: withheld ones (a slow relay, a holder that sent bad bytes) take a slot and offer
  * none. Then every source whose slots are used up gets one more, in the same order, rather than
  * leaving a node without a source.
+ *
+ * <p>A receiver planned again partway through a blob continues from the bytes it has, so it takes
+ * the best source ahead of it ({@link #take(long)}): a relay behind it would send nothing until it
+ * got that far, and in the lab receivers waited out the 30 s stall timeout behind such relays.
  */
 final class SourceQueue {
   private final Blob blob;
@@ -18,6 +22,7 @@ final class SourceQueue {
   private final int[] depth;
   private final int[] children;
   private final long[] rotation;
+  private final long[] have;
   private final boolean[] overBudget;
   private final double[] loadWhenOffered;
   private final int[] slots;
@@ -33,6 +38,7 @@ final class SourceQueue {
    * @param depth each node's depth in the tree, set before the node is offered
    * @param children receivers each node already serves in this tree
    * @param rotation the per-blob shuffle that breaks ties
+   * @param have bytes of the blob each node has ({@link Long#MAX_VALUE} for a holder)
    */
   SourceQueue(
       Blob blob,
@@ -40,13 +46,15 @@ final class SourceQueue {
       int baseFanout,
       int[] depth,
       int[] children,
-      long[] rotation) {
+      long[] rotation,
+      long[] have) {
     this.blob = blob;
     this.shares = shares;
     this.baseFanout = baseFanout;
     this.depth = depth;
     this.children = children;
     this.rotation = rotation;
+    this.have = have;
     this.overBudget = new boolean[depth.length];
     this.loadWhenOffered = new double[depth.length];
     this.slots = new int[depth.length];
@@ -97,6 +105,46 @@ final class SourceQueue {
       full[fullCount++] = head;
     }
     return head;
+  }
+
+  /**
+   * The best source with more than {@code from} bytes of the blob, for a receiver that has that
+   * many already; where none of those has a slot left, the first of them takes one more child than
+   * its share, and where there is none, the best source of all.
+   */
+  int take(long from) {
+    if (from <= 0) {
+      return take();
+    }
+    int[] passed = new int[size];
+    int count = 0;
+    int found = -1;
+    while (size > 0) {
+      int head = heap[0];
+      removeHead();
+      if (have[head] > from) {
+        found = head;
+        break;
+      }
+      passed[count++] = head;
+    }
+    for (int i = 0; i < count; i++) {
+      push(passed[i]);
+    }
+    if (found >= 0) {
+      if (--slots[found] == 0) {
+        full[fullCount++] = found;
+      } else {
+        push(found);
+      }
+      return found;
+    }
+    for (int i = 0; i < fullCount; i++) {
+      if (have[full[i]] > from) {
+        return full[i];
+      }
+    }
+    return take();
   }
 
   private void oneMoreSlotEach() {

@@ -696,6 +696,28 @@ class DistributionRunTest {
   }
 
   @Test
+  void aReceiverWhoseSourceIsGoneContinuesFromANodeAheadOfIt() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_B)));
+    String blob = digest(LAYER_B);
+    agents.complete("holder", blob, 3000);
+    List<String> names = new java.util.ArrayList<>(List.of("holder", "moved", "ahead"));
+    for (int i = 0; i < 5; i++) {
+      receiving("behind-" + i, blob, 100, "peer/holder");
+      names.add("behind-" + i);
+    }
+    receiving("ahead", blob, 2500, "peer/holder");
+    // Its relay left the cluster 2000 bytes in.
+    receiving("moved", blob, 2000, "peer/gone");
+
+    run.round(nodes(names.toArray(String[]::new)));
+
+    assertThat(agents.ordersFor("moved"))
+        .extracting(r -> r.order().source().label())
+        .as("the reported bytes reach the planner: a relay 100 bytes in would send nothing")
+        .containsExactly("peer/ahead");
+  }
+
+  @Test
   void reChecksThatTakeLongDoNotHoldUpTheRounds() throws Exception {
     DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A)));
     agents.holdVerifications();
