@@ -20,6 +20,7 @@ import io.dockmaster.policy.ImagePolicyStatusBuilder;
 import io.dockmaster.status.ConditionSet;
 import io.dockmaster.testing.Crds;
 import io.dockmaster.testing.OperatorNamespace;
+import io.dockmaster.testing.SpecPatch;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.Condition;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -143,14 +144,12 @@ class PolicyAuditIT {
     assertThat(ready(first).getStatus()).as("the audit does not touch Ready").isEqualTo("True");
 
     // A patch, not a PUT: the audit writes status on its own schedule.
-    client
-        .resources(ImagePolicy.class)
-        .withName("strict")
-        .edit(
-            policy -> {
-              policy.getSpec().setRequireDigest(false);
-              return policy;
-            });
+    SpecPatch.patchSpec(
+        client,
+        ImagePolicy.class,
+        "strict",
+        ImagePolicy::getSpec,
+        spec -> spec.setRequireDigest(false));
 
     await()
         .untilAsserted(

@@ -13,6 +13,7 @@ import io.dockmaster.status.ConditionSet;
 import io.dockmaster.testing.Crds;
 import io.dockmaster.testing.OperatorNamespace;
 import io.dockmaster.testing.RegistryServer;
+import io.dockmaster.testing.SpecPatch;
 import io.dockmaster.testing.TestImages;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -142,17 +143,14 @@ class ImageMirrorReconcilerIT {
             });
 
     // A patch, not a PUT: the reconciler retries and writes status meanwhile.
-    client
-        .resources(ImageMirror.class)
-        .withName("private")
-        .edit(
-            mirror -> {
-              mirror
-                  .getSpec()
-                  .getUpstream()
-                  .setCredentialsSecretRef(new SecretReference("pulls", "guarded-registry"));
-              return mirror;
-            });
+    SpecPatch.patchSpec(
+        client,
+        ImageMirror.class,
+        "private",
+        ImageMirror::getSpec,
+        spec ->
+            spec.getUpstream()
+                .setCredentialsSecretRef(new SecretReference("pulls", "guarded-registry")));
     await()
         .untilAsserted(
             () ->

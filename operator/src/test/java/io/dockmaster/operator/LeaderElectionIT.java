@@ -7,6 +7,7 @@ import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicySpec;
 import io.dockmaster.testing.Crds;
 import io.dockmaster.testing.OperatorNamespace;
+import io.dockmaster.testing.SpecPatch;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -55,15 +56,14 @@ class LeaderElectionIT {
       first.close();
       await().atMost(Duration.ofSeconds(30)).until(() -> "replica-b".equals(holder()));
 
-      // A patch, not a PUT: the new leader's first reconcile may write status at any moment.
-      client
-          .resources(ImagePolicy.class)
-          .withName("handover")
-          .edit(
-              policy -> {
-                policy.getSpec().setImages(List.of("registry.example.com/b/**"));
-                return policy;
-              });
+      // A patch without a resourceVersion: the new leader's first reconcile may write status at
+      // any moment.
+      SpecPatch.patchSpec(
+          client,
+          ImagePolicy.class,
+          "handover",
+          ImagePolicy::getSpec,
+          spec -> spec.setImages(List.of("registry.example.com/b/**")));
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(observedGeneration("handover")).isEqualTo(2L));

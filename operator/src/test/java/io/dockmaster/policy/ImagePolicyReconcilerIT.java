@@ -13,6 +13,7 @@ import io.dockmaster.operator.OperatorSettings;
 import io.dockmaster.status.ConditionSet;
 import io.dockmaster.testing.Crds;
 import io.dockmaster.testing.OperatorNamespace;
+import io.dockmaster.testing.SpecPatch;
 import io.dockmaster.testing.TestKeys;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
 import io.fabric8.kubernetes.api.model.Condition;
@@ -177,14 +178,7 @@ class ImagePolicyReconcilerIT {
 
   /** A patch, as kubectl edit sends: a status write in between must not fail the edit. */
   private static void editSpec(String name, Consumer<ImagePolicySpec> change) {
-    client
-        .resources(ImagePolicy.class)
-        .withName(name)
-        .edit(
-            policy -> {
-              change.accept(policy.getSpec());
-              return policy;
-            });
+    SpecPatch.patchSpec(client, ImagePolicy.class, name, ImagePolicy::getSpec, change);
   }
 
   private static ImagePolicy get(String name) {
