@@ -198,7 +198,7 @@ class PieceTransfersTest {
     assertThat(cache.isComplete(DIGEST)).isFalse();
     assertThat(cache.find(PIECES.get(0).key())).isEmpty();
 
-    // The next assembly names only its own senders, not those of the one discarded.
+    // Nothing of the discarded assembly is left over: the blob assembles from a good source.
     held.put("peer/c", CONTENT);
     for (int i = 0; i < PIECES.size(); i++) {
       runner.submit(order(i, "c"));
