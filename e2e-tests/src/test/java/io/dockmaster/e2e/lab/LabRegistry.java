@@ -106,6 +106,11 @@ public final class LabRegistry {
     return traffic().blobRequests();
   }
 
+  /** Those of them answered with a byte range (206), as a piece's seed asks. */
+  public Map<String, Long> blobRangeRequests() {
+    return traffic().blobRangeRequests();
+  }
+
   /**
    * Requests of any kind (manifests, blobs, pings, errors) from {@code client}, the product name
    * its User-Agent starts with (e.g. {@code containerd}), since the start or the last reset.

@@ -375,7 +375,7 @@ class P2PDistributionE2E {
   @Test
   @Order(8)
   void aPeerServingCorruptBytesIsCaughtReportedAndTheBlobFetchedElsewhere() throws Exception {
-    aRottenHoldersCopyIsCaughtAndFetchedAgain("rot", 16L << 20, 9);
+    aRottenHoldersCopyIsCaughtAndFetchedAgain("rot", 16L << 20, 9, false);
   }
 
   /**
@@ -385,11 +385,11 @@ class P2PDistributionE2E {
   @Test
   @Order(9)
   void aRottenCopyOfALayerMovedInPiecesIsCaughtAndTheLayerFetchedAgain() throws Exception {
-    aRottenHoldersCopyIsCaughtAndFetchedAgain("rotpieces", 40L << 20, 19);
+    aRottenHoldersCopyIsCaughtAndFetchedAgain("rotpieces", 40L << 20, 19, true);
   }
 
-  private void aRottenHoldersCopyIsCaughtAndFetchedAgain(String name, long layerSize, int seed)
-      throws Exception {
+  private void aRottenHoldersCopyIsCaughtAndFetchedAgain(
+      String name, long layerSize, int seed, boolean inPieces) throws Exception {
     RandomImage image = lab.pushImage(name + ":1", 1, layerSize, seed);
     RandomImage.Layer layer = image.layers().get(0);
     LabAgent rotten = lab.agents().get(0);
@@ -442,6 +442,11 @@ class P2PDistributionE2E {
         .as("the layer came again from upstream once no good copy was left")
         .isNotNull()
         .isGreaterThanOrEqualTo(1L);
+    if (inPieces) {
+      assertThat(lab.registry().blobRangeRequests().getOrDefault(layer.digest(), 0L))
+          .as("it came in its two pieces, each asked for by range")
+          .isGreaterThanOrEqualTo(2L);
+    }
   }
 
   @Test

@@ -18,6 +18,7 @@ import java.util.stream.Stream;
  * @param blobBytes response body bytes of successful (200, 206) {@code GET
  *     /v2/<name>/blobs/<digest>} per digest; a 404's error body is no blob
  * @param blobRequests number of those GETs per digest
+ * @param blobRangeRequests number of those answered with a range (206) per digest
  * @param clientRequests requests of any kind and outcome per client, named by the product of its
  *     User-Agent ({@code containerd} for {@code containerd/1.6.20~ds1})
  */
@@ -25,6 +26,7 @@ record RegistryTraffic(
     long totalBytes,
     Map<String, Long> blobBytes,
     Map<String, Long> blobRequests,
+    Map<String, Long> blobRangeRequests,
     Map<String, Long> clientRequests) {
 
   private static final Pattern METHOD = Pattern.compile(" http\\.request\\.method=(\\w+)");
@@ -41,6 +43,7 @@ record RegistryTraffic(
     long total = 0;
     Map<String, Long> bytes = new HashMap<>();
     Map<String, Long> requests = new HashMap<>();
+    Map<String, Long> ranges = new HashMap<>();
     Map<String, Long> clients = new HashMap<>();
     for (String line : (Iterable<String>) logLines::iterator) {
       if (!line.contains("msg=\"response completed")) {
@@ -68,10 +71,14 @@ record RegistryTraffic(
         if (blob.matches()) {
           bytes.merge(blob.group(1), n, Long::sum);
           requests.merge(blob.group(1), 1L, Long::sum);
+          if (status.group(1).equals("206")) {
+            ranges.merge(blob.group(1), 1L, Long::sum);
+          }
         }
       }
     }
-    return new RegistryTraffic(total, Map.copyOf(bytes), Map.copyOf(requests), Map.copyOf(clients));
+    return new RegistryTraffic(
+        total, Map.copyOf(bytes), Map.copyOf(requests), Map.copyOf(ranges), Map.copyOf(clients));
   }
 
   long blobBytes(String digest) {

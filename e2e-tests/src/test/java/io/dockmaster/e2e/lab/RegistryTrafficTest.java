@@ -42,6 +42,7 @@ class RegistryTrafficTest {
 
     assertThat(traffic.blobBytes()).isEqualTo(Map.of(BLOB, 3_002_551L + 1_000));
     assertThat(traffic.blobRequests()).isEqualTo(Map.of(BLOB, 2L));
+    assertThat(traffic.blobRangeRequests()).isEqualTo(Map.of(BLOB, 1L));
     assertThat(traffic.totalBytes()).isEqualTo(2 + 3_002_551L + 1_000 + 157);
     assertThat(traffic.clientRequests()).isEqualTo(Map.of("curl", 6L));
   }
