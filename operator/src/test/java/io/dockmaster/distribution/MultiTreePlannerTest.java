@@ -408,25 +408,12 @@ class MultiTreePlannerTest {
         .containsExactly(new Transfer("receiver", layer, Source.peer("holder"), 1));
   }
 
-  /** A node receiving the blob from {@code source} that has {@code bytes} of it. */
-  private static PlanNode receivingWith(String name, Blob blob, Source source, long bytes) {
-    return new PlanNode(
-        name,
-        0,
-        0,
-        Set.of(),
-        Map.of(blob.digest(), source),
-        Set.of(),
-        false,
-        Map.of(blob.digest(), bytes));
-  }
-
   /** The holder's slots are taken by five receivers 10 MiB in, each with room to relay. */
   private List<PlanNode> holderAndFiveRelaysAt10MiB() {
     List<PlanNode> nodes = new ArrayList<>();
     nodes.add(holding("holder", layer));
     for (int i = 0; i < 5; i++) {
-      nodes.add(receivingWith("behind-" + i, layer, Source.peer("holder"), 10 * MIB));
+      nodes.add(receiving("behind-" + i, layer, Source.peer("holder"), 10 * MIB));
     }
     return nodes;
   }
@@ -435,8 +422,8 @@ class MultiTreePlannerTest {
   void aReceiverPlannedAgainPartwayGetsASourceAheadOfIt() {
     // Its relay is gone at 60 MiB in; one of the holder's receivers is past that.
     List<PlanNode> nodes = holderAndFiveRelaysAt10MiB();
-    nodes.add(receivingWith("ahead", layer, Source.peer("holder"), 80 * MIB));
-    nodes.add(receivingWith("moved", layer, Source.peer("gone"), 60 * MIB));
+    nodes.add(receiving("ahead", layer, Source.peer("holder"), 80 * MIB));
+    nodes.add(receiving("moved", layer, Source.peer("gone"), 60 * MIB));
     PlanRequest request = request(List.of(layer), nodes);
 
     Plan plan = planner.plan(request);
@@ -450,8 +437,8 @@ class MultiTreePlannerTest {
   @Test
   void aReceiverPlannedAgainPartwayTakesAFullHolderRatherThanARelayBehindIt() {
     List<PlanNode> nodes = holderAndFiveRelaysAt10MiB();
-    nodes.add(receivingWith("moved", layer, Source.peer("gone"), 60 * MIB));
-    nodes.add(receivingWith("fresh", layer, Source.peer("gone"), 0));
+    nodes.add(receiving("moved", layer, Source.peer("gone"), 60 * MIB));
+    nodes.add(receiving("fresh", layer, Source.peer("gone"), 0));
     PlanRequest request = request(List.of(layer), nodes);
 
     Plan plan = planner.plan(request);

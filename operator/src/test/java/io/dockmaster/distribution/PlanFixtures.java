@@ -48,6 +48,19 @@ final class PlanFixtures {
     return new PlanNode(name, 0, 0, Set.of(), Map.of(blob.digest(), source));
   }
 
+  /** A node receiving the blob from {@code source} that has {@code bytes} of it. */
+  static PlanNode receiving(String name, Blob blob, Source source, long bytes) {
+    return new PlanNode(
+        name,
+        0,
+        0,
+        Set.of(),
+        Map.of(blob.digest(), source),
+        Set.of(),
+        false,
+        Map.of(blob.digest(), bytes));
+  }
+
   static PlanNode withUpload(PlanNode node, long bytesPerSecond) {
     return new PlanNode(
         node.name(),

@@ -12,6 +12,7 @@ import io.dockmaster.api.v1alpha1.ImagePolicy;
 import io.dockmaster.api.v1alpha1.ImagePolicySpec;
 import io.dockmaster.testing.Crds;
 import io.dockmaster.testing.OperatorNamespace;
+import io.dockmaster.testing.SpecPatch;
 import io.dockmaster.testing.TcpBalancer;
 import io.dockmaster.webhooktls.RotationSettings;
 import io.fabric8.kubeapitest.junit.EnableKubeAPIServer;
@@ -23,8 +24,6 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhoo
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -161,14 +160,13 @@ class WebhookFailoverIT {
       stopping.get(30, TimeUnit.SECONDS);
       assertThat(refuses(leaderPort)).isTrue();
 
-      // A merge patch without a resourceVersion: the new leader is writing to the object
-      // meanwhile, and edit() sends the version it read (a 409 in one CI run).
-      client
-          .resources(ImagePolicy.class)
-          .withName("failover")
-          .patch(
-              PatchContext.of(PatchType.JSON_MERGE),
-              "{\"spec\":{\"images\":[\"registry.example.com/b/**\"]}}");
+      // The new leader is writing to the object meanwhile.
+      SpecPatch.patchSpec(
+          client,
+          ImagePolicy.class,
+          "failover",
+          ImagePolicy::getSpec,
+          spec -> spec.setImages(List.of("registry.example.com/b/**")));
       await()
           .atMost(Duration.ofSeconds(30))
           .untilAsserted(() -> assertThat(observedGeneration()).isEqualTo(2L));
