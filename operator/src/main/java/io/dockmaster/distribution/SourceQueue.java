@@ -26,6 +26,7 @@ final class SourceQueue {
   private final boolean[] overBudget;
   private final double[] loadWhenOffered;
   private final int[] slots;
+  private final int[] extraChildren;
   private final int[] heap;
   private int size;
 
@@ -58,6 +59,7 @@ final class SourceQueue {
     this.overBudget = new boolean[depth.length];
     this.loadWhenOffered = new double[depth.length];
     this.slots = new int[depth.length];
+    this.extraChildren = new int[depth.length];
     this.heap = new int[depth.length];
     this.full = new int[depth.length];
   }
@@ -109,8 +111,8 @@ final class SourceQueue {
 
   /**
    * The best source with more than {@code from} bytes of the blob, for a receiver that has that
-   * many already; where none of those has a slot left, the first of them takes one more child than
-   * its share, and where there is none, the best source of all.
+   * many already; where none of those has a slot left, the one of them given fewest such extra
+   * children takes one more than its share, and where there is none, the best source of all.
    */
   int take(long from) {
     if (from <= 0) {
@@ -139,10 +141,16 @@ final class SourceQueue {
       }
       return found;
     }
+    int extra = -1;
     for (int i = 0; i < fullCount; i++) {
-      if (have[full[i]] > from) {
-        return full[i];
+      int node = full[i];
+      if (have[node] > from && (extra < 0 || extraChildren[node] < extraChildren[extra])) {
+        extra = node;
       }
+    }
+    if (extra >= 0) {
+      extraChildren[extra]++;
+      return extra;
     }
     return take();
   }

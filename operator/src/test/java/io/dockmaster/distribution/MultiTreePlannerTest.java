@@ -455,6 +455,29 @@ class MultiTreePlannerTest {
         .satisfies(t -> assertThat(t.source().node()).startsWith("behind-"));
   }
 
+  @Test
+  void receiversPlannedAgainPartwaySpreadOverTheFullSourcesAheadOfThem() {
+    List<PlanNode> nodes = new ArrayList<>();
+    for (String holder : List.of("holder-a", "holder-b")) {
+      nodes.add(holding(holder, layer));
+      for (int i = 0; i < 5; i++) {
+        nodes.add(receiving(holder + "-behind-" + i, layer, Source.peer(holder), 10 * MIB));
+      }
+    }
+    for (int i = 0; i < 4; i++) {
+      nodes.add(receiving("moved-" + i, layer, Source.peer("gone"), 60 * MIB));
+    }
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start())
+        .extracting(t -> t.source().node())
+        .as("one more each in turn, not all on the first")
+        .containsExactlyInAnyOrder("holder-a", "holder-a", "holder-b", "holder-b");
+  }
+
   private static PlanNode slowRelay(String name, Blob blob, Source source) {
     return new PlanNode(name, 0, 0, Set.of(), Map.of(blob.digest(), source), Set.of(blob.digest()));
   }
