@@ -255,6 +255,7 @@ final class DistributionRun implements AutoCloseable {
     Plan plan = planner.plan(new PlanRequest(blobs, nodes, target.maxUpstreamStreams()));
     metrics.planned(plan.start().size(), System.nanoTime() - planStart);
     Map<String, Set<Digest>> plannedNow = new HashMap<>();
+    OrderWaves orderWaves = new OrderWaves(plan.start());
     for (Transfer transfer : plan.start()) {
       NodeHoldings holdings = holdingsByNode.get(transfer.node());
       retriedFailures |= holdings.failedBlobs.contains(transfer.blob().digest());
@@ -265,7 +266,11 @@ final class DistributionRun implements AutoCloseable {
         slowReceivers.planned(transfer);
       }
       WantedBlob blob = byDigest.get(transfer.blob().digest());
-      order(waves, transfer, orderFor(transfer, blob, agents, holdings.measuredSlow));
+      order(
+          waves,
+          orderWaves.waveOf(transfer),
+          transfer,
+          orderFor(transfer, blob, agents, holdings.measuredSlow));
     }
     for (PlanNode node : nodes) {
       if (node.measuredSlow()) {
@@ -280,6 +285,7 @@ final class DistributionRun implements AutoCloseable {
                 kept ->
                     order(
                         waves,
+                        orderWaves.waveOf(kept),
                         kept,
                         orderFor(kept, byDigest.get(kept.blob().digest()), agents, true)));
       }
@@ -289,10 +295,11 @@ final class DistributionRun implements AutoCloseable {
 
   private static void order(
       Map<Integer, Map<String, List<TransferOrder>>> waves,
+      int wave,
       Transfer transfer,
       TransferOrder order) {
     waves
-        .computeIfAbsent(transfer.depth(), d -> new LinkedHashMap<>())
+        .computeIfAbsent(wave, w -> new LinkedHashMap<>())
         .computeIfAbsent(transfer.node(), n -> new ArrayList<>())
         .add(order);
   }

@@ -696,6 +696,38 @@ class DistributionRunTest {
   }
 
   @Test
+  void aReceiverMovedUnderARelayStillReceivingIsToldAtOnce() {
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)));
+    String a = digest(LAYER_A);
+    agents.complete("holder", a, 1000);
+    List<String> names = new java.util.ArrayList<>(List.of("holder", "moved"));
+    for (int i = 0; i < 5; i++) {
+      receiving("relay-" + i, a, 100, "peer/holder");
+      names.add("relay-" + i);
+    }
+    // Its relay left; the holder has no room left, so it goes under one of the relays.
+    receiving("moved", a, 0, "peer/gone");
+
+    run.round(nodes(names.toArray(String[]::new)));
+
+    Received moved =
+        agents.ordersFor("moved").stream()
+            .filter(r -> r.order().digest().equals(a))
+            .findFirst()
+            .orElseThrow();
+    assertThat(moved.order().source().node()).startsWith("relay-");
+    List<Received> layerB =
+        agents.orders.stream().filter(r -> r.order().digest().equals(digest(LAYER_B))).toList();
+    assertThat(layerB)
+        .as("a tree new in this round is told level by level")
+        .anySatisfy(r -> assertThat(r.order().source().fromUpstream()).isFalse());
+    assertThat(layerB)
+        .filteredOn(r -> !r.order().source().fromUpstream())
+        .as("the moved node's relay was told long ago: it is in the first wave")
+        .allSatisfy(r -> assertThat(moved.sequence()).isLessThan(r.sequence()));
+  }
+
+  @Test
   void aReceiverWhoseSourceIsGoneContinuesFromANodeAheadOfIt() {
     DistributionRun run = run(Map.of(AMD64, List.of(LAYER_B)));
     String blob = digest(LAYER_B);
