@@ -5,14 +5,16 @@ import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.TransferOrder;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Calls many agents at once on a bounded pool: a round's cost is the slowest agent, not the sum,
@@ -85,27 +87,59 @@ final class AgentCalls {
   }
 
   /**
-   * Sends the orders in waves by tree depth, shallowest first: a node is told to fetch a blob from
-   * a peer only after that peer has been told where to fetch it, so it has bytes to stream, or soon
-   * will.
+   * Sends a round's orders, each node's call of a wave once the calls it waits for answered (see
+   * {@link RoundOrders}): a node is told to fetch a blob from a peer only after that peer has been
+   * told where to fetch it, so it has bytes to stream, or soon will. A call that failed counts as
+   * answered: its dependents are sent anyway, as the peer may still serve, and a missing source is
+   * re-planned from the receivers' reports.
    *
-   * @param waves depth → node → orders of that depth
    * @param onAnswer hears each agent's report in answer to its orders
    */
   void sendInWaves(
-      Map<Integer, Map<String, List<TransferOrder>>> waves,
+      RoundOrders orders,
       Map<String, AgentLease> agents,
       BiConsumer<AgentLease, AgentReport> onAnswer,
       BiConsumer<AgentLease, Exception> onError) {
-    for (Map<String, List<TransferOrder>> wave : new TreeMap<>(waves).values()) {
-      List<AgentLease> targets = wave.keySet().stream().map(agents::get).toList();
-      forEach(
-          targets,
-          agent -> {
-            onAnswer.accept(agent, control.order(agent, wave.get(agent.node())));
-            return null;
-          },
-          onError);
+    Map<String, CompletableFuture<Void>> calls = new HashMap<>();
+    // A node's calls go one after another, so its answers arrive in the order of its orders.
+    Map<String, CompletableFuture<Void>> lastCallTo = new HashMap<>();
+    for (Map.Entry<Integer, Map<String, List<TransferOrder>>> wave : orders.waves().entrySet()) {
+      for (Map.Entry<String, List<TransferOrder>> byNode : wave.getValue().entrySet()) {
+        String node = byNode.getKey();
+        CompletableFuture<?>[] waitFor =
+            Stream.concat(
+                    orders.after(wave.getKey(), node).stream()
+                        .map(source -> calls.get(callKey(wave.getKey() - 1, source))),
+                    Stream.of(lastCallTo.get(node)))
+                .filter(Objects::nonNull)
+                .toArray(CompletableFuture[]::new);
+        AgentLease agent = agents.get(node);
+        List<TransferOrder> nodeOrders = byNode.getValue();
+        CompletableFuture<Void> call =
+            CompletableFuture.allOf(waitFor)
+                .handleAsync(
+                    (answered, failed) -> send(agent, nodeOrders, onAnswer, onError), pool);
+        calls.put(callKey(wave.getKey(), node), call);
+        lastCallTo.put(node, call);
+      }
     }
+    CompletableFuture.allOf(calls.values().toArray(CompletableFuture[]::new)).join();
+  }
+
+  private Void send(
+      AgentLease agent,
+      List<TransferOrder> orders,
+      BiConsumer<AgentLease, AgentReport> onAnswer,
+      BiConsumer<AgentLease, Exception> onError) {
+    try {
+      onAnswer.accept(agent, control.order(agent, orders));
+    } catch (Exception e) {
+      onError.accept(agent, e);
+    }
+    return null;
+  }
+
+  private static String callKey(int wave, String node) {
+    return wave + " " + node;
   }
 }

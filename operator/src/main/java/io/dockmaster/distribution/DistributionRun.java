@@ -137,7 +137,7 @@ final class DistributionRun implements AutoCloseable {
     requestVerifications(byNode);
     Set<String> failedNodes = new HashSet<>(byNode.keySet());
     failedNodes.removeAll(reports.keySet());
-    Map<Integer, Map<String, List<TransferOrder>>> waves = new HashMap<>();
+    RoundOrders orders = new RoundOrders();
     long wanted = 0;
     long held = 0;
     int complete = 0;
@@ -177,11 +177,11 @@ final class DistributionRun implements AutoCloseable {
         });
     retriedFailures = false;
     for (BlobGroup group : unitsNow.groups(platforms)) {
-      planned += plan(group, byNode, holdingsByNode, waves);
+      planned += plan(group, byNode, holdingsByNode, orders);
     }
     Queue<AgentReport> answers = new ConcurrentLinkedQueue<>();
     calls.sendInWaves(
-        waves,
+        orders,
         byNode,
         (agent, answer) -> {
           inventory.ordered(agent, answer);
@@ -225,7 +225,7 @@ final class DistributionRun implements AutoCloseable {
       BlobGroup group,
       Map<String, AgentLease> agents,
       Map<String, NodeHoldings> holdingsByNode,
-      Map<Integer, Map<String, List<TransferOrder>>> waves) {
+      RoundOrders orders) {
     List<PlanNode> nodes = new ArrayList<>();
     for (AgentLease agent : agents.values()) {
       NodeHoldings holdings = holdingsByNode.get(agent.node());
@@ -255,7 +255,7 @@ final class DistributionRun implements AutoCloseable {
     Plan plan = planner.plan(new PlanRequest(blobs, nodes, target.maxUpstreamStreams()));
     metrics.planned(plan.start().size(), System.nanoTime() - planStart);
     Map<String, Set<Digest>> plannedNow = new HashMap<>();
-    OrderWaves orderWaves = new OrderWaves(plan.start());
+    orders.planned(plan.start());
     for (Transfer transfer : plan.start()) {
       NodeHoldings holdings = holdingsByNode.get(transfer.node());
       retriedFailures |= holdings.failedBlobs.contains(transfer.blob().digest());
@@ -266,11 +266,7 @@ final class DistributionRun implements AutoCloseable {
         slowReceivers.planned(transfer);
       }
       WantedBlob blob = byDigest.get(transfer.blob().digest());
-      order(
-          waves,
-          orderWaves.waveOf(transfer),
-          transfer,
-          orderFor(transfer, blob, agents, holdings.measuredSlow));
+      orders.add(transfer, orderFor(transfer, blob, agents, holdings.measuredSlow));
     }
     for (PlanNode node : nodes) {
       if (node.measuredSlow()) {
@@ -283,25 +279,11 @@ final class DistributionRun implements AutoCloseable {
                 agents.keySet())
             .forEach(
                 kept ->
-                    order(
-                        waves,
-                        orderWaves.waveOf(kept),
-                        kept,
-                        orderFor(kept, byDigest.get(kept.blob().digest()), agents, true)));
+                    orders.add(
+                        kept, orderFor(kept, byDigest.get(kept.blob().digest()), agents, true)));
       }
     }
     return plan.start().size();
-  }
-
-  private static void order(
-      Map<Integer, Map<String, List<TransferOrder>>> waves,
-      int wave,
-      Transfer transfer,
-      TransferOrder order) {
-    waves
-        .computeIfAbsent(wave, w -> new LinkedHashMap<>())
-        .computeIfAbsent(transfer.node(), n -> new ArrayList<>())
-        .add(order);
   }
 
   /**

@@ -719,12 +719,65 @@ class DistributionRunTest {
     List<Received> layerB =
         agents.orders.stream().filter(r -> r.order().digest().equals(digest(LAYER_B))).toList();
     assertThat(layerB)
-        .as("a tree new in this round is told level by level")
+        .as("layer B is new to every node: some fetch it from a peer ordered in this round")
         .anySatisfy(r -> assertThat(r.order().source().fromUpstream()).isFalse());
     assertThat(layerB)
         .filteredOn(r -> !r.order().source().fromUpstream())
         .as("the moved node's relay was told long ago: it is in the first wave")
         .allSatisfy(r -> assertThat(moved.sequence()).isLessThan(r.sequence()));
+  }
+
+  @Test
+  void anAgentSlowToAnswerHoldsUpOnlyTheOrdersBelowIt() throws Exception {
+    // Two trees on disjoint nodes: layer A for the amd64 nodes, layer B for the arm64 ones.
+    String arm64 = "linux/arm64";
+    DistributionRun run = run(Map.of(AMD64, List.of(LAYER_A), arm64, List.of(LAYER_B)));
+    List<AgentLease> nodes = new java.util.ArrayList<>(nodes("a1", "a2", "a3", "a4"));
+    for (String name : List.of("b1", "b2", "b3", "b4")) {
+      nodes.add(FakeAgents.lease(name, arm64));
+    }
+    agents.holdAnswersOfSeedsOf(digest(LAYER_A));
+    ExecutorService round = Executors.newSingleThreadExecutor();
+    try {
+      java.util.concurrent.Future<DistributionProgress> progress =
+          round.submit(() -> run.round(nodes));
+      String slowSeed = seedOf(LAYER_A);
+      String otherSeed = seedOf(LAYER_B);
+
+      await()
+          .atMost(Duration.ofSeconds(10))
+          .untilAsserted(
+              () ->
+                  assertThat(agents.orders)
+                      .as("peers of the seed that answered are told while the other is silent")
+                      .anyMatch(r -> r.order().source().label().equals("peer/" + otherSeed)));
+      assertThat(agents.orders)
+          .as("nobody is told to fetch from the seed before it answered")
+          .noneMatch(r -> r.order().source().label().equals("peer/" + slowSeed));
+      agents.answerSeeds();
+      progress.get(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(agents.orders)
+          .anyMatch(r -> r.order().source().label().equals("peer/" + slowSeed));
+    } finally {
+      agents.answerSeeds();
+      round.shutdownNow();
+    }
+  }
+
+  private String seedOf(WantedBlob blob) {
+    return await()
+        .atMost(Duration.ofSeconds(10))
+        .until(
+            () ->
+                agents.orders.stream()
+                    .filter(
+                        r ->
+                            r.order().source().fromUpstream()
+                                && r.order().digest().equals(digest(blob)))
+                    .map(Received::node)
+                    .findFirst(),
+            Optional::isPresent)
+        .orElseThrow();
   }
 
   @Test

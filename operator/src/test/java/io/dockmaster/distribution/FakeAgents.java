@@ -185,6 +185,18 @@ final class FakeAgents implements AgentControl {
     refusingOrders.remove(node);
   }
 
+  private volatile String seedsSlowToAnswer;
+  private final CountDownLatch seedAnswers = new CountDownLatch(1);
+
+  /** An agent ordered to fetch the blob from upstream answers only after {@link #answerSeeds}. */
+  void holdAnswersOfSeedsOf(String digest) {
+    seedsSlowToAnswer = digest;
+  }
+
+  void answerSeeds() {
+    seedAnswers.countDown();
+  }
+
   /** It stops answering; requests it holds fail as their connections break. */
   void takeDown(String node) {
     down.add(node);
@@ -298,6 +310,17 @@ final class FakeAgents implements AgentControl {
     Set<String> digests = new HashSet<>();
     for (TransferOrder order : orders) {
       this.orders.add(new Received(sequence.incrementAndGet(), agent.node(), order));
+    }
+    if (orders.stream()
+        .anyMatch(o -> o.source().fromUpstream() && o.digest().equals(seedsSlowToAnswer))) {
+      try {
+        seedAnswers.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted", e);
+      }
+    }
+    for (TransferOrder order : orders) {
       String unit = order.unitName();
       BlobState held = states.getOrDefault(agent.node(), Map.of()).get(unit);
       if (held != null && held.phase() == Phase.COMPLETE) {
