@@ -32,6 +32,7 @@ final class BlobTree {
   private final long[] rotation;
   private final long[] have;
   private final boolean[] withheld;
+  private final boolean[] replacedSeed;
   private int[] subtreeScratch;
   private int unplanned;
   private int keptPeerEdges;
@@ -48,6 +49,7 @@ final class BlobTree {
     this.rotation = new long[nodes];
     this.have = new long[nodes];
     this.withheld = new boolean[nodes];
+    this.replacedSeed = new boolean[nodes];
     Arrays.fill(depth, -1);
     Arrays.fill(firstKeptChild, NO_CHILD);
     Arrays.fill(nextKeptSibling, NO_CHILD);
@@ -121,6 +123,7 @@ final class BlobTree {
           tree.parent[i] = UPSTREAM;
           tree.kept[i] = true;
         }
+        tree.replacedSeed[i] = tree.withheld[i];
         continue;
       }
       Integer peer = index.get(source.node());
@@ -246,7 +249,10 @@ final class BlobTree {
       if (node == seed) {
         continue;
       }
-      int source = sources.take(have[node]);
+      // A seed withheld goes under the node taking over its registry stream: nobody is ahead of
+      // it, and a source ordered in the round's first wave stops its own registry stream soonest
+      // (until then both fetch the same bytes).
+      int source = seed >= 0 && replacedSeed[node] ? seed : sources.take(have[node]);
       parent[node] = source;
       children[source]++;
       shares.charge(source, blob.size());

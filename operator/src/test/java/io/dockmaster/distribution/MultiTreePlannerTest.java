@@ -247,6 +247,43 @@ class MultiTreePlannerTest {
   }
 
   @Test
+  void aSlowSeedWithheldReceivesFromTheNodeTakingOverItsStream() {
+    List<PlanNode> nodes = new ArrayList<>();
+    nodes.add(
+        new PlanNode(
+            "slow",
+            0,
+            0,
+            Set.of(),
+            Map.of(layer.digest(), Source.UPSTREAM),
+            Set.of(layer.digest()),
+            false,
+            Map.of(layer.digest(), 60 * MIB)));
+    for (int i = 0; i < 6; i++) {
+      nodes.add(receiving("relay-" + i, layer, Source.peer("slow"), 50 * MIB));
+    }
+    for (int i = 0; i < 6; i++) {
+      nodes.add(PlanNode.empty("empty-" + i));
+    }
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    String newSeed =
+        plan.start().stream()
+            .filter(t -> t.source().isUpstream())
+            .map(Transfer::node)
+            .findFirst()
+            .orElseThrow();
+    assertThat(plan.start())
+        .filteredOn(t -> t.node().equals("slow"))
+        .singleElement()
+        .as("under the new seed, whose order goes out first, not under a node ordered after it")
+        .satisfies(t -> assertThat(t.source().node()).isEqualTo(newSeed));
+  }
+
+  @Test
   void aSlowSeedStaysWhenNoOtherNodeCanFetchInItsPlace() {
     List<PlanNode> nodes =
         List.of(
