@@ -66,7 +66,7 @@ final class BlobTree {
    * serving the blob (a holder that sent bad bytes, or one receiving it far slower than others did)
    * is no source: its receivers are planned again, under a holder or under nodes the registry
    * stream feeds. One withheld while it fetches the blob from the registry hands that stream to
-   * another node, if one not measured slow can take it, and receives the blob from a peer,
+   * another node, if one not measured slow can take it, and receives the blob from that node,
    * continuing where it is.
    */
   static BlobTree observe(
@@ -249,9 +249,9 @@ final class BlobTree {
       if (node == seed) {
         continue;
       }
-      // A seed withheld goes under the node taking over its registry stream: nobody is ahead of
-      // it, and a source ordered in the round's first wave stops its own registry stream soonest
-      // (until then both fetch the same bytes).
+      // A seed withheld goes under the node taking over its registry stream, one more than its
+      // share if need be: nobody is ahead of it, and with the new seed's order in the round's
+      // first wave its own comes in the second; until it comes, both fetch the same bytes.
       int source = seed >= 0 && replacedSeed[node] ? seed : sources.take(have[node]);
       parent[node] = source;
       children[source]++;
