@@ -43,12 +43,9 @@ final class AgentServer implements AutoCloseable {
     HttpServer runtime =
         vertx
             .createHttpServer(
-                new HttpServerOptions()
+                runtimeOptions()
                     .setHost(settings.runtimeBindAddress())
-                    .setPort(settings.runtimePort())
-                    // containerd speaks HTTP/1.1 to a mirror; an h2c upgrade only adds a code
-                    // path (one test client's upgraded GET of a 40 MiB blob once failed on it).
-                    .setHttp2ClearTextEnabled(false))
+                    .setPort(settings.runtimePort()))
             .requestHandler(r -> blobs.handle(r, Optional.empty()));
     try {
       peer.listen().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -70,6 +67,15 @@ final class AgentServer implements AutoCloseable {
           e);
     }
     return new AgentServer(peer, runtime);
+  }
+
+  /**
+   * The runtime port's protocol options, without its address. containerd speaks HTTP/1.1 to a
+   * mirror; an h2c upgrade only adds a code path (one test client's upgraded GET of a 40 MiB blob
+   * once failed on it, and the JDK client tries it on every plain-HTTP request).
+   */
+  static HttpServerOptions runtimeOptions() {
+    return new HttpServerOptions().setHttp2ClearTextEnabled(false);
   }
 
   int peerPort() {

@@ -11,7 +11,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,10 +62,8 @@ class BlobResponderPiecesTest {
     vertx = Vertx.vertx();
     HttpServer server =
         vertx
-            .createHttpServer(
-                // As the agent's plain-HTTP port: no h2c upgrade, which the JDK client tries and
-                // whose upgraded GET once failed with a frame error (seen in CI).
-                new HttpServerOptions().setHttp2ClearTextEnabled(false))
+            // Served as the agent's runtime port serves.
+            .createHttpServer(AgentServer.runtimeOptions())
             .requestHandler(
                 request -> responder.handle(request, Optional.of("dockmaster-agent:node-b")))
             .listen(0, "127.0.0.1")

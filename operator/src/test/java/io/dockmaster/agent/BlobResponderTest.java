@@ -15,7 +15,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -69,10 +68,8 @@ class BlobResponderTest {
     vertx = Vertx.vertx();
     HttpServer server =
         vertx
-            .createHttpServer(
-                // As the agent's plain-HTTP port: no h2c upgrade, which the JDK client tries and
-                // whose upgraded GET once failed with a frame error (seen in CI).
-                new HttpServerOptions().setHttp2ClearTextEnabled(false))
+            // Served as the agent's runtime port serves.
+            .createHttpServer(AgentServer.runtimeOptions())
             .requestHandler(request -> responder.handle(request, Optional.of(PEER)))
             .listen(0, "127.0.0.1")
             .toCompletionStage()

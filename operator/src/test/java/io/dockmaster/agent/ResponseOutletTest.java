@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerResponse;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -37,10 +36,8 @@ class ResponseOutletTest {
     vertx = Vertx.vertx();
     server =
         vertx
-            .createHttpServer(
-                // As the agent's plain-HTTP port: no h2c upgrade, which the JDK client tries and
-                // whose upgraded GET once failed with a frame error (seen in CI).
-                new HttpServerOptions().setHttp2ClearTextEnabled(false))
+            // Served as the agent's runtime port serves.
+            .createHttpServer(AgentServer.runtimeOptions())
             .requestHandler(
                 request -> {
                   HttpServerResponse response = request.response();
