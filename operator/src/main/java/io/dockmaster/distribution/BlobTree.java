@@ -33,6 +33,7 @@ final class BlobTree {
   private final long[] have;
   private final boolean[] withheld;
   private final boolean[] replacedSeed;
+  private final boolean[] movedToHolder;
   private int[] subtreeScratch;
   private int unplanned;
   private int keptPeerEdges;
@@ -50,6 +51,7 @@ final class BlobTree {
     this.have = new long[nodes];
     this.withheld = new boolean[nodes];
     this.replacedSeed = new boolean[nodes];
+    this.movedToHolder = new boolean[nodes];
     Arrays.fill(depth, -1);
     Arrays.fill(firstKeptChild, NO_CHILD);
     Arrays.fill(nextKeptSibling, NO_CHILD);
@@ -191,6 +193,57 @@ final class BlobTree {
         anchor(i, 1, null);
       }
     }
+  }
+
+  int nodes() {
+    return parent.length;
+  }
+
+  /** Whether the node holds the blob whole and may serve it. */
+  boolean servesWhole(int node) {
+    return parent[node] == HOLDS && !withheld[node];
+  }
+
+  /** The peer the node keeps streaming the blob from this round, or -1. */
+  int keptPeerSource(int node) {
+    return kept[node] && parent[node] >= 0 ? parent[node] : -1;
+  }
+
+  /** Receivers the node serves this blob to through kept transfers (new ones once grown). */
+  int children(int node) {
+    return children[node];
+  }
+
+  /** Bytes of the blob the node still lacks, as of its last report. */
+  long bytesLeft(int node) {
+    return parent[node] == HOLDS ? 0 : blob.size() - have[node];
+  }
+
+  /**
+   * Points a kept transfer at {@code holder} instead, continuing where the receiver is; it is
+   * ordered anew, and its kept receivers stay below it. See {@link SpareHolders}.
+   */
+  void moveToHolder(int receiver, int holder) {
+    int from = parent[receiver];
+    if (!kept[receiver] || from < 0 || !servesWhole(holder)) {
+      throw new IllegalStateException("only a kept peer transfer moves, and only to a holder");
+    }
+    if (firstKeptChild[from] == receiver) {
+      firstKeptChild[from] = nextKeptSibling[receiver];
+    } else {
+      int sibling = firstKeptChild[from];
+      while (nextKeptSibling[sibling] != receiver) {
+        sibling = nextKeptSibling[sibling];
+      }
+      nextKeptSibling[sibling] = nextKeptSibling[receiver];
+    }
+    children[from]--;
+    parent[receiver] = holder;
+    nextKeptSibling[receiver] = firstKeptChild[holder];
+    firstKeptChild[holder] = receiver;
+    children[holder]++;
+    movedToHolder[receiver] = true;
+    anchor(receiver, depth[holder] + 1, null);
   }
 
   /** Uploads that kept transfers already ask of their sources, and seeds already running. */
@@ -352,7 +405,8 @@ final class BlobTree {
         throw new IllegalStateException("node " + names[i] + " was left without a source");
       }
       Source source = parent[i] == UPSTREAM ? Source.UPSTREAM : peers[parent[i]];
-      (kept[i] ? keep : start).add(new Transfer(names[i], blob, source, depth[i]));
+      (kept[i] && !movedToHolder[i] ? keep : start)
+          .add(new Transfer(names[i], blob, source, depth[i]));
     }
   }
 

@@ -58,9 +58,10 @@ public final class MultiTreePlanner implements DistributionPlanner {
       BlobTree tree =
           BlobTree.observe(
               blob, nodes, index, request.maxUpstreamStreams(), blobKey(blob), nodeKeys);
-      tree.chargeKept(shares);
       trees.add(tree);
     }
+    SpareHolders.relieve(trees, shares);
+    trees.forEach(tree -> tree.chargeKept(shares));
     double peerBytes = 0;
     long neededBytes = 0;
     for (BlobTree tree : trees) {

@@ -131,6 +131,11 @@ final class UploadShares {
     return (int) Math.max(2, Math.min(MAX_FANOUT, Math.round(base * upload[node])));
   }
 
+  /** The node's upload capacity relative to the mean node's. */
+  double upload(int node) {
+    return upload[node];
+  }
+
   int seeds(int node) {
     return seeds[node];
   }

@@ -102,7 +102,7 @@ final class PlanInvariants {
       assertThat(newUpstream)
           .as("new upstream transfers of %s", blob.digest())
           .isEqualTo(held || keptUpstream || !needed ? 0 : 1);
-      assertKeptWhereverPossible(request, blob, nodes, kept);
+      assertKeptWhereverPossible(request, blob, nodes, plan);
       assertMeasuredSlowSeedOnlyWhenNoOtherCan(request, blob, nodes, plan);
     }
   }
@@ -129,13 +129,18 @@ final class PlanInvariants {
 
   /**
    * An in-flight transfer to a node that needs the blob stays if its source is a present peer and
-   * it is on no cycle, or if its source is upstream and the cap allows.
+   * it is on no cycle, or if its source is upstream and the cap allows. A peer transfer may instead
+   * continue from a holder with room (see {@link SpareHolders}): only one not measured slow or
+   * withheld, and only for a receiver not measured slow with enough of the blob left.
    */
   private static void assertKeptWhereverPossible(
-      PlanRequest request, Blob blob, Map<String, PlanNode> nodes, Set<Transfer> kept) {
+      PlanRequest request, Blob blob, Map<String, PlanNode> nodes, Plan plan) {
     Digest digest = blob.digest();
+    Set<Transfer> kept = new HashSet<>(plan.keep());
     Set<String> keptNodes = new HashSet<>();
     kept.stream().filter(t -> t.blob().equals(blob)).forEach(t -> keptNodes.add(t.node()));
+    Map<String, Transfer> started = new HashMap<>();
+    plan.start().stream().filter(t -> t.blob().equals(blob)).forEach(t -> started.put(t.node(), t));
     int upstreamInFlight = 0;
     for (PlanNode node : request.nodes()) {
       Source source = node.receiving().get(digest);
@@ -148,10 +153,22 @@ final class PlanInvariants {
       } else if (nodes.containsKey(source.node())
           && !source.node().equals(node.name())
           && !withholds(request, nodes.get(source.node()), digest)
-          && !onCycle(node.name(), digest, nodes)) {
-        assertThat(keptNodes)
-            .as("%s keeps streaming %s from %s", node.name(), digest, source)
-            .contains(node.name());
+          && !onCycle(node.name(), digest, nodes)
+          && !keptNodes.contains(node.name())) {
+        Transfer moved = started.get(node.name());
+        assertThat(moved.source().isUpstream())
+            .as("%s keeps streaming %s from %s or moves to a holder", node.name(), digest, source)
+            .isFalse();
+        PlanNode holder = nodes.get(moved.source().node());
+        assertThat(holder.complete().contains(digest) && !holder.withheld().contains(digest))
+            .as("%s moved to %s, which holds %s and serves it", node.name(), holder.name(), digest)
+            .isTrue();
+        assertThat(holder.measuredSlow() || node.measuredSlow())
+            .as("%s moved to %s: neither may be measured slow", node.name(), holder.name())
+            .isFalse();
+        assertThat(blob.size() - node.received().getOrDefault(digest, 0L))
+            .as("bytes %s had left of %s when moved", node.name(), digest)
+            .isGreaterThanOrEqualTo(SpareHolders.MIN_BYTES_LEFT);
       }
     }
     long keptUpstream =

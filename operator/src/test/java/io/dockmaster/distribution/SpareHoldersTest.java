@@ -1,0 +1,176 @@
+package io.dockmaster.distribution;
+
+import static io.dockmaster.distribution.PlanFixtures.MIB;
+import static io.dockmaster.distribution.PlanFixtures.blob;
+import static io.dockmaster.distribution.PlanFixtures.holding;
+import static io.dockmaster.distribution.PlanFixtures.measuredSlow;
+import static io.dockmaster.distribution.PlanFixtures.receiving;
+import static io.dockmaster.distribution.PlanFixtures.request;
+import static io.dockmaster.distribution.PlanFixtures.withUpload;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** Receivers moving to holders with room, through the planner that calls {@link SpareHolders}. */
+class SpareHoldersTest {
+
+  private final MultiTreePlanner planner = new MultiTreePlanner();
+  private final Blob layer = blob(0, 100 * MIB);
+
+  /** The seed done, its relay "relay" still receiving and serving five nodes 40 MiB in. */
+  private List<PlanNode> relayServingFive(long receivedEach) {
+    List<PlanNode> nodes = new ArrayList<>();
+    nodes.add(holding("seed", layer));
+    nodes.add(receiving("relay", layer, Source.peer("seed"), 50 * MIB));
+    for (int i = 0; i < 5; i++) {
+      nodes.add(receiving("leaf-" + i, layer, Source.peer("relay"), receivedEach - i * MIB));
+    }
+    return nodes;
+  }
+
+  private Map<String, Long> served(Plan plan) {
+    return plan.transfers()
+        .filter(t -> !t.source().isUpstream())
+        .collect(Collectors.groupingBy(t -> t.source().node(), Collectors.counting()));
+  }
+
+  @Test
+  void receiversOfABusyRelayMoveToIdleHoldersUntilTheLoadsAreEven() {
+    List<PlanNode> nodes = relayServingFive(40 * MIB);
+    nodes.add(holding("idle", layer));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(served(plan))
+        .as("the relay served five, the seed one (the relay), the idle holder none")
+        .containsOnly(Map.entry("relay", 2L), Map.entry("seed", 2L), Map.entry("idle", 2L));
+    assertThat(plan.start())
+        .as("those furthest behind move, each continuing from a holder, one below it")
+        .extracting(Transfer::node)
+        .containsExactlyInAnyOrder("leaf-4", "leaf-3", "leaf-2");
+    assertThat(plan.start()).allSatisfy(t -> assertThat(t.depth()).isEqualTo(1));
+    assertThat(plan.keep())
+        .extracting(Transfer::node)
+        .containsExactlyInAnyOrder("relay", "leaf-0", "leaf-1");
+  }
+
+  @Test
+  void aMovedRelayKeepsItsReceiversOneLevelBelowIt() {
+    List<PlanNode> nodes = new ArrayList<>();
+    nodes.add(holding("seed", layer));
+    nodes.add(holding("idle", layer));
+    // "busy" serves three; one of them, "relay", serves two of its own.
+    nodes.add(receiving("busy", layer, Source.peer("seed"), 90 * MIB));
+    // Furthest behind, so it moves first.
+    nodes.add(receiving("relay", layer, Source.peer("busy"), 20 * MIB));
+    nodes.add(receiving("b", layer, Source.peer("busy"), 60 * MIB));
+    nodes.add(receiving("c", layer, Source.peer("busy"), 60 * MIB));
+    nodes.add(receiving("below-1", layer, Source.peer("relay"), 50 * MIB));
+    nodes.add(receiving("below-2", layer, Source.peer("relay"), 50 * MIB));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    Map<String, Transfer> byNode =
+        plan.transfers().collect(Collectors.toMap(Transfer::node, Function.identity()));
+    assertThat(byNode.get("relay")).isEqualTo(new Transfer("relay", layer, Source.peer("idle"), 1));
+    assertThat(plan.keep())
+        .as("its receivers stay with it, one level below it now")
+        .contains(
+            new Transfer("below-1", layer, Source.peer("relay"), 2),
+            new Transfer("below-2", layer, Source.peer("relay"), 2));
+    assertThat(served(plan)).containsEntry("busy", 2L);
+  }
+
+  @Test
+  void receiversWithLittleLeftFinishWhereTheyAre() {
+    long almostDone = layer.size() - SpareHolders.MIN_BYTES_LEFT + 1;
+    List<PlanNode> nodes = new ArrayList<>();
+    nodes.add(holding("seed", layer));
+    nodes.add(holding("idle", layer));
+    nodes.add(receiving("relay", layer, Source.peer("seed"), layer.size() - MIB));
+    for (int i = 0; i < 5; i++) {
+      nodes.add(receiving("leaf-" + i, layer, Source.peer("relay"), almostDone));
+    }
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start()).isEmpty();
+  }
+
+  @Test
+  void aHolderAsLoadedAsTheSourceWouldBeTakesNoOne() {
+    Blob other = blob(1, 100 * MIB);
+    List<PlanNode> nodes = relayServingFive(40 * MIB);
+    nodes.remove(0);
+    // The seed serves the relay and, in another blob's tree, four more.
+    nodes.add(0, holding("seed", layer));
+    for (int i = 0; i < 4; i++) {
+      nodes.add(receiving("other-" + i, other, Source.peer("seed"), 0));
+    }
+    nodes.add(receiving("other-seed", other, Source.UPSTREAM, 0));
+    PlanRequest request = request(List.of(layer, other), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start())
+        .as("five receivers after a move would be no fewer than the relay's five")
+        .noneMatch(t -> t.blob().equals(layer) && t.source().equals(Source.peer("seed")));
+  }
+
+  @Test
+  void aHolderTwiceAsFastTakesTwiceAsMany() {
+    long rate = 10 * MIB;
+    List<PlanNode> nodes = new ArrayList<>();
+    nodes.add(withUpload(holding("seed", layer), rate));
+    nodes.add(withUpload(holding("fast", layer), 2 * rate));
+    nodes.add(withUpload(receiving("relay", layer, Source.peer("seed"), 50 * MIB), rate));
+    for (int i = 0; i < 8; i++) {
+      nodes.add(withUpload(receiving("leaf-" + i, layer, Source.peer("relay"), 10 * MIB), rate));
+    }
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    // Receivers per unit of capacity end even, within one: the relay and the seed serve two
+    // each, the holder twice as fast five.
+    assertThat(served(plan))
+        .containsOnly(Map.entry("relay", 2L), Map.entry("seed", 2L), Map.entry("fast", 5L));
+  }
+
+  @Test
+  void nodesMeasuredSlowNeitherTakeNorMoveReceivers() {
+    List<PlanNode> nodes = new ArrayList<>();
+    nodes.add(holding("seed", layer));
+    nodes.add(measuredSlow(holding("slow-holder", layer)));
+    nodes.add(receiving("relay", layer, Source.peer("seed"), 50 * MIB));
+    nodes.add(measuredSlow(receiving("slow-leaf", layer, Source.peer("relay"))));
+    for (int i = 0; i < 4; i++) {
+      nodes.add(receiving("leaf-" + i, layer, Source.peer("relay"), 40 * MIB));
+    }
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.transfers().toList())
+        .noneMatch(t -> t.source().equals(Source.peer("slow-holder")))
+        .anyMatch(t -> t.node().equals("slow-leaf") && t.source().equals(Source.peer("relay")));
+    assertThat(plan.start())
+        .as("the seed, serving only the relay, takes receivers that are not slow")
+        .isNotEmpty()
+        .allSatisfy(t -> assertThat(t.source()).isEqualTo(Source.peer("seed")));
+  }
+}
