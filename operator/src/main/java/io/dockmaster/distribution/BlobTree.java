@@ -33,7 +33,7 @@ final class BlobTree {
   private final long[] have;
   private final boolean[] withheld;
   private final boolean[] replacedSeed;
-  private final boolean[] movedToHolder;
+  private final boolean[] moved;
   private int[] subtreeScratch;
   private int unplanned;
   private int keptPeerEdges;
@@ -51,7 +51,7 @@ final class BlobTree {
     this.have = new long[nodes];
     this.withheld = new boolean[nodes];
     this.replacedSeed = new boolean[nodes];
-    this.movedToHolder = new boolean[nodes];
+    this.moved = new boolean[nodes];
     Arrays.fill(depth, -1);
     Arrays.fill(firstKeptChild, NO_CHILD);
     Arrays.fill(nextKeptSibling, NO_CHILD);
@@ -199,11 +199,6 @@ final class BlobTree {
     return parent.length;
   }
 
-  /** Whether the node holds the blob whole and may serve it. */
-  boolean servesWhole(int node) {
-    return parent[node] == HOLDS && !withheld[node];
-  }
-
   /** The peer the node keeps streaming the blob from this round, or -1. */
   int keptPeerSource(int node) {
     return kept[node] && parent[node] >= 0 ? parent[node] : -1;
@@ -220,13 +215,31 @@ final class BlobTree {
   }
 
   /**
-   * Points a kept transfer at {@code holder} instead, continuing where the receiver is; it is
-   * ordered anew, and its kept receivers stay below it. See {@link SpareHolders}.
+   * Whether {@code source} may serve {@code receiver}, which keeps streaming from a peer, from
+   * where the receiver is: it holds the blob, or it is receiving it from a source of its own, at
+   * least {@code ahead} bytes further along and no deeper than the receiver's source, so chains do
+   * not grow and no node below the receiver, deeper than it, may. Sources withheld from serving the
+   * blob never may.
    */
-  void moveToHolder(int receiver, int holder) {
-    int from = parent[receiver];
-    if (!kept[receiver] || from < 0 || !servesWhole(holder)) {
-      throw new IllegalStateException("only a kept peer transfer moves, and only to a holder");
+  boolean mayTakeOver(int source, int receiver, long ahead) {
+    int current = keptPeerSource(receiver);
+    if (source == receiver || source == current || withheld[source] || depth[source] < 0) {
+      return false;
+    }
+    if (parent[source] == HOLDS) {
+      return true;
+    }
+    return have[source] - have[receiver] >= ahead && depth[source] <= depth[current];
+  }
+
+  /**
+   * Points a kept peer transfer at {@code source} instead (see {@link #mayTakeOver}); it is ordered
+   * anew and continues where the receiver is, and the receiver's own receivers stay below it.
+   */
+  void moveTo(int receiver, int source) {
+    int from = keptPeerSource(receiver);
+    if (from < 0 || !mayTakeOver(source, receiver, 0)) {
+      throw new IllegalStateException("only a kept peer transfer moves, to a source it may have");
     }
     if (firstKeptChild[from] == receiver) {
       firstKeptChild[from] = nextKeptSibling[receiver];
@@ -238,12 +251,12 @@ final class BlobTree {
       nextKeptSibling[sibling] = nextKeptSibling[receiver];
     }
     children[from]--;
-    parent[receiver] = holder;
-    nextKeptSibling[receiver] = firstKeptChild[holder];
-    firstKeptChild[holder] = receiver;
-    children[holder]++;
-    movedToHolder[receiver] = true;
-    anchor(receiver, depth[holder] + 1, null);
+    parent[receiver] = source;
+    nextKeptSibling[receiver] = firstKeptChild[source];
+    firstKeptChild[source] = receiver;
+    children[source]++;
+    moved[receiver] = true;
+    anchor(receiver, depth[source] + 1, null);
   }
 
   /** Uploads that kept transfers already ask of their sources, and seeds already running. */
@@ -405,8 +418,7 @@ final class BlobTree {
         throw new IllegalStateException("node " + names[i] + " was left without a source");
       }
       Source source = parent[i] == UPSTREAM ? Source.UPSTREAM : peers[parent[i]];
-      (kept[i] && !movedToHolder[i] ? keep : start)
-          .add(new Transfer(names[i], blob, source, depth[i]));
+      (kept[i] && !moved[i] ? keep : start).add(new Transfer(names[i], blob, source, depth[i]));
     }
   }
 

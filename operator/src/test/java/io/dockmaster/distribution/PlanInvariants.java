@@ -130,8 +130,9 @@ final class PlanInvariants {
   /**
    * An in-flight transfer to a node that needs the blob stays if its source is a present peer and
    * it is on no cycle, or if its source is upstream and the cap allows. A peer transfer may instead
-   * continue from a holder with room (see {@link SpareHolders}): only one not measured slow or
-   * withheld, and only for a receiver not measured slow with enough of the blob left.
+   * continue from a node with upload to spare (see {@link SpareUploads}): one that holds the blob
+   * or is far enough ahead of the receiver, neither of them measured slow, and only for a receiver
+   * with enough of the blob left.
    */
   private static void assertKeptWhereverPossible(
       PlanRequest request, Blob blob, Map<String, PlanNode> nodes, Plan plan) {
@@ -159,16 +160,20 @@ final class PlanInvariants {
         assertThat(moved.source().isUpstream())
             .as("%s keeps streaming %s from %s or moves to a holder", node.name(), digest, source)
             .isFalse();
-        PlanNode holder = nodes.get(moved.source().node());
-        assertThat(holder.complete().contains(digest) && !holder.withheld().contains(digest))
-            .as("%s moved to %s, which holds %s and serves it", node.name(), holder.name(), digest)
+        PlanNode taker = nodes.get(moved.source().node());
+        long had = node.received().getOrDefault(digest, 0L);
+        assertThat(
+                taker.complete().contains(digest)
+                    || taker.received().getOrDefault(digest, 0L) - had
+                        >= SpareUploads.MIN_BYTES_AHEAD)
+            .as("%s moved to %s, which holds %s or is ahead", node.name(), taker.name(), digest)
             .isTrue();
-        assertThat(holder.measuredSlow() || node.measuredSlow())
-            .as("%s moved to %s: neither may be measured slow", node.name(), holder.name())
+        assertThat(taker.measuredSlow() || node.measuredSlow())
+            .as("%s moved to %s: neither may be measured slow", node.name(), taker.name())
             .isFalse();
-        assertThat(blob.size() - node.received().getOrDefault(digest, 0L))
+        assertThat(blob.size() - had)
             .as("bytes %s had left of %s when moved", node.name(), digest)
-            .isGreaterThanOrEqualTo(SpareHolders.MIN_BYTES_LEFT);
+            .isGreaterThanOrEqualTo(SpareUploads.MIN_BYTES_LEFT);
       }
     }
     long keptUpstream =

@@ -16,8 +16,11 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** Receivers moving to holders with room, through the planner that calls {@link SpareHolders}. */
-class SpareHoldersTest {
+/**
+ * Receivers moving to nodes with upload to spare, through the planner that calls {@link
+ * SpareUploads}.
+ */
+class SpareUploadsTest {
 
   private final MultiTreePlanner planner = new MultiTreePlanner();
   private final Blob layer = blob(0, 100 * MIB);
@@ -31,6 +34,26 @@ class SpareHoldersTest {
       nodes.add(receiving("leaf-" + i, layer, Source.peer("relay"), receivedEach - i * MIB));
     }
     return nodes;
+  }
+
+  /** New transfers of the blob to nodes that were receiving it already. */
+  private static List<Transfer> movedOf(PlanRequest request, Plan plan, Blob blob) {
+    Map<String, PlanNode> nodes =
+        request.nodes().stream().collect(Collectors.toMap(PlanNode::name, Function.identity()));
+    return plan.start().stream()
+        .filter(t -> t.blob().equals(blob))
+        .filter(t -> nodes.get(t.node()).receiving().containsKey(blob.digest()))
+        .toList();
+  }
+
+  /** Receivers each node serves the blob to, of those that were receiving it already. */
+  private static Map<String, Long> served(PlanRequest request, Plan plan, Blob blob) {
+    Map<String, PlanNode> nodes =
+        request.nodes().stream().collect(Collectors.toMap(PlanNode::name, Function.identity()));
+    return plan.transfers()
+        .filter(t -> t.blob().equals(blob) && !t.source().isUpstream())
+        .filter(t -> nodes.get(t.node()).receiving().containsKey(blob.digest()))
+        .collect(Collectors.groupingBy(t -> t.source().node(), Collectors.counting()));
   }
 
   private Map<String, Long> served(Plan plan) {
@@ -92,7 +115,7 @@ class SpareHoldersTest {
 
   @Test
   void receiversWithLittleLeftFinishWhereTheyAre() {
-    long almostDone = layer.size() - SpareHolders.MIN_BYTES_LEFT + 1;
+    long almostDone = layer.size() - SpareUploads.MIN_BYTES_LEFT + 1;
     List<PlanNode> nodes = new ArrayList<>();
     nodes.add(holding("seed", layer));
     nodes.add(holding("idle", layer));
@@ -172,5 +195,139 @@ class SpareHoldersTest {
         .as("the seed, serving only the relay, takes receivers that are not slow")
         .isNotEmpty()
         .allSatisfy(t -> assertThat(t.source()).isEqualTo(Source.peer("seed")));
+  }
+
+  private final Blob other = blob(1, 100 * MIB);
+
+  /**
+   * Blob "layer" on its way: the seed at 60 MiB serves "relay" (55 MiB, five receivers at 50 MiB)
+   * and {@code others}, which serve nobody, and four nodes another blob it holds.
+   */
+  private List<PlanNode> relayOfARunningTree(PlanNode... others) {
+    List<PlanNode> nodes = new ArrayList<>();
+    nodes.add(
+        new PlanNode(
+            "seed",
+            0,
+            0,
+            java.util.Set.of(other.digest()),
+            Map.of(layer.digest(), Source.UPSTREAM),
+            java.util.Set.of(),
+            false,
+            Map.of(layer.digest(), 60 * MIB)));
+    for (int i = 0; i < 4; i++) {
+      nodes.add(receiving("other-" + i, other, Source.peer("seed"), 0));
+    }
+    nodes.add(receiving("relay", layer, Source.peer("seed"), 55 * MIB));
+    for (int i = 0; i < 5; i++) {
+      nodes.add(receiving("leaf-" + i, layer, Source.peer("relay"), 50 * MIB));
+    }
+    nodes.addAll(List.of(others));
+    return nodes;
+  }
+
+  @Test
+  void aNodeAheadWithUploadToSpareTakesReceiversOfABusyRelay() {
+    List<PlanNode> nodes =
+        relayOfARunningTree(receiving("spare", layer, Source.peer("seed"), 58 * MIB));
+    PlanRequest request = request(List.of(layer, other), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(movedOf(request, plan, layer))
+        .containsExactlyInAnyOrder(
+            new Transfer("leaf-0", layer, Source.peer("spare"), 3),
+            new Transfer("leaf-1", layer, Source.peer("spare"), 3));
+    assertThat(served(request, plan, layer))
+        .as("five, two and none before")
+        .containsOnly(Map.entry("seed", 2L), Map.entry("relay", 3L), Map.entry("spare", 2L));
+  }
+
+  @Test
+  void aNodeLessThanFourMebibytesAheadTakesNoOne() {
+    List<PlanNode> nodes =
+        relayOfARunningTree(receiving("spare", layer, Source.peer("seed"), 54 * MIB - 1));
+    PlanRequest request = request(List.of(layer, other), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(movedOf(request, plan, layer))
+        .as("by the last reports it may be behind them now")
+        .isEmpty();
+  }
+
+  @Test
+  void aNodeDeeperThanTheReceiversSourceTakesNoOne() {
+    List<PlanNode> nodes =
+        relayOfARunningTree(
+            receiving("mid", layer, Source.peer("seed"), 58 * MIB),
+            receiving("deep", layer, Source.peer("mid"), 57 * MIB));
+    PlanRequest request = request(List.of(layer, other), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(movedOf(request, plan, layer))
+        .as("below the relay's depth the chain would grow; its peer one level up takes them")
+        .isNotEmpty()
+        .allSatisfy(t -> assertThat(t.source()).isEqualTo(Source.peer("mid")));
+  }
+
+  @Test
+  void aNodeBelowTheReceiverNeverTakesIt() {
+    // "relay" serves five; "below", fed by "leaf-0", reports more bytes than "leaf-0" (a stale
+    // report of "leaf-0"), and serves nobody.
+    List<PlanNode> nodes =
+        relayOfARunningTree(receiving("below", layer, Source.peer("leaf-0"), 58 * MIB));
+    PlanRequest request = request(List.of(layer, other), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.transfers().filter(t -> t.node().equals("leaf-0") && t.blob().equals(layer)))
+        .singleElement()
+        .isEqualTo(new Transfer("leaf-0", layer, Source.peer("relay"), 3));
+  }
+
+  @Test
+  void aRunningPlanWithEvenLoadsStaysAsItIs() {
+    PlanRequest first = PlanFixtures.fresh(20, 5, 100 * MIB);
+    Plan plan = planner.plan(first);
+    // Every transfer under way, each level 4 MiB behind the one above it, as relays in step are.
+    Map<String, Map<io.dockmaster.registry.Digest, Source>> receiving = new java.util.HashMap<>();
+    Map<String, Map<io.dockmaster.registry.Digest, Long>> received = new java.util.HashMap<>();
+    plan.start()
+        .forEach(
+            t -> {
+              receiving
+                  .computeIfAbsent(t.node(), n -> new java.util.HashMap<>())
+                  .put(t.blob().digest(), t.source());
+              received
+                  .computeIfAbsent(t.node(), n -> new java.util.HashMap<>())
+                  .put(t.blob().digest(), 60 * MIB - 4 * MIB * t.depth());
+            });
+    List<PlanNode> running =
+        first.nodes().stream()
+            .map(
+                n ->
+                    new PlanNode(
+                        n.name(),
+                        0,
+                        0,
+                        java.util.Set.of(),
+                        receiving.get(n.name()),
+                        java.util.Set.of(),
+                        false,
+                        received.get(n.name())))
+            .toList();
+    PlanRequest next = new PlanRequest(first.blobs(), running, 1);
+
+    Plan again = planner.plan(next);
+
+    PlanInvariants.assertValid(next, again);
+    assertThat(again.start()).isEmpty();
+    assertThat(again.keep()).hasSameSizeAs(plan.start());
   }
 }
