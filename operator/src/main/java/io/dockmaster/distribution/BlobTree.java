@@ -214,32 +214,19 @@ final class BlobTree {
     return parent[node] == HOLDS ? 0 : blob.size() - have[node];
   }
 
-  /**
-   * Whether {@code source} may serve {@code receiver}, which keeps streaming from a peer, from
-   * where the receiver is: it holds the blob, or it is receiving it from a source of its own, at
-   * least {@code ahead} bytes further along and no deeper than the receiver's source, so chains do
-   * not grow and no node below the receiver, deeper than it, may. Sources withheld from serving the
-   * blob never may.
-   */
-  boolean mayTakeOver(int source, int receiver, long ahead) {
-    int current = keptPeerSource(receiver);
-    if (source == receiver || source == current || withheld[source] || depth[source] < 0) {
-      return false;
-    }
-    if (parent[source] == HOLDS) {
-      return true;
-    }
-    return have[source] - have[receiver] >= ahead && depth[source] <= depth[current];
+  /** Whether the node holds the blob whole and may serve it. */
+  boolean servesWhole(int node) {
+    return parent[node] == HOLDS && !withheld[node];
   }
 
   /**
-   * Points a kept peer transfer at {@code source} instead (see {@link #mayTakeOver}); it is ordered
-   * anew and continues where the receiver is, and the receiver's own receivers stay below it.
+   * Points a kept peer transfer at {@code holder} instead; it is ordered anew and continues where
+   * the receiver is, and the receiver's own receivers stay below it. See {@link SpareHolders}.
    */
-  void moveTo(int receiver, int source) {
+  void moveToHolder(int receiver, int holder) {
     int from = keptPeerSource(receiver);
-    if (from < 0 || !mayTakeOver(source, receiver, 0)) {
-      throw new IllegalStateException("only a kept peer transfer moves, to a source it may have");
+    if (from < 0 || from == holder || !servesWhole(holder)) {
+      throw new IllegalStateException("only a kept peer transfer moves, to another holder");
     }
     if (firstKeptChild[from] == receiver) {
       firstKeptChild[from] = nextKeptSibling[receiver];
@@ -251,12 +238,12 @@ final class BlobTree {
       nextKeptSibling[sibling] = nextKeptSibling[receiver];
     }
     children[from]--;
-    parent[receiver] = source;
-    nextKeptSibling[receiver] = firstKeptChild[source];
-    firstKeptChild[source] = receiver;
-    children[source]++;
+    parent[receiver] = holder;
+    nextKeptSibling[receiver] = firstKeptChild[holder];
+    firstKeptChild[holder] = receiver;
+    children[holder]++;
     moved[receiver] = true;
-    anchor(receiver, depth[source] + 1, null);
+    anchor(receiver, 1, null);
   }
 
   /** Uploads that kept transfers already ask of their sources, and seeds already running. */

@@ -60,7 +60,7 @@ public final class MultiTreePlanner implements DistributionPlanner {
               blob, nodes, index, request.maxUpstreamStreams(), blobKey(blob), nodeKeys);
       trees.add(tree);
     }
-    SpareUploads.relieve(trees, shares);
+    SpareHolders.relieve(trees, shares);
     trees.forEach(tree -> tree.chargeKept(shares));
     double peerBytes = 0;
     long neededBytes = 0;

@@ -130,9 +130,8 @@ final class PlanInvariants {
   /**
    * An in-flight transfer to a node that needs the blob stays if its source is a present peer and
    * it is on no cycle, or if its source is upstream and the cap allows. A peer transfer may instead
-   * continue from a node with upload to spare (see {@link SpareUploads}): one that holds the blob
-   * or is far enough ahead of the receiver, neither of them measured slow, and only for a receiver
-   * with enough of the blob left.
+   * continue from a holder with upload to spare (see {@link SpareHolders}), neither of them
+   * measured slow, and only with enough of the blob left.
    */
   private static void assertKeptWhereverPossible(
       PlanRequest request, Blob blob, Map<String, PlanNode> nodes, Plan plan) {
@@ -162,18 +161,15 @@ final class PlanInvariants {
             .isFalse();
         PlanNode taker = nodes.get(moved.source().node());
         long had = node.received().getOrDefault(digest, 0L);
-        assertThat(
-                taker.complete().contains(digest)
-                    || taker.received().getOrDefault(digest, 0L) - had
-                        >= SpareUploads.MIN_BYTES_AHEAD)
-            .as("%s moved to %s, which holds %s or is ahead", node.name(), taker.name(), digest)
+        assertThat(taker.complete().contains(digest) && !taker.withheld().contains(digest))
+            .as("%s moved to %s, which holds %s and serves it", node.name(), taker.name(), digest)
             .isTrue();
         assertThat(taker.measuredSlow() || node.measuredSlow())
             .as("%s moved to %s: neither may be measured slow", node.name(), taker.name())
             .isFalse();
         assertThat(blob.size() - had)
             .as("bytes %s had left of %s when moved", node.name(), digest)
-            .isGreaterThanOrEqualTo(SpareUploads.MIN_BYTES_LEFT);
+            .isGreaterThanOrEqualTo(SpareHolders.MIN_BYTES_LEFT);
       }
     }
     long keptUpstream =

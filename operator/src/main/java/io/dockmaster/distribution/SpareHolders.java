@@ -4,45 +4,35 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.PriorityQueue;
 import java.util.TreeSet;
 
 /**
- * Moves receivers partway through a blob from busy sources to nodes with upload to spare that are
- * ahead of them. A tree moves no faster than its busiest relay's upload divided among that relay's
- * children, and with every node's download shared by all trees there is little slack: a tree that
- * falls behind stays behind, and once the first trees are done, their nodes' uploads and the
- * registry's uplink sit partly idle while the last trees go on at the old pace. Their receivers
- * move to the nodes the finished trees freed, which lets those trees take the freed download and
- * registry shares; and at a tree's own end, to its holders.
+ * Moves receivers partway through a blob from busy sources to holders of the blob with upload to
+ * spare. A tree's receivers stream from the node placed above them until they are done, so as its
+ * seed and first nodes complete, their uploads fall idle while the nodes further down still get the
+ * blob at a relay's upload divided among its children, in step; and the last tree of a run goes on
+ * at that pace alone, with the registry's uplink and most downloads idle. A holder serves from
+ * disk, ahead of everyone, so a receiver loses nothing by continuing from one where it is.
  *
  * <p>A source's load is the receivers it serves in all trees, divided by its upload capacity
- * relative to the mean. A receiver moves from the most loaded source to the least loaded node that
- * may take it over ({@link BlobTree#mayTakeOver}: it holds the blob, or it is {@link
- * #MIN_BYTES_AHEAD} further along and no deeper than the receiver's source), only while that node's
- * load with it stays below the source's without it: moves only even loads out, so they end, and in
- * a plan whose loads are even nothing moves. Receivers with little left stay ({@link
- * #MIN_BYTES_LEFT}: a new stream costs a connection and what was in flight on the old one), as do
- * nodes the run measured slow, which no source would serve faster; nodes measured slow take no one.
+ * relative to the mean. A receiver moves from the most loaded source to the holder least loaded
+ * with it, only while that holder's load with it stays below the source's without it: moves only
+ * even loads out, so they end, and in a plan whose loads are even nothing moves. Receivers with
+ * little left stay ({@link #MIN_BYTES_LEFT}: a new stream costs a connection and what was in flight
+ * on the old one), as do nodes the run measured slow, which no source would serve faster; holders
+ * withheld or measured slow take no one. Only holders take receivers: early in a run, when
+ * transfers start unevenly, loads are uneven too, and moving receivers to nodes merely ahead of
+ * them (a build measured on the lab) reshuffled trees in their first seconds.
  */
-final class SpareUploads {
+final class SpareHolders {
 
   /** Below this a receiver finishes where it is sooner than a new stream would pay off. */
   static final long MIN_BYTES_LEFT = 4L * 1024 * 1024;
 
-  /**
-   * How far ahead of a receiver a node still receiving the blob must be, by the last reports, to
-   * take it over: reports are up to a round old, and a source behind its receiver sends nothing.
-   */
-  static final long MIN_BYTES_AHEAD = 4L * 1024 * 1024;
-
-  /** Candidates looked at per move, so a round at thousands of nodes stays cheap. */
-  private static final int MAX_CANDIDATES = 64;
-
-  private SpareUploads() {}
+  private SpareHolders() {}
 
   /** Moves receivers in every tree; call after observing all trees and before charging them. */
   static void relieve(List<BlobTree> trees, UploadShares shares) {
@@ -69,14 +59,16 @@ final class SpareUploads {
     for (int source : movable.keySet()) {
       busiest = Math.max(busiest, load(serving, shares, source, 0));
     }
-    // The least loaded with one more receiver first: a faster node may be busier now. Nodes that
+    // The least loaded with one more receiver first: a faster node may be busier now. Holders that
     // could not relieve even the busiest source are left out; in an even plan that is all.
     TreeSet<Integer> takers =
         new TreeSet<>(
             Comparator.comparingDouble((Integer node) -> load(serving, shares, node, 1))
                 .thenComparing(node -> node));
     for (int node = 0; node < serving.length; node++) {
-      if (!shares.measuredSlow(node) && load(serving, shares, node, 1) < busiest) {
+      if (tree.servesWhole(node)
+          && !shares.measuredSlow(node)
+          && load(serving, shares, node, 1) < busiest) {
         takers.add(node);
       }
     }
@@ -86,27 +78,23 @@ final class SpareUploads {
                 .reversed()
                 .thenComparing(node -> node));
     sources.addAll(movable.keySet());
-    while (!sources.isEmpty()) {
+    while (!sources.isEmpty() && !takers.isEmpty()) {
       int source = sources.poll();
-      ArrayDeque<Integer> receivers = movable.get(source);
-      // The receiver furthest behind: the most nodes are ahead of it.
-      int receiver = receivers.peek();
-      int taker = takerFor(tree, receiver, source, takers, serving, shares);
-      if (taker < 0) {
-        // Its other receivers are further along, so no node can take them either.
-        continue;
+      Integer taker = takers.first() != source ? takers.first() : takers.higher(source);
+      if (taker == null || load(serving, shares, taker, 1) >= load(serving, shares, source, 0)) {
+        // The busiest source cannot shed a receiver, so none can.
+        break;
       }
-      receivers.poll();
-      // A node may be both: out of both queues while its load changes. A source relieved may
-      // take receivers from a busier one.
+      ArrayDeque<Integer> receivers = movable.get(source);
+      // A holder may serve receivers that move too: out of both queues while its load changes.
       boolean takerServes = sources.remove(taker);
-      takers.remove(source);
+      boolean sourceHolds = takers.remove(source);
       takers.remove(taker);
-      tree.moveTo(receiver, taker);
+      tree.moveToHolder(receivers.poll(), taker);
       serving[source]--;
       serving[taker]++;
       takers.add(taker);
-      if (!shares.measuredSlow(source)) {
+      if (sourceHolds) {
         takers.add(source);
       }
       if (takerServes) {
@@ -116,28 +104,6 @@ final class SpareUploads {
         sources.add(source);
       }
     }
-  }
-
-  /** The least loaded node that may take the receiver over and would then be less loaded, or -1. */
-  private static int takerFor(
-      BlobTree tree,
-      int receiver,
-      int source,
-      TreeSet<Integer> takers,
-      int[] serving,
-      UploadShares shares) {
-    double sourceLoad = load(serving, shares, source, 0);
-    Iterator<Integer> candidates = takers.iterator();
-    for (int looked = 0; looked < MAX_CANDIDATES && candidates.hasNext(); looked++) {
-      int candidate = candidates.next();
-      if (load(serving, shares, candidate, 1) >= sourceLoad) {
-        return -1;
-      }
-      if (tree.mayTakeOver(candidate, receiver, MIN_BYTES_AHEAD)) {
-        return candidate;
-      }
-    }
-    return -1;
   }
 
   /** Per source, its receivers that may move, those with most left first. */
