@@ -23,7 +23,8 @@ import java.util.Set;
  *     other node can, and is placed where it has no one below it
  * @param received bytes the node has of each blob it is receiving, as it last reported them; a
  *     receiver planned again continues from there, so it gets a source that is ahead of it where
- *     one can take it (a relay behind it would send nothing until it got that far)
+ *     one can take it (a relay behind it would send nothing until it got that far); and one with
+ *     little of a blob left is not moved to a holder with upload to spare
  */
 public record PlanNode(
     String name,
