@@ -101,7 +101,11 @@ final class BlobSources implements BlobSource {
 
   private RegistryClient upstreamClient(UpstreamAccess access) {
     Security security =
-        access.insecure() ? Security.INSECURE : registryDefaults.securityFor(access.registry());
+        access.plainHttpOnly()
+            ? Security.PLAIN_HTTP
+            : access.insecure()
+                ? Security.INSECURE
+                : registryDefaults.securityFor(access.registry());
     return upstreamClients.computeIfAbsent(
         access.registry() + "|" + security,
         key ->

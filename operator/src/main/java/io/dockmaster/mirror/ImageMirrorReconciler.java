@@ -105,7 +105,9 @@ public class ImageMirrorReconciler implements Reconciler<ImageMirror>, Cleaner<I
             .orElseGet(() -> resolveNow(uid, generation, client, target));
     Optional<DistributionProgress> progress = Optional.empty();
     if (!run.contents().isEmpty()) {
-      progress = distribution.distribute(DistributionTargets.of(mirror, target, run, access));
+      // Learnt while resolving: agents then need not each try TLS on a plain-HTTP registry first.
+      UpstreamAccess forAgents = access.withPlainHttp(client.speaksPlainHttp(target.registry()));
+      progress = distribution.distribute(DistributionTargets.of(mirror, target, run, forAgents));
     }
     ImageMirrorStatus status =
         statuses.afterRun(mirror, target, run, progress, distribution.roundFailure(uid));

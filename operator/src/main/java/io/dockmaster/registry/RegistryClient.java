@@ -44,6 +44,14 @@ public final class RegistryClient {
   }
 
   /**
+   * Whether {@code registry}, allowed plain HTTP and unverified TLS, answered a request over TLS
+   * with something else, so this client now speaks plain HTTP to it. Until a request was made, no.
+   */
+  public boolean speaksPlainHttp(String registry) {
+    return transport.speaksPlainHttp(registry);
+  }
+
+  /**
    * The same connections, token cache and settings with other credentials, e.g. one view per pull
    * secret. Cached tokens are keyed by credentials, so views never share a token.
    */

@@ -69,6 +69,14 @@ final class RegistryTransport {
     this.authenticator = authenticator;
   }
 
+  /**
+   * Whether {@code registry}, insecure, turned out to speak no TLS: requests go over plain HTTP.
+   */
+  boolean speaksPlainHttp(String registry) {
+    return settings.securityFor(registry) == Security.INSECURE
+        && fallbackToHttp.contains(ImageReference.apiHostOf(registry));
+  }
+
   /** {@code pathAndQuery} (starting with {@code /v2/}) on the API host of {@code registry}. */
   URI apiUri(String registry, String pathAndQuery) {
     String host = ImageReference.apiHostOf(registry);

@@ -6,17 +6,20 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
+import io.dockmaster.control.UpstreamAccess;
 import io.dockmaster.peering.PeerTls;
 import io.dockmaster.peering.TlsAgentServers;
 import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.RegistrySettings;
+import io.dockmaster.testing.PlainHttpOnlyServer;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
@@ -177,6 +180,41 @@ class BlobSourcesTest {
   }
 
   /** An order to fetch the blob from node-a's agent, which answers with {@code handler}. */
+  @Test
+  void anInsecureRegistryTheOperatorFoundSpeakingPlainHttpIsNotTriedOverTlsFirst()
+      throws Exception {
+    try (PlainHttpOnlyServer registry =
+        new PlainHttpOnlyServer(200, Map.of("Docker-Content-Digest", DIGEST.toString()), CONTENT)) {
+      fetchFrom(UpstreamAccess.anonymous(registry.address(), true));
+      assertThat(registry.connections)
+          .as("told nothing, an agent tries TLS first")
+          .startsWith("TLS")
+          .endsWith("HTTP");
+      registry.connections.clear();
+
+      fetchFrom(UpstreamAccess.anonymous(registry.address(), true).withPlainHttp(true));
+      assertThat(registry.connections)
+          .as("told, it goes over plain HTTP at once")
+          .containsExactly("HTTP");
+    }
+  }
+
+  /** Reads the whole blob from the registry through a new agent's sources. */
+  private static void fetchFrom(UpstreamAccess access) throws Exception {
+    TransferOrder order =
+        new TransferOrder(
+            DIGEST.toString(),
+            CONTENT.length,
+            "application/vnd.oci.image.layer.v1.tar",
+            "team/app",
+            TransferSource.upstream(access),
+            "mirror-uid");
+    BlobFrom blob = new BlobSources(RegistrySettings.defaults(), peers).open(order, DIGEST, 0);
+    try (InputStream in = blob.body()) {
+      assertThat(in.readAllBytes()).isEqualTo(CONTENT);
+    }
+  }
+
   private TransferOrder order(Consumer<HttpServerRequest> handler) throws Exception {
     String endpoint =
         agents.serve(

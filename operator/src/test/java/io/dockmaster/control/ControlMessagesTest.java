@@ -42,6 +42,26 @@ class ControlMessagesTest {
   }
 
   @Test
+  void plainHttpTravelsWithTheUpstreamAndOnlyForAnInsecureRegistry() throws Exception {
+    UpstreamAccess found = UpstreamAccess.anonymous("10.0.0.5:5000", true).withPlainHttp(true);
+
+    UpstreamAccess read = json.readValue(json.writeValueAsString(found), UpstreamAccess.class);
+
+    assertThat(read.plainHttpOnly()).isTrue();
+    assertThat(
+            json.readValue(
+                    "{\"registry\":\"10.0.0.5:5000\",\"insecure\":true}", UpstreamAccess.class)
+                .plainHttpOnly())
+        .as("an older operator's order says nothing: the agent tries TLS first, as before")
+        .isFalse();
+    assertThat(UpstreamAccess.anonymous("registry.example.com", false).withPlainHttp(true))
+        .as("a registry that must speak verified TLS never goes over plain HTTP")
+        .satisfies(access -> assertThat(access.plainHttpOnly()).isFalse());
+    assertThat(new UpstreamAccess("registry.example.com", false, true, null).plainHttpOnly())
+        .isFalse();
+  }
+
+  @Test
   void credentialsNeverShowInToString() {
     UpstreamAccess access =
         new UpstreamAccess(
