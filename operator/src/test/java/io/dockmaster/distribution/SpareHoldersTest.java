@@ -135,7 +135,6 @@ class SpareHoldersTest {
     for (int i = 0; i < 4; i++) {
       nodes.add(receiving("other-" + i, other, Source.peer("seed"), 0));
     }
-    nodes.add(receiving("other-seed", other, Source.UPSTREAM, 0));
     PlanRequest request = request(List.of(layer, other), nodes);
 
     Plan plan = planner.plan(request);
@@ -147,7 +146,7 @@ class SpareHoldersTest {
   }
 
   @Test
-  void aHolderTwiceAsFastTakesTwiceAsMany() {
+  void aHolderTwiceAsFastEndsServingTwiceAsManyWithinOne() {
     long rate = 10 * MIB;
     List<PlanNode> nodes = new ArrayList<>();
     nodes.add(withUpload(holding("seed", layer), rate));
