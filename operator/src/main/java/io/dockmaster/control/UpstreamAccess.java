@@ -9,10 +9,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * Secrets.
  *
  * @param insecure plain HTTP and unverified TLS are allowed
- * @param plainHttp the registry, insecure, answered the operator's requests over TLS with something
- *     else, so agents go to it over plain HTTP at once instead of each trying TLS first (a failed
- *     handshake per agent that cost seeds up to a second before their first byte); agents ignore it
- *     unless {@code insecure}; absent from older operators' orders, so false
+ * @param plainHttp the operator speaks plain HTTP to the registry, insecure: configured so, or the
+ *     registry failed a TLS handshake and then answered over plain HTTP; so agents go to it over
+ *     plain HTTP at once instead of each trying TLS first (a failed handshake per agent that cost
+ *     seeds up to a second before their first byte); agents ignore it unless {@code insecure};
+ *     absent from older operators' orders, so false
  * @param dockerConfigJson the ImageMirror's {@code .dockerconfigjson}, or null for anonymous pulls;
  *     passed whole so every credential kind the operator understands (basic, identity and registry
  *     tokens, path-scoped keys) works the same on the agent

@@ -170,7 +170,8 @@ final class BlobTree {
   }
 
   private void linkKeptChildren() {
-    // Backwards, so each child list comes out in index order.
+    // Backwards, so each child list comes out in index order (a receiver moved to a holder later
+    // goes first in the holder's).
     for (int i = parent.length - 1; i >= 0; i--) {
       if (parent[i] == UNPLANNED) {
         unplanned++;

@@ -17,15 +17,17 @@ import java.util.TreeSet;
  * at that pace alone, with the registry's uplink and most downloads idle. A holder serves from
  * disk, ahead of everyone, so a receiver loses nothing by continuing from one where it is.
  *
- * <p>A source's load is the receivers it serves in all trees, divided by its upload capacity
- * relative to the mean. A receiver moves from the most loaded source to the holder least loaded
- * with it, only while that holder's load with it stays below the source's without it: moves only
- * even loads out, so they end, and in a plan whose loads are even nothing moves. Receivers with
- * little left stay ({@link #MIN_BYTES_LEFT}: a new stream costs a connection and what was in flight
- * on the old one), as do nodes the run measured slow, which no source would serve faster; holders
- * withheld or measured slow take no one. Only holders take receivers: early in a run, when
- * transfers start unevenly, loads are uneven too, and moving receivers to nodes merely ahead of
- * them (a build measured on the lab) reshuffled trees in their first seconds.
+ * <p>A source's load is the receivers it serves in all trees of the plan (the blobs of one group of
+ * platforms), divided by its upload capacity relative to the mean. A receiver moves from the most
+ * loaded source to the holder least loaded with it, only while that holder's load with it stays
+ * below the source's before the move: moves only even loads out, so they end, and in a plan whose
+ * loads are even nothing moves. A tree with nodes still to place moves no one: its holders' room is
+ * theirs first, and they would otherwise go deeper, under relays. Receivers with little left stay
+ * ({@link #MIN_BYTES_LEFT}: a new stream costs a connection and what was in flight on the old one),
+ * as do nodes the run measured slow, which no source would serve faster; holders withheld or
+ * measured slow take no one. Only holders take receivers: early in a run, when transfers start
+ * unevenly, loads are uneven too, and moving receivers to nodes merely ahead of them (a build
+ * measured on the lab) reshuffled trees in their first seconds.
  */
 final class SpareHolders {
 
@@ -51,6 +53,9 @@ final class SpareHolders {
   }
 
   private static void relieve(BlobTree tree, int[] serving, UploadShares shares) {
+    if (tree.unplanned() > 0) {
+      return;
+    }
     Map<Integer, ArrayDeque<Integer>> movable = movableBySource(tree, shares);
     if (movable.isEmpty()) {
       return;

@@ -44,8 +44,9 @@ public final class RegistryClient {
   }
 
   /**
-   * Whether {@code registry}, allowed plain HTTP and unverified TLS, answered a request over TLS
-   * with something else, so this client now speaks plain HTTP to it. Until a request was made, no.
+   * Whether this client speaks plain HTTP to {@code registry}: it is configured to, or the
+   * registry, allowed plain HTTP and unverified TLS, failed a TLS handshake and then answered over
+   * plain HTTP (until a request was made, no).
    */
   public boolean speaksPlainHttp(String registry) {
     return transport.speaksPlainHttp(registry);

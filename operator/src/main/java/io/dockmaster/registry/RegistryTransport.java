@@ -70,11 +70,14 @@ final class RegistryTransport {
   }
 
   /**
-   * Whether {@code registry}, insecure, turned out to speak no TLS: requests go over plain HTTP.
+   * Whether requests to {@code registry} go over plain HTTP: it is configured so, or, insecure, it
+   * failed a TLS handshake and then answered over plain HTTP.
    */
   boolean speaksPlainHttp(String registry) {
-    return settings.securityFor(registry) == Security.INSECURE
-        && fallbackToHttp.contains(ImageReference.apiHostOf(registry));
+    Security security = settings.securityFor(registry);
+    return security == Security.PLAIN_HTTP
+        || security == Security.INSECURE
+            && fallbackToHttp.contains(ImageReference.apiHostOf(registry));
   }
 
   /** {@code pathAndQuery} (starting with {@code /v2/}) on the API host of {@code registry}. */
@@ -164,11 +167,15 @@ final class RegistryTransport {
       if (!(tlsFailed && onRegistry && security == Security.INSECURE && isHttps(uri))) {
         throw e;
       }
-      // An insecure registry that does not speak TLS: remember, and use plain HTTP from now on.
-      LOG.info("registry {} does not speak TLS, using plain HTTP", call.target().registry());
-      fallbackToHttp.add(uri.getAuthority());
+      // An insecure registry that does not speak TLS: once it answers over plain HTTP, remember,
+      // and use plain HTTP from now on (agents are told too, see speaksPlainHttp).
       URI plain = URI.create("http" + uri.toString().substring("https".length()));
-      return exchange.send(request(call, method, plain, auth), false, call.target());
+      HttpResponse<InputStream> answer =
+          exchange.send(request(call, method, plain, auth), false, call.target());
+      if (fallbackToHttp.add(uri.getAuthority())) {
+        LOG.info("registry {} does not speak TLS, using plain HTTP", call.target().registry());
+      }
+      return answer;
     }
   }
 

@@ -179,7 +179,6 @@ class BlobSourcesTest {
             .end(Buffer.buffer(body));
   }
 
-  /** An order to fetch the blob from node-a's agent, which answers with {@code handler}. */
   @Test
   void anInsecureRegistryTheOperatorFoundSpeakingPlainHttpIsNotTriedOverTlsFirst()
       throws Exception {
@@ -215,6 +214,7 @@ class BlobSourcesTest {
     }
   }
 
+  /** An order to fetch the blob from node-a's agent, which answers with {@code handler}. */
   private TransferOrder order(Consumer<HttpServerRequest> handler) throws Exception {
     String endpoint =
         agents.serve(

@@ -66,7 +66,7 @@ class SpareHoldersTest {
 
     PlanInvariants.assertValid(request, plan);
     assertThat(served(plan))
-        .as("the relay served five, the seed one (the relay), the idle holder none")
+        .as("five, one and none before: two each now")
         .containsOnly(Map.entry("relay", 2L), Map.entry("seed", 2L), Map.entry("idle", 2L));
     assertThat(plan.start())
         .as("those furthest behind move, each continuing from a holder, one below it")
@@ -108,30 +108,52 @@ class SpareHoldersTest {
   }
 
   @Test
-  void receiversWithLittleLeftFinishWhereTheyAre() {
-    long almostDone = layer.size() - SpareHolders.MIN_BYTES_LEFT + 1;
+  void receiversWithUnderFourMebibytesLeftFinishWhereTheyAre() {
     List<PlanNode> nodes = new ArrayList<>();
     nodes.add(holding("seed", layer));
     nodes.add(holding("idle", layer));
     nodes.add(receiving("relay", layer, Source.peer("seed"), layer.size() - MIB));
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < 4; i++) {
+      long almostDone = layer.size() - SpareHolders.MIN_BYTES_LEFT + 1;
       nodes.add(receiving("leaf-" + i, layer, Source.peer("relay"), almostDone));
     }
+    long justEnoughLeft = layer.size() - SpareHolders.MIN_BYTES_LEFT;
+    nodes.add(receiving("leaf-4", layer, Source.peer("relay"), justEnoughLeft));
     PlanRequest request = request(List.of(layer), nodes);
 
     Plan plan = planner.plan(request);
 
     PlanInvariants.assertValid(request, plan);
-    assertThat(plan.start()).isEmpty();
+    assertThat(plan.start())
+        .as("only the one with 4 MiB left moves")
+        .containsExactly(new Transfer("leaf-4", layer, Source.peer("idle"), 1));
+  }
+
+  @Test
+  void aTreeWithNodesStillToPlaceKeepsItsHoldersForThem() {
+    List<PlanNode> nodes = relayServingFive(40 * MIB);
+    nodes.add(holding("idle", layer));
+    nodes.add(PlanNode.empty("new"));
+    PlanRequest request = request(List.of(layer), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(plan.start())
+        .as("moving the relay's receivers first would fill the holders and put it under a relay")
+        .singleElement()
+        .satisfies(
+            t -> {
+              assertThat(t.node()).isEqualTo("new");
+              assertThat(t.depth()).isEqualTo(1);
+            });
   }
 
   @Test
   void aHolderAsLoadedAsTheSourceWouldBeTakesNoOne() {
     Blob other = blob(1, 100 * MIB);
     List<PlanNode> nodes = relayServingFive(40 * MIB);
-    nodes.remove(0);
     // The seed serves the relay and, in another blob's tree, four more.
-    nodes.add(0, holding("seed", layer));
     for (int i = 0; i < 4; i++) {
       nodes.add(receiving("other-" + i, other, Source.peer("seed"), 0));
     }
@@ -141,7 +163,7 @@ class SpareHoldersTest {
 
     PlanInvariants.assertValid(request, plan);
     assertThat(plan.start())
-        .as("five receivers after a move would be no fewer than the relay's five")
+        .as("the seed serves five; with six after a move it would not be below the relay's five")
         .noneMatch(t -> t.blob().equals(layer) && t.source().equals(Source.peer("seed")));
   }
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.dockmaster.registry.RegistrySettings.Security;
 import io.dockmaster.testing.PlainHttpOnlyServer;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -53,15 +54,36 @@ class PlainHttpFallbackTest {
   }
 
   @Test
-  void aRegistryConfiguredForPlainHttpWasNotFoundSo() {
-    RegistryClient client = client(Security.PLAIN_HTTP);
+  void aRegistryConfiguredForPlainHttpIsSpokenToSoFromTheStart() {
+    assertThat(client(Security.PLAIN_HTTP).speaksPlainHttp(host)).isTrue();
+  }
 
-    assertThatThrownBy(() -> client.listTags(ImageReference.parseRepository(host + "/team/app")))
-        .isInstanceOf(RegistryException.class);
+  @Test
+  void aRegistryThatAnswersNeitherIsNotTakenForAPlainHttpOne() throws Exception {
+    try (PlainHttpOnlyServer silent = PlainHttpOnlyServer.silent()) {
+      String address = silent.address();
+      RegistryClient client =
+          RegistryClient.builder()
+              .settings(
+                  RegistrySettings.builder()
+                      .security(address, Security.INSECURE)
+                      .retryPolicy(
+                          new RetryPolicy(
+                              1,
+                              Duration.ofMillis(100),
+                              Duration.ofSeconds(1),
+                              Duration.ofSeconds(5)))
+                      .build())
+              .build();
 
-    assertThat(server.connections).containsOnly("HTTP");
-    assertThat(client.speaksPlainHttp(host))
-        .as("only an insecure registry's fallback is something to tell agents")
-        .isFalse();
+      assertThatThrownBy(
+              () -> client.listTags(ImageReference.parseRepository(address + "/team/app")))
+          .isInstanceOf(RegistryException.class);
+
+      assertThat(silent.connections).as("tried both ways").contains("TLS", "HTTP");
+      assertThat(client.speaksPlainHttp(address))
+          .as("agents are told plain HTTP only once it answered so")
+          .isFalse();
+    }
   }
 }

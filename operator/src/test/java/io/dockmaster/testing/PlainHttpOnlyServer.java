@@ -26,8 +26,24 @@ public final class PlainHttpOnlyServer implements AutoCloseable {
   private final Thread acceptor;
   private final byte[] response;
 
+  /** One that takes connections and closes them unanswered, whatever they start with. */
+  public static PlainHttpOnlyServer silent() throws IOException {
+    return new PlainHttpOnlyServer(null);
+  }
+
   public PlainHttpOnlyServer(int status, Map<String, String> headers, byte[] body)
       throws IOException {
+    this(answer(status, headers, body));
+  }
+
+  private PlainHttpOnlyServer(byte[] response) throws IOException {
+    this.response = response;
+    this.listener = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
+    this.acceptor = new Thread(this::serve, "plain-http-only-server");
+    acceptor.start();
+  }
+
+  private static byte[] answer(int status, Map<String, String> headers, byte[] body) {
     ByteArrayOutputStream answer = new ByteArrayOutputStream();
     StringBuilder head = new StringBuilder("HTTP/1.1 " + status + " X\r\n");
     headers.forEach((name, value) -> head.append(name).append(": ").append(value).append("\r\n"));
@@ -35,10 +51,7 @@ public final class PlainHttpOnlyServer implements AutoCloseable {
     head.append("Connection: close\r\n\r\n");
     answer.writeBytes(head.toString().getBytes(StandardCharsets.US_ASCII));
     answer.writeBytes(body);
-    this.response = answer.toByteArray();
-    this.listener = new ServerSocket(0, 5, InetAddress.getLoopbackAddress());
-    this.acceptor = new Thread(this::serve, "plain-http-only-server");
-    acceptor.start();
+    return answer.toByteArray();
   }
 
   /** host:port, as image references name registries. */
@@ -57,6 +70,9 @@ public final class PlainHttpOnlyServer implements AutoCloseable {
           continue;
         }
         connections.add("HTTP");
+        if (response == null) {
+          continue;
+        }
         int last4 = first;
         while (last4 != 0x0d0a0d0a) {
           int next = in.read();
