@@ -156,8 +156,10 @@ final class BlobResponder {
       Optional<BlobPiece> piece,
       boolean manifest,
       Optional<String> peer) {
+    Digest key = piece.map(BlobPiece::key).orElse(digest);
+    ledger.peerAsks(key);
     try {
-      ledger.awaitWriteStarted(piece.map(BlobPiece::key).orElse(digest), peerWaitMillis);
+      ledger.awaitWriteStarted(key, peerWaitMillis);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -108,7 +108,15 @@ final class ControlHandler {
 
   private AgentReport transfers(TransferOrders orders) {
     // Check every digest before starting any, so a bad order starts nothing.
-    orders.transfers().forEach(order -> Digest.parse(order.digest()));
+    orders
+        .transfers()
+        .forEach(
+            order -> {
+              Digest.parse(order.digest());
+              if (order.after() != null) {
+                TransferRunner.keyOfUnit(order.after());
+              }
+            });
     List<String> digests = orders.transfers().stream().map(TransferOrder::unitName).toList();
     orders.transfers().forEach(runner::submit);
     return report(digests);

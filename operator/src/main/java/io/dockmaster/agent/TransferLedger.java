@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * Transfers this agent runs or ran, by digest: what the operator sees when it asks. Completed
@@ -26,6 +27,9 @@ final class TransferLedger {
 
     /** Asked with {@code ?pace=none}: a peer source does not hold its own write to this node. */
     volatile boolean unpaced;
+
+    /** Ordered behind another transfer of this node that has not ended yet; nothing flows. */
+    volatile boolean waiting;
 
     final AtomicLong received = new AtomicLong();
     volatile long lastProgressNanos = System.nanoTime();
@@ -100,6 +104,43 @@ final class TransferLedger {
     failures.remove(digest);
     changes.changed();
     return Optional.of(entry);
+  }
+
+  /** Registers a transfer that waits behind another; see {@link #started(Entry)}. */
+  Optional<Entry> beginWaiting(Digest digest, String source, boolean unpaced) {
+    Entry entry = new Entry(source, unpaced);
+    entry.waiting = true;
+    if (inFlight.putIfAbsent(digest, entry) != null) {
+      return Optional.empty();
+    }
+    failures.remove(digest);
+    changes.changed();
+    return Optional.of(entry);
+  }
+
+  private volatile Consumer<Digest> startWaiting = key -> {};
+
+  /** Who starts a waiting transfer when a peer asks for its unit: the transfer runner. */
+  void onPeerAsking(Consumer<Digest> starter) {
+    this.startWaiting = starter;
+  }
+
+  /**
+   * A peer asks for the unit. A transfer of it that still waits starts now: the operator planned
+   * the peer below this node, so holding it back would only have the peer's request time out.
+   */
+  void peerAsks(Digest digest) {
+    Entry entry = inFlight.get(digest);
+    if (entry != null && entry.waiting) {
+      startWaiting.accept(digest);
+    }
+  }
+
+  /** A waiting transfer starts: from now on its progress and stalls count. */
+  void started(Entry entry) {
+    entry.waiting = false;
+    entry.touched();
+    changes.changed();
   }
 
   /** Called once the cache holds the blob complete. */
@@ -191,7 +232,9 @@ final class TransferLedger {
           entry.source,
           null,
           null,
-          entry.heldMillis());
+          entry.heldMillis(),
+          null,
+          entry.waiting ? Boolean.TRUE : null);
     }
     Failure failure = failures.get(digest);
     if (failure != null) {

@@ -7,6 +7,7 @@ import io.dockmaster.cache.BlobHandle;
 import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheFullException;
 import io.dockmaster.cache.DigestMismatchException;
+import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
@@ -14,7 +15,9 @@ import io.dockmaster.registry.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -57,6 +60,11 @@ final class TransferRunner implements AutoCloseable {
   /** Orders that replace a transfer in flight from another source, started once it has stopped. */
   private final Map<Digest, TransferOrder> replacements = new ConcurrentHashMap<>();
 
+  /** Transfers waiting behind another of this node, by the key of the one they wait for. */
+  private final Map<Digest, List<Waiting>> waitingBehind = new HashMap<>();
+
+  private record Waiting(TransferOrder order, TransferUnit unit, Entry entry) {}
+
   TransferRunner(
       BlobCache cache,
       BlobSource sources,
@@ -75,6 +83,7 @@ final class TransferRunner implements AutoCloseable {
         new SourceCopier(
             new RelayPacing(relayWindowBytes, stallTimeout, metrics), bandwidth, metrics);
     this.kept = new KeptPartials(stallTimeout);
+    ledger.onPeerAsking(this::startNow);
     AtomicInteger threads = new AtomicInteger();
     this.workers =
         Executors.newFixedThreadPool(
@@ -104,6 +113,22 @@ final class TransferRunner implements AutoCloseable {
       return;
     }
     Digest key = unit.key();
+    Digest behind = order.after() == null ? null : keyOfUnit(order.after());
+    synchronized (waitingBehind) {
+      if (reorderWaiting(key, order, unit)) {
+        return;
+      }
+      if (behind != null && !behind.equals(key) && ledger.isInFlight(behind)) {
+        Optional<Entry> waiting =
+            ledger.beginWaiting(key, order.source().label(), order.slowReceiver());
+        if (waiting.isPresent()) {
+          waitingBehind
+              .computeIfAbsent(behind, b -> new ArrayList<>())
+              .add(new Waiting(order, unit, waiting.get()));
+          return;
+        }
+      }
+    }
     Optional<Entry> entry = ledger.begin(key, order.source().label(), order.slowReceiver());
     if (entry.isPresent()) {
       workers.execute(() -> run(order, unit, entry.get()));
@@ -123,6 +148,68 @@ final class TransferRunner implements AutoCloseable {
                 stream.cutOff();
               }
             });
+  }
+
+  /**
+   * A new order for a transfer that still waits replaces the waiting one, source, pacing and what
+   * it waits for alike; it starts at once if it waits for nothing in flight any more.
+   */
+  private boolean reorderWaiting(Digest key, TransferOrder order, TransferUnit unit) {
+    for (Map.Entry<Digest, List<Waiting>> queue : waitingBehind.entrySet()) {
+      for (Waiting waiting : queue.getValue()) {
+        if (!waiting.unit().key().equals(key)) {
+          continue;
+        }
+        queue.getValue().remove(waiting);
+        ledger.switched(waiting.entry(), order.source().label(), order.slowReceiver());
+        Digest behind = order.after() == null ? null : keyOfUnit(order.after());
+        if (behind != null && !behind.equals(key) && ledger.isInFlight(behind)) {
+          waitingBehind
+              .computeIfAbsent(behind, b -> new ArrayList<>())
+              .add(new Waiting(order, unit, waiting.entry()));
+        } else {
+          start(new Waiting(order, unit, waiting.entry()));
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Starts the transfer of {@code key} if it still waits. */
+  private void startNow(Digest key) {
+    synchronized (waitingBehind) {
+      for (List<Waiting> queue : waitingBehind.values()) {
+        for (Waiting waiting : queue) {
+          if (waiting.unit().key().equals(key)) {
+            queue.remove(waiting);
+            start(waiting);
+            return;
+          }
+        }
+      }
+    }
+  }
+
+  /** Starts the transfers that waited behind {@code ended}, now that it has. */
+  private void startWaitersBehind(Digest ended) {
+    List<Waiting> released;
+    synchronized (waitingBehind) {
+      released = waitingBehind.remove(ended);
+    }
+    if (released != null) {
+      released.forEach(this::start);
+    }
+  }
+
+  private void start(Waiting waiting) {
+    ledger.started(waiting.entry());
+    workers.execute(() -> run(waiting.order(), waiting.unit(), waiting.entry()));
+  }
+
+  /** The key of a unit as orders name it: a piece's name, or a blob's digest. */
+  static Digest keyOfUnit(String name) {
+    return BlobPiece.isPieceName(name) ? BlobPiece.parse(name).key() : Digest.parse(name);
   }
 
   /** A piece written here, whose blob is not complete yet. */
@@ -209,6 +296,9 @@ final class TransferRunner implements AutoCloseable {
       TransferOrder next = replacements.remove(key);
       if (next != null) {
         submit(next);
+      }
+      if (!ledger.isInFlight(key)) {
+        startWaitersBehind(key);
       }
     }
   }

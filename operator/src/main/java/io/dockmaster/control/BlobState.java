@@ -17,6 +17,8 @@ import java.util.List;
  * @param pieceSources for a blob assembled from pieces whose bytes did not hash to its digest:
  *     every source that wrote bytes of it, when there were several (then {@code source} names
  *     none); null otherwise and from agents that do not say
+ * @param waiting while receiving: true when the transfer has not started, waiting behind the one
+ *     its order named ({@link TransferOrder#after()}); null otherwise
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BlobState(
@@ -27,10 +29,38 @@ public record BlobState(
     String failureReason,
     String failureMessage,
     Long heldMillis,
-    List<String> pieceSources) {
+    List<String> pieceSources,
+    Boolean waiting) {
 
   public BlobState {
     pieceSources = pieceSources == null ? null : List.copyOf(pieceSources);
+  }
+
+  /** A state of a transfer that is not waiting. */
+  public BlobState(
+      String digest,
+      Phase phase,
+      long received,
+      String source,
+      String failureReason,
+      String failureMessage,
+      Long heldMillis,
+      List<String> pieceSources) {
+    this(
+        digest,
+        phase,
+        received,
+        source,
+        failureReason,
+        failureMessage,
+        heldMillis,
+        pieceSources,
+        null);
+  }
+
+  /** Whether the transfer waits behind another before it starts. */
+  public boolean waitsToStart() {
+    return Boolean.TRUE.equals(waiting);
   }
 
   public enum Phase {
@@ -66,7 +96,15 @@ public record BlobState(
   /** The same state under another name: a piece's, where the agent tracks it by its key. */
   public BlobState named(String name) {
     return new BlobState(
-        name, phase, received, source, failureReason, failureMessage, heldMillis, pieceSources);
+        name,
+        phase,
+        received,
+        source,
+        failureReason,
+        failureMessage,
+        heldMillis,
+        pieceSources,
+        waiting);
   }
 
   public static BlobState absent(String digest) {

@@ -17,6 +17,10 @@ import java.util.Objects;
  *     ?pace=none}), which would hold every node of the blob's tree to it
  * @param piece the byte range of the blob to fetch, or null for the whole blob; only for agents
  *     that announce {@link AgentLease#PIECES}
+ * @param after the unit (as {@link #unitName()} names it) whose transfer on this node this one
+ *     waits behind: it starts once that transfer has ended, or at once when none is in flight or
+ *     waiting; null to start at once. Links then carry one blob at a time, which is what a chain
+ *     plan needs (see {@code ChainPlanner}); agents too old to know the field start at once.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TransferOrder(
@@ -27,7 +31,8 @@ public record TransferOrder(
     TransferSource source,
     String pinOwner,
     boolean slowReceiver,
-    BlobPiece piece) {
+    BlobPiece piece,
+    String after) {
 
   public TransferOrder {
     Objects.requireNonNull(digest, "digest");
@@ -45,6 +50,25 @@ public record TransferOrder(
   /** What the order fetches, as inventories name it: the piece's name, or the blob's digest. */
   public String unitName() {
     return piece == null ? digest : piece.name();
+  }
+
+  /** An order that starts at once. */
+  public TransferOrder(
+      String digest,
+      long size,
+      String mediaType,
+      String repository,
+      TransferSource source,
+      String pinOwner,
+      boolean slowReceiver,
+      BlobPiece piece) {
+    this(digest, size, mediaType, repository, source, pinOwner, slowReceiver, piece, null);
+  }
+
+  /** The same order, waiting behind the transfer of {@code unitName}. */
+  public TransferOrder waitingBehind(String unitName) {
+    return new TransferOrder(
+        digest, size, mediaType, repository, source, pinOwner, slowReceiver, piece, unitName);
   }
 
   /** An order for a whole blob. */

@@ -215,6 +215,52 @@ final class BlobTree {
     return parent[node] == HOLDS ? 0 : blob.size() - have[node];
   }
 
+  /** Whether the node has a place in the tree: a holder, a seed, or below one. */
+  boolean placed(int node) {
+    return depth[node] >= 0;
+  }
+
+  /** Whether the node waits for a source this round. */
+  boolean unplanned(int node) {
+    return parent[node] == UNPLANNED;
+  }
+
+  /** Whether no node may fetch the blob from this one. */
+  boolean withheld(int node) {
+    return withheld[node];
+  }
+
+  /** Whether the node fetched the blob from the registry and hands that over to another. */
+  boolean replacedSeed(int node) {
+    return replacedSeed[node];
+  }
+
+  /** Whether a holder or a registry stream feeds the tree already. */
+  boolean rooted() {
+    return rooted;
+  }
+
+  /** Bytes the node has of the blob, as of its last report; the most there are for a holder. */
+  long have(int node) {
+    return have[node];
+  }
+
+  /** Makes the node this round's seed: it fetches the blob from the registry. */
+  void placeSeed(int node) {
+    parent[node] = UPSTREAM;
+    rooted = true;
+    unplanned--;
+    anchor(node, 1, null);
+  }
+
+  /** Gives the node {@code source}, which has a place already. */
+  void place(int node, int source) {
+    parent[node] = source;
+    children[source]++;
+    unplanned--;
+    anchor(node, depth[source] + 1, null);
+  }
+
   /** Whether the node holds the blob whole and may serve it. */
   boolean servesWhole(int node) {
     return parent[node] == HOLDS && !withheld[node];

@@ -255,7 +255,8 @@ final class DistributionRun implements AutoCloseable {
     Plan plan = planner.plan(new PlanRequest(blobs, nodes, target.maxUpstreamStreams()));
     metrics.planned(plan.start().size(), System.nanoTime() - planStart);
     Map<String, Set<Digest>> plannedNow = new HashMap<>();
-    orders.planned(plan.start());
+    Map<Transfer, Digest> waits = TransferSequence.waits(plan, nodes);
+    orders.planned(plan.start(), !plan.sequence().isEmpty());
     for (Transfer transfer : plan.start()) {
       NodeHoldings holdings = holdingsByNode.get(transfer.node());
       retriedFailures |= holdings.failedBlobs.contains(transfer.blob().digest());
@@ -266,7 +267,9 @@ final class DistributionRun implements AutoCloseable {
         slowReceivers.planned(transfer);
       }
       WantedBlob blob = byDigest.get(transfer.blob().digest());
-      orders.add(transfer, orderFor(transfer, blob, agents, holdings.measuredSlow));
+      TransferOrder order = orderFor(transfer, blob, agents, holdings.measuredSlow);
+      Digest behind = waits.get(transfer);
+      orders.add(transfer, behind == null ? order : order.waitingBehind(units.nameOf(behind)));
     }
     for (PlanNode node : nodes) {
       if (node.measuredSlow()) {

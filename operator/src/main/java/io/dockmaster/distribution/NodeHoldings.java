@@ -77,7 +77,9 @@ final class NodeHoldings {
           suspects.copyGone(whole, node);
         }
         Optional<Source> source = sourceOf(state.source());
-        if (source.isPresent() || state.phase() != BlobState.Phase.RECEIVING) {
+        // A transfer waiting behind another of the node has no rate yet to judge.
+        if (!state.waitsToStart()
+            && (source.isPresent() || state.phase() != BlobState.Phase.RECEIVING)) {
           lagging.observe(
               node,
               digest,

@@ -16,12 +16,21 @@ import java.util.stream.Stream;
  *
  * @param start transfers to begin, ordered by blob then node
  * @param keep transfers in flight that stay as they are, ordered by blob then node
+ * @param sequence the order in which each node takes in its blobs, one after another, for a plan
+ *     whose links should carry one blob at a time (see {@link ChainPlanner}); empty when a node
+ *     takes in all of them at once
  */
-public record Plan(List<Transfer> start, List<Transfer> keep) {
+public record Plan(List<Transfer> start, List<Transfer> keep, List<Blob> sequence) {
 
   public Plan {
     start = List.copyOf(start);
     keep = List.copyOf(keep);
+    sequence = List.copyOf(sequence);
+  }
+
+  /** A plan whose nodes take in all their blobs at once. */
+  public Plan(List<Transfer> start, List<Transfer> keep) {
+    this(start, keep, List.of());
   }
 
   /** Kept and new transfers together. */

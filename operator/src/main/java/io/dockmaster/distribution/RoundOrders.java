@@ -29,6 +29,18 @@ final class RoundOrders {
 
   /** The transfers one plan starts: sources a later order may wait for. */
   void planned(Collection<Transfer> start) {
+    planned(start, false);
+  }
+
+  /**
+   * As {@link #planned(Collection)}; a chain's orders all go in the first wave instead, since a
+   * chain as deep as its node count would otherwise be told one node after another, and a relay
+   * asked before its own transfer has started waits for it (and starts one that waits).
+   */
+  void planned(Collection<Transfer> start, boolean allAtOnce) {
+    if (allAtOnce) {
+      return;
+    }
     for (Transfer transfer : start) {
       started.put(key(transfer.node(), transfer), transfer);
     }

@@ -1,10 +1,10 @@
 package io.dockmaster.operator;
 
 import io.dockmaster.distribution.AgentDirectory;
+import io.dockmaster.distribution.ChainOrTrees;
 import io.dockmaster.distribution.DistributionCoordinator;
 import io.dockmaster.distribution.DistributionMetrics;
 import io.dockmaster.distribution.HttpAgentControl;
-import io.dockmaster.distribution.MultiTreePlanner;
 import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.AgentCsrSigner;
 import io.dockmaster.peering.CertificateRequestException;
@@ -88,7 +88,7 @@ final class DistributionComponents implements AutoCloseable {
         new DistributionCoordinator(
             directory,
             control,
-            new MultiTreePlanner(),
+            new ChainOrTrees(),
             new DistributionMetrics(metrics),
             clock,
             Duration.ofSeconds(1),

@@ -62,6 +62,46 @@ class ControlMessagesTest {
   }
 
   @Test
+  void aTransferToWaitBehindTravelsAndSoDoesItsWaiting() throws Exception {
+    String first = "sha256:" + "a".repeat(64);
+    TransferOrder order =
+        new TransferOrder(
+                "sha256:" + "b".repeat(64),
+                20,
+                null,
+                "team/app",
+                TransferSource.peer("node-2", "https://10.0.0.2:30020"),
+                "uid-1")
+            .waitingBehind(first);
+    BlobState waiting =
+        new BlobState(
+            order.digest(),
+            BlobState.Phase.RECEIVING,
+            0,
+            "peer/node-2",
+            null,
+            null,
+            0L,
+            null,
+            true);
+
+    assertThat(json.readValue(json.writeValueAsString(order), TransferOrder.class).after())
+        .isEqualTo(first);
+    assertThat(json.readValue(json.writeValueAsString(waiting), BlobState.class).waitsToStart())
+        .isTrue();
+    assertThat(
+            json.readValue(
+                    "{\"digest\":\"%s\",\"phase\":\"RECEIVING\",\"received\":5}".formatted(first),
+                    BlobState.class)
+                .waitsToStart())
+        .as("an older agent's transfer in flight is under way")
+        .isFalse();
+    assertThat(json.writeValueAsString(order.waitingBehind(null)))
+        .as("an order that starts at once says nothing of waiting")
+        .doesNotContain("after");
+  }
+
+  @Test
   void credentialsNeverShowInToString() {
     UpstreamAccess access =
         new UpstreamAccess(

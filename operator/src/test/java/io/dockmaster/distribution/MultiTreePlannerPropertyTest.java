@@ -27,7 +27,12 @@ class MultiTreePlannerPropertyTest {
   private static final int STATES = 1000;
   private static final int ROUNDS = 60;
 
-  private final MultiTreePlanner planner = new MultiTreePlanner();
+  private final DistributionPlanner planner = planner();
+
+  /** The planner under test; {@link ChainPlannerPropertyTest} checks chains the same way. */
+  DistributionPlanner planner() {
+    return new MultiTreePlanner();
+  }
 
   @TestFactory
   Stream<DynamicTest> randomStatesGetValidPlans() {

@@ -1,0 +1,179 @@
+package io.dockmaster.distribution;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Plans every blob along one chain of the nodes, the same chain for all of them: its first node
+ * fetches each blob from the registry, every other node from the node before it, and each node
+ * takes in its blobs one after another ({@link Plan#sequence()}). Every link then carries one
+ * stream at a time, at its full rate, and passes each byte on as it arrives.
+ *
+ * <p>Why not trees here: where the registry's uplink and the nodes' links are alike, trees of all
+ * blobs at once put five or more streams on every link, each tree goes at its slowest stream (its
+ * relays keep in step), and TCP shares a link between streams unevenly, so the links run below
+ * their rate and the trees end seconds apart; a chain has nothing to share. Its price is depth: the
+ * last node is a hop's lag behind per node before it, which is why {@link ChainOrTrees} uses it for
+ * small node counts only.
+ *
+ * <p>Transfers in flight stay as {@link BlobTree#observe} keeps them. A node that needs a source
+ * takes the nearest node before it in the chain that passes the blob on to no one yet and is as far
+ * in the blob as it is, so a node that fails is bridged by the one before it; nodes measured slow
+ * go last, where they hold no one up.
+ *
+ * <p>Cost: O(B · N) for B blobs and N nodes, unless many nodes must be placed again.
+ */
+public final class ChainPlanner implements DistributionPlanner {
+
+  @Override
+  public Plan plan(PlanRequest request) {
+    List<PlanNode> nodes = new ArrayList<>(request.nodes());
+    nodes.sort(Comparator.comparing(PlanNode::name));
+    List<Blob> sequence = new ArrayList<>(request.blobs());
+    sequence.sort(
+        Comparator.comparingLong(Blob::size)
+            .reversed()
+            .thenComparing(blob -> blob.digest().toString()));
+
+    int count = nodes.size();
+    Map<String, Integer> index = new HashMap<>(count * 2);
+    String[] names = new String[count];
+    Source[] peers = new Source[count];
+    boolean[] slow = new boolean[count];
+    for (int i = 0; i < count; i++) {
+      names[i] = nodes.get(i).name();
+      peers[i] = Source.peer(names[i]);
+      slow[i] = nodes.get(i).measuredSlow();
+      index.put(names[i], i);
+    }
+    int[] chain = chainOrder(slow);
+    long[] sameForAll = new long[count];
+
+    List<Transfer> start = new ArrayList<>();
+    List<Transfer> keep = new ArrayList<>();
+    for (Blob blob : sequence) {
+      BlobTree tree =
+          BlobTree.observe(blob, nodes, index, request.maxUpstreamStreams(), 0, sameForAll);
+      link(tree, chain, slow);
+      tree.emit(names, peers, start, keep);
+    }
+    return new Plan(start, keep, sequence);
+  }
+
+  /** Nodes by name, those measured slow last. */
+  private static int[] chainOrder(boolean[] slow) {
+    int[] chain = new int[slow.length];
+    int next = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      for (int i = 0; i < slow.length; i++) {
+        if (slow[i] == (pass == 1)) {
+          chain[next++] = i;
+        }
+      }
+    }
+    return chain;
+  }
+
+  /** Gives every node of the tree that needs a source one, in chain order. */
+  private static void link(BlobTree tree, int[] chain, boolean[] slow) {
+    if (tree.unplanned() == 0) {
+      return;
+    }
+    int seed = -1;
+    if (!tree.rooted()) {
+      seed = chooseSeed(tree, chain, slow);
+      tree.placeSeed(seed);
+    }
+    int[] position = new int[chain.length];
+    for (int p = 0; p < chain.length; p++) {
+      position[chain[p]] = p;
+    }
+    for (int node : chain) {
+      if (!tree.unplanned(node)) {
+        continue;
+      }
+      // A seed withheld goes under the node taking over its registry stream: no node is ahead.
+      int source =
+          seed >= 0 && tree.replacedSeed(node) ? seed : source(tree, chain, position, node, slow);
+      tree.place(node, source);
+    }
+  }
+
+  /** The first node in chain order that may serve the blob and is not measured slow, if any. */
+  private static int chooseSeed(BlobTree tree, int[] chain, boolean[] slow) {
+    int fallback = -1;
+    for (int node : chain) {
+      if (!tree.unplanned(node) || tree.withheld(node)) {
+        continue;
+      }
+      if (!slow[node]) {
+        return node;
+      }
+      fallback = fallback < 0 ? node : fallback;
+    }
+    return fallback >= 0 ? fallback : firstUnplanned(tree, chain);
+  }
+
+  private static int firstUnplanned(BlobTree tree, int[] chain) {
+    for (int node : chain) {
+      if (tree.unplanned(node)) {
+        return node;
+      }
+    }
+    throw new IllegalStateException("no node to seed " + tree.blob());
+  }
+
+  /**
+   * The node's source: the nearest node before it in the chain that has a place, may serve, is not
+   * measured slow, is as far in the blob, and passes it on to no one; else the nearest such that
+   * passes it on already; else any node that has a place and may serve, those not measured slow and
+   * the furthest in the blob first (for a node first in the chain whose place was taken).
+   */
+  private static int source(BlobTree tree, int[] chain, int[] position, int node, boolean[] slow) {
+    int childless = -1;
+    int busy = -1;
+    for (int p = position[node] - 1; p >= 0 && childless < 0; p--) {
+      int candidate = chain[p];
+      if (!servable(tree, candidate) || slow[candidate] || tree.have(candidate) < tree.have(node)) {
+        continue;
+      }
+      if (tree.children(candidate) == 0) {
+        childless = candidate;
+      } else if (busy < 0) {
+        busy = candidate;
+      }
+    }
+    if (childless >= 0) {
+      return childless;
+    }
+    if (busy >= 0) {
+      return busy;
+    }
+    int best = -1;
+    for (int candidate : chain) {
+      if (candidate != node
+          && servable(tree, candidate)
+          && (best < 0 || furtherAndFaster(tree, candidate, best, slow))) {
+        best = candidate;
+      }
+    }
+    if (best < 0) {
+      throw new IllegalStateException("no source left for " + tree.blob());
+    }
+    return best;
+  }
+
+  private static boolean servable(BlobTree tree, int node) {
+    return tree.placed(node) && !tree.withheld(node);
+  }
+
+  private static boolean furtherAndFaster(BlobTree tree, int candidate, int best, boolean[] slow) {
+    if (slow[candidate] != slow[best]) {
+      return !slow[candidate];
+    }
+    return tree.have(candidate) > tree.have(best);
+  }
+}

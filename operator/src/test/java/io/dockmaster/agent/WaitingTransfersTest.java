@@ -1,0 +1,169 @@
+package io.dockmaster.agent;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dockmaster.cache.BlobCache;
+import io.dockmaster.cache.CacheLimits;
+import io.dockmaster.control.BlobState;
+import io.dockmaster.control.TransferOrder;
+import io.dockmaster.control.TransferSource;
+import io.dockmaster.registry.BlobFrom;
+import io.dockmaster.registry.Digest;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Orders that name a transfer to wait behind, as a chain plan sends them. */
+class WaitingTransfersTest {
+
+  private static final byte[] FIRST = "the first layer".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] SECOND = "the second layer".getBytes(StandardCharsets.UTF_8);
+  private static final Digest FIRST_DIGEST = Digest.sha256(FIRST);
+  private static final Digest SECOND_DIGEST = Digest.sha256(SECOND);
+
+  @TempDir Path dir;
+  private BlobCache cache;
+  private TransferLedger ledger;
+  private TransferRunner runner;
+
+  /** Opens the first layer's stream only once this opens; it fails instead if told to. */
+  private final CountDownLatch firstGate = new CountDownLatch(1);
+
+  private volatile boolean firstFails;
+
+  /** Each request as "source digest", in the order they were made. */
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+
+  @BeforeEach
+  void start() throws Exception {
+    cache = BlobCache.open(dir, CacheLimits.ofCapacity(1 << 20), new SimpleMeterRegistry());
+    ledger = new TransferLedger();
+    BlobSource source =
+        (order, digest, offset) -> {
+          requests.add(order.source().label() + " " + digest);
+          return new BlobFrom(
+              digest.equals(FIRST_DIGEST) ? gated() : new ByteArrayInputStream(SECOND), 0);
+        };
+    runner =
+        new TransferRunner(
+            cache,
+            source,
+            ledger,
+            new MirrorBandwidth(Bandwidth.of(0), Bandwidth.of(0)),
+            new AgentMetrics(new SimpleMeterRegistry(), ledger::inFlightCount),
+            Duration.ofSeconds(30),
+            AgentSettings.DEFAULT_RELAY_WINDOW_BYTES,
+            4);
+  }
+
+  @AfterEach
+  void stop() {
+    runner.close();
+    cache.close();
+  }
+
+  private static TransferOrder order(Digest digest, byte[] content, String peer) {
+    return new TransferOrder(
+        digest.toString(),
+        content.length,
+        null,
+        "team/app",
+        TransferSource.peer(peer, "https://10.0.0.1:30020"),
+        "mirror-uid");
+  }
+
+  private static TransferOrder secondBehindFirst(String peer) {
+    return order(SECOND_DIGEST, SECOND, peer).waitingBehind(FIRST_DIGEST.toString());
+  }
+
+  /** The first layer's bytes once the gate opens, or a reset connection. */
+  private InputStream gated() {
+    return new InputStream() {
+      private final InputStream bytes = new ByteArrayInputStream(FIRST);
+
+      @Override
+      public int read() throws IOException {
+        try {
+          firstGate.await();
+        } catch (InterruptedException e) {
+          throw new InterruptedIOException();
+        }
+        if (firstFails) {
+          throw new IOException("connection reset");
+        }
+        return bytes.read();
+      }
+    };
+  }
+
+  @Test
+  void aTransferWaitsBehindTheOneItsOrderNamesUntilThatOneEnds() {
+    runner.submit(order(FIRST_DIGEST, FIRST, "a"));
+    runner.submit(secondBehindFirst("a"));
+
+    BlobState waiting = ledger.stateOf(SECOND_DIGEST);
+    assertThat(waiting.phase()).isEqualTo(BlobState.Phase.RECEIVING);
+    assertThat(waiting.waitsToStart()).isTrue();
+    assertThat(waiting.source()).isEqualTo("peer/a");
+    Awaitility.await().until(() -> requests.size() == 1);
+    assertThat(requests).containsExactly("peer/a " + FIRST_DIGEST);
+
+    firstGate.countDown();
+
+    Awaitility.await().until(() -> cache.isComplete(SECOND_DIGEST));
+    assertThat(cache.isComplete(FIRST_DIGEST)).isTrue();
+    assertThat(requests)
+        .as("the second asked for only after the first was done")
+        .containsExactly("peer/a " + FIRST_DIGEST, "peer/a " + SECOND_DIGEST);
+  }
+
+  @Test
+  void aTransferWaitingBehindOneThatFailsStartsWhenItFails() {
+    firstFails = true;
+    runner.submit(order(FIRST_DIGEST, FIRST, "a"));
+    runner.submit(secondBehindFirst("a"));
+    assertThat(ledger.stateOf(SECOND_DIGEST).waitsToStart()).isTrue();
+
+    firstGate.countDown();
+
+    Awaitility.await().until(() -> cache.isComplete(SECOND_DIGEST));
+    assertThat(ledger.stateOf(FIRST_DIGEST).phase()).isEqualTo(BlobState.Phase.FAILED);
+  }
+
+  @Test
+  void anOrderWaitingBehindNothingInFlightStartsAtOnce() {
+    runner.submit(secondBehindFirst("a"));
+
+    Awaitility.await().until(() -> cache.isComplete(SECOND_DIGEST));
+    assertThat(requests).containsExactly("peer/a " + SECOND_DIGEST);
+  }
+
+  @Test
+  void aNewOrderForAWaitingTransferTakesItsSourceAndStillWaits() {
+    runner.submit(order(FIRST_DIGEST, FIRST, "a"));
+    runner.submit(secondBehindFirst("a"));
+    runner.submit(secondBehindFirst("b"));
+
+    BlobState waiting = ledger.stateOf(SECOND_DIGEST);
+    assertThat(waiting.waitsToStart()).isTrue();
+    assertThat(waiting.source()).isEqualTo("peer/b");
+
+    firstGate.countDown();
+
+    Awaitility.await().until(() -> cache.isComplete(SECOND_DIGEST));
+    assertThat(requests).containsExactly("peer/a " + FIRST_DIGEST, "peer/b " + SECOND_DIGEST);
+  }
+}
