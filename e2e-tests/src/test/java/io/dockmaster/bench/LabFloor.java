@@ -2,7 +2,7 @@ package io.dockmaster.bench;
 
 import io.dockmaster.control.BlobPiece;
 import io.dockmaster.distribution.Blob;
-import io.dockmaster.distribution.MultiTreePlanner;
+import io.dockmaster.distribution.ChainOrTrees;
 import io.dockmaster.distribution.PieceLayout;
 import io.dockmaster.distribution.Plan;
 import io.dockmaster.distribution.PlanNode;
@@ -106,6 +106,7 @@ final class LabFloor {
                     .computeIfAbsent(streamKey(t.source().node(), t.blob()), k -> new ArrayList<>())
                     .add(t));
     Streams streams = new Streams(tls, keyAndCertificate);
+    List<Blob> sequence = plan.sequence();
     List<Started> all = new ArrayList<>();
     Map<String, Double> done;
     MachineLoad.Sample before;
@@ -115,7 +116,7 @@ final class LabFloor {
         if (transfer.source().isUpstream()) {
           seeds.add(transfer);
         } else {
-          all.add(start(runDir, transfer, receiversBySource, streams));
+          all.add(start(runDir, transfer, receiversBySource, streams, sequence));
         }
       }
       awaitListening(all);
@@ -123,7 +124,7 @@ final class LabFloor {
       before = MachineLoad.now();
       long start = System.nanoTime();
       for (Transfer seed : seeds) {
-        all.add(start(runDir, seed, receiversBySource, streams));
+        all.add(start(runDir, seed, receiversBySource, streams, sequence));
       }
       done = awaitAll(all, start, timeoutSeconds);
     } finally {
@@ -144,11 +145,11 @@ final class LabFloor {
         MachineLoad.busyCores(before, after));
   }
 
-  /** The planner's first plan for these nodes, as in the fluid model and the Dockmaster run. */
+  /** The operator's first plan for these nodes, as in the Dockmaster run. */
   private Plan plan() {
     List<PlanNode> nodes = lab.agents().stream().map(a -> PlanNode.empty(a.node())).toList();
     // 2 is the ImageMirror default of spec.distribution.maxUpstreamStreams.
-    return new MultiTreePlanner().plan(new PlanRequest(blobs, nodes, 2));
+    return new ChainOrTrees().plan(new PlanRequest(blobs, nodes, 2));
   }
 
   private int port(Transfer transfer) {
@@ -183,7 +184,8 @@ final class LabFloor {
       Path runDir,
       Transfer transfer,
       Map<String, List<Transfer>> receiversBySource,
-      Streams streams)
+      Streams streams,
+      List<Blob> sequence)
       throws IOException {
     LabHost host = lab.agent(transfer.node()).host();
     Path nodeDir = runDir.resolve(transfer.node());
@@ -215,6 +217,16 @@ final class LabFloor {
                     image,
                     piece.map(BlobPiece::blob).orElse(transfer.blob().digest()).toString())
             : "socat -b 65536 -u " + streams.listen(port) + " STDOUT";
+    // A plan in sequence fetches one blob at a time, as the agents' orders waiting behind another
+    // do: a seed starts once the blob before it in the sequence has left the registry.
+    int place = sequence.indexOf(transfer.blob());
+    if (transfer.source().isUpstream() && place >= 0) {
+      if (place > 0) {
+        script.append("while [ ! -e ../").append(fetchedMark(sequence.get(place - 1)));
+        script.append(" ]; do sleep 0.01; done\n");
+      }
+      source = "{ " + source + " && touch ../" + fetchedMark(transfer.blob()) + "; }";
+    }
     script.append(source).append(" | tee -p ").append(outputs);
     script.append(" > ").append(blob).append(".blob\nwait\n");
     Path file = nodeDir.resolve(blob + ".sh");
@@ -223,6 +235,11 @@ final class LabFloor {
         host.start(List.of("bash", file.toString()), Map.of(), nodeDir.resolve(blob + ".log"));
     return new Started(
         transfer.node(), port, process, process.onExit().thenApply(p -> System.nanoTime()));
+  }
+
+  /** The file a seed's pipeline writes once its blob has left the registry. */
+  private static String fetchedMark(Blob blob) {
+    return blob.digest().hex() + ".fetched";
   }
 
   /**

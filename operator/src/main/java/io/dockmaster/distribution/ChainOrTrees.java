@@ -16,6 +16,11 @@ public final class ChainOrTrees implements DistributionPlanner {
 
   @Override
   public Plan plan(PlanRequest request) {
-    return request.nodes().size() <= MAX_CHAIN_NODES ? chain.plan(request) : trees.plan(request);
+    return chains(request.nodes().size()) ? chain.plan(request) : trees.plan(request);
+  }
+
+  @Override
+  public boolean chains(int nodes) {
+    return nodes <= MAX_CHAIN_NODES;
   }
 }

@@ -63,6 +63,11 @@ public final class ChainPlanner implements DistributionPlanner {
     return new Plan(start, keep, sequence);
   }
 
+  @Override
+  public boolean chains(int nodes) {
+    return true;
+  }
+
   /** Nodes by name, those measured slow last. */
   private static int[] chainOrder(boolean[] slow) {
     int[] chain = new int[slow.length];

@@ -170,10 +170,11 @@ final class DistributionRun implements AutoCloseable {
     // Judged once every report is in: seeds are measured against each other.
     holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
     Set<String> slowNodes = lagging.judgeIntakes();
+    boolean chain = planner.chains(byNode.size());
     holdingsByNode.forEach(
         (node, holdings) -> {
           holdings.measuredSlow = slowNodes.contains(node);
-          withholdLagging(node, holdings, seen);
+          withholdLagging(node, holdings, chain, seen);
         });
     retriedFailures = false;
     for (BlobGroup group : unitsNow.groups(platforms)) {
@@ -295,12 +296,13 @@ final class DistributionRun implements AutoCloseable {
    * of its registry stream) may be far off; the node may have taken over the stream of a slow seed
    * just before it was measured.
    */
-  private void withholdLagging(String node, NodeHoldings holdings, Instant now) {
+  private void withholdLagging(String node, NodeHoldings holdings, boolean chain, Instant now) {
     holdings.receiving.forEach(
         (digest, source) -> {
           long received = holdings.received.get(digest);
+          boolean judged = source.isUpstream() || !chain;
           if (holdings.measuredSlow
-              || lagging.isLagging(node, digest, received, source.isUpstream(), now)) {
+              || judged && lagging.isLagging(node, digest, received, source.isUpstream(), now)) {
             holdings.withheld.add(digest);
           }
         });
