@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 
 /**
@@ -39,9 +40,31 @@ final class TransferLedger {
       this.unpaced = unpaced;
     }
 
+    private volatile long nearEndAt = Long.MAX_VALUE;
+    private final AtomicReference<Runnable> nearEnd = new AtomicReference<>();
+
     void advanced(long bytes) {
-      received.addAndGet(bytes);
+      long now = received.addAndGet(bytes);
       lastProgressNanos = System.nanoTime();
+      if (now >= nearEndAt) {
+        runNearEnd();
+      }
+    }
+
+    /** Runs {@code action} once, as soon as {@code bytes} have been received (or at once). */
+    void onNearEnd(long bytes, Runnable action) {
+      nearEnd.set(action);
+      nearEndAt = bytes;
+      if (received.get() >= bytes) {
+        runNearEnd();
+      }
+    }
+
+    private void runNearEnd() {
+      Runnable action = nearEnd.getAndSet(null);
+      if (action != null) {
+        action.run();
+      }
     }
 
     /** Counts as progress for the stall watchdog without adding to what was received. */

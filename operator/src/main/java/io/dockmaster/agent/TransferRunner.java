@@ -60,6 +60,9 @@ final class TransferRunner implements AutoCloseable {
   /** Orders that replace a transfer in flight from another source, started once it has stopped. */
   private final Map<Digest, TransferOrder> replacements = new ConcurrentHashMap<>();
 
+  /** How close to its end a transfer starts those waiting behind it. */
+  static final long NEXT_STARTS_BYTES_BEFORE_END = 8L << 20;
+
   /** Transfers waiting behind another of this node, by the key of the one they wait for. */
   private final Map<Digest, List<Waiting>> waitingBehind = new HashMap<>();
 
@@ -230,6 +233,9 @@ final class TransferRunner implements AutoCloseable {
         return;
       }
       ledger.writeStarted(key);
+      // The next in line starts a little before this one ends, so the link never idles between
+      // them (the source's last bytes are often already in socket buffers).
+      entry.onNearEnd(unit.size() - NEXT_STARTS_BYTES_BEFORE_END, () -> startWaitersBehind(key));
       while (true) {
         try {
           transfer(current, unit, entry, partial);

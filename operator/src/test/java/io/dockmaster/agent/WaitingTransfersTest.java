@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import org.awaitility.Awaitility;
@@ -29,7 +30,16 @@ import org.junit.jupiter.api.io.TempDir;
 /** Orders that name a transfer to wait behind, as a chain plan sends them. */
 class WaitingTransfersTest {
 
-  private static final byte[] FIRST = "the first layer".getBytes(StandardCharsets.UTF_8);
+  private static final int MIB = 1 << 20;
+
+  /** Long enough to be waited behind: 2 MiB more than the start of the next needs left. */
+  private static final byte[] FIRST =
+      new byte[(int) TransferRunner.NEXT_STARTS_BYTES_BEFORE_END + 2 * MIB];
+
+  static {
+    new Random(7).nextBytes(FIRST);
+  }
+
   private static final byte[] SECOND = "the second layer".getBytes(StandardCharsets.UTF_8);
   private static final Digest FIRST_DIGEST = Digest.sha256(FIRST);
   private static final Digest SECOND_DIGEST = Digest.sha256(SECOND);
@@ -39,8 +49,11 @@ class WaitingTransfersTest {
   private TransferLedger ledger;
   private TransferRunner runner;
 
-  /** Opens the first layer's stream only once this opens; it fails instead if told to. */
+  /** The first layer's stream stops after its first mebibyte until this opens. */
   private final CountDownLatch firstGate = new CountDownLatch(1);
+
+  /** ... and after its second, with as much left as the next needs to start, until this opens. */
+  private final CountDownLatch lastGate = new CountDownLatch(1);
 
   private volatile boolean firstFails;
 
@@ -49,7 +62,7 @@ class WaitingTransfersTest {
 
   @BeforeEach
   void start() throws Exception {
-    cache = BlobCache.open(dir, CacheLimits.ofCapacity(1 << 20), new SimpleMeterRegistry());
+    cache = BlobCache.open(dir, CacheLimits.ofCapacity(64 * MIB), new SimpleMeterRegistry());
     ledger = new TransferLedger();
     BlobSource source =
         (order, digest, offset) -> {
@@ -89,45 +102,76 @@ class WaitingTransfersTest {
     return order(SECOND_DIGEST, SECOND, peer).waitingBehind(FIRST_DIGEST.toString());
   }
 
-  /** The first layer's bytes once the gate opens, or a reset connection. */
+  /**
+   * The first layer's bytes, stopping at the gates (a reset connection at the first, if told to).
+   */
   private InputStream gated() {
     return new InputStream() {
-      private final InputStream bytes = new ByteArrayInputStream(FIRST);
+      private int sent;
 
       @Override
       public int read() throws IOException {
-        try {
-          firstGate.await();
-        } catch (InterruptedException e) {
-          throw new InterruptedIOException();
+        byte[] one = new byte[1];
+        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+      }
+
+      @Override
+      public int read(byte[] buffer, int offset, int length) throws IOException {
+        if (sent == MIB) {
+          await(firstGate);
+          if (firstFails) {
+            throw new IOException("connection reset");
+          }
+        } else if (sent == 2 * MIB) {
+          await(lastGate);
         }
-        if (firstFails) {
-          throw new IOException("connection reset");
+        if (sent == FIRST.length) {
+          return -1;
         }
-        return bytes.read();
+        int stop = sent < MIB ? MIB : sent < 2 * MIB ? 2 * MIB : FIRST.length;
+        int count = Math.min(length, stop - sent);
+        System.arraycopy(FIRST, sent, buffer, offset, count);
+        sent += count;
+        return count;
       }
     };
   }
 
+  private static void await(CountDownLatch gate) throws InterruptedIOException {
+    try {
+      gate.await();
+    } catch (InterruptedException e) {
+      throw new InterruptedIOException();
+    }
+  }
+
+  private long firstReceived() {
+    return ledger.inFlight(FIRST_DIGEST).map(entry -> entry.received.get()).orElse(-1L);
+  }
+
   @Test
-  void aTransferWaitsBehindTheOneItsOrderNamesUntilThatOneEnds() {
+  void aTransferWaitsBehindTheOneItsOrderNamesUntilThatOneIsNearlyDone() {
     runner.submit(order(FIRST_DIGEST, FIRST, "a"));
     runner.submit(secondBehindFirst("a"));
+    Awaitility.await().until(() -> firstReceived() == MIB);
 
     BlobState waiting = ledger.stateOf(SECOND_DIGEST);
     assertThat(waiting.phase()).isEqualTo(BlobState.Phase.RECEIVING);
     assertThat(waiting.waitsToStart()).isTrue();
     assertThat(waiting.source()).isEqualTo("peer/a");
-    Awaitility.await().until(() -> requests.size() == 1);
     assertThat(requests).containsExactly("peer/a " + FIRST_DIGEST);
 
     firstGate.countDown();
 
     Awaitility.await().until(() -> cache.isComplete(SECOND_DIGEST));
-    assertThat(cache.isComplete(FIRST_DIGEST)).isTrue();
-    assertThat(requests)
-        .as("the second asked for only after the first was done")
-        .containsExactly("peer/a " + FIRST_DIGEST, "peer/a " + SECOND_DIGEST);
+    assertThat(firstReceived())
+        .as("the second started with the first's last bytes still to come")
+        .isEqualTo(2L * MIB);
+    assertThat(requests).containsExactly("peer/a " + FIRST_DIGEST, "peer/a " + SECOND_DIGEST);
+
+    lastGate.countDown();
+
+    Awaitility.await().until(() -> cache.isComplete(FIRST_DIGEST));
   }
 
   @Test
@@ -135,6 +179,7 @@ class WaitingTransfersTest {
     firstFails = true;
     runner.submit(order(FIRST_DIGEST, FIRST, "a"));
     runner.submit(secondBehindFirst("a"));
+    Awaitility.await().until(() -> firstReceived() == MIB);
     assertThat(ledger.stateOf(SECOND_DIGEST).waitsToStart()).isTrue();
 
     firstGate.countDown();
@@ -162,8 +207,23 @@ class WaitingTransfersTest {
     assertThat(waiting.source()).isEqualTo("peer/b");
 
     firstGate.countDown();
+    lastGate.countDown();
 
     Awaitility.await().until(() -> cache.isComplete(SECOND_DIGEST));
     assertThat(requests).containsExactly("peer/a " + FIRST_DIGEST, "peer/b " + SECOND_DIGEST);
+  }
+
+  @Test
+  void aPeerAskingForAWaitingTransfersUnitStartsIt() {
+    runner.submit(order(FIRST_DIGEST, FIRST, "a"));
+    runner.submit(secondBehindFirst("a"));
+    Awaitility.await().until(() -> firstReceived() == MIB);
+
+    ledger.peerAsks(SECOND_DIGEST);
+
+    Awaitility.await().until(() -> cache.isComplete(SECOND_DIGEST));
+    assertThat(firstReceived()).as("the first still stopped at its gate").isEqualTo(MIB);
+    firstGate.countDown();
+    lastGate.countDown();
   }
 }
