@@ -41,6 +41,7 @@ final class DistributionRun implements AutoCloseable {
   private final RecentProblems problems;
   private final NodeHoldings.Reader holdingsReader;
   private final SlowReceiverOrders slowReceivers = new SlowReceiverOrders();
+  private final ChainLag chainLag;
 
   /** Decided with the first agents seen: pieces only if every one of them takes them. */
   private volatile PlanUnits units;
@@ -64,6 +65,7 @@ final class DistributionRun implements AutoCloseable {
     this.clock = clock;
     this.started = clock.instant();
     this.problems = new RecentProblems(clock);
+    this.chainLag = new ChainLag(target.name());
     this.lagging =
         new LaggingRelays(
             target.name(), metrics, key -> units == null ? key.shortForm() : units.labelOf(key));
@@ -171,9 +173,12 @@ final class DistributionRun implements AutoCloseable {
     holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
     Set<String> slowNodes = lagging.judgeIntakes();
     boolean chain = planner.chains(byNode.size());
+    if (chain) {
+      chainLag.observe(holdingsByNode, seen);
+    }
     holdingsByNode.forEach(
         (node, holdings) -> {
-          holdings.measuredSlow = slowNodes.contains(node);
+          holdings.measuredSlow = slowNodes.contains(node) || chain && chainLag.isBehind(node);
           withholdLagging(node, holdings, chain, seen);
         });
     retriedFailures = false;

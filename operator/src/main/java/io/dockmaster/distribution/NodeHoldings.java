@@ -21,6 +21,13 @@ final class NodeHoldings {
   final Set<Digest> complete = new HashSet<>();
   final Map<Digest, Source> receiving = new HashMap<>();
   final Map<Digest, Long> received = new HashMap<>();
+
+  /** Transfers ordered to wait behind another of the node that have not started. */
+  final Set<Digest> waiting = new HashSet<>();
+
+  /** Bytes of each blob the node receives. */
+  final Map<Digest, Long> sizes = new HashMap<>();
+
   final Set<Digest> withheld = new HashSet<>();
   final Set<Digest> failedBlobs = new HashSet<>();
   long wanted;
@@ -107,6 +114,10 @@ final class NodeHoldings {
             holdings.held += Math.min(size, state.received());
             source.ifPresent(s -> holdings.receiving.put(digest, s));
             holdings.received.put(digest, state.received());
+            holdings.sizes.put(digest, size);
+            if (state.waitsToStart()) {
+              holdings.waiting.add(digest);
+            }
           }
           case FAILED -> {
             holdings.failed = true;
