@@ -118,7 +118,9 @@ final class ControlHandler {
               }
             });
     List<String> digests = orders.transfers().stream().map(TransferOrder::unitName).toList();
-    orders.transfers().forEach(runner::submit);
+    // Those that wait behind another go after every one they may wait behind is in flight.
+    orders.transfers().stream().filter(order -> order.after() == null).forEach(runner::submit);
+    orders.transfers().stream().filter(order -> order.after() != null).forEach(runner::submit);
     return report(digests);
   }
 

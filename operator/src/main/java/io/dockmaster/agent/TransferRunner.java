@@ -165,7 +165,9 @@ final class TransferRunner implements AutoCloseable {
         }
         queue.getValue().remove(waiting);
         ledger.switched(waiting.entry(), order.source().label(), order.slowReceiver());
-        Digest behind = order.after() == null ? null : keyOfUnit(order.after());
+        // An order that names nothing to wait behind (one sent again for a node measured slow)
+        // keeps the place of the one it replaces.
+        Digest behind = order.after() == null ? queue.getKey() : keyOfUnit(order.after());
         if (behind != null && !behind.equals(key) && ledger.isInFlight(behind)) {
           waitingBehind
               .computeIfAbsent(behind, b -> new ArrayList<>())
@@ -181,16 +183,22 @@ final class TransferRunner implements AutoCloseable {
 
   /** Starts the transfer of {@code key} if it still waits. */
   private void startNow(Digest key) {
+    Waiting found = null;
     synchronized (waitingBehind) {
       for (List<Waiting> queue : waitingBehind.values()) {
         for (Waiting waiting : queue) {
           if (waiting.unit().key().equals(key)) {
-            queue.remove(waiting);
-            start(waiting);
-            return;
+            found = waiting;
           }
         }
+        if (found != null) {
+          queue.remove(found);
+          break;
+        }
       }
+    }
+    if (found != null) {
+      start(found);
     }
   }
 
@@ -301,7 +309,8 @@ final class TransferRunner implements AutoCloseable {
       ledger.releaseWaiters(key);
       TransferOrder next = replacements.remove(key);
       if (next != null) {
-        submit(next);
+        // It continues a transfer that was under way: nothing to wait behind.
+        submit(next.waitingBehind(null));
       }
       if (!ledger.isInFlight(key)) {
         startWaitersBehind(key);

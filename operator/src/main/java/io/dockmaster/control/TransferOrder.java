@@ -18,9 +18,11 @@ import java.util.Objects;
  * @param piece the byte range of the blob to fetch, or null for the whole blob; only for agents
  *     that announce {@link AgentLease#PIECES}
  * @param after the unit (as {@link #unitName()} names it) whose transfer on this node this one
- *     waits behind: it starts once that transfer has ended, or at once when none is in flight or
- *     waiting; null to start at once. Links then carry one blob at a time, which is what a chain
- *     plan needs (see {@code ChainPlanner}); agents too old to know the field start at once.
+ *     waits behind: it starts when that transfer is 8 MiB from its end (at once behind a smaller
+ *     one) or has ended, when a peer asks this node for the unit, or at once when no transfer of
+ *     that unit is in flight or waiting; null to start at once. Links then carry about one blob at
+ *     a time, which is what a chain plan needs (see {@code ChainPlanner}); agents too old to know
+ *     the field start at once.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record TransferOrder(

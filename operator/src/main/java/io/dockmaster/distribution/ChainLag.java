@@ -27,8 +27,19 @@ final class ChainLag {
 
   static final double SLOWER_THAN = 2.0;
 
-  /** When a round first saw the node take the blob from {@code source}, and both nodes' bytes. */
-  private record Sighting(Source source, Instant at, long received, long sourceReceived) {}
+  /**
+   * How far behind its source a node must be as well: a source keeps pace with its receiver, within
+   * the relay window (4 MiB by default), until it lets go of it, so a gap of a few windows says the
+   * source did let go, where a rate alone may be a JVM warming up.
+   */
+  static final long BEHIND_BY_BYTES = 16L << 20;
+
+  /**
+   * When a round first saw the node take the blob from {@code source}: both nodes' bytes then, and
+   * how long the node's transfer had held its source back for the node's own relays.
+   */
+  private record Sighting(
+      Source source, Instant at, long received, long sourceReceived, long heldMillis) {}
 
   private final String mirror;
   private final Map<Digest, Map<String, Sighting>> sightings = new HashMap<>();
@@ -43,38 +54,54 @@ final class ChainLag {
     return behind.contains(node);
   }
 
-  /** Notes and judges every node of one round that receives a blob from a peer. */
-  void observe(Map<String, NodeHoldings> holdingsByNode, Instant now) {
-    holdingsByNode.forEach(
-        (node, holdings) ->
-            holdings.receiving.forEach(
-                (digest, source) -> {
-                  NodeHoldings from =
-                      source.isUpstream() ? null : holdingsByNode.get(source.node());
-                  if (from == null || holdings.waiting.contains(digest)) {
-                    done(node, digest);
-                    return;
-                  }
-                  boolean whole = from.complete.contains(digest);
-                  long sourceReceived =
-                      whole ? holdings.sizes.get(digest) : from.received.getOrDefault(digest, 0L);
-                  observe(
-                      node,
-                      digest,
-                      source,
-                      holdings.received.get(digest),
-                      sourceReceived,
-                      whole,
-                      now);
-                }));
+  /** Notes and judges the nodes of one round's chains that receive a blob from a peer. */
+  void observe(Map<String, NodeHoldings> holdingsByNode, Set<String> chained, Instant now) {
+    sightings.forEach(
+        (digest, byNode) ->
+            byNode.keySet().removeIf(node -> !receivesFromPeer(holdingsByNode.get(node), digest)));
+    for (String node : chained) {
+      NodeHoldings holdings = holdingsByNode.get(node);
+      if (holdings == null) {
+        continue;
+      }
+      holdings.receiving.forEach(
+          (digest, source) -> {
+            NodeHoldings from = source.isUpstream() ? null : holdingsByNode.get(source.node());
+            if (from == null || holdings.waiting.contains(digest)) {
+              done(node, digest);
+              return;
+            }
+            boolean whole = from.complete.contains(digest);
+            observe(
+                node,
+                digest,
+                source,
+                holdings.received.get(digest),
+                whole ? holdings.sizes.get(digest) : from.received.getOrDefault(digest, 0L),
+                whole,
+                holdings.heldMillis.getOrDefault(digest, 0L),
+                now);
+          });
+    }
+  }
+
+  private static boolean receivesFromPeer(NodeHoldings holdings, Digest digest) {
+    if (holdings == null || holdings.waiting.contains(digest)) {
+      return false;
+    }
+    Source source = holdings.receiving.get(digest);
+    return source != null && !source.isUpstream();
   }
 
   /**
-   * Notes one round's view of a node receiving {@code digest} from a peer, and judges it.
+   * Notes one round's view of a node receiving {@code digest} from a peer, and judges it over the
+   * time its transfer did not hold its source back for its own relays (a node held back by a slow
+   * receiver below it is not the one holding the chain back).
    *
    * @param sourceReceived bytes the source has of the blob now, its size once it holds it whole
-   * @param sourceWhole whether the source held the blob whole already: a holder is paced by no one,
-   *     so there is no rate of its own to compare with
+   * @param sourceWhole whether the source holds the blob whole: a holder is paced by no one, so
+   *     there is no rate of its own to compare with
+   * @param heldMillis how long in all the node's transfer has held its source back
    */
   void observe(
       String node,
@@ -83,25 +110,31 @@ final class ChainLag {
       long received,
       long sourceReceived,
       boolean sourceWhole,
+      long heldMillis,
       Instant now) {
     Map<String, Sighting> byNode = sightings.computeIfAbsent(digest, d -> new HashMap<>());
     Sighting first = byNode.get(node);
-    if (first == null || !first.source().equals(source)) {
-      byNode.put(node, new Sighting(source, now, received, sourceWhole ? -1 : sourceReceived));
+    if (first == null
+        || !first.source().equals(source)
+        || received < first.received()
+        || !sourceWhole && first.sourceReceived() >= 0 && sourceReceived < first.sourceReceived()) {
+      // New, moved, or started again: judged from here.
+      byNode.put(
+          node, new Sighting(source, now, received, sourceWhole ? -1 : sourceReceived, heldMillis));
       return;
     }
     Duration elapsed = Duration.between(first.at(), now);
-    if (first.sourceReceived() < 0 || elapsed.compareTo(MEASURABLE) < 0 || behind.contains(node)) {
+    Duration free = elapsed.minusMillis(Math.max(0, heldMillis - first.heldMillis()));
+    if (first.sourceReceived() < 0 || free.compareTo(MEASURABLE) < 0 || behind.contains(node)) {
       return;
     }
-    double seconds = elapsed.toMillis() / 1000.0;
-    double own = (received - first.received()) / seconds;
-    double sources = (sourceReceived - first.sourceReceived()) / seconds;
-    if (own * SLOWER_THAN < sources) {
+    double own = (received - first.received()) / (free.toMillis() / 1000.0);
+    double sources = (sourceReceived - first.sourceReceived()) / (elapsed.toMillis() / 1000.0);
+    if (own * SLOWER_THAN < sources && sourceReceived - received > BEHIND_BY_BYTES) {
       behind.add(node);
       log.info(
           "mirror {}: node {} takes in {} at {} MB/s while its source {} took it in at {} MB/s:"
-              + " it holds the chain back, so it relays nothing and goes last",
+              + " it holds the chain back, so it relays nothing for the rest of the run",
           mirror,
           node,
           digest.shortForm(),

@@ -19,12 +19,14 @@ import java.util.Map;
  * last node is a hop's lag behind per node before it, which is why {@link ChainOrTrees} uses it for
  * small node counts only.
  *
- * <p>Transfers in flight stay as {@link BlobTree#observe} keeps them. A node that needs a source
- * takes the nearest node before it in the chain that passes the blob on to no one yet and is as far
- * in the blob as it is, so a node that fails is bridged by the one before it; nodes measured slow
- * go last, where they hold no one up.
+ * <p>Transfers in flight stay as {@link BlobTree#observe} keeps them, waiting ones too. A node that
+ * needs a source takes the nearest node before it in the chain that passes the blob on to no one
+ * yet and is as far in the blob as it is, so a node that fails is bridged by the one before it; a
+ * node measured slow is placed last and serves no one, and one measured slow partway keeps its own
+ * transfers while the node after it continues from the node before it.
  *
- * <p>Cost: O(B · N) for B blobs and N nodes, unless many nodes must be placed again.
+ * <p>Cost: O(B · N) for B blobs and N nodes in a first plan; a re-plan scans back up to N nodes for
+ * each node placed again.
  */
 public final class ChainPlanner implements DistributionPlanner {
 

@@ -172,12 +172,11 @@ final class DistributionRun implements AutoCloseable {
     // Judged once every report is in: seeds are measured against each other.
     holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
     Set<String> slowNodes = lagging.judgeIntakes();
-    boolean chain = planner.chains(byNode.size());
-    if (chain) {
-      chainLag.observe(holdingsByNode, seen);
-    }
+    Set<String> chained = chainedNodes(unitsNow, platforms, byNode);
+    chainLag.observe(holdingsByNode, chained, seen);
     holdingsByNode.forEach(
         (node, holdings) -> {
+          boolean chain = chained.contains(node);
           holdings.measuredSlow = slowNodes.contains(node) || chain && chainLag.isBehind(node);
           withholdLagging(node, holdings, chain, seen);
         });
@@ -295,11 +294,29 @@ final class DistributionRun implements AutoCloseable {
     return plan.start().size();
   }
 
+  /** The nodes of the groups the planner plans as chains this round. */
+  private Set<String> chainedNodes(
+      PlanUnits unitsNow, Set<String> platforms, Map<String, AgentLease> byNode) {
+    Set<String> chained = new HashSet<>();
+    for (BlobGroup group : unitsNow.groups(platforms)) {
+      List<String> members =
+          byNode.values().stream()
+              .filter(agent -> group.platforms().contains(agent.platform()))
+              .map(AgentLease::node)
+              .toList();
+      if (planner.chains(members.size())) {
+        chained.addAll(members);
+      }
+    }
+    return chained;
+  }
+
   /**
    * A node measured slow serves nothing it is receiving: its receivers would get each blob at its
    * pace, and the yardsticks of a slow relay (the blob's first completion) and of a slow seed (10 s
    * of its registry stream) may be far off; the node may have taken over the stream of a slow seed
-   * just before it was measured.
+   * just before it was measured. Relays of a chain are judged by {@link ChainLag} instead: every
+   * node of a chain moves at its pace, so the median tells nothing.
    */
   private void withholdLagging(String node, NodeHoldings holdings, boolean chain, Instant now) {
     holdings.receiving.forEach(

@@ -28,6 +28,9 @@ final class NodeHoldings {
   /** Bytes of each blob the node receives. */
   final Map<Digest, Long> sizes = new HashMap<>();
 
+  /** How long each transfer held its source back for the node's own relays, where said. */
+  final Map<Digest, Long> heldMillis = new HashMap<>();
+
   final Set<Digest> withheld = new HashSet<>();
   final Set<Digest> failedBlobs = new HashSet<>();
   long wanted;
@@ -115,6 +118,9 @@ final class NodeHoldings {
             source.ifPresent(s -> holdings.receiving.put(digest, s));
             holdings.received.put(digest, state.received());
             holdings.sizes.put(digest, size);
+            if (state.heldMillis() != null) {
+              holdings.heldMillis.put(digest, state.heldMillis());
+            }
             if (state.waitsToStart()) {
               holdings.waiting.add(digest);
             }
