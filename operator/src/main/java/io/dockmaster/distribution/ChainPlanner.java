@@ -1,7 +1,6 @@
 package io.dockmaster.distribution;
 
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,13 +31,8 @@ public final class ChainPlanner implements DistributionPlanner {
 
   @Override
   public Plan plan(PlanRequest request) {
-    List<PlanNode> nodes = new ArrayList<>(request.nodes());
-    nodes.sort(Comparator.comparing(PlanNode::name));
-    List<Blob> sequence = new ArrayList<>(request.blobs());
-    sequence.sort(
-        Comparator.comparingLong(Blob::size)
-            .reversed()
-            .thenComparing(blob -> blob.digest().toString()));
+    List<PlanNode> nodes = request.nodesByName();
+    List<Blob> sequence = request.blobsLargestFirst();
 
     int count = nodes.size();
     Map<String, Integer> index = new HashMap<>(count * 2);

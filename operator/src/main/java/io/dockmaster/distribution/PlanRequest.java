@@ -1,6 +1,8 @@
 package io.dockmaster.distribution;
 
 import io.dockmaster.registry.Digest;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,6 +38,26 @@ public record PlanRequest(List<Blob> blobs, List<PlanNode> nodes, int maxUpstrea
             "nodes: name \"" + node.name() + "\" is listed twice; node names must be unique");
       }
     }
+  }
+
+  /** The nodes in name order, the order planners index them in. */
+  List<PlanNode> nodesByName() {
+    List<PlanNode> sorted = new ArrayList<>(nodes);
+    sorted.sort(Comparator.comparing(PlanNode::name));
+    return sorted;
+  }
+
+  /**
+   * The blobs largest first, ties by digest: trees place big forwarding roles while loads are still
+   * even, and a chain takes the big ones first.
+   */
+  List<Blob> blobsLargestFirst() {
+    List<Blob> sorted = new ArrayList<>(blobs);
+    sorted.sort(
+        Comparator.comparingLong(Blob::size)
+            .reversed()
+            .thenComparing(blob -> blob.digest().toString()));
+    return sorted;
   }
 
   /**

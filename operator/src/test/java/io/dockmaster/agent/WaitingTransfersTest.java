@@ -226,4 +226,21 @@ class WaitingTransfersTest {
     firstGate.countDown();
     lastGate.countDown();
   }
+
+  @Test
+  void anOrderSentAgainWithoutAPlaceInLineKeepsThePlaceOfTheOneItReplaces() {
+    runner.submit(order(FIRST_DIGEST, FIRST, "a"));
+    runner.submit(secondBehindFirst("a"));
+    Awaitility.await().until(() -> firstReceived() == MIB);
+
+    // As the operator sends a node's transfers again once it measured the node slow.
+    runner.submit(order(SECOND_DIGEST, SECOND, "b"));
+
+    assertThat(ledger.stateOf(SECOND_DIGEST).waitsToStart()).isTrue();
+    assertThat(ledger.stateOf(SECOND_DIGEST).source()).isEqualTo("peer/b");
+    firstGate.countDown();
+    lastGate.countDown();
+    Awaitility.await().until(() -> cache.isComplete(SECOND_DIGEST));
+    assertThat(requests).containsExactly("peer/a " + FIRST_DIGEST, "peer/b " + SECOND_DIGEST);
+  }
 }
