@@ -41,7 +41,6 @@ final class DistributionRun implements AutoCloseable {
   private final RecentProblems problems;
   private final NodeHoldings.Reader holdingsReader;
   private final SlowReceiverOrders slowReceivers = new SlowReceiverOrders();
-  private final ChainLag chainLag;
 
   /** Decided with the first agents seen: pieces only if every one of them takes them. */
   private volatile PlanUnits units;
@@ -65,7 +64,6 @@ final class DistributionRun implements AutoCloseable {
     this.clock = clock;
     this.started = clock.instant();
     this.problems = new RecentProblems(clock);
-    this.chainLag = new ChainLag(target.name());
     this.lagging =
         new LaggingRelays(
             target.name(), metrics, key -> units == null ? key.shortForm() : units.labelOf(key));
@@ -173,12 +171,10 @@ final class DistributionRun implements AutoCloseable {
     holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
     Set<String> slowNodes = lagging.judgeIntakes();
     Set<String> chained = chainedNodes(unitsNow, platforms, byNode);
-    chainLag.observe(holdingsByNode, chained, seen);
     holdingsByNode.forEach(
         (node, holdings) -> {
-          boolean chain = chained.contains(node);
-          holdings.measuredSlow = slowNodes.contains(node) || chain && chainLag.isBehind(node);
-          withholdLagging(node, holdings, chain, seen);
+          holdings.measuredSlow = slowNodes.contains(node);
+          withholdLagging(node, holdings, chained.contains(node), seen);
         });
     retriedFailures = false;
     for (BlobGroup group : unitsNow.groups(platforms)) {
@@ -315,8 +311,9 @@ final class DistributionRun implements AutoCloseable {
    * A node measured slow serves nothing it is receiving: its receivers would get each blob at its
    * pace, and the yardsticks of a slow relay (the blob's first completion) and of a slow seed (10 s
    * of its registry stream) may be far off; the node may have taken over the stream of a slow seed
-   * just before it was measured. Relays of a chain are judged by {@link ChainLag} instead: every
-   * node of a chain moves at its pace, so the median tells nothing.
+   * just before it was measured. Relays of a chain are not judged against the median: every node of
+   * a chain moves at the chain's pace, and the seed, fed first, would make most of them look slow;
+   * a node slower than the rest shows in its intake of all its blobs.
    */
   private void withholdLagging(String node, NodeHoldings holdings, boolean chain, Instant now) {
     holdings.receiving.forEach(

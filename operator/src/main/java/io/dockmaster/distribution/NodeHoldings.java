@@ -22,15 +22,6 @@ final class NodeHoldings {
   final Map<Digest, Source> receiving = new HashMap<>();
   final Map<Digest, Long> received = new HashMap<>();
 
-  /** Transfers ordered to wait behind another of the node that have not started. */
-  final Set<Digest> waiting = new HashSet<>();
-
-  /** Bytes of each blob the node receives. */
-  final Map<Digest, Long> sizes = new HashMap<>();
-
-  /** How long each transfer held its source back for the node's own relays, where said. */
-  final Map<Digest, Long> heldMillis = new HashMap<>();
-
   final Set<Digest> withheld = new HashSet<>();
   final Set<Digest> failedBlobs = new HashSet<>();
   long wanted;
@@ -117,13 +108,6 @@ final class NodeHoldings {
             holdings.held += Math.min(size, state.received());
             source.ifPresent(s -> holdings.receiving.put(digest, s));
             holdings.received.put(digest, state.received());
-            holdings.sizes.put(digest, size);
-            if (state.heldMillis() != null) {
-              holdings.heldMillis.put(digest, state.heldMillis());
-            }
-            if (state.waitsToStart()) {
-              holdings.waiting.add(digest);
-            }
           }
           case FAILED -> {
             holdings.failed = true;
