@@ -21,7 +21,6 @@ final class NodeHoldings {
   final Set<Digest> complete = new HashSet<>();
   final Map<Digest, Source> receiving = new HashMap<>();
   final Map<Digest, Long> received = new HashMap<>();
-
   final Set<Digest> withheld = new HashSet<>();
   final Set<Digest> failedBlobs = new HashSet<>();
   long wanted;

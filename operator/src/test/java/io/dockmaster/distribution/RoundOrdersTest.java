@@ -24,6 +24,17 @@ class RoundOrdersTest {
   }
 
   @Test
+  void aChainIsToldAllAtOnce() {
+    Transfer seed = new Transfer("seed", layer, Source.UPSTREAM, 1);
+    Transfer relay = new Transfer("relay", layer, Source.peer("seed"), 2);
+    Transfer last = new Transfer("last", layer, Source.peer("relay"), 3);
+    RoundOrders waves = new RoundOrders();
+    waves.planned(List.of(seed, relay, last), true);
+
+    assertThat(List.of(seed, relay, last)).extracting(waves::waveOf).containsExactly(1, 1, 1);
+  }
+
+  @Test
   void aSourceWithoutANewTransferOfTheBlobIsToldAlready() {
     // "relay" keeps the transfer it has, or holds the blob; its new transfer is of another blob.
     Transfer deep = new Transfer("moved", layer, Source.peer("relay"), 4);
