@@ -46,13 +46,14 @@ public final class ChainPlanner implements DistributionPlanner {
       index.put(names[i], i);
     }
     int[] chain = chainOrder(slow);
-    long[] sameForAll = new long[count];
+    // BlobTree shuffles nodes only when it grows a tree; a chain places them itself.
+    long[] noShuffle = new long[count];
 
     List<Transfer> start = new ArrayList<>();
     List<Transfer> keep = new ArrayList<>();
     for (Blob blob : sequence) {
       BlobTree tree =
-          BlobTree.observe(blob, nodes, index, request.maxUpstreamStreams(), 0, sameForAll);
+          BlobTree.observe(blob, nodes, index, request.maxUpstreamStreams(), 0, noShuffle);
       link(tree, chain, slow);
       tree.emit(names, peers, start, keep);
     }

@@ -1,11 +1,13 @@
 package io.dockmaster.distribution;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.UpstreamAccess;
 import io.dockmaster.distribution.FakeAgents.Received;
 import io.dockmaster.registry.Descriptor;
@@ -21,6 +23,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -74,6 +77,11 @@ class DistributionRunTest {
   }
 
   private DistributionRun run(Map<String, List<WantedBlob>> blobs, Clock clock) {
+    return run(blobs, clock, new MultiTreePlanner());
+  }
+
+  private DistributionRun run(
+      Map<String, List<WantedBlob>> blobs, Clock clock, DistributionPlanner planner) {
     DistributionTarget target =
         new DistributionTarget(
             "uid-1",
@@ -90,7 +98,7 @@ class DistributionRunTest {
             Map.of(IMAGE, digestsByPlatform(blobs)));
     return new DistributionRun(
         target,
-        new MultiTreePlanner(),
+        planner,
         new AgentCalls(agents, pool, background),
         new DistributionMetrics(new SimpleMeterRegistry()),
         clock,
@@ -108,6 +116,31 @@ class DistributionRunTest {
 
   private static List<AgentLease> nodes(String... names) {
     return java.util.Arrays.stream(names).map(n -> FakeAgents.lease(n, AMD64)).toList();
+  }
+
+  @Test
+  void aChainsNodesTakeTheirBlobsOneAfterAnotherFromTheNodeBeforeThem() {
+    DistributionRun run =
+        run(Map.of(AMD64, List.of(LAYER_A, LAYER_B)), Clock.systemUTC(), new ChainOrTrees());
+
+    run.round(nodes("n1", "n2", "n3"));
+
+    Map<String, List<TransferOrder>> byNode =
+        agents.orders.stream()
+            .collect(
+                Collectors.groupingBy(
+                    Received::node, Collectors.mapping(Received::order, Collectors.toList())));
+    assertThat(byNode.get("n1"))
+        .as("the first node fetches both from the registry, the larger first")
+        .extracting(TransferOrder::digest, o -> o.source().label(), TransferOrder::after)
+        .containsExactly(
+            tuple(digest(LAYER_B), "upstream", null),
+            tuple(digest(LAYER_A), "upstream", digest(LAYER_B)));
+    assertThat(byNode.get("n3"))
+        .extracting(TransferOrder::digest, o -> o.source().label(), TransferOrder::after)
+        .containsExactly(
+            tuple(digest(LAYER_B), "peer/n2", null),
+            tuple(digest(LAYER_A), "peer/n2", digest(LAYER_B)));
   }
 
   @Test
