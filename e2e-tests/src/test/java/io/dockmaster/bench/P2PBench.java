@@ -32,17 +32,21 @@ import java.util.TreeMap;
 
 /**
  * P2P prefetching against pulling straight from the registry, on one network lab: N nodes with
- * shaped links, a registry with a capped uplink, random images of F bytes. Three runs: Dockmaster
+ * shaped links, a registry with a capped uplink, random images of F bytes. The runs: Dockmaster
  * with fresh agent JVMs (one ImageMirror of one image), the naive pull (every node fetches every
- * layer from the registry at once, with curl), and Dockmaster again with the agents' JIT warm
- * (another image of the same size), the figure the summary and JSON report. For each: makespan,
- * bytes the registry served (from its own log, not from what agents report) and the ratio to the
- * Kumar–Ross bound {@code max(F/u_s, F/d_min, N·F/(u_s + Σu_i))}; then the warm run's plan carried
- * out by standard tools in plain TCP and in TLS ({@link LabFloor}, what the machine allows the lab
- * at all); then the agents' peak RSS, where their CPU went and the operator's CPU time per planned
- * transfer. The last line is one JSON object. A measurement, not a test: it fails only when
- * something does not work (a node never completes), never on a number. {@code make bench-p2p}
- * (hack/bench-p2p.sh) builds, checks the dev cluster and cleans up.
+ * layer from the registry at once, with curl), Dockmaster again for each further warm-up run
+ * (another image each; {@code --warmup-runs} counts the fresh run too), and Dockmaster with the
+ * agents' JIT warm (another image of the same size), the figure the summary and JSON report. An
+ * agent's C2 compiler works through its hot path over its first gigabyte or so, which one run of a
+ * 500 MiB image does not reach: at the defaults the second warm-up run and the next measure the
+ * same, the first does not. For each: makespan, bytes the registry served (from its own log, not
+ * from what agents report) and the ratio to the Kumar–Ross bound {@code max(F/u_s, F/d_min,
+ * N·F/(u_s + Σu_i))}; then the warm run's plan carried out by standard tools in plain TCP and in
+ * TLS ({@link LabFloor}, what the machine allows the lab at all); then the agents' peak RSS, where
+ * their CPU went and the operator's CPU time per planned transfer. The last line is one JSON
+ * object. A measurement, not a test: it fails only when something does not work (a node never
+ * completes), never on a number. {@code make bench-p2p} (hack/bench-p2p.sh) builds, checks the dev
+ * cluster and cleans up.
  */
 public final class P2PBench {
 
@@ -113,6 +117,10 @@ public final class P2PBench {
                   lab.agents().size()));
       RandomImage cold = lab.pushImage("p2p-cold:1", layerPayloads, 6);
       RandomImage image = lab.pushImage("p2p:1", layerPayloads, 7);
+      List<RandomImage> warmupImages = new ArrayList<>();
+      for (int run = 2; run <= s.warmupRuns(); run++) {
+        warmupImages.add(lab.pushImage("p2p-warmup-" + run + ":1", layerPayloads, 6 + run));
+      }
       long f = image.layerBytes();
       double us = s.upstreamMbit() * 1e6 / 8;
       double u = s.rateMbit() * 1e6 / 8;
@@ -134,9 +142,14 @@ public final class P2PBench {
 
       Run freshJvms = p2p(lab, "p2p-bench-cold", cold, s, "fresh agent JVMs");
       Run naive = s.naive() ? naive(lab, image, s) : null;
+      List<Run> warmups = new ArrayList<>();
+      for (RandomImage warmup : warmupImages) {
+        int run = warmups.size() + 2;
+        warmups.add(p2p(lab, "p2p-bench-warmup-" + run, warmup, s, "warm-up run " + run));
+      }
       Run warm = p2p(lab, "p2p-bench", image, s, "agent JIT warm");
       List<LabFloor.Result> floors = s.floor() ? floors(lab, image, s) : List.of();
-      P2PBenchReport.print(s, lab, f, bound, fluid, naive, freshJvms, warm, floors);
+      P2PBenchReport.print(s, lab, f, bound, fluid, naive, freshJvms, warmups, warm, floors);
     }
   }
 

@@ -26,6 +26,7 @@ final class P2PBenchReport {
       double fluid,
       P2PBench.Run naive,
       P2PBench.Run cold,
+      List<P2PBench.Run> warmups,
       P2PBench.Run warm,
       List<LabFloor.Result> floors) {
     say("== results (bound = max(F/u_s, F/d_min, N*F/(u_s + sum u_i)) = %.1f s)".formatted(bound));
@@ -34,6 +35,9 @@ final class P2PBenchReport {
       say(row("naive", naive, bound, f));
     }
     say(row("p2p, fresh agent JVMs", cold, bound, f));
+    for (int i = 0; i < warmups.size(); i++) {
+      say(row("p2p, warm-up run " + (i + 2), warmups.get(i), bound, f));
+    }
     say(row("p2p, agent JIT warm", warm, bound, f));
     floors.forEach(
         floor ->
@@ -76,6 +80,12 @@ final class P2PBenchReport {
                 warm.inventoryReads(),
                 warm.inventoryReads() / s.nodes() / warm.makespan(),
                 polling));
+    for (int i = 0; i < warmups.size(); i++) {
+      P2PBench.Run run = warmups.get(i);
+      say(
+          "JIT during p2p, warm-up run %d: agents' compiler threads %.2f cores, machine %.2f busy"
+              .formatted(i + 2, jitCores(run), run.machineCores()));
+    }
     for (P2PBench.Run run : List.of(cold, warm)) {
       say(
           ("CPU during p2p, %s: machine %.2f of %d cores busy; agents %.2f cores (%s); processes"
@@ -103,6 +113,12 @@ final class P2PBenchReport {
     json.put("p2p_ratio_to_bound", round(warm.makespan() / bound));
     json.put("p2p_fresh_jvms_makespan_s", round(cold.makespan()));
     json.put("p2p_fresh_jvms_upstream_bytes", cold.upstreamBytes());
+    json.put("p2p_warmup_runs", 1 + warmups.size());
+    json.put(
+        "p2p_warmup_makespans_s",
+        warmups.stream()
+            .map(run -> String.valueOf(round(run.makespan())))
+            .collect(Collectors.joining(",", "[", "]")));
     json.put("p2p_fluid_model_s", Double.isNaN(fluid) ? null : round(fluid));
     if (s.slowNodes() > 0) {
       json.put("slow_nodes", s.slowNodes());
@@ -129,17 +145,19 @@ final class P2PBenchReport {
         });
     json.put("machine_busy_cores_p2p", round(warm.machineCores()));
     json.put("agent_cores_p2p", round(warm.agentCores()));
-    json.put(
-        "agent_jit_cores_p2p",
-        round(
-            warm.agentCoresByThread().entrySet().stream()
-                .filter(e -> e.getKey().contains("CompilerThre"))
-                .mapToDouble(Map.Entry::getValue)
-                .sum()));
+    json.put("agent_jit_cores_p2p", round(jitCores(warm)));
     System.out.println(
         json.entrySet().stream()
             .map(e -> "\"" + e.getKey() + "\":" + e.getValue())
             .collect(Collectors.joining(",", "{", "}")));
+  }
+
+  /** The cores the agents' JIT compiler threads took during a run. */
+  private static double jitCores(P2PBench.Run run) {
+    return run.agentCoresByThread().entrySet().stream()
+        .filter(e -> e.getKey().contains("CompilerThre"))
+        .mapToDouble(Map.Entry::getValue)
+        .sum();
   }
 
   static String nodeCount(int nodes) {

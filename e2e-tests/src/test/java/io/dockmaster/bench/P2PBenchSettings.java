@@ -25,6 +25,7 @@ record P2PBenchSettings(
     Path root,
     Path kubeconfig,
     List<String> agentJvmOptions,
+    int warmupRuns,
     boolean naive,
     boolean floor) {
 
@@ -51,7 +52,10 @@ record P2PBenchSettings(
         Path.of(v.getOrDefault("work-dir", "target/bench-p2p")).toAbsolutePath(),
         root,
         Path.of(v.getOrDefault("kubeconfig", root.resolve(".dev/kubeconfig").toString())),
-        jvm.isBlank() ? P2PLabSettings.AGENT_JVM_OPTIONS : List.of(jvm.strip().split("\\s+")),
+        jvm.isBlank()
+            ? P2PLabSettings.DAEMON_AGENT_JVM_OPTIONS
+            : List.of(jvm.strip().split("\\s+")),
+        Integer.parseInt(v.getOrDefault("warmup-runs", "2")),
         Boolean.parseBoolean(v.getOrDefault("naive", "true")),
         Boolean.parseBoolean(v.getOrDefault("floor", "true")));
   }
@@ -60,6 +64,11 @@ record P2PBenchSettings(
     if (slowNodes < 0 || slowNodes >= nodes) {
       throw new IllegalArgumentException(
           "SLOW_NODES must be from 0 to NODES - 1 (%d), got %d".formatted(nodes - 1, slowNodes));
+    }
+    if (warmupRuns < 1) {
+      throw new IllegalArgumentException(
+          "BENCH_WARMUP_RUNS must be 1 or more (the first is the fresh-JVM run), got "
+              + warmupRuns);
     }
     if (slowNodes > 0 && slowMbit <= 0) {
       throw new IllegalArgumentException("SLOW_NODES=%d needs SLOW_MBIT".formatted(slowNodes));

@@ -7,9 +7,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Puts the Amazon Corretto Crypto Provider (AWS-LC through JNI) first for the agent's TLS and
  * SHA-256. Every byte an agent moves is decrypted, hashed and often encrypted again; the JDK's own
- * AES-GCM and SHA-256 run at native speed only in code C2 has compiled, which is what made agents
- * slow for minutes after start and is why the agent can run without C2 at all (the chart's {@code
- * -XX:TieredStopAtLevel=1}) when this provider is first. Where the native library cannot load
+ * AES-GCM and SHA-256 run at native speed only in code C2 has compiled, which made agents slow for
+ * minutes after start; with this provider first they are fast from the first byte, and an agent can
+ * even run without C2 ({@code -XX:TieredStopAtLevel=1}). Where the native library cannot load
  * (another CPU architecture, no writable temporary directory) the JDK's providers stay: the agent
  * works, with more CPU per byte.
  */

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * How to build a {@link P2PLab}.
@@ -36,17 +37,28 @@ public record P2PLabSettings(
     Duration labWait) {
 
   /**
-   * Many agent JVMs share 2 cores here: the serial collector (no GC threads per JVM), a small heap
-   * (blobs stream through 64 KiB buffers) and small thread stacks. Measured with 5 nodes at 50
-   * Mbit/s receiving 100 MiB (bound 16.8 s): 21.3 s and 6-8 CPU seconds per agent with these
-   * options, 22.8 s and 7-10 s with the JVM's defaults (G1, a quarter of the RAM as heap). {@code
-   * -XX:TieredStopAtLevel=1} as in the chart: with the JDK's crypto C1 would be slow (no SHA-256 or
-   * AES-GCM intrinsics: 43.8 s and 14-16 CPU seconds per agent in that run), but the agent puts
-   * native crypto first ({@code NativeCrypto}), and then no C2 is faster: 20 nodes at 100 Mbit/s
-   * with 100 MiB, 40.5 s instead of 57.2 s warm and 42.2 s instead of 100.8 s fresh.
+   * The agent's JVM as the chart runs it, for many agent JVMs on 2 cores: the serial collector (no
+   * GC threads per JVM), a small heap (blobs stream through 64 KiB buffers) and small thread
+   * stacks. Measured with 5 nodes at 50 Mbit/s receiving 100 MiB (bound 16.8 s): 21.3 s and 6-8 CPU
+   * seconds per agent with these options, 22.8 s and 7-10 s with the JVM's defaults (G1, a quarter
+   * of the RAM as heap). The JIT is the JVM's default (C1, then C2 for what stays hot), as in the
+   * chart: an agent runs for as long as its node, and once C2 has compiled its hot path it spends a
+   * fifth less CPU per byte than with C1 alone (see docs/distribution.md).
+   */
+  public static final List<String> DAEMON_AGENT_JVM_OPTIONS =
+      List.of("-XX:+UseSerialGC", "-Xmx256m", "-Xss512k");
+
+  /**
+   * The agent's JVM in the end-to-end tests, whose agents live for one scenario: as {@link
+   * #DAEMON_AGENT_JVM_OPTIONS} without C2 ({@code -XX:TieredStopAtLevel=1}). C2's compilations cost
+   * each fresh agent seconds of CPU, and a dozen fresh agents compiling at once on 2 cores hold
+   * transfers up (20 fresh agents at 100 Mbit/s with 500 MiB: 68 s with C1 alone, 102 s with C2);
+   * the agent's TLS and SHA-256 are native ({@code NativeCrypto}), so C1 code is fast enough for a
+   * scenario.
    */
   public static final List<String> AGENT_JVM_OPTIONS =
-      List.of("-XX:+UseSerialGC", "-Xmx256m", "-Xss512k", "-XX:TieredStopAtLevel=1");
+      Stream.concat(DAEMON_AGENT_JVM_OPTIONS.stream(), Stream.of("-XX:TieredStopAtLevel=1"))
+          .toList();
 
   public P2PLabSettings {
     if (nodeLinks.isEmpty()) {
