@@ -8,7 +8,7 @@ import static io.dockmaster.bench.P2PRunDiagnostics.transferSummary;
 
 import io.dockmaster.api.v1alpha1.ImageMirror;
 import io.dockmaster.distribution.Blob;
-import io.dockmaster.distribution.MultiTreePlanner;
+import io.dockmaster.distribution.ChainOrTrees;
 import io.dockmaster.distribution.PieceLayout;
 import io.dockmaster.distribution.PlanNode;
 import io.dockmaster.distribution.PlanRequest;
@@ -379,7 +379,7 @@ public final class P2PBench {
     }
     // 2 is the ImageMirror default of spec.distribution.maxUpstreamStreams.
     PlanRequest request = new PlanRequest(blobs, planNodes, 2);
-    return new PlanSimulation(us, u).makespanSeconds(request, new MultiTreePlanner().plan(request));
+    return new PlanSimulation(us, u).makespanSeconds(request, new ChainOrTrees().plan(request));
   }
 
   /**

@@ -5,6 +5,8 @@ import io.dockmaster.distribution.PlanNode;
 import io.dockmaster.distribution.PlanRequest;
 import io.dockmaster.distribution.Transfer;
 import io.dockmaster.registry.Digest;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -13,12 +15,17 @@ import java.util.Map;
  * A fluid model of a distribution plan, to see its quality without a network. Every transfer is a
  * stream; a node's upload and download capacity are split equally among its active streams, the
  * registry's among all upstream streams; a stream fed by a node still receiving the blob never
- * overtakes what that node has. Time advances in small fixed steps.
+ * overtakes what that node has. A plan with a {@link Plan#sequence()} has each node take in its
+ * blobs in that order, a blob starting once the one before it is {@link
+ * #NEXT_STARTS_BYTES_BEFORE_END} from its end, as agents do. Time advances in small fixed steps.
  *
  * <p>Equal splitting wastes the share of a stream that waits on its feeder, so the estimate errs
  * slow. Node rates come from the request; a rate of 0 takes {@code defaultBytesPerSecond}.
  */
 final class PlanSimulation {
+
+  /** As the agent's {@code TransferRunner}: when a node's next blob in a sequence starts. */
+  static final double NEXT_STARTS_BYTES_BEFORE_END = 8 << 20;
 
   private static final int STEPS_PER_BOUND = 4000;
   private static final int MAX_BOUNDS = 200;
@@ -71,6 +78,7 @@ final class PlanSimulation {
       Transfer t = transfers.get(i);
       byNodeAndBlob.put(key(t.node(), t.blob().digest()), i);
     }
+    int[] behind = sequenced(plan, transfers);
     for (int i = 0; i < count; i++) {
       Transfer t = transfers.get(i);
       receiver[i] = nodeIndex.get(t.node());
@@ -98,7 +106,7 @@ final class PlanSimulation {
       java.util.Arrays.fill(receiving, 0);
       int upstreamStreams = 0;
       for (int i = 0; i < count; i++) {
-        if (delivered[i] < size[i]) {
+        if (delivered[i] < size[i] && started(i, behind, delivered, size)) {
           receiving[receiver[i]]++;
           if (sender[i] < 0) {
             upstreamStreams++;
@@ -109,7 +117,7 @@ final class PlanSimulation {
       }
       System.arraycopy(delivered, 0, before, 0, count);
       for (int i = 0; i < count; i++) {
-        if (before[i] >= size[i]) {
+        if (before[i] >= size[i] || !started(i, behind, before, size)) {
           continue;
         }
         double share =
@@ -126,6 +134,32 @@ final class PlanSimulation {
       now += step;
     }
     return now;
+  }
+
+  /** Per transfer, the one of the same node before it in the plan's sequence, else -1. */
+  private static int[] sequenced(Plan plan, List<Transfer> transfers) {
+    int[] behind = new int[transfers.size()];
+    java.util.Arrays.fill(behind, -1);
+    Map<Digest, Integer> position = new HashMap<>();
+    plan.sequence().forEach(blob -> position.putIfAbsent(blob.digest(), position.size()));
+    Map<String, List<Integer>> byNode = new HashMap<>();
+    for (int i = 0; i < transfers.size(); i++) {
+      if (position.containsKey(transfers.get(i).blob().digest())) {
+        byNode.computeIfAbsent(transfers.get(i).node(), n -> new ArrayList<>()).add(i);
+      }
+    }
+    for (List<Integer> ofNode : byNode.values()) {
+      ofNode.sort(Comparator.comparing(i -> position.get(transfers.get(i).blob().digest())));
+      for (int k = 1; k < ofNode.size(); k++) {
+        behind[ofNode.get(k)] = ofNode.get(k - 1);
+      }
+    }
+    return behind;
+  }
+
+  private static boolean started(int i, int[] behind, double[] delivered, double[] size) {
+    int before = behind[i];
+    return before < 0 || delivered[before] >= size[before] - NEXT_STARTS_BYTES_BEFORE_END;
   }
 
   private double rate(long bytesPerSecond) {

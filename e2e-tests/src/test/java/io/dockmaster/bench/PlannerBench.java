@@ -1,6 +1,7 @@
 package io.dockmaster.bench;
 
 import io.dockmaster.distribution.Blob;
+import io.dockmaster.distribution.ChainOrTrees;
 import io.dockmaster.distribution.DistributionPlanner;
 import io.dockmaster.distribution.MultiTreePlanner;
 import io.dockmaster.distribution.PieceLayout;
@@ -48,7 +49,8 @@ public final class PlannerBench {
                 System.getProperty("java.vm.name"),
                 System.getProperty("java.runtime.version")));
     checkSimulator();
-    DistributionPlanner planner = new MultiTreePlanner();
+    // The operator's planner: a chain up to 32 nodes, trees beyond.
+    DistributionPlanner planner = new ChainOrTrees();
 
     say("== planning time (%d runs after %d warm-up runs)".formatted(MEASURED, WARM_UP));
     Random random = new Random(1);
@@ -131,7 +133,12 @@ public final class PlannerBench {
     long image = request.blobs().stream().mapToLong(Blob::size).sum();
     long largest = request.blobs().stream().mapToLong(Blob::size).max().orElse(0);
     String described = "%s (largest %.0f%%)".formatted(label, 100.0 * largest / image);
-    report(network, described + ", multi-tree", request, planner.plan(request));
+    boolean chain = planner.chains(request.nodes().size());
+    report(
+        network, described + (chain ? ", chain" : ", multi-tree"), request, planner.plan(request));
+    if (chain) {
+      report(network, described + ", multi-tree", request, new MultiTreePlanner().plan(request));
+    }
     PieceLayout pieces = PieceLayout.of(request.blobs());
     List<Blob> units = pieces.units(request.blobs());
     if (units.size() > request.blobs().size()) {
