@@ -25,7 +25,8 @@
 #      other layers splitting the rest, as in images with one big layer)
 #      UPSTREAM_MBIT (100, the registry's uplink) BENCH_NAIVE (1; 0 skips the naive pull)
 #      SLOW_NODES (0) SLOW_MBIT: the last SLOW_NODES nodes get SLOW_MBIT links instead, which their
-#      agents are not told of (a degraded NIC, a busy node); the full-rate nodes' finish is printed
+#      agents are not told of (a degraded NIC, a busy node); the full-rate nodes' finish is printed;
+#      SLOW_FROM (1-based) makes them the SLOW_FROM-th and on instead (mid-chain: chains go by name)
 #      BENCH_FLOOR (1; 0 skips the two floor runs)
 #      BENCH_FILL_MEMORY (1; 0 skips first filling free memory with page cache, which evens out
 #      a virtual machine's cost of touching memory it has not used lately)
@@ -44,11 +45,11 @@ die() { printf 'bench-p2p: %s\n' "$*" >&2; exit 1; }
 
 case "${1:-}" in
   "") ;;
-  -h|--help) sed -n '2,36s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
+  -h|--help) sed -n '2,37s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; exit 0 ;;
   *) die "unknown argument '$1' (usage: hack/bench-p2p.sh; settings via NODES, SIZE_MIB, ... variables)" ;;
 esac
 
-for var in NODES SIZE_MIB LAYERS RATE_MBIT UPSTREAM_MBIT SLOW_MBIT BENCH_WARMUP_RUNS; do
+for var in NODES SIZE_MIB LAYERS RATE_MBIT UPSTREAM_MBIT SLOW_MBIT SLOW_FROM BENCH_WARMUP_RUNS; do
   value="${!var:-}"
   [[ -z "$value" || "$value" =~ ^[1-9][0-9]*$ ]] || die "$var must be a positive whole number, got '$value'"
 done
@@ -159,6 +160,7 @@ java ${BENCH_JAVA_OPTS:--XX:+UseSerialGC -Xmx512m} -cp "$JAR:$CLASSES:$AWAITILIT
   --upstream-mbit="${UPSTREAM_MBIT:-100}" \
   --slow-nodes="${SLOW_NODES:-0}" \
   --slow-mbit="${SLOW_MBIT:-0}" \
+  --slow-from="${SLOW_FROM:-0}" \
   --naive="$([[ "${BENCH_NAIVE:-1}" == 0 ]] && echo false || echo true)" \
   --floor="$([[ "${BENCH_FLOOR:-1}" == 0 ]] && echo false || echo true)" \
   --agent-jvm-options="${BENCH_AGENT_JAVA_OPTS:-}" \

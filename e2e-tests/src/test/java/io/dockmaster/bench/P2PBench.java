@@ -91,8 +91,8 @@ public final class P2PBench {
                             .formatted(s.largestPct(), layerPayloads.get(0) / MIB),
                     s.slowNodes() == 0
                         ? ""
-                        : "; the last %s at %d Mbit/s, which the agents are not told of"
-                            .formatted(nodeCount(s.slowNodes()), s.slowMbit()),
+                        : "; %s from number %d in name order at %d Mbit/s, which the agents are not told of"
+                            .formatted(nodeCount(s.slowNodes()), s.slowFrom(), s.slowMbit()),
                     s.tbfBucketBytes(),
                     String.join(" ", s.agentJvmOptions())));
     P2PLabSettings labSettings =
@@ -293,10 +293,12 @@ public final class P2PBench {
     say(
         "p2p, %s: first node done at %.1f s, median %.1f s, last %.1f s; registry served %d bytes"
             .formatted(label, seconds.get(0), median(seconds), last(seconds), served));
-    List<String> slowNodes =
-        lab.agents().subList(s.nodes() - s.slowNodes(), s.nodes()).stream()
-            .map(LabAgent::node)
-            .toList();
+    List<String> slowNodes = new ArrayList<>();
+    for (int i = 0; i < s.nodes(); i++) {
+      if (s.isSlow(i)) {
+        slowNodes.add(lab.agents().get(i).node());
+      }
+    }
     double fullRate =
         done.entrySet().stream()
             .filter(e -> !slowNodes.contains(e.getKey()))

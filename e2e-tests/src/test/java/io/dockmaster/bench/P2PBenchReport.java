@@ -123,6 +123,7 @@ final class P2PBenchReport {
     if (s.slowNodes() > 0) {
       json.put("slow_nodes", s.slowNodes());
       json.put("slow_mbit", s.slowMbit());
+      json.put("slow_from", s.slowFrom());
       json.put("p2p_full_rate_nodes_makespan_s", round(warm.fullRateMakespan()));
     }
     json.put("naive_makespan_s", naive == null ? null : round(naive.makespan()));

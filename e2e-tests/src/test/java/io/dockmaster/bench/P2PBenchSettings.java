@@ -20,6 +20,7 @@ record P2PBenchSettings(
     long rateMbit,
     long upstreamMbit,
     int slowNodes,
+    int slowFrom,
     long slowMbit,
     Path workDir,
     Path root,
@@ -48,6 +49,7 @@ record P2PBenchSettings(
         Long.parseLong(v.getOrDefault("rate-mbit", "100")),
         Long.parseLong(v.getOrDefault("upstream-mbit", "100")),
         Integer.parseInt(v.getOrDefault("slow-nodes", "0")),
+        Integer.parseInt(v.getOrDefault("slow-from", "0")),
         Long.parseLong(v.getOrDefault("slow-mbit", "0")),
         Path.of(v.getOrDefault("work-dir", "target/bench-p2p")).toAbsolutePath(),
         root,
@@ -70,18 +72,35 @@ record P2PBenchSettings(
           "BENCH_WARMUP_RUNS must be 1 or more (the first is the fresh-JVM run), got "
               + warmupRuns);
     }
+    if (slowFrom == 0) {
+      slowFrom = nodes - slowNodes + 1;
+    }
+    if (slowFrom < 1 || slowFrom + slowNodes - 1 > nodes) {
+      throw new IllegalArgumentException(
+          "SLOW_FROM must be from 1 to NODES - SLOW_NODES + 1 (%d), got %d"
+              .formatted(nodes - slowNodes + 1, slowFrom));
+    }
     if (slowNodes > 0 && slowMbit <= 0) {
       throw new IllegalArgumentException("SLOW_NODES=%d needs SLOW_MBIT".formatted(slowNodes));
     }
   }
 
-  /** Each node's link: the last {@code slowNodes} at {@code slowMbit}, the rest at the rate. */
+  /**
+   * Each node's link: {@code slowNodes} from the {@code slowFrom}-th (the last ones unless said) at
+   * {@code slowMbit}, the rest at the rate. Nodes are named in this order, which is also the order
+   * of a chain, so {@code slowFrom} puts slow nodes mid-chain.
+   */
   List<LinkShape> nodeLinks() {
     List<LinkShape> links = new ArrayList<>();
     for (int i = 0; i < nodes; i++) {
-      links.add(LinkShape.symmetricMbit(i < nodes - slowNodes ? rateMbit : slowMbit));
+      links.add(LinkShape.symmetricMbit(isSlow(i) ? slowMbit : rateMbit));
     }
     return links;
+  }
+
+  /** Whether the node at {@code index} (from 0, in name order) is on a slow link. */
+  boolean isSlow(int index) {
+    return index >= slowFrom - 1 && index < slowFrom - 1 + slowNodes;
   }
 
   /** The tbf bucket of each node's link at this rate. */
