@@ -97,6 +97,7 @@ bench-p2p: RATE_MBIT ?= 100
 bench-p2p: UPSTREAM_MBIT ?= 100
 bench-p2p: SLOW_NODES ?= 0
 bench-p2p: SLOW_MBIT ?=
-bench-p2p: ## P2P prefetching vs pulling from the registry on the network lab (root; NODES SIZE_MIB LAYERS LARGEST_PCT RATE_MBIT UPSTREAM_MBIT SLOW_NODES SLOW_MBIT)
+bench-p2p: SLOW_FROM ?=
+bench-p2p: ## P2P prefetching vs pulling from the registry on the network lab (root; NODES SIZE_MIB LAYERS LARGEST_PCT RATE_MBIT UPSTREAM_MBIT SLOW_NODES SLOW_MBIT SLOW_FROM)
 	NODES=$(NODES) SIZE_MIB=$(SIZE_MIB) LAYERS=$(LAYERS) LARGEST_PCT=$(LARGEST_PCT) RATE_MBIT=$(RATE_MBIT) UPSTREAM_MBIT=$(UPSTREAM_MBIT) \
-	  SLOW_NODES=$(SLOW_NODES) SLOW_MBIT=$(SLOW_MBIT) hack/bench-p2p.sh
+	  SLOW_NODES=$(SLOW_NODES) SLOW_MBIT=$(SLOW_MBIT) SLOW_FROM=$(SLOW_FROM) hack/bench-p2p.sh
