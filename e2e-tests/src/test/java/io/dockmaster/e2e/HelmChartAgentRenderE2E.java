@@ -85,6 +85,10 @@ class HelmChartAgentRenderE2E {
     assertThat(at(env.get("NODE_IP"), "valueFrom", "fieldRef", "fieldPath"))
         .isEqualTo("status.hostIP");
     assertThat(env.get("DOCKMASTER_NAMESPACE")).containsEntry("value", namespace);
+    assertThat((String) env.get("JAVA_TOOL_OPTIONS").get("value"))
+        .as("the heap follows the memory limit, and C2 compiles the hot path of a long-lived agent")
+        .contains("-XX:MaxRAMPercentage=75")
+        .doesNotContain("TieredStopAtLevel");
     assertThat(byName(container.get("ports")).get("http-metrics"))
         .containsEntry("containerPort", 30022);
     assertThat(byName(container.get("ports")).get("peer-mtls"))
