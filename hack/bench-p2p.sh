@@ -5,11 +5,11 @@
 # Dockmaster with fresh agent JVMs, the naive pull (curl on every node at once), Dockmaster again
 # until the agents' JIT is warm (BENCH_WARMUP_RUNS), then once more (the reported figure), then the
 # warm run's plan carried out by socat/tee/openssl pipelines instead of agents, in plain TCP and in
-# TLS (the lab's floor on this machine: same links, same bytes, every byte written and hashed). Prints each run's makespan, the
-# bytes the registry served (from its log) and the ratio to the Kumar-Ross bound; then the agents'
-# peak RSS, where their CPU went and the operator's CPU time per planned transfer. The last line is
-# one JSON object. A measurement, not a test: it fails only when something does not work, never on
-# a number.
+# TLS (the lab's floor on this machine: same links, same bytes, every byte written and hashed).
+# Prints each run's makespan, the bytes the registry served (from its log) and the ratio to the
+# Kumar-Ross bound; then the agents' peak RSS, where their CPU went and the operator's CPU time
+# per planned transfer. The last line is one JSON object. A measurement, not a test: it fails only
+# when something does not work, never on a number.
 #   1. builds dockmaster.jar and the benchmark when the sources are newer
 #   2. uses the dev cluster of this work tree if it answers, else starts it (hack/dev-up.sh) and
 #      stops it again afterwards (BENCH_KEEP_CLUSTER=1 keeps it)
