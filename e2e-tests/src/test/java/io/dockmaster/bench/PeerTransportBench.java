@@ -3,6 +3,7 @@ package io.dockmaster.bench;
 import io.dockmaster.agent.NativeCrypto;
 import io.dockmaster.agent.PeerBlobClient;
 import io.dockmaster.agent.ResponseOutlet;
+import io.dockmaster.e2e.lab.P2PLabSettings;
 import io.dockmaster.peering.AgentCertificateAuthority;
 import io.dockmaster.peering.PeerIdentity;
 import io.dockmaster.peering.PeerName;
@@ -65,9 +66,11 @@ public final class PeerTransportBench {
   private static final int ROUNDS = 4;
   private static final int CHUNK = 64 * 1024;
 
-  /** The agent's JVM options in the chart, where the CPU per byte matters. */
-  private static final List<String> AGENT_JVM =
-      List.of("-XX:+UseSerialGC", "-Xmx256m", "-Xss512k", "-XX:TieredStopAtLevel=1");
+  /**
+   * The agent's JVM options of the end-to-end tests (C1 only, as the chart had them when the
+   * transports were compared): one short-lived JVM per end, where C2 would still be compiling.
+   */
+  private static final List<String> AGENT_JVM = P2PLabSettings.AGENT_JVM_OPTIONS;
 
   private static final Map<String, String> TRANSPORTS = new LinkedHashMap<>();
 

@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -125,18 +124,13 @@ class DistributionRunTest {
 
     run.round(nodes("n1", "n2", "n3"));
 
-    Map<String, List<TransferOrder>> byNode =
-        agents.orders.stream()
-            .collect(
-                Collectors.groupingBy(
-                    Received::node, Collectors.mapping(Received::order, Collectors.toList())));
-    assertThat(byNode.get("n1"))
+    assertThat(agents.ordersFor("n1").stream().map(Received::order))
         .as("the first node fetches both from the registry, the larger first")
         .extracting(TransferOrder::digest, o -> o.source().label(), TransferOrder::after)
         .containsExactly(
             tuple(digest(LAYER_B), "upstream", null),
             tuple(digest(LAYER_A), "upstream", digest(LAYER_B)));
-    assertThat(byNode.get("n3"))
+    assertThat(agents.ordersFor("n3").stream().map(Received::order))
         .extracting(TransferOrder::digest, o -> o.source().label(), TransferOrder::after)
         .containsExactly(
             tuple(digest(LAYER_B), "peer/n2", null),
