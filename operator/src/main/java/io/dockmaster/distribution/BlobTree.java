@@ -275,6 +275,22 @@ final class BlobTree {
     if (from < 0 || from == holder || !servesWhole(holder)) {
       throw new IllegalStateException("only a kept peer transfer moves, to another holder");
     }
+    move(receiver, from, holder);
+  }
+
+  /**
+   * Points a kept peer transfer of a node that serves no one in this tree at {@code source}, placed
+   * already, instead; it is ordered anew. See {@link ChainPlanner}.
+   */
+  void moveLeaf(int receiver, int source) {
+    int from = keptPeerSource(receiver);
+    if (from < 0 || from == source || children[receiver] > 0 || !placed(source)) {
+      throw new IllegalStateException("only a kept peer transfer of a leaf moves, to another node");
+    }
+    move(receiver, from, source);
+  }
+
+  private void move(int receiver, int from, int to) {
     if (firstKeptChild[from] == receiver) {
       firstKeptChild[from] = nextKeptSibling[receiver];
     } else {
@@ -285,12 +301,12 @@ final class BlobTree {
       nextKeptSibling[sibling] = nextKeptSibling[receiver];
     }
     children[from]--;
-    parent[receiver] = holder;
-    nextKeptSibling[receiver] = firstKeptChild[holder];
-    firstKeptChild[holder] = receiver;
-    children[holder]++;
+    parent[receiver] = to;
+    nextKeptSibling[receiver] = firstKeptChild[to];
+    firstKeptChild[to] = receiver;
+    children[to]++;
     moved[receiver] = true;
-    anchor(receiver, 1, null);
+    anchor(receiver, depth[to] + 1, null);
   }
 
   /** Uploads that kept transfers already ask of their sources, and seeds already running. */

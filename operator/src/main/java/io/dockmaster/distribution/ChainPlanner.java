@@ -21,8 +21,8 @@ import java.util.Map;
  * <p>Transfers in flight stay as {@link BlobTree#observe} keeps them, waiting ones too. A node that
  * needs a source takes the nearest node before it in the chain that passes the blob on to no one
  * yet and is as far in the blob as it is, so a node that fails is bridged by the one before it; a
- * node measured slow is placed last and serves no one, and one measured slow partway keeps its own
- * transfers while the node after it continues from the node before it.
+ * node measured slow is placed last and serves no one, and one measured slow partway keeps the
+ * transfers it has begun while the node after it continues from a node before it.
  *
  * <p>Cost: O(B · N) for B blobs and N nodes in a first plan; a re-plan scans back up to N nodes for
  * each node placed again.
@@ -55,6 +55,7 @@ public final class ChainPlanner implements DistributionPlanner {
       BlobTree tree =
           BlobTree.observe(blob, nodes, index, request.maxUpstreamStreams(), 0, noShuffle);
       link(tree, chain, slow);
+      moveUnbegunToTheEnd(tree, chain, slow);
       tree.emit(names, peers, start, keep);
     }
     return new Plan(start, keep, sequence);
@@ -101,6 +102,33 @@ public final class ChainPlanner implements DistributionPlanner {
       int source =
           seed >= 0 && tree.replacedSeed(node) ? seed : source(tree, chain, position, node, slow);
       tree.place(node, source);
+    }
+  }
+
+  /**
+   * A node measured slow keeps the transfers it has begun; one it has not begun would come from the
+   * node before it, whose upload the node after it now needs, so it comes from the last node of the
+   * chain that may serve, whose upload no one uses. Several slow nodes share that node's upload
+   * rather than queue behind each other at their own pace.
+   */
+  private static void moveUnbegunToTheEnd(BlobTree tree, int[] chain, boolean[] slow) {
+    int last = -1;
+    for (int p = chain.length - 1; p >= 0 && last < 0; p--) {
+      int candidate = chain[p];
+      last = !slow[candidate] && servable(tree, candidate) ? candidate : -1;
+    }
+    if (last < 0) {
+      return;
+    }
+    for (int node : chain) {
+      int from = tree.keptPeerSource(node);
+      if (slow[node]
+          && from >= 0
+          && from != last
+          && tree.have(node) == 0
+          && tree.children(node) == 0) {
+        tree.moveLeaf(node, last);
+      }
     }
   }
 

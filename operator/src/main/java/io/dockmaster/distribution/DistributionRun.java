@@ -37,6 +37,7 @@ final class DistributionRun implements AutoCloseable {
   private final Instant started;
   private final SuspectSources suspects = new SuspectSources();
   private final LaggingRelays lagging;
+  private final ChainGaps chainGaps;
   private final RunInventory inventory;
   private final RecentProblems problems;
   private final NodeHoldings.Reader holdingsReader;
@@ -67,6 +68,7 @@ final class DistributionRun implements AutoCloseable {
     this.lagging =
         new LaggingRelays(
             target.name(), metrics, key -> units == null ? key.shortForm() : units.labelOf(key));
+    this.chainGaps = new ChainGaps(target.name());
     this.holdingsReader = new NodeHoldings.Reader(suspects, lagging, metrics, problems);
     this.inventory =
         new RunInventory(
@@ -169,8 +171,10 @@ final class DistributionRun implements AutoCloseable {
     }
     // Judged once every report is in: seeds are measured against each other.
     holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
-    Set<String> slowNodes = lagging.judgeIntakes();
     Set<String> chained = chainedNodes(unitsNow, platforms, byNode);
+    Set<String> slowNodes = new HashSet<>(lagging.judgeIntakes());
+    slowNodes.addAll(chainGaps.judge(holdingsByNode, chained, seen));
+    metrics.slowNodes(target.name(), slowNodes.size());
     holdingsByNode.forEach(
         (node, holdings) -> {
           holdings.measuredSlow = slowNodes.contains(node);
@@ -313,7 +317,8 @@ final class DistributionRun implements AutoCloseable {
    * of its registry stream) may be far off; the node may have taken over the stream of a slow seed
    * just before it was measured. Relays of a chain are not judged against the median: every node of
    * a chain moves at the chain's pace, and the seed, fed first, would make most of them look slow;
-   * a node slower than the rest shows in its intake of all its blobs.
+   * a node slower than the rest shows in its intake of all its blobs, or in how far it falls behind
+   * its source ({@link ChainGaps}).
    */
   private void withholdLagging(String node, NodeHoldings holdings, boolean chain, Instant now) {
     holdings.receiving.forEach(

@@ -382,7 +382,6 @@ final class LaggingRelays {
                     : "planned like any other node again");
           }
         });
-    metrics.slowNodes(mirror, slowNodes.size());
     return Set.copyOf(slowNodes);
   }
 

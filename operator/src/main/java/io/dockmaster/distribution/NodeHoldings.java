@@ -21,10 +21,18 @@ final class NodeHoldings {
   final Set<Digest> complete = new HashSet<>();
   final Map<Digest, Source> receiving = new HashMap<>();
   final Map<Digest, Long> received = new HashMap<>();
+
+  /** Bytes held of every blob the node wants, complete or in part; 0 for those it lacks. */
+  final Map<Digest, Long> heldBytes = new HashMap<>();
+
   final Set<Digest> withheld = new HashSet<>();
   final Set<Digest> failedBlobs = new HashSet<>();
   long wanted;
   long held;
+
+  /** The report's version: a report read again unchanged says nothing new of the node. */
+  long version;
+
   boolean failed;
   boolean measuredSlow;
 
@@ -61,6 +69,7 @@ final class NodeHoldings {
         PlanUnits units,
         Instant now) {
       NodeHoldings holdings = new NodeHoldings();
+      holdings.version = report.version();
       Map<Digest, BlobState> states = new HashMap<>();
       for (BlobState state : report.blobs()) {
         states.put(units.keyOf(state.digest()), state);
@@ -93,6 +102,7 @@ final class NodeHoldings {
         switch (state.phase()) {
           case COMPLETE -> {
             holdings.held += size;
+            holdings.heldBytes.put(digest, size);
             if (!suspects.isSuspect(whole, node)) {
               holdings.complete.add(digest);
             }
@@ -105,15 +115,17 @@ final class NodeHoldings {
           }
           case RECEIVING -> {
             holdings.held += Math.min(size, state.received());
+            holdings.heldBytes.put(digest, Math.min(size, state.received()));
             source.ifPresent(s -> holdings.receiving.put(digest, s));
             holdings.received.put(digest, state.received());
           }
           case FAILED -> {
+            holdings.heldBytes.put(digest, 0L);
             holdings.failed = true;
             holdings.failedBlobs.add(digest);
             problems.add(node, units.nameOf(digest), state.failureReason(), state.failureMessage());
           }
-          case ABSENT -> {}
+          case ABSENT -> holdings.heldBytes.put(digest, 0L);
         }
       }
       return holdings;

@@ -10,9 +10,11 @@ import static io.dockmaster.distribution.PlanFixtures.receiving;
 import static io.dockmaster.distribution.PlanFixtures.request;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.dockmaster.registry.Digest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -119,5 +121,72 @@ class ChainPlannerTest {
 
     PlanInvariants.assertValid(request, plan);
     assertThat(plan.start()).containsExactly(new Transfer(name(2), large, Source.peer(name(0)), 2));
+  }
+
+  @Test
+  void aNodeFoundSlowMidChainGoesToTheEndForWhatItHasNotBegun() {
+    // node-0002 is slow: it keeps the large blob it is partway through; the small one, next in its
+    // sequence, it takes from the chain's last node, and node-0003 goes round it.
+    Source upstream = Source.UPSTREAM;
+    List<PlanNode> nodes =
+        List.of(
+            node(name(0), Map.of(small.digest(), upstream), Map.of(small.digest(), 5 * MIB), large),
+            node(name(1), Map.of(small.digest(), peer(0)), Map.of(small.digest(), 4 * MIB), large),
+            measuredSlow(
+                withheld(
+                    node(
+                        name(2),
+                        Map.of(large.digest(), peer(1), small.digest(), peer(1)),
+                        Map.of(large.digest(), 20 * MIB, small.digest(), 0L)))),
+            node(
+                name(3),
+                Map.of(large.digest(), peer(2), small.digest(), peer(2)),
+                Map.of(large.digest(), 19 * MIB, small.digest(), 0L)),
+            node(
+                name(4),
+                Map.of(large.digest(), peer(3), small.digest(), peer(3)),
+                Map.of(large.digest(), 18 * MIB, small.digest(), 0L)));
+    PlanRequest request = request(List.of(large, small), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(sources(plan, large))
+        .as("the slow node keeps what it began; the node after it goes to an idle holder")
+        .containsEntry(name(2), "peer/" + name(1))
+        .containsEntry(name(3), "peer/" + name(0))
+        .containsEntry(name(4), "peer/" + name(3));
+    assertThat(sources(plan, small))
+        .as("what the slow node had not begun comes from the end of the chain")
+        .containsEntry(name(3), "peer/" + name(1))
+        .containsEntry(name(4), "peer/" + name(3))
+        .containsEntry(name(2), "peer/" + name(4));
+    assertThat(plan.keep())
+        .extracting(t -> t.node() + " " + t.blob().size())
+        .contains(name(2) + " " + large.size())
+        .doesNotContain(name(2) + " " + small.size());
+  }
+
+  private static Source peer(int node) {
+    return Source.peer(name(node));
+  }
+
+  private static PlanNode node(
+      String name, Map<Digest, Source> receiving, Map<Digest, Long> received, Blob... holds) {
+    return new PlanNode(
+        name, 0, 0, holding(name, holds).complete(), receiving, Set.of(), false, received);
+  }
+
+  /** As the run withholds a node measured slow: from everything it is receiving. */
+  private static PlanNode withheld(PlanNode node) {
+    return new PlanNode(
+        node.name(),
+        0,
+        0,
+        node.complete(),
+        node.receiving(),
+        node.receiving().keySet(),
+        false,
+        node.received());
   }
 }

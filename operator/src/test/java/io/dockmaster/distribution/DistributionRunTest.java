@@ -36,6 +36,7 @@ class DistributionRunTest {
   private static final WantedBlob LAYER_B = blob("layer-b", 3000);
 
   private final FakeAgents agents = new FakeAgents();
+  private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
   private final ExecutorService pool = Executors.newFixedThreadPool(4);
   private final ExecutorService background = Executors.newFixedThreadPool(2);
 
@@ -99,7 +100,7 @@ class DistributionRunTest {
         target,
         planner,
         new AgentCalls(agents, pool, background),
-        new DistributionMetrics(new SimpleMeterRegistry()),
+        new DistributionMetrics(meters),
         clock,
         agentChanges::incrementAndGet);
   }
@@ -135,6 +136,60 @@ class DistributionRunTest {
         .containsExactly(
             tuple(digest(LAYER_B), "peer/n2", null),
             tuple(digest(LAYER_A), "peer/n2", digest(LAYER_B)));
+  }
+
+  @Test
+  void aChainNodeFallingBehindItsSourceGoesToTheEndAndTheNodeAfterItGoesRoundIt() {
+    long mib = 1 << 20;
+    WantedBlob first = blob("first", 100 * mib);
+    WantedBlob next = blob("next", 100 * mib);
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-06T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(first, next)), clock, new ChainOrTrees());
+    String b = digest(first);
+    String a = digest(next);
+    List<AgentLease> chain = nodes("n1", "n2", "n3", "n4");
+    receiving("n1", b, 10 * mib, "upstream");
+    waiting("n1", a, "upstream");
+    receiving("n2", b, 9 * mib, "peer/n1");
+    waiting("n2", a, "peer/n1");
+    receiving("n3", b, 8 * mib, "peer/n2");
+    waiting("n3", a, "peer/n2");
+    receiving("n4", b, 7 * mib, "peer/n3");
+    waiting("n4", a, "peer/n3");
+    run.round(chain);
+    agents.orders.clear();
+
+    // n2 and all before it went on at 11 MiB/s, n3 took in 2 MiB/s and n4 all n3 had.
+    clock.advance(Duration.ofSeconds(8));
+    agents.complete("n1", b, 100 * mib);
+    receiving("n1", a, 50 * mib, "upstream");
+    agents.complete("n2", b, 100 * mib);
+    receiving("n2", a, 48 * mib, "peer/n1");
+    receiving("n3", b, 24 * mib, "peer/n2");
+    waiting("n3", a, "peer/n2");
+    receiving("n4", b, 23 * mib, "peer/n3");
+    waiting("n4", a, "peer/n3");
+    run.round(chain);
+
+    assertThat(agents.orders)
+        .extracting(r -> r.order().source().label())
+        .as("no one is sent to n3 any more")
+        .isNotEmpty()
+        .doesNotContain("peer/n3");
+    assertThat(agents.ordersFor("n4").stream().map(Received::order))
+        .as("n4 continues from a node before n3")
+        .extracting(TransferOrder::digest, o -> o.source().label())
+        .contains(tuple(b, "peer/n1"), tuple(a, "peer/n2"));
+    assertThat(agents.ordersFor("n3").stream().map(Received::order))
+        .as("n3 keeps what it began, unpaced, and takes what it had not from the end of the chain")
+        .extracting(TransferOrder::digest, o -> o.source().label(), TransferOrder::slowReceiver)
+        .containsExactlyInAnyOrder(tuple(b, "peer/n2", true), tuple(a, "peer/n4", true));
+    assertThat(meters.get("dockmaster.distribution.slow.nodes").gauge().value()).isEqualTo(1.0);
+  }
+
+  private void waiting(String node, String blob, String source) {
+    agents.set(
+        node, blob, new BlobState(blob, Phase.RECEIVING, 0, source, null, null, null, null, true));
   }
 
   @Test

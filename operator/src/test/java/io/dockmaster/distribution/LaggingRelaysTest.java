@@ -377,7 +377,6 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "a", "b", "c");
     takeIn(10_000_000, "recovering");
     assertThat(relays.judgeIntakes()).containsExactly("recovering");
-    assertThat(slowNodesGauge()).isEqualTo(1.0);
 
     relays.observeHeld("recovering", 70_000_000, T0.plusSeconds(20));
     assertThat(relays.judgeIntakes())
@@ -385,7 +384,6 @@ class LaggingRelaysTest {
         .containsExactly("recovering");
     relays.observeHeld("recovering", 75_000_000, T0.plusSeconds(20));
     assertThat(relays.judgeIntakes()).as("3.75 MB/s: three quarters").isEmpty();
-    assertThat(slowNodesGauge()).isZero();
   }
 
   @Test
@@ -394,10 +392,6 @@ class LaggingRelaysTest {
     takeIn(30_000_000, "middling");
 
     assertThat(relays.judgeIntakes()).isEmpty();
-  }
-
-  private double slowNodesGauge() {
-    return meters.get("dockmaster.distribution.slow.nodes").tag("mirror", "mirror").gauge().value();
   }
 
   /** A seed whose agent says how long it held back: {@code held} ms of the 10 s after T0. */

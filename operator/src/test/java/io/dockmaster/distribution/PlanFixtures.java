@@ -81,7 +81,8 @@ final class PlanFixtures {
         node.complete(),
         node.receiving(),
         node.withheld(),
-        true);
+        true,
+        node.received());
   }
 
   /** Holds the blobs, but must not serve them to peers. */

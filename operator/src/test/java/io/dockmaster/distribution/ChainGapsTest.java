@@ -1,0 +1,167 @@
+package io.dockmaster.distribution;
+
+import static io.dockmaster.distribution.PlanFixtures.MIB;
+import static io.dockmaster.distribution.PlanFixtures.digest;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.dockmaster.registry.Digest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ChainGapsTest {
+
+  private static final long BLOB = 40 * MIB;
+  private static final List<Digest> SEQUENCE = List.of(digest(0), digest(1), digest(2), digest(3));
+  private static final Instant START = Instant.parse("2026-12-06T00:00:00Z");
+
+  private final ChainGaps gaps = new ChainGaps("mirror");
+  private final Map<String, Long> versions = new HashMap<>();
+
+  @Test
+  void aNodeThatFallsFurtherAndFurtherBehindItsSourceIsFound() {
+    // b takes in 2 MiB/s from a, which goes on at 12 MiB/s through the blobs of the sequence; c
+    // takes in all b has.
+    for (int second = 0; second <= 8; second++) {
+      Map<String, NodeHoldings> round =
+          Map.of(
+              "a", chainNode("a", second * 12 * MIB, "seed"),
+              "b", chainNode("b", second * 2 * MIB + MIB, "a"),
+              "c", chainNode("c", second * 2 * MIB, "b"));
+
+      Set<String> behind = gaps.judge(round, Set.of("a", "b", "c"), at(second));
+
+      // 10 MiB further behind every second: 50 MiB after the 5 s it takes to judge
+      assertThat(behind).as("after %d s", second).isEqualTo(second >= 5 ? Set.of("b") : Set.of());
+    }
+  }
+
+  @Test
+  void aNodeThatKeepsUpIsNotFoundHoweverLongItRuns() {
+    for (int second = 0; second <= 120; second++) {
+      // a few MiB behind, more or less, as relay pacing and rounds have it
+      long behindNow = (second % 3) * 4 * MIB;
+      Map<String, NodeHoldings> round =
+          Map.of(
+              "a", chainNode("b0", second * 12 * MIB + 4 * MIB, "seed"),
+              "b", chainNode("b1", second * 12 * MIB - behindNow + 4 * MIB, "a"));
+
+      assertThat(gaps.judge(round, Set.of("a", "b"), at(second)))
+          .as("after %d s", second)
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void aGapIsReadOnlyWhenBothReportsAreNew() {
+    NodeHoldings b = chainNode("b", 9 * MIB, "a");
+    gaps.judge(Map.of("a", chainNode("a", 10 * MIB, "seed"), "b", b), Set.of("a", "b"), at(0));
+
+    // b's last report is six seconds old: it looks 110 MiB behind but may not be.
+    assertThat(
+            gaps.judge(
+                Map.of("a", chainNode("a", 120 * MIB, "seed"), "b", b), Set.of("a", "b"), at(6)))
+        .isEmpty();
+
+    // Its next report says it took in 60 MiB meanwhile: 60 MiB further behind in seven seconds.
+    assertThat(
+            gaps.judge(
+                Map.of("a", chainNode("a", 130 * MIB, "seed"), "b", chainNode("b", 69 * MIB, "a")),
+                Set.of("a", "b"),
+                at(7)))
+        .containsExactly("b");
+  }
+
+  @Test
+  void aNodeCatchingUpOnANewSourceFarAheadIsNotFound() {
+    // c was behind a slow b; it now receives from a, which holds the whole sequence.
+    for (int second = 0; second <= 30; second++) {
+      Map<String, NodeHoldings> round =
+          Map.of(
+              "a", chainNode("a", SEQUENCE.size() * BLOB, "seed"),
+              "c", chainNode("c", 20 * MIB + second * 5 * MIB, "a"));
+
+      assertThat(gaps.judge(round, Set.of("a", "c"), at(second)))
+          .as("after %d s", second)
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void aGapGrowingSlowerThanAWindowAllowsIsNotAFinding() {
+    // b is a tenth slower than a: 1.2 MiB more behind every second, under 48 MiB per 20 s window.
+    for (int second = 0; second <= 120; second++) {
+      Map<String, NodeHoldings> round =
+          Map.of(
+              "a", chainNode("a", second * 12 * MIB, "seed"),
+              "b", chainNode("b", second * 108 * MIB / 10, "a"));
+
+      assertThat(gaps.judge(round, Set.of("a", "b"), at(second)))
+          .as("after %d s", second)
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void onlyNodesOfAChainAreJudged() {
+    gaps.judge(
+        Map.of("a", chainNode("a", 0, "seed"), "b", chainNode("b", MIB, "a")), Set.of(), at(0));
+
+    assertThat(
+            gaps.judge(
+                Map.of("a", chainNode("a", 150 * MIB, "seed"), "b", chainNode("b", 11 * MIB, "a")),
+                Set.of(),
+                at(10)))
+        .isEmpty();
+  }
+
+  @Test
+  void aNodeFoundBehindStaysFoundForTheRun() {
+    gaps.judge(
+        Map.of("a", chainNode("a", 0, "seed"), "b", chainNode("b", MIB, "a")),
+        Set.of("a", "b"),
+        at(0));
+    gaps.judge(
+        Map.of("a", chainNode("a", 100 * MIB, "seed"), "b", chainNode("b", 11 * MIB, "a")),
+        Set.of("a", "b"),
+        at(8));
+
+    // Last in the chain now, it receives from a node behind it and looks like any other.
+    assertThat(
+            gaps.judge(
+                Map.of("a", chainNode("a", 160 * MIB, "seed"), "b", chainNode("b", 31 * MIB, "z")),
+                Set.of("a", "b"),
+                at(16)))
+        .containsExactly("b");
+  }
+
+  /**
+   * A node of a chain with {@code held} bytes of the sequence, receiving the blob it is partway
+   * through from {@code source} ("seed" for the registry), in a new report.
+   */
+  private NodeHoldings chainNode(String name, long held, String source) {
+    NodeHoldings node = new NodeHoldings();
+    node.version = versions.merge(name, 1L, Long::sum);
+    long left = held;
+    for (Digest blob : SEQUENCE) {
+      long got = Math.min(left, BLOB);
+      left -= got;
+      node.heldBytes.put(blob, got);
+      if (got == BLOB) {
+        node.complete.add(blob);
+      } else if (got > 0 || node.receiving.isEmpty()) {
+        node.receiving.put(blob, source.equals("seed") ? Source.UPSTREAM : Source.peer(source));
+        node.received.put(blob, got);
+      }
+    }
+    return node;
+  }
+
+  private static Instant at(int second) {
+    return START.plus(Duration.ofSeconds(second));
+  }
+}
