@@ -3,6 +3,8 @@ package io.dockmaster.distribution;
 import io.dockmaster.registry.Digest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -17,19 +19,20 @@ import org.slf4j.LoggerFactory;
  * paces every node behind it, and their intakes all look alike: the median node's is the slow one's
  * once half the chain is behind it, and judging a node's rate against its source's over a few
  * seconds found nodes that were not slow (in the lab, 5–12 per run). What does tell is the gap: the
- * bytes of the blobs both want that the source holds and the node lacks. A source keeps pace with
- * the node it serves for a few seconds (the agents' relay pacing) and then lets it go, so a node
- * that keeps up stays a few MiB behind, and one that cannot falls further behind by the difference
- * of their rates, across the blobs of the chain's sequence, as its source goes on to the next. A
- * node whose gap grew by {@link #FELL_BEHIND} while it received from the same source is slow for
+ * bytes of the run's blobs the source holds and the node lacks. A source keeps pace with the node
+ * it serves for a few seconds (the agents' relay pacing) and then lets it go, so a node that keeps
+ * up stays a few MiB behind, and one that cannot falls further behind by the difference of their
+ * rates, across the blobs of the sequence, as its source goes on to the next. A node whose gap grew
+ * by {@link #FELL_BEHIND} within {@link #WINDOW} while it received from the same source is slow for
  * the rest of the run: the chain puts it last, where it holds back no one.
  *
- * <p>Reports arrive when something changes on a node, or every few seconds, so the last report of a
- * node may be seconds old and a gap from it off by that many seconds of its rate. A gap is
- * therefore read only in a round where both nodes' reports are new (or from agents asked every
- * round), so both are at most a round old, and the growth is measured between two such readings at
- * least {@link #MEASURABLE} apart. The window starts again after {@link #WINDOW}, so a node a
- * little slower than its source over a long run does not add up to a finding.
+ * <p>An agent reports when a transfer starts or ends, and otherwise every few seconds, so the last
+ * report of a node may be seconds old. Each node's holdings are therefore kept as samples, taken in
+ * the round that first saw them change, and the growth is a lower bound: the node is judged in a
+ * round that saw its own holdings change (so they are at most a round old), from an earlier such
+ * round at least {@link #MEASURABLE} before; the source is counted at its last sample now, which it
+ * has at least, against its first sample since the window began, which it had at most then. Nodes
+ * of different platforms want different blobs and are not compared.
  */
 final class ChainGaps {
 
@@ -37,23 +40,26 @@ final class ChainGaps {
 
   /**
    * How much further behind its source a node must fall within one window to be slow: well above
-   * the agents' relay window (4 MiB) and what two readings up to a round old can be off by at the
-   * lab's 12.5 MB/s.
+   * the agents' relay window (4 MiB) and what a round's age of a report is worth at the lab's 12.5
+   * MB/s.
    */
   static final long FELL_BEHIND = 48L << 20;
 
   /** The shortest time over which a gap's growth is judged. */
   static final Duration MEASURABLE = LaggingRelays.MEASURABLE;
 
-  /** After this long the gap is measured from a new reading. */
+  /** The longest: a node a little slower than its source over a long run is not a finding. */
   static final Duration WINDOW = Duration.ofSeconds(20);
 
-  /** A node's source and where the two stood when their gap was first read. */
-  private record Reading(String source, Instant at, long gap, long held, long sourceHeld) {}
+  /** Bytes of the run's blobs a node held, as first seen in the round at {@code at}. */
+  private record Sample(Instant at, long held) {}
+
+  /** A node's source and the round that first saw it receive from there. */
+  private record Pairing(String source, Instant since) {}
 
   private final String mirror;
-  private final Map<String, Reading> readings = new HashMap<>();
-  private final Map<String, Long> versions = new HashMap<>();
+  private final Map<String, Deque<Sample>> samples = new HashMap<>();
+  private final Map<String, Pairing> pairings = new HashMap<>();
   private final Set<String> behind = new HashSet<>();
 
   ChainGaps(String mirror) {
@@ -61,16 +67,15 @@ final class ChainGaps {
   }
 
   /**
-   * Judges the chained nodes' gaps this round; returns every node of the run found behind so far.
+   * Notes this round's holdings and judges the chained nodes; returns every node of the run found
+   * behind so far.
    */
   Set<String> judge(Map<String, NodeHoldings> holdings, Set<String> chained, Instant now) {
-    Set<String> fresh = new HashSet<>();
+    Set<String> moved = new HashSet<>();
     holdings.forEach(
         (node, held) -> {
-          Long before = versions.put(node, held.version);
-          // An agent that cannot hold inventories reports no version: it is asked every round.
-          if (held.version == 0 || before == null || before != held.version) {
-            fresh.add(node);
+          if (sample(node, held.held, now)) {
+            moved.add(node);
           }
         });
     for (String node : chained) {
@@ -80,60 +85,95 @@ final class ChainGaps {
       }
       Optional<String> source = activeSource(own);
       if (source.isEmpty()) {
-        // Between two blobs, or fetching from the registry: a reading of its source still holds.
+        // Between two blobs, or fetching from the registry: its pairing still holds.
+        continue;
+      }
+      Pairing pairing = pairings.get(node);
+      if (pairing == null || !pairing.source().equals(source.get())) {
+        pairings.put(node, new Pairing(source.get(), now));
         continue;
       }
       NodeHoldings theirs = holdings.get(source.get());
-      if (theirs == null) {
-        readings.remove(node);
-        continue;
+      if (theirs != null
+          && moved.contains(node)
+          && theirs.heldBytes.keySet().equals(own.heldBytes.keySet())) {
+        judge(node, source.get(), pairing.since(), now);
       }
-      if (!fresh.contains(node) || !fresh.contains(source.get())) {
-        continue;
-      }
-      judge(node, source.get(), own, theirs, now);
     }
     return Set.copyOf(behind);
   }
 
-  private void judge(
-      String node, String source, NodeHoldings own, NodeHoldings theirs, Instant now) {
-    long held = 0;
-    long sourceHeld = 0;
-    for (Map.Entry<Digest, Long> blob : own.heldBytes.entrySet()) {
-      Long ahead = theirs.heldBytes.get(blob.getKey());
-      if (ahead != null) {
-        held += blob.getValue();
-        sourceHeld += ahead;
+  /** Adds a sample if the node's holdings changed; a node that lost bytes starts over. */
+  private boolean sample(String node, long held, Instant now) {
+    Deque<Sample> kept = samples.computeIfAbsent(node, n -> new ArrayDeque<>());
+    Sample last = kept.peekLast();
+    if (last != null && last.held() == held) {
+      return false;
+    }
+    if (last != null && last.held() > held) {
+      kept.clear();
+    }
+    kept.addLast(new Sample(now, held));
+    Instant oldest = now.minus(WINDOW).minus(MEASURABLE);
+    while (kept.size() > 1 && kept.peekFirst().at().isBefore(oldest)) {
+      kept.removeFirst();
+    }
+    return true;
+  }
+
+  private void judge(String node, String source, Instant since, Instant now) {
+    Deque<Sample> own = samples.get(node);
+    Deque<Sample> theirs = samples.get(source);
+    Sample last = own.peekLast();
+    Sample sourceNow = theirs.peekLast();
+    Instant from = since.isAfter(now.minus(WINDOW)) ? since : now.minus(WINDOW);
+    for (Sample start : own) {
+      if (start.at().isBefore(from)) {
+        continue;
+      }
+      if (Duration.between(start.at(), now).compareTo(MEASURABLE) < 0) {
+        return;
+      }
+      Optional<Sample> sourceThen = firstFrom(theirs, start.at());
+      if (sourceThen.isEmpty()) {
+        // Nothing new of the source since: it holds all it did then, and the node is catching up.
+        return;
+      }
+      long sourceGained = sourceNow.held() - sourceThen.get().held();
+      long gained = last.held() - start.held();
+      if (sourceGained - gained >= FELL_BEHIND) {
+        found(node, source, start, last, sourceGained);
+        return;
       }
     }
-    long gap = sourceHeld - held;
-    Reading first = readings.get(node);
-    if (first == null
-        || !first.source().equals(source)
-        || Duration.between(first.at(), now).compareTo(WINDOW) > 0) {
-      readings.put(node, new Reading(source, now, gap, held, sourceHeld));
-      return;
+  }
+
+  private static Optional<Sample> firstFrom(Deque<Sample> samples, Instant at) {
+    for (Sample sample : samples) {
+      if (!sample.at().isBefore(at)) {
+        return Optional.of(sample);
+      }
     }
-    Duration elapsed = Duration.between(first.at(), now);
-    if (elapsed.compareTo(MEASURABLE) < 0 || gap - first.gap() < FELL_BEHIND) {
-      return;
-    }
+    return Optional.empty();
+  }
+
+  private void found(String node, String source, Sample start, Sample last, long sourceGained) {
     behind.add(node);
-    readings.remove(node);
-    double seconds = elapsed.toMillis() / 1000.0;
+    pairings.remove(node);
+    double seconds = Duration.between(start.at(), last.at()).toMillis() / 1000.0;
+    long gained = last.held() - start.held();
     log.info(
         "mirror {}: node {} fell {} MiB further behind {}, which it receives from, in {} s (it took"
-            + " in {} MB/s, {} {} MB/s): it goes to the end of the chain, and the node after it"
-            + " continues from one before it",
+            + " in {} MB/s, {} at least {} MB/s): it goes to the end of the chain, and the node"
+            + " after it continues from one before it",
         mirror,
         node,
-        (gap - first.gap()) >> 20,
+        (sourceGained - gained) >> 20,
         source,
         "%.1f".formatted(seconds),
-        "%.2f".formatted((held - first.held()) / seconds / 1e6),
+        "%.2f".formatted(gained / seconds / 1e6),
         source,
-        "%.2f".formatted((sourceHeld - first.sourceHeld()) / seconds / 1e6));
+        "%.2f".formatted(sourceGained / seconds / 1e6));
   }
 
   /**

@@ -30,9 +30,6 @@ final class NodeHoldings {
   long wanted;
   long held;
 
-  /** The report's version: a report read again unchanged says nothing new of the node. */
-  long version;
-
   boolean failed;
   boolean measuredSlow;
 
@@ -69,7 +66,6 @@ final class NodeHoldings {
         PlanUnits units,
         Instant now) {
       NodeHoldings holdings = new NodeHoldings();
-      holdings.version = report.version();
       Map<Digest, BlobState> states = new HashMap<>();
       for (BlobState state : report.blobs()) {
         states.put(units.keyOf(state.digest()), state);

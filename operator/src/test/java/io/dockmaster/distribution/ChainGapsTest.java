@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.dockmaster.registry.Digest;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -20,7 +19,6 @@ class ChainGapsTest {
   private static final Instant START = Instant.parse("2026-12-06T00:00:00Z");
 
   private final ChainGaps gaps = new ChainGaps("mirror");
-  private final Map<String, Long> versions = new HashMap<>();
 
   @Test
   void aNodeThatFallsFurtherAndFurtherBehindItsSourceIsFound() {
@@ -57,14 +55,18 @@ class ChainGapsTest {
   }
 
   @Test
-  void aGapIsReadOnlyWhenBothReportsAreNew() {
-    NodeHoldings b = chainNode("b", 9 * MIB, "a");
-    gaps.judge(Map.of("a", chainNode("a", 10 * MIB, "seed"), "b", b), Set.of("a", "b"), at(0));
+  void aNodeIsJudgedOnlyInARoundThatSawItsHoldingsMove() {
+    gaps.judge(
+        Map.of("a", chainNode("a", 10 * MIB, "seed"), "b", chainNode("b", 9 * MIB, "a")),
+        Set.of("a", "b"),
+        at(0));
 
-    // b's last report is six seconds old: it looks 110 MiB behind but may not be.
+    // b's last report may be six seconds old: it looks 110 MiB behind but may not be.
     assertThat(
             gaps.judge(
-                Map.of("a", chainNode("a", 120 * MIB, "seed"), "b", b), Set.of("a", "b"), at(6)))
+                Map.of("a", chainNode("a", 120 * MIB, "seed"), "b", chainNode("b", 9 * MIB, "a")),
+                Set.of("a", "b"),
+                at(6)))
         .isEmpty();
 
     // Its next report says it took in 60 MiB meanwhile: 60 MiB further behind in seven seconds.
@@ -73,6 +75,34 @@ class ChainGapsTest {
                 Map.of("a", chainNode("a", 130 * MIB, "seed"), "b", chainNode("b", 69 * MIB, "a")),
                 Set.of("a", "b"),
                 at(7)))
+        .containsExactly("b");
+  }
+
+  @Test
+  void aSourceIsCountedAtWhatItHadAtLeastSoAnOldReportOfItOnlyDelaysAFinding() {
+    gaps.judge(
+        Map.of("a", chainNode("a", 10 * MIB, "seed"), "b", chainNode("b", 9 * MIB, "a")),
+        Set.of("a", "b"),
+        at(0));
+    for (int second = 1; second <= 9; second++) {
+      // a's last report is from second 1; it may hold 100 MiB more by now, or not.
+      assertThat(
+              gaps.judge(
+                  Map.of(
+                      "a", chainNode("a", 20 * MIB, "seed"),
+                      "b", chainNode("b", (9 + second) * MIB, "a")),
+                  Set.of("a", "b"),
+                  at(second)))
+          .as("after %d s", second)
+          .isEmpty();
+    }
+
+    assertThat(
+            gaps.judge(
+                Map.of("a", chainNode("a", 120 * MIB, "seed"), "b", chainNode("b", 19 * MIB, "a")),
+                Set.of("a", "b"),
+                at(10)))
+        .as("a took in 110 MiB in 10 s, b 10 MiB")
         .containsExactly("b");
   }
 
@@ -104,6 +134,22 @@ class ChainGapsTest {
           .as("after %d s", second)
           .isEmpty();
     }
+  }
+
+  @Test
+  void nodesThatWantDifferentBlobsAreNotCompared() {
+    NodeHoldings otherPlatform = chainNode("b", MIB, "a");
+    otherPlatform.heldBytes.put(digest(9), 0L);
+    gaps.judge(Map.of("a", chainNode("a", 0, "seed"), "b", otherPlatform), Set.of("a", "b"), at(0));
+    NodeHoldings later = chainNode("b", 11 * MIB, "a");
+    later.heldBytes.put(digest(9), 0L);
+
+    assertThat(
+            gaps.judge(
+                Map.of("a", chainNode("a", 150 * MIB, "seed"), "b", later),
+                Set.of("a", "b"),
+                at(10)))
+        .isEmpty();
   }
 
   @Test
@@ -141,11 +187,11 @@ class ChainGapsTest {
 
   /**
    * A node of a chain with {@code held} bytes of the sequence, receiving the blob it is partway
-   * through from {@code source} ("seed" for the registry), in a new report.
+   * through from {@code source} ("seed" for the registry).
    */
   private NodeHoldings chainNode(String name, long held, String source) {
     NodeHoldings node = new NodeHoldings();
-    node.version = versions.merge(name, 1L, Long::sum);
+    node.held = held;
     long left = held;
     for (Digest blob : SEQUENCE) {
       long got = Math.min(left, BLOB);
