@@ -28,11 +28,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>An agent reports when a transfer starts or ends, and otherwise every few seconds, so the last
  * report of a node may be seconds old. Each node's holdings are therefore kept as samples, taken in
- * the round that first saw them change, and the growth is a lower bound: the node is judged in a
- * round that saw its own holdings change (so they are at most a round old), from an earlier such
+ * the round that first saw them change, and the growth is about a lower bound: the node is judged
+ * in a round that saw its own holdings change (so they are about a round old), from an earlier such
  * round at least {@link #MEASURABLE} before; the source is counted at its last sample now, which it
- * has at least, against its first sample since the window began, which it had at most then. Nodes
- * of different platforms want different blobs and are not compared.
+ * has at least, against its first sample at or after that earlier round, which it had at most then
+ * (give or take the round it took to be seen, worth far less than {@link #FELL_BEHIND}). A node is
+ * judged only while it is its source's one receiver taking bytes: two share the source's upload.
+ * Nodes of different platforms want different blobs and are not compared, so in a mirror of several
+ * platforms only nodes of one platform are judged against each other.
  */
 final class ChainGaps {
 
@@ -72,11 +75,13 @@ final class ChainGaps {
    */
   Set<String> judge(Map<String, NodeHoldings> holdings, Set<String> chained, Instant now) {
     Set<String> moved = new HashSet<>();
+    Map<String, Integer> receivers = new HashMap<>();
     holdings.forEach(
         (node, held) -> {
           if (sample(node, held.held, now)) {
             moved.add(node);
           }
+          activeSource(held).ifPresent(source -> receivers.merge(source, 1, Integer::sum));
         });
     for (String node : chained) {
       NodeHoldings own = holdings.get(node);
@@ -94,16 +99,25 @@ final class ChainGaps {
         continue;
       }
       NodeHoldings theirs = holdings.get(source.get());
+      // A source sending to two nodes at once gives each part of its upload, and both fall behind
+      // what it takes in without being slow.
       if (theirs != null
           && moved.contains(node)
-          && theirs.heldBytes.keySet().equals(own.heldBytes.keySet())) {
+          && receivers.get(source.get()) == 1
+          && theirs.wantedUnits.equals(own.wantedUnits)) {
         judge(node, source.get(), pairing.since(), now);
       }
     }
-    return Set.copyOf(behind);
+    Set<String> present = new HashSet<>(behind);
+    present.retainAll(holdings.keySet());
+    return present;
   }
 
-  /** Adds a sample if the node's holdings changed; a node that lost bytes starts over. */
+  /**
+   * Adds a sample if the node's holdings changed. A node that lost bytes (a copy dropped, a partial
+   * blob deleted by a restart) starts over, and so do the pairings of the nodes it serves: what it
+   * takes in again they may hold already.
+   */
   private boolean sample(String node, long held, Instant now) {
     Deque<Sample> kept = samples.computeIfAbsent(node, n -> new ArrayDeque<>());
     Sample last = kept.peekLast();
@@ -112,6 +126,7 @@ final class ChainGaps {
     }
     if (last != null && last.held() > held) {
       kept.clear();
+      pairings.values().removeIf(pairing -> pairing.source().equals(node));
     }
     kept.addLast(new Sample(now, held));
     Instant oldest = now.minus(WINDOW).minus(MEASURABLE);
@@ -139,10 +154,12 @@ final class ChainGaps {
         // Nothing new of the source since: it holds all it did then, and the node is catching up.
         return;
       }
-      long sourceGained = sourceNow.held() - sourceThen.get().held();
-      long gained = last.held() - start.held();
-      if (sourceGained - gained >= FELL_BEHIND) {
-        found(node, source, start, last, sourceGained);
+      // A node cannot take what its source lacks: where the source was behind it (it lost bytes
+      // and takes them in again), the node falls behind only from level.
+      long gapThen = Math.max(0, sourceThen.get().held() - start.held());
+      long gapNow = sourceNow.held() - last.held();
+      if (gapNow - gapThen >= FELL_BEHIND) {
+        found(node, source, start, last, gapNow - gapThen);
         return;
       }
     }
@@ -157,23 +174,20 @@ final class ChainGaps {
     return Optional.empty();
   }
 
-  private void found(String node, String source, Sample start, Sample last, long sourceGained) {
+  private void found(String node, String source, Sample start, Sample last, long fell) {
     behind.add(node);
     pairings.remove(node);
     double seconds = Duration.between(start.at(), last.at()).toMillis() / 1000.0;
-    long gained = last.held() - start.held();
     log.info(
-        "mirror {}: node {} fell {} MiB further behind {}, which it receives from, in {} s (it took"
-            + " in {} MB/s, {} at least {} MB/s): it goes to the end of the chain, and the node"
-            + " after it continues from one before it",
+        "mirror {}: node {} fell {} MiB further behind {}, which it receives from, in {} s (taking"
+            + " in {} MB/s): it goes to the end of the chain, and the node after it continues from"
+            + " one before it",
         mirror,
         node,
-        (sourceGained - gained) >> 20,
+        fell >> 20,
         source,
         "%.1f".formatted(seconds),
-        "%.2f".formatted(gained / seconds / 1e6),
-        source,
-        "%.2f".formatted(sourceGained / seconds / 1e6));
+        "%.2f".formatted((last.held() - start.held()) / seconds / 1e6));
   }
 
   /**

@@ -20,9 +20,10 @@ import java.util.Map;
  *
  * <p>Transfers in flight stay as {@link BlobTree#observe} keeps them, waiting ones too. A node that
  * needs a source takes the nearest node before it in the chain that passes the blob on to no one
- * yet and is as far in the blob as it is, so a node that fails is bridged by the one before it; a
- * node measured slow is placed last and serves no one, and one measured slow partway keeps the
- * transfers it has begun while the node after it continues from a node before it.
+ * yet (or only to nodes measured slow) and is as far in the blob as it is, so a node that fails is
+ * bridged by the one before it; a node measured slow is placed last and serves no one, and one
+ * measured slow partway keeps the transfers it has begun while the node after it continues from the
+ * node before it.
  *
  * <p>Cost: O(B · N) for B blobs and N nodes in a first plan; a re-plan scans back up to N nodes for
  * each node placed again.
@@ -158,9 +159,10 @@ public final class ChainPlanner implements DistributionPlanner {
 
   /**
    * The node's source: the nearest node before it in the chain that has a place, may serve, is not
-   * measured slow, is as far in the blob, and passes it on to no one; else the nearest such that
-   * passes it on already; else any node that has a place and may serve, those not measured slow and
-   * the furthest in the blob first (for a node first in the chain whose place was taken).
+   * measured slow, is as far in the blob, and passes it on to no one but nodes measured slow; else
+   * the nearest such that passes it on already; else any node that has a place and may serve, those
+   * not measured slow and the furthest in the blob first (for a node first in the chain whose place
+   * was taken).
    */
   private static int source(BlobTree tree, int[] chain, int[] position, int node, boolean[] slow) {
     int childless = -1;
@@ -170,7 +172,7 @@ public final class ChainPlanner implements DistributionPlanner {
       if (!servable(tree, candidate) || slow[candidate] || tree.have(candidate) < tree.have(node)) {
         continue;
       }
-      if (tree.children(candidate) == 0) {
+      if (tree.children(candidate) == slowChildren(tree, candidate, slow)) {
         childless = candidate;
       } else if (busy < 0) {
         busy = candidate;
@@ -194,6 +196,18 @@ public final class ChainPlanner implements DistributionPlanner {
       throw new IllegalStateException("no source left for " + tree.blob());
     }
     return best;
+  }
+
+  /**
+   * Receivers measured slow that the node serves the blob to: they take little of its upload, and
+   * the node before one is where the node after it is best served from.
+   */
+  private static int slowChildren(BlobTree tree, int node, boolean[] slow) {
+    int count = 0;
+    for (int i = 0; i < slow.length; i++) {
+      count += slow[i] && tree.peerSource(i) == node ? 1 : 0;
+    }
+    return count;
   }
 
   private static boolean servable(BlobTree tree, int node) {

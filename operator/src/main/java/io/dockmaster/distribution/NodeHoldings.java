@@ -22,14 +22,13 @@ final class NodeHoldings {
   final Map<Digest, Source> receiving = new HashMap<>();
   final Map<Digest, Long> received = new HashMap<>();
 
-  /** Bytes held of every blob the node wants, complete or in part; 0 for those it lacks. */
-  final Map<Digest, Long> heldBytes = new HashMap<>();
+  /** The blobs (or pieces) the node's platform needs. */
+  final Set<Digest> wantedUnits = new HashSet<>();
 
   final Set<Digest> withheld = new HashSet<>();
   final Set<Digest> failedBlobs = new HashSet<>();
   long wanted;
   long held;
-
   boolean failed;
   boolean measuredSlow;
 
@@ -77,6 +76,7 @@ final class NodeHoldings {
         Digest whole = units.piece(digest).map(BlobPiece::blob).orElse(digest);
         long size = blob.descriptor().size();
         holdings.wanted += size;
+        holdings.wantedUnits.add(digest);
         BlobState state = states.getOrDefault(digest, BlobState.absent(digest.toString()));
         if (state.phase() != BlobState.Phase.COMPLETE) {
           suspects.copyGone(whole, node);
@@ -98,7 +98,6 @@ final class NodeHoldings {
         switch (state.phase()) {
           case COMPLETE -> {
             holdings.held += size;
-            holdings.heldBytes.put(digest, size);
             if (!suspects.isSuspect(whole, node)) {
               holdings.complete.add(digest);
             }
@@ -111,17 +110,15 @@ final class NodeHoldings {
           }
           case RECEIVING -> {
             holdings.held += Math.min(size, state.received());
-            holdings.heldBytes.put(digest, Math.min(size, state.received()));
             source.ifPresent(s -> holdings.receiving.put(digest, s));
             holdings.received.put(digest, state.received());
           }
           case FAILED -> {
-            holdings.heldBytes.put(digest, 0L);
             holdings.failed = true;
             holdings.failedBlobs.add(digest);
             problems.add(node, units.nameOf(digest), state.failureReason(), state.failureMessage());
           }
-          case ABSENT -> holdings.heldBytes.put(digest, 0L);
+          case ABSENT -> {}
         }
       }
       return holdings;

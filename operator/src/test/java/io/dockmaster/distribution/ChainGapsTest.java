@@ -137,12 +137,51 @@ class ChainGapsTest {
   }
 
   @Test
+  void twoNodesSharingTheirSourcesUploadAreNotFoundThoughBothFallBehind() {
+    // After a slow node was found, the node after it and the slow one both take from the node
+    // before it: each gets part of its upload while it goes on at full rate.
+    for (int second = 0; second <= 10; second++) {
+      Map<String, NodeHoldings> round =
+          Map.of(
+              "a", chainNode("a", second * 12 * MIB, "seed"),
+              "slow", chainNode("slow", second * 2 * MIB + MIB, "a"),
+              "next", chainNode("next", second * 6 * MIB + MIB, "a"));
+
+      assertThat(gaps.judge(round, Set.of("a", "slow", "next"), at(second)))
+          .as("after %d s", second)
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void aSourceThatLostBytesAndTakesThemInAgainIsNotAheadOfTheNode() {
+    gaps.judge(
+        Map.of("a", chainNode("a", 100 * MIB, "seed"), "b", chainNode("b", 90 * MIB, "a")),
+        Set.of("a", "b"),
+        at(0));
+    // a restarted and deleted its partial blob: it is behind b now, which gets nothing new from it
+    // until it is ahead again.
+    gaps.judge(
+        Map.of("a", chainNode("a", 40 * MIB, "seed"), "b", chainNode("b", 92 * MIB, "a")),
+        Set.of("a", "b"),
+        at(6));
+
+    assertThat(
+            gaps.judge(
+                Map.of("a", chainNode("a", 112 * MIB, "seed"), "b", chainNode("b", 96 * MIB, "a")),
+                Set.of("a", "b"),
+                at(12)))
+        .as("a is 16 MiB ahead of b, from 52 MiB behind it")
+        .isEmpty();
+  }
+
+  @Test
   void nodesThatWantDifferentBlobsAreNotCompared() {
     NodeHoldings otherPlatform = chainNode("b", MIB, "a");
-    otherPlatform.heldBytes.put(digest(9), 0L);
+    otherPlatform.wantedUnits.add(digest(9));
     gaps.judge(Map.of("a", chainNode("a", 0, "seed"), "b", otherPlatform), Set.of("a", "b"), at(0));
     NodeHoldings later = chainNode("b", 11 * MIB, "a");
-    later.heldBytes.put(digest(9), 0L);
+    later.wantedUnits.add(digest(9));
 
     assertThat(
             gaps.judge(
@@ -196,7 +235,7 @@ class ChainGapsTest {
     for (Digest blob : SEQUENCE) {
       long got = Math.min(left, BLOB);
       left -= got;
-      node.heldBytes.put(blob, got);
+      node.wantedUnits.add(blob);
       if (got == BLOB) {
         node.complete.add(blob);
       } else if (got > 0 || node.receiving.isEmpty()) {

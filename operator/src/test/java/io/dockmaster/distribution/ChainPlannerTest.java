@@ -152,9 +152,9 @@ class ChainPlannerTest {
 
     PlanInvariants.assertValid(request, plan);
     assertThat(sources(plan, large))
-        .as("the slow node keeps what it began; the node after it goes to an idle holder")
+        .as("the slow node keeps what it began; the node after it goes to the node before it")
         .containsEntry(name(2), "peer/" + name(1))
-        .containsEntry(name(3), "peer/" + name(0))
+        .containsEntry(name(3), "peer/" + name(1))
         .containsEntry(name(4), "peer/" + name(3));
     assertThat(sources(plan, small))
         .as("what the slow node had not begun comes from the end of the chain")

@@ -177,9 +177,9 @@ class DistributionRunTest {
         .isNotEmpty()
         .doesNotContain("peer/n3");
     assertThat(agents.ordersFor("n4").stream().map(Received::order))
-        .as("n4 continues from a node before n3")
+        .as("n4 continues from the node before n3")
         .extracting(TransferOrder::digest, o -> o.source().label())
-        .contains(tuple(b, "peer/n1"), tuple(a, "peer/n2"));
+        .contains(tuple(b, "peer/n2"), tuple(a, "peer/n2"));
     assertThat(agents.ordersFor("n3").stream().map(Received::order))
         .as("n3 keeps what it began, unpaced, and takes what it had not from the end of the chain")
         .extracting(TransferOrder::digest, o -> o.source().label(), TransferOrder::slowReceiver)
