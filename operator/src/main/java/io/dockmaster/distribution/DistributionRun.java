@@ -172,8 +172,9 @@ final class DistributionRun implements AutoCloseable {
     // Judged once every report is in: seeds are measured against each other.
     holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
     Set<String> chained = chainedNodes(unitsNow, platforms, byNode);
-    Set<String> slowNodes = new HashSet<>(lagging.judgeIntakes());
-    slowNodes.addAll(chainGaps.judge(holdingsByNode, chained, seen));
+    Set<String> behind = chainGaps.judge(holdingsByNode, chained, seen);
+    Set<String> slowNodes = new HashSet<>(lagging.judgeIntakes(behind));
+    slowNodes.addAll(behind);
     metrics.slowNodes(target.name(), slowNodes.size());
     holdingsByNode.forEach(
         (node, holdings) -> {

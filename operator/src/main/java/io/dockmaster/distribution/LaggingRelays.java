@@ -354,6 +354,15 @@ final class LaggingRelays {
    * PlanNode#measuredSlow()}).
    */
   Set<String> judgeIntakes() {
+    return judgeIntakes(Set.of());
+  }
+
+  /**
+   * As {@link #judgeIntakes()}; the nodes of {@code slowAnyway} are planned as slow for another
+   * reason, so what their intake says does not change how they are planned and is not logged as if
+   * it did.
+   */
+  Set<String> judgeIntakes(Set<String> slowAnyway) {
     Map<String, Double> rates = new HashMap<>();
     intakes.forEach(
         (node, intake) -> intake.bytesPerSecond().ifPresent(rate -> rates.put(node, rate)));
@@ -367,7 +376,7 @@ final class LaggingRelays {
           if (rate * 2 < medianIntake || wasSlow && rate < RECOVERED_AT * medianIntake) {
             slowNodes.add(node);
           }
-          if (slowNodes.contains(node) != wasSlow) {
+          if (slowNodes.contains(node) != wasSlow && !slowAnyway.contains(node)) {
             log.info(
                 "mirror {}: node {} takes in its blobs at {} MB/s against the median node's {}"
                     + " MB/s: {}",
