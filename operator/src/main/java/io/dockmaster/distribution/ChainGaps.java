@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * it serves for a few seconds (the agents' relay pacing) and then lets it go, so a node that keeps
  * up stays a few MiB behind, and one that cannot falls further behind by the difference of their
  * rates, across the blobs of the sequence, as its source goes on to the next. A node whose gap grew
- * by {@link #FELL_BEHIND} within {@link #WINDOW} while it received from the same source is slow for
- * the rest of the run: the chain puts it last, where it holds back no one.
+ * within {@link #WINDOW}, while it received from the same source, by half of what that source took
+ * in ({@link #SLOWER_THAN}) and by {@link #FELL_BEHIND} at least is slow for the rest of the run:
+ * the chain puts it last, where it holds back no one.
  *
  * <p>An agent reports when a transfer starts or ends, and otherwise every few seconds, so the last
  * report of a node may be seconds old. Each node's holdings are therefore kept as samples, taken in
@@ -32,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * in a round that saw its own holdings change (so they are about a round old), from an earlier such
  * round at least {@link #MEASURABLE} before; the source is counted at its last sample now, which it
  * has at least, against its first sample at or after that earlier round, which it had at most then
- * (give or take the round it took to be seen, worth far less than {@link #FELL_BEHIND}). A node is
- * judged only while it is its source's one receiver taking bytes: two share the source's upload.
- * Nodes of different platforms want different blobs and are not compared, so in a mirror of several
+ * (give or take the round it took to be seen, a small share of the window). A node is judged only
+ * while it is its source's one receiver taking bytes: two share the source's upload. Nodes of
+ * different platforms want different blobs and are not compared, so in a mirror of several
  * platforms only nodes of one platform are judged against each other.
  */
 final class ChainGaps {
@@ -42,11 +43,18 @@ final class ChainGaps {
   private static final Logger log = LoggerFactory.getLogger(ChainGaps.class);
 
   /**
-   * How much further behind its source a node must fall within one window to be slow: well above
-   * the agents' relay window (4 MiB) and what a round's age of a report is worth at the lab's 12.5
-   * MB/s.
+   * How much further behind its source a node must fall within one window to be slow, at least:
+   * several times the agents' relay window (4 MiB) and what is in flight between them.
    */
-  static final long FELL_BEHIND = 48L << 20;
+  static final long FELL_BEHIND = 16L << 20;
+
+  /**
+   * How much slower than its source a node must take in over the window: by half of what the source
+   * took in, as {@link LaggingRelays#SLOWER_THAN} judges relays. Relative, so that on fast links a
+   * node a little slower is not a finding however many MiB that adds up to, and the seconds a
+   * report may be old are worth a share of the window, not a fixed number of bytes.
+   */
+  static final double SLOWER_THAN = LaggingRelays.SLOWER_THAN;
 
   /** The shortest time over which a gap's growth is judged. */
   static final Duration MEASURABLE = LaggingRelays.MEASURABLE;
@@ -158,8 +166,10 @@ final class ChainGaps {
       // and takes them in again), the node falls behind only from level.
       long gapThen = Math.max(0, sourceThen.get().held() - start.held());
       long gapNow = sourceNow.held() - last.held();
-      if (gapNow - gapThen >= FELL_BEHIND) {
-        found(node, source, start, last, gapNow - gapThen);
+      long sourceGained = sourceNow.held() - sourceThen.get().held();
+      long fell = gapNow - gapThen;
+      if (fell >= FELL_BEHIND && fell * SLOWER_THAN >= sourceGained) {
+        found(node, source, start, last, fell);
         return;
       }
     }

@@ -137,6 +137,21 @@ class ChainGapsTest {
   }
 
   @Test
+  void aNodeTwoThirdsAsFastAsItsSourceIsNotAFindingHoweverManyMiBItFallsBehind() {
+    // On fast links any small difference of rates adds up to many MiB within a window.
+    for (int second = 0; second <= 10; second++) {
+      Map<String, NodeHoldings> round =
+          Map.of(
+              "a", chainNode("a", 5 * MIB + second * 15 * MIB, "seed"),
+              "b", chainNode("b", 4 * MIB + second * 10 * MIB, "a"));
+
+      assertThat(gaps.judge(round, Set.of("a", "b"), at(second)))
+          .as("after %d s", second)
+          .isEmpty();
+    }
+  }
+
+  @Test
   void twoNodesSharingTheirSourcesUploadAreNotFoundThoughBothFallBehind() {
     // After a slow node was found, the node after it and the slow one both take from the node
     // before it: each gets part of its upload while it goes on at full rate.
