@@ -205,11 +205,6 @@ final class BlobTree {
     return kept[node] && parent[node] >= 0 ? parent[node] : -1;
   }
 
-  /** The peer the node gets the blob from, kept or placed this round, or -1. */
-  int peerSource(int node) {
-    return parent[node] >= 0 ? parent[node] : -1;
-  }
-
   /** Receivers the node serves this blob to through kept transfers (new ones once grown). */
   int children(int node) {
     return children[node];

@@ -92,8 +92,15 @@ public final class ChainPlanner implements DistributionPlanner {
       tree.placeSeed(seed);
     }
     int[] position = new int[chain.length];
+    // Receivers measured slow take little of their source's upload: the node before one is where
+    // the node after it is best served from.
+    int[] slowReceivers = new int[chain.length];
     for (int p = 0; p < chain.length; p++) {
       position[chain[p]] = p;
+      int source = tree.keptPeerSource(chain[p]);
+      if (slow[chain[p]] && source >= 0) {
+        slowReceivers[source]++;
+      }
     }
     for (int node : chain) {
       if (!tree.unplanned(node)) {
@@ -101,8 +108,11 @@ public final class ChainPlanner implements DistributionPlanner {
       }
       // A seed withheld goes under the node taking over its registry stream: no node is ahead.
       int source =
-          seed >= 0 && tree.replacedSeed(node) ? seed : source(tree, chain, position, node, slow);
+          seed >= 0 && tree.replacedSeed(node)
+              ? seed
+              : source(tree, chain, position, node, slow, slowReceivers);
       tree.place(node, source);
+      slowReceivers[source] += slow[node] ? 1 : 0;
     }
   }
 
@@ -164,7 +174,8 @@ public final class ChainPlanner implements DistributionPlanner {
    * not measured slow and the furthest in the blob first (for a node first in the chain whose place
    * was taken).
    */
-  private static int source(BlobTree tree, int[] chain, int[] position, int node, boolean[] slow) {
+  private static int source(
+      BlobTree tree, int[] chain, int[] position, int node, boolean[] slow, int[] slowReceivers) {
     int childless = -1;
     int busy = -1;
     for (int p = position[node] - 1; p >= 0 && childless < 0; p--) {
@@ -172,7 +183,7 @@ public final class ChainPlanner implements DistributionPlanner {
       if (!servable(tree, candidate) || slow[candidate] || tree.have(candidate) < tree.have(node)) {
         continue;
       }
-      if (tree.children(candidate) == slowChildren(tree, candidate, slow)) {
+      if (tree.children(candidate) == slowReceivers[candidate]) {
         childless = candidate;
       } else if (busy < 0) {
         busy = candidate;
@@ -196,18 +207,6 @@ public final class ChainPlanner implements DistributionPlanner {
       throw new IllegalStateException("no source left for " + tree.blob());
     }
     return best;
-  }
-
-  /**
-   * Receivers measured slow that the node serves the blob to: they take little of its upload, and
-   * the node before one is where the node after it is best served from.
-   */
-  private static int slowChildren(BlobTree tree, int node, boolean[] slow) {
-    int count = 0;
-    for (int i = 0; i < slow.length; i++) {
-      count += slow[i] && tree.peerSource(i) == node ? 1 : 0;
-    }
-    return count;
   }
 
   private static boolean servable(BlobTree tree, int node) {
