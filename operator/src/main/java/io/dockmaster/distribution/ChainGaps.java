@@ -168,7 +168,7 @@ final class ChainGaps {
       long gapNow = sourceNow.held() - last.held();
       long sourceGained = sourceNow.held() - sourceThen.get().held();
       long fell = gapNow - gapThen;
-      if (fell >= FELL_BEHIND && fell * SLOWER_THAN >= sourceGained) {
+      if (fell >= FELL_BEHIND && fell * SLOWER_THAN > sourceGained) {
         found(node, source, start, last, fell);
         return;
       }

@@ -9,13 +9,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
 class ChainGapsTest {
 
   private static final long BLOB = 40 * MIB;
-  private static final List<Digest> SEQUENCE = List.of(digest(0), digest(1), digest(2), digest(3));
+  private static final List<Digest> SEQUENCE =
+      IntStream.range(0, 40).mapToObj(PlanFixtures::digest).toList();
   private static final Instant START = Instant.parse("2026-12-06T00:00:00Z");
 
   private final ChainGaps gaps = new ChainGaps("mirror");
@@ -45,8 +48,8 @@ class ChainGapsTest {
       long behindNow = (second % 3) * 4 * MIB;
       Map<String, NodeHoldings> round =
           Map.of(
-              "a", chainNode("b0", second * 12 * MIB + 4 * MIB, "seed"),
-              "b", chainNode("b1", second * 12 * MIB - behindNow + 4 * MIB, "a"));
+              "a", chainNode("a", second * 12 * MIB + 4 * MIB, "seed"),
+              "b", chainNode("b", second * 12 * MIB - behindNow + 4 * MIB, "a"));
 
       assertThat(gaps.judge(round, Set.of("a", "b"), at(second)))
           .as("after %d s", second)
@@ -69,10 +72,10 @@ class ChainGapsTest {
                 at(6)))
         .isEmpty();
 
-    // Its next report says it took in 60 MiB meanwhile: 60 MiB further behind in seven seconds.
+    // Its next report says it took in 59 MiB meanwhile, under half of a's 120.
     assertThat(
             gaps.judge(
-                Map.of("a", chainNode("a", 130 * MIB, "seed"), "b", chainNode("b", 69 * MIB, "a")),
+                Map.of("a", chainNode("a", 130 * MIB, "seed"), "b", chainNode("b", 68 * MIB, "a")),
                 Set.of("a", "b"),
                 at(7)))
         .containsExactly("b");
@@ -123,7 +126,7 @@ class ChainGapsTest {
 
   @Test
   void aGapGrowingSlowerThanAWindowAllowsIsNotAFinding() {
-    // b is a tenth slower than a: 1.2 MiB more behind every second, under 48 MiB per 20 s window.
+    // b is a tenth slower than a: 24 MiB further behind in a 20 s window, a tenth of what a took.
     for (int second = 0; second <= 120; second++) {
       Map<String, NodeHoldings> round =
           Map.of(
@@ -134,6 +137,38 @@ class ChainGapsTest {
           .as("after %d s", second)
           .isEmpty();
     }
+  }
+
+  @Test
+  void aNodeIsSlowAtUnderHalfItsSourcesRateAndNotAtOverHalf() {
+    assertThat(firstFinding(12 * MIB, 54 * MIB / 10))
+        .as("at 0.45 of its source's rate")
+        .hasValue(5);
+    assertThat(firstFinding(12 * MIB, 6 * MIB)).as("at half, as a relay is not").isEmpty();
+    assertThat(firstFinding(12 * MIB, 66 * MIB / 10)).as("at 0.55").isEmpty();
+  }
+
+  @Test
+  void onSlowLinksANodeMustFallSixteenMiBBehindWithinAWindow() {
+    // A fifth of its source's 1 MiB/s: 0.8 MiB further behind every second.
+    assertThat(firstFinding(MIB, MIB / 5)).hasValue(20);
+  }
+
+  /**
+   * The second a node taking in {@code rate} from a source taking in {@code sourceRate} is found.
+   */
+  private Optional<Integer> firstFinding(long sourceRate, long rate) {
+    ChainGaps fresh = new ChainGaps("mirror");
+    for (int second = 0; second <= 30; second++) {
+      Map<String, NodeHoldings> round =
+          Map.of(
+              "a", chainNode("a", MIB + second * sourceRate, "seed"),
+              "b", chainNode("b", MIB + second * rate, "a"));
+      if (!fresh.judge(round, Set.of("a", "b"), at(second)).isEmpty()) {
+        return Optional.of(second);
+      }
+    }
+    return Optional.empty();
   }
 
   @Test
@@ -183,20 +218,20 @@ class ChainGapsTest {
 
     assertThat(
             gaps.judge(
-                Map.of("a", chainNode("a", 112 * MIB, "seed"), "b", chainNode("b", 96 * MIB, "a")),
+                Map.of("a", chainNode("a", 100 * MIB, "seed"), "b", chainNode("b", 96 * MIB, "a")),
                 Set.of("a", "b"),
                 at(12)))
-        .as("a is 16 MiB ahead of b, from 52 MiB behind it")
+        .as("a is 4 MiB ahead of b, from 52 MiB behind it")
         .isEmpty();
   }
 
   @Test
   void nodesThatWantDifferentBlobsAreNotCompared() {
     NodeHoldings otherPlatform = chainNode("b", MIB, "a");
-    otherPlatform.wantedUnits.add(digest(9));
+    otherPlatform.wantedUnits.add(digest(999));
     gaps.judge(Map.of("a", chainNode("a", 0, "seed"), "b", otherPlatform), Set.of("a", "b"), at(0));
     NodeHoldings later = chainNode("b", 11 * MIB, "a");
-    later.wantedUnits.add(digest(9));
+    later.wantedUnits.add(digest(999));
 
     assertThat(
             gaps.judge(
