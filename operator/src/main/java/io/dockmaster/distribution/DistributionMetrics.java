@@ -90,7 +90,10 @@ public final class DistributionMetrics {
         .increment();
   }
 
-  /** How many of a mirror's nodes the current run measures far slower than its median node. */
+  /**
+   * How many of a mirror's nodes the current run measures far slower than its median node, or, in a
+   * chain, than the node they receive from.
+   */
   void slowNodes(String mirror, int count) {
     perMirror(
             slowNodes,
@@ -99,8 +102,8 @@ public final class DistributionMetrics {
                 Gauge.builder("dockmaster.distribution.slow.nodes", holder, AtomicLong::get)
                     .description(
                         "Nodes taking in a mirror's blobs at under half the median node's rate,"
-                            + " which the planner makes seeds and sources only where no other node"
-                            + " can be"))
+                            + " or in a chain at under half their source's, which the planner"
+                            + " makes seeds and sources only where no other node can be"))
         .set(count);
   }
 
