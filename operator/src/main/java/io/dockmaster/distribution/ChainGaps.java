@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * round at least {@link #MEASURABLE} before; the source is counted at its last sample now, which it
  * has at least, against its first sample at or after that earlier round, which it had at most then
  * (give or take the round it took to be seen, a small share of the window). A node is judged only
- * while it is its source's one receiver taking bytes: two share the source's upload. Nodes of
+ * while it is its source's one receiver taking bytes: two share the source's upload; and not over a
+ * window in which its transfers held their sources back for its own relays for more than {@link
+ * #HELD_BACK}: a node waiting for a slow node after it takes in at that node's pace. Nodes of
  * different platforms want different blobs and are not compared, so in a mirror of several
  * platforms only nodes of one platform are judged against each other.
  */
@@ -62,8 +64,18 @@ final class ChainGaps {
   /** The longest: a node a little slower than its source over a long run is not a finding. */
   static final Duration WINDOW = Duration.ofSeconds(20);
 
-  /** Bytes of the run's blobs a node held, as first seen in the round at {@code at}. */
-  private record Sample(Instant at, long held) {}
+  /**
+   * How long a node's transfers may have held their sources back for its own relays within a window
+   * and still be judged: a node waiting for a slow node after it takes in slowly, and its source
+   * runs ahead of it, without its own link being slow.
+   */
+  static final Duration HELD_BACK = Duration.ofSeconds(1);
+
+  /**
+   * Bytes of the run's blobs a node held, as first seen in the round at {@code at}, and how long
+   * its transfers had held their sources back for its relays by then, in all.
+   */
+  private record Sample(Instant at, long held, long heldBackMillis) {}
 
   /** A node's source and the round that first saw it receive from there. */
   private record Pairing(String source, Instant since) {}
@@ -72,6 +84,8 @@ final class ChainGaps {
   private final Map<String, Deque<Sample>> samples = new HashMap<>();
   private final Map<String, Pairing> pairings = new HashMap<>();
   private final Set<String> behind = new HashSet<>();
+  private final Map<String, Map<Digest, Long>> heldBackByTransfer = new HashMap<>();
+  private final Map<String, Long> heldBack = new HashMap<>();
 
   ChainGaps(String mirror) {
     this.mirror = mirror;
@@ -86,7 +100,7 @@ final class ChainGaps {
     Map<String, Integer> receivers = new HashMap<>();
     holdings.forEach(
         (node, held) -> {
-          if (sample(node, held.held, now)) {
+          if (sample(node, held.held, heldBack(node, held), now)) {
             moved.add(node);
           }
           activeSource(held).ifPresent(source -> receivers.merge(source, 1, Integer::sum));
@@ -126,7 +140,7 @@ final class ChainGaps {
    * blob deleted by a restart) starts over, and so do the pairings of the nodes it serves: what it
    * takes in again they may hold already.
    */
-  private boolean sample(String node, long held, Instant now) {
+  private boolean sample(String node, long held, long heldBackMillis, Instant now) {
     Deque<Sample> kept = samples.computeIfAbsent(node, n -> new ArrayDeque<>());
     Sample last = kept.peekLast();
     if (last != null && last.held() == held) {
@@ -136,7 +150,7 @@ final class ChainGaps {
       kept.clear();
       pairings.values().removeIf(pairing -> pairing.source().equals(node));
     }
-    kept.addLast(new Sample(now, held));
+    kept.addLast(new Sample(now, held, heldBackMillis));
     Instant oldest = now.minus(WINDOW).minus(MEASURABLE);
     while (kept.size() > 1 && kept.peekFirst().at().isBefore(oldest)) {
       kept.removeFirst();
@@ -156,6 +170,9 @@ final class ChainGaps {
       }
       if (Duration.between(start.at(), now).compareTo(MEASURABLE) < 0) {
         return;
+      }
+      if (last.heldBackMillis() - start.heldBackMillis() > HELD_BACK.toMillis()) {
+        continue;
       }
       Optional<Sample> sourceThen = firstFrom(theirs, start.at());
       if (sourceThen.isEmpty()) {
@@ -198,6 +215,21 @@ final class ChainGaps {
         source,
         "%.1f".formatted(seconds),
         "%.2f".formatted((last.held() - start.held()) / seconds / 1e6));
+  }
+
+  /**
+   * How long the node's transfers have held their sources back for its relays, in all, counting
+   * each transfer's growth since the last round: a transfer that ends takes its count with it.
+   */
+  private long heldBack(String node, NodeHoldings holdings) {
+    Map<Digest, Long> before = heldBackByTransfer.getOrDefault(node, Map.of());
+    long total = heldBack.getOrDefault(node, 0L);
+    for (Map.Entry<Digest, Long> transfer : holdings.heldBackMillis.entrySet()) {
+      total += Math.max(0, transfer.getValue() - before.getOrDefault(transfer.getKey(), 0L));
+    }
+    heldBackByTransfer.put(node, Map.copyOf(holdings.heldBackMillis));
+    heldBack.put(node, total);
+    return total;
   }
 
   /**

@@ -25,6 +25,12 @@ final class NodeHoldings {
   /** The blobs (or pieces) the node's platform needs. */
   final Set<Digest> wantedUnits = new HashSet<>();
 
+  /**
+   * For each transfer whose agent says so, how long in all it held its source back for the peers
+   * relaying the blob from this node.
+   */
+  final Map<Digest, Long> heldBackMillis = new HashMap<>();
+
   final Set<Digest> withheld = new HashSet<>();
   final Set<Digest> failedBlobs = new HashSet<>();
   long wanted;
@@ -112,6 +118,9 @@ final class NodeHoldings {
             holdings.held += Math.min(size, state.received());
             source.ifPresent(s -> holdings.receiving.put(digest, s));
             holdings.received.put(digest, state.received());
+            if (state.heldMillis() != null) {
+              holdings.heldBackMillis.put(digest, state.heldMillis());
+            }
           }
           case FAILED -> {
             holdings.failed = true;

@@ -187,6 +187,24 @@ class ChainGapsTest {
   }
 
   @Test
+  void aNodeHeldBackByTheSlowNodeAfterItIsNotFoundForThatNodesPace() {
+    for (int second = 0; second <= 10; second++) {
+      // b waits for c, its relay, for most of every second, and its source a runs ahead.
+      NodeHoldings b = chainNode("b", MIB + second * 2 * MIB, "a");
+      b.heldBackMillis.put(SEQUENCE.get(0), second * 800L);
+      Map<String, NodeHoldings> round =
+          Map.of(
+              "a", chainNode("a", MIB + second * 12 * MIB, "seed"),
+              "b", b,
+              "c", chainNode("c", second * 2 * MIB, "b"));
+
+      assertThat(gaps.judge(round, Set.of("a", "b", "c"), at(second)))
+          .as("after %d s", second)
+          .isEmpty();
+    }
+  }
+
+  @Test
   void twoNodesSharingTheirSourcesUploadAreNotFoundThoughBothFallBehind() {
     // After a slow node was found, the node after it and the slow one both take from the node
     // before it: each gets part of its upload while it goes on at full rate.
