@@ -351,14 +351,7 @@ final class LaggingRelays {
    * that take in all their blobs together at under half the median node's rate, each measured over
    * {@link #SEED_MEASURABLE} or more, until they are back at {@link #RECOVERED_AT} of it. The
    * planner makes them seeds and sources only where no other node can be (see {@link
-   * PlanNode#measuredSlow()}).
-   */
-  Set<String> judgeIntakes() {
-    return judgeIntakes(Set.of());
-  }
-
-  /**
-   * As {@link #judgeIntakes()}; the nodes of {@code slowAnyway} are planned as slow for another
+   * PlanNode#measuredSlow()}). The nodes of {@code slowAnyway} are planned as slow for another
    * reason, so what their intake says does not change how they are planned and is not logged as if
    * it did.
    */

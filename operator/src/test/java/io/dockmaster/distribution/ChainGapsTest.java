@@ -46,12 +46,9 @@ class ChainGapsTest {
     for (int second = 0; second <= 120; second++) {
       // a few MiB behind, more or less, as relay pacing and rounds have it
       long behindNow = (second % 3) * 4 * MIB;
-      Map<String, NodeHoldings> round =
-          Map.of(
-              "a", chainNode("a", second * 12 * MIB + 4 * MIB, "seed"),
-              "b", chainNode("b", second * 12 * MIB - behindNow + 4 * MIB, "a"));
-
-      assertThat(gaps.judge(round, Set.of("a", "b"), at(second)))
+      assertThat(
+              sourceAndNode(
+                  second * 12 * MIB + 4 * MIB, second * 12 * MIB - behindNow + 4 * MIB, second))
           .as("after %d s", second)
           .isEmpty();
     }
@@ -59,52 +56,26 @@ class ChainGapsTest {
 
   @Test
   void aNodeIsJudgedOnlyInARoundThatSawItsHoldingsMove() {
-    gaps.judge(
-        Map.of("a", chainNode("a", 10 * MIB, "seed"), "b", chainNode("b", 9 * MIB, "a")),
-        Set.of("a", "b"),
-        at(0));
+    sourceAndNode(10 * MIB, 9 * MIB, 0);
 
     // b's last report may be six seconds old: it looks 110 MiB behind but may not be.
-    assertThat(
-            gaps.judge(
-                Map.of("a", chainNode("a", 120 * MIB, "seed"), "b", chainNode("b", 9 * MIB, "a")),
-                Set.of("a", "b"),
-                at(6)))
-        .isEmpty();
+    assertThat(sourceAndNode(120 * MIB, 9 * MIB, 6)).isEmpty();
 
     // Its next report says it took in 59 MiB meanwhile, under half of a's 120.
-    assertThat(
-            gaps.judge(
-                Map.of("a", chainNode("a", 130 * MIB, "seed"), "b", chainNode("b", 68 * MIB, "a")),
-                Set.of("a", "b"),
-                at(7)))
-        .containsExactly("b");
+    assertThat(sourceAndNode(130 * MIB, 68 * MIB, 7)).containsExactly("b");
   }
 
   @Test
   void aSourceIsCountedAtWhatItHadAtLeastSoAnOldReportOfItOnlyDelaysAFinding() {
-    gaps.judge(
-        Map.of("a", chainNode("a", 10 * MIB, "seed"), "b", chainNode("b", 9 * MIB, "a")),
-        Set.of("a", "b"),
-        at(0));
+    sourceAndNode(10 * MIB, 9 * MIB, 0);
     for (int second = 1; second <= 9; second++) {
       // a's last report is from second 1; it may hold 100 MiB more by now, or not.
-      assertThat(
-              gaps.judge(
-                  Map.of(
-                      "a", chainNode("a", 20 * MIB, "seed"),
-                      "b", chainNode("b", (9 + second) * MIB, "a")),
-                  Set.of("a", "b"),
-                  at(second)))
+      assertThat(sourceAndNode(20 * MIB, (9 + second) * MIB, second))
           .as("after %d s", second)
           .isEmpty();
     }
 
-    assertThat(
-            gaps.judge(
-                Map.of("a", chainNode("a", 120 * MIB, "seed"), "b", chainNode("b", 19 * MIB, "a")),
-                Set.of("a", "b"),
-                at(10)))
+    assertThat(sourceAndNode(120 * MIB, 19 * MIB, 10))
         .as("a took in 110 MiB in 10 s, b 10 MiB")
         .containsExactly("b");
   }
@@ -128,12 +99,7 @@ class ChainGapsTest {
   void aGapGrowingSlowerThanAWindowAllowsIsNotAFinding() {
     // b is a tenth slower than a: 24 MiB further behind in a 20 s window, a tenth of what a took.
     for (int second = 0; second <= 120; second++) {
-      Map<String, NodeHoldings> round =
-          Map.of(
-              "a", chainNode("a", second * 12 * MIB, "seed"),
-              "b", chainNode("b", second * 108 * MIB / 10, "a"));
-
-      assertThat(gaps.judge(round, Set.of("a", "b"), at(second)))
+      assertThat(sourceAndNode(second * 12 * MIB, second * 108 * MIB / 10, second))
           .as("after %d s", second)
           .isEmpty();
     }
@@ -175,12 +141,7 @@ class ChainGapsTest {
   void aNodeTwoThirdsAsFastAsItsSourceIsNotAFindingHoweverManyMiBItFallsBehind() {
     // On fast links any small difference of rates adds up to many MiB within a window.
     for (int second = 0; second <= 10; second++) {
-      Map<String, NodeHoldings> round =
-          Map.of(
-              "a", chainNode("a", 5 * MIB + second * 15 * MIB, "seed"),
-              "b", chainNode("b", 4 * MIB + second * 10 * MIB, "a"));
-
-      assertThat(gaps.judge(round, Set.of("a", "b"), at(second)))
+      assertThat(sourceAndNode(5 * MIB + second * 15 * MIB, 4 * MIB + second * 10 * MIB, second))
           .as("after %d s", second)
           .isEmpty();
     }
@@ -223,22 +184,12 @@ class ChainGapsTest {
 
   @Test
   void aSourceThatLostBytesAndTakesThemInAgainIsNotAheadOfTheNode() {
-    gaps.judge(
-        Map.of("a", chainNode("a", 100 * MIB, "seed"), "b", chainNode("b", 90 * MIB, "a")),
-        Set.of("a", "b"),
-        at(0));
+    sourceAndNode(100 * MIB, 90 * MIB, 0);
     // a restarted and deleted its partial blob: it is behind b now, which gets nothing new from it
     // until it is ahead again.
-    gaps.judge(
-        Map.of("a", chainNode("a", 40 * MIB, "seed"), "b", chainNode("b", 92 * MIB, "a")),
-        Set.of("a", "b"),
-        at(6));
+    sourceAndNode(40 * MIB, 92 * MIB, 6);
 
-    assertThat(
-            gaps.judge(
-                Map.of("a", chainNode("a", 100 * MIB, "seed"), "b", chainNode("b", 96 * MIB, "a")),
-                Set.of("a", "b"),
-                at(12)))
+    assertThat(sourceAndNode(100 * MIB, 96 * MIB, 12))
         .as("a is 4 MiB ahead of b, from 52 MiB behind it")
         .isEmpty();
   }
@@ -247,16 +198,11 @@ class ChainGapsTest {
   void nodesThatWantDifferentBlobsAreNotCompared() {
     NodeHoldings otherPlatform = chainNode("b", MIB, "a");
     otherPlatform.wantedUnits.add(digest(999));
-    gaps.judge(Map.of("a", chainNode("a", 0, "seed"), "b", otherPlatform), Set.of("a", "b"), at(0));
+    sourceAndNode(0, otherPlatform, 0);
     NodeHoldings later = chainNode("b", 11 * MIB, "a");
     later.wantedUnits.add(digest(999));
 
-    assertThat(
-            gaps.judge(
-                Map.of("a", chainNode("a", 150 * MIB, "seed"), "b", later),
-                Set.of("a", "b"),
-                at(10)))
-        .isEmpty();
+    assertThat(sourceAndNode(150 * MIB, later, 10)).isEmpty();
   }
 
   @Test
@@ -274,14 +220,8 @@ class ChainGapsTest {
 
   @Test
   void aNodeFoundBehindStaysFoundForTheRun() {
-    gaps.judge(
-        Map.of("a", chainNode("a", 0, "seed"), "b", chainNode("b", MIB, "a")),
-        Set.of("a", "b"),
-        at(0));
-    gaps.judge(
-        Map.of("a", chainNode("a", 100 * MIB, "seed"), "b", chainNode("b", 11 * MIB, "a")),
-        Set.of("a", "b"),
-        at(8));
+    sourceAndNode(0, MIB, 0);
+    sourceAndNode(100 * MIB, 11 * MIB, 8);
 
     // Last in the chain now, it receives from a node behind it and looks like any other.
     assertThat(
@@ -290,6 +230,16 @@ class ChainGapsTest {
                 Set.of("a", "b"),
                 at(16)))
         .containsExactly("b");
+  }
+
+  /** A round of a two-node chain: a, which takes in from the registry, and b from a. */
+  private Set<String> sourceAndNode(long sourceHeld, long held, int second) {
+    return sourceAndNode(sourceHeld, chainNode("b", held, "a"), second);
+  }
+
+  private Set<String> sourceAndNode(long sourceHeld, NodeHoldings node, int second) {
+    return gaps.judge(
+        Map.of("a", chainNode("a", sourceHeld, "seed"), "b", node), Set.of("a", "b"), at(second));
   }
 
   /**

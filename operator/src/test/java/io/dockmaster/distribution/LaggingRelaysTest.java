@@ -6,6 +6,7 @@ import io.dockmaster.control.BlobState.Phase;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Instant;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class LaggingRelaysTest {
@@ -60,7 +61,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(20_000_000, "slow-seed");
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("slow-seed", BLOB, 16_000_000, true, T0.plusSeconds(10)))
         .as("1.6 MB/s against 5")
@@ -108,7 +109,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(20_000_000, "seed");
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("seed", BLOB, 17_000_000, true, T0.plusSeconds(10))).isFalse();
     assertThat(meters.get("dockmaster.distribution.slow.seeds").counter().count()).isZero();
@@ -121,7 +122,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(30_000_000, "held-seed");
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("held-seed", BLOB, 5_000_000, true, T0.plusSeconds(10)))
         .as("fetching at 0.5 MB/s, taking in 3 MB/s against a median of 5")
@@ -134,7 +135,7 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(1_000_000, "late-seed");
     observe("late-seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0.plusSeconds(1));
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("late-seed", BLOB, 1, true, T0.plusSeconds(10))).isFalse();
   }
@@ -145,7 +146,7 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "fast", "receiver");
     takeIn(10_000_000, "seed");
     observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0);
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("seed", BLOB, 10_000_000, true, T0.plusSeconds(10)))
         .as("1 MB/s against the 10 MB/s a relay got the same blob at; the only seed measured")
@@ -160,7 +161,7 @@ class LaggingRelaysTest {
       observe("seed-" + seed, BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
       takeIn(1_000_000, "seed-" + seed);
     }
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     for (int seed = 1; seed <= LaggingRelays.MAX_SLOW_SEEDS; seed++) {
       assertThat(relays.isLagging("seed-" + seed, BLOB, 1_000_000, true, T0.plusSeconds(20)))
@@ -180,7 +181,7 @@ class LaggingRelaysTest {
     // 0.5 MB/s from a slow parent for 10 s, then from the registry.
     observe("heir", BLOB, Phase.RECEIVING, 0, SIZE, PARENT, T0);
     observe("heir", BLOB, Phase.RECEIVING, 5_000_000, SIZE, Source.UPSTREAM, T0.plusSeconds(10));
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     // Counted from its first sighting it would be 0.8 and 1.25 MB/s, under a third of 5.
     assertThat(relays.isLagging("heir", BLOB, 12_000_000, true, T0.plusSeconds(15)))
@@ -356,7 +357,7 @@ class LaggingRelaysTest {
     takeIn(24_000_000, "slow");
     takeIn(26_000_000, "half");
 
-    assertThat(relays.judgeIntakes())
+    assertThat(relays.judgeIntakes(Set.of()))
         .as("2.4 MB/s against a median of 5; 2.6 MB/s is more than half of it")
         .containsExactly("slow");
   }
@@ -367,23 +368,23 @@ class LaggingRelaysTest {
     relays.observeHeld("newcomer", 0, T0.plusSeconds(1));
     relays.observeHeld("newcomer", 1_000_000, T0.plusSeconds(10));
 
-    assertThat(relays.judgeIntakes()).as("seen for 9 s").isEmpty();
+    assertThat(relays.judgeIntakes(Set.of())).as("seen for 9 s").isEmpty();
     relays.observeHeld("newcomer", 2_000_000, T0.plusSeconds(11));
-    assertThat(relays.judgeIntakes()).as("0.2 MB/s over 10 s").containsExactly("newcomer");
+    assertThat(relays.judgeIntakes(Set.of())).as("0.2 MB/s over 10 s").containsExactly("newcomer");
   }
 
   @Test
   void aNodeThatCatchesUpIsNoLongerSlow() {
     takeIn(50_000_000, "a", "b", "c");
     takeIn(10_000_000, "recovering");
-    assertThat(relays.judgeIntakes()).containsExactly("recovering");
+    assertThat(relays.judgeIntakes(Set.of())).containsExactly("recovering");
 
     relays.observeHeld("recovering", 70_000_000, T0.plusSeconds(20));
-    assertThat(relays.judgeIntakes())
+    assertThat(relays.judgeIntakes(Set.of()))
         .as("3.5 MB/s over 20 s: above half the median of 5, under three quarters")
         .containsExactly("recovering");
     relays.observeHeld("recovering", 75_000_000, T0.plusSeconds(20));
-    assertThat(relays.judgeIntakes()).as("3.75 MB/s: three quarters").isEmpty();
+    assertThat(relays.judgeIntakes(Set.of())).as("3.75 MB/s: three quarters").isEmpty();
   }
 
   @Test
@@ -391,7 +392,7 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "a", "b", "c");
     takeIn(30_000_000, "middling");
 
-    assertThat(relays.judgeIntakes()).isEmpty();
+    assertThat(relays.judgeIntakes(Set.of())).isEmpty();
   }
 
   /** A seed whose agent says how long it held back: {@code held} ms of the 10 s after T0. */
@@ -413,7 +414,7 @@ class LaggingRelaysTest {
     fastSeedFetches5MegabytesPerSecond();
     takeIn(50_000_000, "fast-seed", "receiver", "seed");
     seedReporting("seed", 16_000_000, 0);
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("seed", BLOB, 16_000_000, true, T0.plusSeconds(10)))
         .as("1.6 MB/s against 5, none of it held back: its own link is slow for this stream")
@@ -428,7 +429,7 @@ class LaggingRelaysTest {
     takeIn(10_000_000, "seed");
     // 16 MB in the 3 s it was not held back: 5.3 MB/s, though 1.6 MB/s over the 10 s.
     seedReporting("seed", 16_000_000, 7_000);
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("seed", BLOB, 16_000_000, true, T0.plusSeconds(10)))
         .as("slow because its tree was, which moving its registry stream would not change")
@@ -441,7 +442,7 @@ class LaggingRelaysTest {
     takeIn(50_000_000, "fast-seed", "receiver");
     takeIn(1_000_000, "seed");
     seedReporting("seed", 1_000_000, 6_000);
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("seed", BLOB, 1_000_000, true, T0.plusSeconds(10)))
         .as("4 s of 10 free: too short to tell its own rate from a swing of its share")
@@ -463,7 +464,7 @@ class LaggingRelaysTest {
         T0.plusSeconds(10));
     takeIn(50_000_000, "bursting-seed", "receiver", "seed");
     seedReporting("seed", 15_000_000, 0);
-    relays.judgeIntakes();
+    relays.judgeIntakes(Set.of());
 
     assertThat(relays.isLagging("seed", BLOB, 15_000_000, true, T0.plusSeconds(10)))
         .as("1.5 MB/s, never held, against a registry share of 2.5")
