@@ -23,7 +23,9 @@ import java.util.Map;
  * yet (or only to nodes measured slow) and is as far in the blob as it is, so a node that fails is
  * bridged by the one before it; a node measured slow is placed last and serves no one, and one
  * measured slow partway keeps the transfers it has begun while the node after it continues from the
- * node before it.
+ * node before it. Nodes the request puts last in the chain ({@link ChainHeads}) come after the
+ * others, before those measured slow; a seed among them hands its registry stream to the chain's
+ * new first node and receives from the node before it.
  *
  * <p>Cost: O(B · N) for B blobs and N nodes in a first plan; a re-plan scans back up to N nodes for
  * each node placed again.
@@ -40,13 +42,15 @@ public final class ChainPlanner implements DistributionPlanner {
     String[] names = new String[count];
     Source[] peers = new Source[count];
     boolean[] slow = new boolean[count];
+    boolean[] last = new boolean[count];
     for (int i = 0; i < count; i++) {
       names[i] = nodes.get(i).name();
       peers[i] = Source.peer(names[i]);
       slow[i] = nodes.get(i).measuredSlow();
+      last[i] = request.lastInChain().contains(names[i]);
       index.put(names[i], i);
     }
-    int[] chain = chainOrder(slow);
+    int[] chain = chainOrder(slow, last);
     // BlobTree shuffles nodes only when it grows a tree; a chain places them itself.
     long[] noShuffle = new long[count];
 
@@ -67,13 +71,14 @@ public final class ChainPlanner implements DistributionPlanner {
     return true;
   }
 
-  /** Nodes by name, those measured slow last. */
-  private static int[] chainOrder(boolean[] slow) {
+  /** Nodes by name, then those asked to be last, then those measured slow. */
+  private static int[] chainOrder(boolean[] slow, boolean[] last) {
     int[] chain = new int[slow.length];
     int next = 0;
-    for (int pass = 0; pass < 2; pass++) {
+    for (int pass = 0; pass < 3; pass++) {
       for (int i = 0; i < slow.length; i++) {
-        if (slow[i] == (pass == 1)) {
+        int place = slow[i] ? 2 : last[i] ? 1 : 0;
+        if (place == pass) {
           chain[next++] = i;
         }
       }
@@ -106,10 +111,9 @@ public final class ChainPlanner implements DistributionPlanner {
       if (!tree.unplanned(node)) {
         continue;
       }
-      // A seed withheld goes under the node taking over its registry stream: no node is ahead.
       int source =
-          seed >= 0 && tree.replacedSeed(node)
-              ? seed
+          tree.replacedSeed(node)
+              ? replacedSeedSource(tree, chain, position, node, slow, slowReceivers, seed)
               : source(tree, chain, position, node, slow, slowReceivers);
       tree.place(node, source);
       slowReceivers[source] += slow[node] ? 1 : 0;
@@ -165,6 +169,30 @@ public final class ChainPlanner implements DistributionPlanner {
       }
     }
     throw new IllegalStateException("no node to seed " + tree.blob());
+  }
+
+  /**
+   * A seed that hands its registry stream over is ahead of every node. Placed later in the chain
+   * (measured slow, or moved by {@link ChainHeads}), it receives from the nearest node before it
+   * that may serve and is not measured slow, and waits for that node to catch up: taking from the
+   * node that took its stream over would share that node's upload with the node after it. First in
+   * the chain, it goes under the node taking over its stream.
+   */
+  private static int replacedSeedSource(
+      BlobTree tree,
+      int[] chain,
+      int[] position,
+      int node,
+      boolean[] slow,
+      int[] slowReceivers,
+      int seed) {
+    for (int p = position[node] - 1; p >= 0; p--) {
+      int candidate = chain[p];
+      if (servable(tree, candidate) && !slow[candidate]) {
+        return candidate;
+      }
+    }
+    return seed >= 0 ? seed : source(tree, chain, position, node, slow, slowReceivers);
   }
 
   /**

@@ -38,6 +38,7 @@ final class DistributionRun implements AutoCloseable {
   private final SuspectSources suspects = new SuspectSources();
   private final LaggingRelays lagging;
   private final ChainGaps chainGaps;
+  private final ChainHeads chainHeads;
   private final RunInventory inventory;
   private final RecentProblems problems;
   private final NodeHoldings.Reader holdingsReader;
@@ -69,6 +70,7 @@ final class DistributionRun implements AutoCloseable {
         new LaggingRelays(
             target.name(), metrics, key -> units == null ? key.shortForm() : units.labelOf(key));
     this.chainGaps = new ChainGaps(target.name());
+    this.chainHeads = new ChainHeads(target.name());
     this.holdingsReader = new NodeHoldings.Reader(suspects, lagging, metrics, problems);
     this.inventory =
         new RunInventory(
@@ -183,7 +185,7 @@ final class DistributionRun implements AutoCloseable {
         });
     retriedFailures = false;
     for (BlobGroup group : unitsNow.groups(platforms)) {
-      planned += plan(group, byNode, holdingsByNode, orders);
+      planned += plan(group, byNode, holdingsByNode, orders, seen);
     }
     Queue<AgentReport> answers = new ConcurrentLinkedQueue<>();
     calls.sendInWaves(
@@ -231,22 +233,30 @@ final class DistributionRun implements AutoCloseable {
       BlobGroup group,
       Map<String, AgentLease> agents,
       Map<String, NodeHoldings> holdingsByNode,
-      RoundOrders orders) {
+      RoundOrders orders,
+      Instant now) {
+    List<AgentLease> members =
+        agents.values().stream()
+            .filter(agent -> group.platforms().contains(agent.platform()))
+            .filter(agent -> holdingsByNode.containsKey(agent.node()))
+            .toList();
+    Set<String> lastInChain =
+        planner.chains(members.size())
+            ? chainHeads.lastInChain(group, members, holdingsByNode, now)
+            : Set.of();
     List<PlanNode> nodes = new ArrayList<>();
-    for (AgentLease agent : agents.values()) {
+    for (AgentLease agent : members) {
       NodeHoldings holdings = holdingsByNode.get(agent.node());
-      if (holdings != null && group.platforms().contains(agent.platform())) {
-        nodes.add(
-            new PlanNode(
-                agent.node(),
-                agent.uploadBytesPerSecond(),
-                agent.downloadBytesPerSecond(),
-                holdings.complete,
-                holdings.receiving,
-                holdings.withheld,
-                holdings.measuredSlow,
-                holdings.received));
-      }
+      nodes.add(
+          new PlanNode(
+              agent.node(),
+              agent.uploadBytesPerSecond(),
+              agent.downloadBytesPerSecond(),
+              holdings.complete,
+              holdings.receiving,
+              holdings.withheld,
+              holdings.measuredSlow,
+              holdings.received));
     }
     if (nodes.isEmpty()) {
       return 0;
@@ -258,7 +268,8 @@ final class DistributionRun implements AutoCloseable {
       blobs.add(new Blob(blob.descriptor().digest(), blob.descriptor().size()));
     }
     long planStart = System.nanoTime();
-    Plan plan = planner.plan(new PlanRequest(blobs, nodes, target.maxUpstreamStreams()));
+    Plan plan =
+        planner.plan(new PlanRequest(blobs, nodes, target.maxUpstreamStreams(), lastInChain));
     metrics.planned(plan.start().size(), System.nanoTime() - planStart);
     Map<String, Set<Digest>> plannedNow = new HashMap<>();
     Map<Transfer, Digest> waits = TransferSequence.waits(plan, nodes);

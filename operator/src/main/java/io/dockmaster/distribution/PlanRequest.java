@@ -19,12 +19,20 @@ import java.util.Set;
  * @param maxUpstreamStreams how many nodes may fetch the same blob from the upstream registry at
  *     once; the planner starts a second one only to replace a failed one, so this is a cap, not a
  *     target
+ * @param lastInChain nodes a chain places after every other node not measured slow (see {@link
+ *     ChainHeads}); trees ignore it
  */
-public record PlanRequest(List<Blob> blobs, List<PlanNode> nodes, int maxUpstreamStreams) {
+public record PlanRequest(
+    List<Blob> blobs, List<PlanNode> nodes, int maxUpstreamStreams, Set<String> lastInChain) {
+
+  public PlanRequest(List<Blob> blobs, List<PlanNode> nodes, int maxUpstreamStreams) {
+    this(blobs, nodes, maxUpstreamStreams, Set.of());
+  }
 
   public PlanRequest {
     blobs = distinct(blobs);
     nodes = List.copyOf(nodes);
+    lastInChain = Set.copyOf(lastInChain);
     if (maxUpstreamStreams < 1) {
       throw new IllegalArgumentException(
           "maxUpstreamStreams must be at least 1 (got "

@@ -167,6 +167,65 @@ class ChainPlannerTest {
         .doesNotContain(name(2) + " " + small.size());
   }
 
+  @Test
+  void aFirstNodeMovedLastHandsItsRegistryStreamOnAndReceivesFromTheLastNode() {
+    // node-0000 fetched the large blob for a while and goes to the end of the chain (ChainHeads):
+    // the run withholds its registry stream.
+    List<PlanNode> nodes =
+        List.of(
+            withheld(
+                node(
+                    name(0),
+                    Map.of(large.digest(), Source.UPSTREAM),
+                    Map.of(large.digest(), 30 * MIB))),
+            node(name(1), Map.of(large.digest(), peer(0)), Map.of(large.digest(), 29 * MIB)),
+            node(name(2), Map.of(large.digest(), peer(1)), Map.of(large.digest(), 28 * MIB)),
+            node(name(3), Map.of(large.digest(), peer(2)), Map.of(large.digest(), 27 * MIB)));
+    PlanRequest request = new PlanRequest(List.of(large, small), nodes, 1, Set.of(name(0)));
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    Map<String, String> chain =
+        Map.of(
+            name(1), "upstream",
+            name(2), "peer/" + name(1),
+            name(3), "peer/" + name(2),
+            name(0), "peer/" + name(3));
+    assertThat(sources(plan, large))
+        .as("the node after it continues the registry stream; it waits for the last node")
+        .containsExactlyInAnyOrderEntriesOf(chain);
+    assertThat(sources(plan, small)).containsExactlyInAnyOrderEntriesOf(chain);
+    assertThat(plan.keep())
+        .extracting(Transfer::node)
+        .as("the rest of the chain streams on")
+        .containsExactlyInAnyOrder(name(2), name(3));
+  }
+
+  @Test
+  void aSeedMeasuredSlowHandsItsStreamOnAndReceivesFromTheLastNodeNotTheNewSeed() {
+    // Taking from node-0001, which took its stream over, would share node-0001's upload with
+    // node-0002.
+    List<PlanNode> nodes =
+        List.of(
+            measuredSlow(
+                withheld(
+                    node(
+                        name(0),
+                        Map.of(large.digest(), Source.UPSTREAM),
+                        Map.of(large.digest(), 30 * MIB)))),
+            node(name(1), Map.of(large.digest(), peer(0)), Map.of(large.digest(), 29 * MIB)),
+            node(name(2), Map.of(large.digest(), peer(1)), Map.of(large.digest(), 28 * MIB)));
+    PlanRequest request = request(List.of(large), nodes);
+
+    Plan plan = planner.plan(request);
+
+    PlanInvariants.assertValid(request, plan);
+    assertThat(sources(plan, large))
+        .containsExactlyInAnyOrderEntriesOf(
+            Map.of(name(1), "upstream", name(2), "peer/" + name(1), name(0), "peer/" + name(2)));
+  }
+
   private static Source peer(int node) {
     return Source.peer(name(node));
   }

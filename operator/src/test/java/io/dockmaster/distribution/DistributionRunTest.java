@@ -187,6 +187,63 @@ class DistributionRunTest {
     assertThat(meters.get("dockmaster.distribution.slow.nodes").gauge().value()).isEqualTo(1.0);
   }
 
+  @Test
+  void aChainsFirstNodeGoesToTheEndAfterTenSecondsAndIsFoundSlowThereIfItIs() {
+    long mib = 1 << 20;
+    WantedBlob first = blob("first", 400 * mib);
+    WantedBlob next = blob("next", 100 * mib);
+    ManualClock clock = new ManualClock(Instant.parse("2026-12-06T12:00:00Z"));
+    DistributionRun run = run(Map.of(AMD64, List.of(first, next)), clock, new ChainOrTrees());
+    String b = digest(first);
+    String a = digest(next);
+    List<AgentLease> chain = nodes("n1", "n2", "n3", "n4");
+    // Every node takes in at n1's 2 MiB/s: nothing before the move can tell.
+    for (int second = 0; second <= 9; second++) {
+      for (int node = 1; node <= 4; node++) {
+        String name = "n" + node;
+        String source = node == 1 ? "upstream" : "peer/n" + (node - 1);
+        receiving(name, b, (2 * second + 5 - node) * mib, source);
+        waiting(name, a, source);
+      }
+      run.round(chain);
+      clock.advance(Duration.ofSeconds(1));
+    }
+    assertThat(agents.orders).extracting(Received::node).doesNotContain("n2");
+
+    receiving("n1", b, 24 * mib, "upstream");
+    run.round(chain);
+
+    assertThat(agents.ordersFor("n2").stream().map(Received::order))
+        .as("n2 takes the registry stream over, and fetches the next blob")
+        .extracting(TransferOrder::digest, o -> o.source().label())
+        .containsExactlyInAnyOrder(tuple(b, "upstream"), tuple(a, "upstream"));
+    assertThat(agents.ordersFor("n1").stream().map(Received::order))
+        .as("n1 continues from the chain's last node")
+        .extracting(TransferOrder::digest, o -> o.source().label(), TransferOrder::slowReceiver)
+        .containsExactlyInAnyOrder(tuple(b, "peer/n4", false), tuple(a, "peer/n4", false));
+
+    // n2 to n4 go on at 11 MiB/s; n1 takes in 2 MiB/s once n4 is past it.
+    agents.orders.clear();
+    waiting("n2", a, "upstream");
+    waiting("n1", a, "peer/n4");
+    for (int second = 1; second <= 12; second++) {
+      clock.advance(Duration.ofSeconds(1));
+      receiving("n2", b, (23 + 11 * second) * mib, "upstream");
+      receiving("n3", b, (22 + 11 * second) * mib, "peer/n2");
+      receiving("n4", b, (21 + 11 * second) * mib, "peer/n3");
+      receiving("n1", b, (24 + 2 * Math.max(0, second - 1)) * mib, "peer/n4");
+      run.round(chain);
+    }
+
+    assertThat(meters.get("dockmaster.distribution.slow.nodes").gauge().value())
+        .as("n1 fell behind n4")
+        .isEqualTo(1.0);
+    assertThat(agents.ordersFor("n1").stream().map(Received::order))
+        .as("n1 goes on unpaced, measured slow")
+        .extracting(TransferOrder::digest, o -> o.source().label(), TransferOrder::slowReceiver)
+        .contains(tuple(b, "peer/n4", true));
+  }
+
   private void waiting(String node, String blob, String source) {
     agents.set(
         node, blob, new BlobState(blob, Phase.RECEIVING, 0, source, null, null, null, null, true));
