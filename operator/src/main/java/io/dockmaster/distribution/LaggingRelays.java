@@ -37,15 +37,15 @@ import org.slf4j.LoggerFactory;
  * peers relaying the blob from it (a seed whose tree is held to a slow receiver's pace fetches
  * slowly too; agents report how long, see {@link BlobState#heldMillis()}): a seed seen for {@link
  * #SEED_MEASURABLE} or more at under a third of the rate the median seed fetching now got (the
- * fastest seed of the run where fewer than three fetch), held or not, is withheld too (from an
- * agent that does not report holding, only if its node also takes in all its blobs together at
- * under half the median node's rate), and the planner gives its registry stream to another node
- * (see {@link BlobTree}); it then receives the blob from a peer, continuing where it is. The node
- * taking over continues from the bytes it has, so the registry sends again only what the slow seed
- * had beyond them; a seed is measured from the round that first saw it fetching from the registry,
- * not from when it began receiving the blob from a peer, and at most {@link #MAX_SLOW_SEEDS} seeds
- * of a blob are replaced, so a blob the registry itself serves slowly is not handed around for
- * good.
+ * fastest other node's seed of the run where fewer than three fetch), held or not, is withheld too
+ * (from an agent that does not report holding, only if its node also takes in all its blobs
+ * together at under half the median node's rate), and the planner gives its registry stream to
+ * another node (see {@link BlobTree}); it then receives the blob from a peer, continuing where it
+ * is. The node taking over continues from the bytes it has, so the registry sends again only what
+ * the slow seed had beyond them; a seed is measured from the round that first saw it fetching from
+ * the registry, not from when it began receiving the blob from a peer, and at most {@link
+ * #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the registry itself serves slowly is not
+ * handed around for good.
  *
  * <p>The intakes that tell a slow seed from a held one (for agents that do not report holding) mark
  * nodes for the rest of the plan: a node that takes in all its blobs together at under half the
@@ -304,9 +304,9 @@ final class LaggingRelays {
 
   /**
    * A seed that, over the time no peer held its stream back, fetched at under a third of the rate
-   * the fastest seed fetched at (held or not). An agent that does not say how long it held back
-   * leaves the rate its tree's pace too, so its seed counts as slow only if its node is measured
-   * slow as well.
+   * the fastest other node's seed fetched at (held or not; see {@link SeedRates}). An agent that
+   * does not say how long it held back leaves the rate its tree's pace too, so its seed counts as
+   * slow only if its node is measured slow as well.
    */
   private boolean isSlowSeed(String node, Digest digest, long received, Instant now) {
     Sighting first = firstSeen.getOrDefault(digest, Map.of()).get(node);
@@ -315,7 +315,7 @@ final class LaggingRelays {
       return false;
     }
     OptionalDouble measured = first.unheldRate(received, now);
-    double yardstick = seedRates.yardstick();
+    double yardstick = seedRates.yardstick(node);
     if (measured.isEmpty() || measured.getAsDouble() * SEED_SLOWER_THAN >= yardstick) {
       return false;
     }

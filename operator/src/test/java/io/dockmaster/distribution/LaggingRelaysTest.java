@@ -73,6 +73,20 @@ class LaggingRelaysTest {
   }
 
   @Test
+  void aChainsOneSeedIsNotJudgedAgainstItsOwnEarlierBlob() {
+    // It fetched the other blob at 5 MB/s; this one comes at 1.6 MB/s while the blob before it
+    // leaves its link.
+    // Its agent reports holding back, never: the rates are its own.
+    relays.observe("seed", OTHER, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, 0L, T0);
+    relays.observe(
+        "seed", OTHER, Phase.RECEIVING, 50_000_000, SIZE, Source.UPSTREAM, 0L, T0.plusSeconds(10));
+    relays.observe("seed", OTHER, Phase.COMPLETE, SIZE, SIZE, null, null, T0.plusSeconds(10));
+    relays.observe("seed", BLOB, Phase.RECEIVING, 0, SIZE, Source.UPSTREAM, 0L, T0.plusSeconds(10));
+
+    assertThat(relays.isLagging("seed", BLOB, 16_000_000, true, T0.plusSeconds(20))).isFalse();
+  }
+
+  @Test
   void amongManySeedsASeedIsJudgedAgainstTheMedianNotTheFastest() {
     // Seeds of five pieces sharing the registry, each from an agent that reports holding back.
     double[] megabytesPerSecond = {0.9, 0.6, 0.5, 0.27, 0.15};

@@ -19,8 +19,19 @@ class SeedRatesTest {
     rates.measured(blob(2), "b", 3.0);
     rates.stopped(blob(1), "a");
 
-    assertThat(rates.yardstick()).as("the fastest, though done").isEqualTo(9.0);
-    assertThat(rates.describe()).contains("fastest");
+    assertThat(rates.yardstick("b")).as("the fastest, though done").isEqualTo(9.0);
+    assertThat(rates.yardstick("a")).as("the fastest other node").isEqualTo(3.0);
+    assertThat(rates.describe()).contains("fastest other node");
+  }
+
+  @Test
+  void aSeedIsNotJudgedAgainstItselfOnAnEarlierBlob() {
+    // The one seed of a chain: fast on the first blob, slower on the next.
+    rates.measured(blob(1), "a", 9.0);
+    rates.stopped(blob(1), "a");
+    rates.measured(blob(2), "a", 2.8);
+
+    assertThat(rates.yardstick("a")).as("no other node seeded: nothing to judge by").isZero();
   }
 
   @Test
@@ -30,7 +41,7 @@ class SeedRatesTest {
     rates.measured(blob(3), "c", 2.0);
     rates.measured(blob(4), "d", 1.0);
 
-    assertThat(rates.yardstick()).isEqualTo(3.0);
+    assertThat(rates.yardstick("b")).isEqualTo(3.0);
     assertThat(rates.describe()).contains("median of the 4 seeds");
   }
 
@@ -43,6 +54,6 @@ class SeedRatesTest {
     rates.measured(blob(4), "d", 0.5);
     rates.stopped(blob(4), "d");
 
-    assertThat(rates.yardstick()).isEqualTo(7.0);
+    assertThat(rates.yardstick("b")).isEqualTo(7.0);
   }
 }
