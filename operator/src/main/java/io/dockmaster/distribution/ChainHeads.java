@@ -4,11 +4,12 @@ import io.dockmaster.control.AgentLease;
 import io.dockmaster.registry.Digest;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,13 +20,21 @@ import org.slf4j.LoggerFactory;
  * and every node after it takes in at its pace, so a first node on a slow link paces the whole
  * chain, and nothing measures it: its one source is the registry, whose rate is unknown, and every
  * other node keeps pace with it. At the end of the chain it receives from the node before it, which
- * {@link ChainGaps} judges it against, and paces no one; the node after it takes the registry
- * stream over where it is. A first node that is not slow costs the move: the registry sends again
- * the bytes the new first node lacked of what the old one had (a hop's lag), and the moved node
- * waits for the chain's last node to catch up with it, while the others go on.
+ * {@link ChainGaps} judges it against (if both are of one platform), and holds back only that node,
+ * for the few seconds a blob that relay pacing waits for a receiver; the node after it takes the
+ * registry stream over where it is. A first node that is not slow costs the move: the registry
+ * sends again the bytes the new first node lacked of what the old one had (a hop's lag), and the
+ * moved node waits for the chain's last node to catch up with it, while the others go on.
  *
- * <p>Only once per chain: the new first node was judged against the old one before the move, and
- * moving on would cost the move every time.
+ * <p>Where that wait could be long (the last node more than {@link #LONGEST_WAIT} behind at the
+ * chain's pace), the moved node keeps fetching the blob it has begun from the registry and hands
+ * over only the ones after it: an agent cuts a source off that sends nothing for 30 s. Nor is it
+ * moved while it fetches two blobs, the next begun before the last ended: that one it would ask of
+ * the last node at once, which would start it early, and so on up the chain.
+ *
+ * <p>A node is moved at most once in a run, and only one that has received none of the chain's
+ * blobs from a peer in the run: the new first node was judged against the old one before the move,
+ * and moving it as well would cost the move again. A node moved is last in every chain it is in.
  */
 final class ChainHeads {
 
@@ -34,21 +43,29 @@ final class ChainHeads {
   /** How long a chain's first node fetches before it is moved: as long as a seed is measured. */
   static final Duration MOVED_AFTER = LaggingRelays.SEED_MEASURABLE;
 
+  /** The longest a moved node may wait for the last node, at the pace the chain had. */
+  static final Duration LONGEST_WAIT = Duration.ofSeconds(15);
+
   /** The node fetching a chain's blobs from the registry, since when, and what it held then. */
   private record Head(String node, Instant since, long held) {}
 
   private final String mirror;
   private final Map<Set<String>, Head> heads = new HashMap<>();
-  private final Map<Set<String>, String> moved = new HashMap<>();
+
+  /** The nodes moved, each with the units it keeps fetching from the registry. */
+  private final Map<String, Set<Digest>> moved = new HashMap<>();
+
+  /** The units each node was seen receiving from a peer: there it was judged by its source. */
+  private final Map<String, Set<Digest>> fromPeers = new HashMap<>();
 
   ChainHeads(String mirror) {
     this.mirror = mirror;
   }
 
   /**
-   * Notes which node of a group's chain fetches from the registry this round; returns the node
-   * moved to the end of the chain, now or earlier in the run (none if it has not moved one), whose
-   * registry streams of the group's blobs it withholds, so that they are handed over.
+   * Notes which node of a group's chain fetches from the registry this round; returns the nodes of
+   * the chain moved to its end in this run, now or before, whose registry streams of the group's
+   * blobs it withholds, so that they are handed over.
    *
    * @param members the chain's nodes, each with holdings this round
    */
@@ -57,64 +74,106 @@ final class ChainHeads {
     Set<Digest> units = new HashSet<>();
     group.blobs().forEach(blob -> units.add(blob.descriptor().digest()));
     List<String> names = members.stream().map(AgentLease::node).sorted().toList();
-    Optional<String> last = judge(group.platforms(), names, units, holdings, now);
-    last.map(holdings::get).ifPresent(moved -> handOverRegistryStreams(moved, units));
-    return last.map(Set::of).orElse(Set.of());
+    for (String node : names) {
+      NodeHoldings own = holdings.getOrDefault(node, new NodeHoldings());
+      own.receiving.forEach(
+          (unit, source) -> {
+            if (!source.isUpstream() && own.received.getOrDefault(unit, 0L) > 0) {
+              fromPeers.computeIfAbsent(node, n -> new HashSet<>()).add(unit);
+            }
+          });
+    }
+    if (names.size() >= 2) {
+      judge(group.platforms(), names, units, holdings, now);
+    }
+    Set<String> last = new HashSet<>(names);
+    last.retainAll(moved.keySet());
+    for (String node : last) {
+      NodeHoldings own = holdings.get(node);
+      if (own != null) {
+        own.receiving.forEach(
+            (unit, source) -> {
+              if (source.isUpstream() && units.contains(unit) && !moved.get(node).contains(unit)) {
+                own.withheld.add(unit);
+              }
+            });
+      }
+    }
+    return last;
   }
 
-  private Optional<String> judge(
+  /** Moves the chain's first node if it is due. */
+  private void judge(
       Set<String> group,
       List<String> members,
       Set<Digest> units,
       Map<String, NodeHoldings> holdings,
       Instant now) {
-    String done = moved.get(group);
-    if (done != null || members.size() < 2) {
-      return Optional.ofNullable(done);
-    }
     String fetching = null;
     for (String node : members) {
       NodeHoldings own = holdings.get(node);
-      if (own != null && fetchesFromRegistry(own, units)) {
+      if (own != null && !moved.containsKey(node) && fetchesFromRegistry(own, units)) {
         fetching = node;
         break;
       }
     }
-    Head head = heads.get(group);
-    if (fetching == null) {
+    if (fetching == null
+        || !Collections.disjoint(fromPeers.getOrDefault(fetching, Set.of()), units)) {
       heads.remove(group);
-      return Optional.empty();
+      return;
     }
-    long held = holdings.get(fetching).held;
-    if (head == null || !head.node().equals(fetching)) {
-      heads.put(group, new Head(fetching, now, held));
-      return Optional.empty();
+    NodeHoldings head = holdings.get(fetching);
+    Head seen = heads.get(group);
+    if (seen == null || !seen.node().equals(fetching)) {
+      heads.put(group, new Head(fetching, now, head.held));
+      return;
     }
-    Duration fetched = Duration.between(head.since(), now);
-    if (fetched.compareTo(MOVED_AFTER) < 0) {
-      return Optional.empty();
+    Duration fetched = Duration.between(seen.since(), now);
+    Set<Digest> begun = begunFromRegistry(head, units);
+    if (fetched.compareTo(MOVED_AFTER) < 0 || begun.size() > 1) {
+      return;
     }
-    moved.put(group, fetching);
-    double seconds = fetched.toMillis() / 1000.0;
+    double bytesPerSecond = (head.held - seen.held()) / (fetched.toMillis() / 1000.0);
+    long lag = 0;
+    for (Digest unit : begun) {
+      long has = head.received.get(unit);
+      lag = has - furthestBehind(fetching, unit, members, holdings).orElse(has);
+    }
+    boolean keepsBegun = lag > bytesPerSecond * LONGEST_WAIT.toSeconds();
+    moved.put(fetching, keepsBegun ? begun : Set.of());
     log.info(
-        "mirror {}: node {}, first in its chain, fetched from the registry for {} s at {} MB/s, the"
-            + " pace of every node after it, which nothing measures: it goes to the end of the"
-            + " chain, where it is judged against the node before it, and the node after it takes"
-            + " the registry stream over",
+        "mirror {}: node {}, first in its chain, took in {} MB/s over {} s of fetching from the"
+            + " registry, the pace of every node after it, which nothing measures: it goes to the"
+            + " end of the chain, where it is judged against the node before it, and the node after"
+            + " it takes the registry stream over{}",
         mirror,
         fetching,
-        "%.1f".formatted(seconds),
-        "%.2f".formatted((held - head.held()) / seconds / 1e6));
-    return Optional.of(fetching);
+        "%.2f".formatted(bytesPerSecond / 1e6),
+        "%.1f".formatted(fetched.toMillis() / 1000.0),
+        keepsBegun
+            ? " from the next blob on (the last node is %d MiB behind it in this one)"
+                .formatted(lag >> 20)
+            : "");
   }
 
-  private static void handOverRegistryStreams(NodeHoldings moved, Set<Digest> units) {
-    moved.receiving.forEach(
-        (unit, source) -> {
-          if (source.isUpstream() && units.contains(unit)) {
-            moved.withheld.add(unit);
-          }
-        });
+  /**
+   * The fewest bytes of the unit any other member not measured slow has; none if they all hold it.
+   */
+  private static OptionalLong furthestBehind(
+      String head, Digest unit, List<String> members, Map<String, NodeHoldings> holdings) {
+    OptionalLong least = OptionalLong.empty();
+    for (String node : members) {
+      NodeHoldings other = holdings.get(node);
+      if (node.equals(head)
+          || other == null
+          || other.measuredSlow
+          || other.complete.contains(unit)) {
+        continue;
+      }
+      long has = other.received.getOrDefault(unit, 0L);
+      least = OptionalLong.of(least.isEmpty() ? has : Math.min(least.getAsLong(), has));
+    }
+    return least;
   }
 
   private static boolean fetchesFromRegistry(NodeHoldings node, Set<Digest> units) {
@@ -124,5 +183,19 @@ final class ChainHeads {
       }
     }
     return false;
+  }
+
+  /** The units of the chain the node fetches from the registry and has bytes of. */
+  private static Set<Digest> begunFromRegistry(NodeHoldings node, Set<Digest> units) {
+    Set<Digest> begun = new HashSet<>();
+    node.receiving.forEach(
+        (unit, source) -> {
+          if (source.isUpstream()
+              && units.contains(unit)
+              && node.received.getOrDefault(unit, 0L) > 0) {
+            begun.add(unit);
+          }
+        });
+    return begun;
   }
 }

@@ -21,15 +21,20 @@ class ChainHeadsTest {
   private static final Digest LAYER = digest(0);
   private static final Digest NEXT = digest(1);
   private static final Digest ARM_ONLY = digest(2);
+  private static final Digest AMD_ONLY = digest(3);
   private static final BlobGroup SHARED =
       new BlobGroup(Set.of("linux/amd64", "linux/arm64"), List.of(wanted(LAYER), wanted(NEXT)));
   private static final BlobGroup ARM =
       new BlobGroup(Set.of("linux/arm64"), List.of(wanted(ARM_ONLY)));
+  private static final BlobGroup AMD =
+      new BlobGroup(Set.of("linux/amd64"), List.of(wanted(AMD_ONLY)));
   private static final List<AgentLease> CHAIN =
       List.of(
           FakeAgents.lease("c", "linux/amd64"),
           FakeAgents.lease("a", "linux/amd64"),
           FakeAgents.lease("b", "linux/arm64"));
+  private static final List<AgentLease> ARM_CHAIN =
+      List.of(CHAIN.get(2), FakeAgents.lease("d", "linux/arm64"));
 
   private final ChainHeads heads = new ChainHeads("mirror");
 
@@ -72,57 +77,116 @@ class ChainHeadsTest {
   }
 
   @Test
-  void theClockStartsAgainWhenAnotherNodeTakesTheRegistryStreamOrNoneFetches() {
+  void aNodeThatTookTheRegistryStreamOverAfterReceivingFromAPeerIsNotMoved() {
     for (int second = 0; second <= 6; second++) {
       heads.lastInChain(SHARED, CHAIN, chainAt(second), at(second));
     }
-    // a failed (the registry refused it); b fetches from second 8.
-    Map<String, NodeHoldings> none = new HashMap<>();
-    none.put("a", new NodeHoldings());
-    none.put("b", new NodeHoldings());
-    none.put("c", new NodeHoldings());
-    assertThat(heads.lastInChain(SHARED, CHAIN, none, at(7))).isEmpty();
-    for (int second = 8; second < 18; second++) {
+    // a failed (the registry refused it); b, which ChainGaps judged against a, fetches from now.
+    for (int second = 7; second <= 40; second++) {
       Map<String, NodeHoldings> round = Map.of("b", receiving(LAYER, Source.UPSTREAM, MIB));
 
       assertThat(heads.lastInChain(SHARED, CHAIN, round, at(second)))
           .as("after %d s", second)
           .isEmpty();
     }
+  }
 
-    assertThat(
-            heads.lastInChain(
-                SHARED, CHAIN, Map.of("b", receiving(LAYER, Source.UPSTREAM, MIB)), at(18)))
-        .containsExactly("b");
+  @Test
+  void theClockStartsAgainWhenNoNodeFetchesForARound() {
+    for (int second = 0; second <= 6; second++) {
+      heads.lastInChain(SHARED, CHAIN, chainAt(second), at(second));
+    }
+    Map<String, NodeHoldings> none = new HashMap<>();
+    CHAIN.forEach(agent -> none.put(agent.node(), new NodeHoldings()));
+    assertThat(heads.lastInChain(SHARED, CHAIN, none, at(7))).isEmpty();
+    for (int second = 8; second < 18; second++) {
+      assertThat(heads.lastInChain(SHARED, CHAIN, chainAt(second), at(second)))
+          .as("after %d s", second)
+          .isEmpty();
+    }
+
+    assertThat(heads.lastInChain(SHARED, CHAIN, chainAt(18), at(18))).containsExactly("a");
   }
 
   @Test
   void eachChainOfAMirrorMovesItsOwnFirstNode() {
-    List<AgentLease> arm = List.of(CHAIN.get(2));
     for (int second = 0; second <= 10; second++) {
       Map<String, NodeHoldings> round = chainAt(second);
       round.get("b").receiving.put(ARM_ONLY, Source.UPSTREAM);
+      round.get("b").received.put(ARM_ONLY, MIB + second * MIB);
+      round.put("d", receiving(ARM_ONLY, Source.peer("b"), second * MIB));
 
-      assertThat(heads.lastInChain(ARM, arm, round, at(second)))
-          .as("a chain of one node has no end to move it to")
-          .isEmpty();
+      Set<String> arm = heads.lastInChain(ARM, ARM_CHAIN, round, at(second));
       Set<String> shared = heads.lastInChain(SHARED, CHAIN, round, at(second));
 
-      assertThat(round.get("b").withheld).as("b's own chain keeps its registry stream").isEmpty();
-      assertThat(shared).isEqualTo(second == 10 ? Set.of("a") : Set.of());
+      assertThat(arm).as("after %d s", second).isEqualTo(second == 10 ? Set.of("b") : Set.of());
+      assertThat(shared)
+          .as("after %d s: a moved, and b, moved in the other chain, last in this one too", second)
+          .isEqualTo(second == 10 ? Set.of("a", "b") : Set.of());
+      assertThat(round.get("b").withheld).isEqualTo(second == 10 ? Set.of(ARM_ONLY) : Set.of());
     }
   }
 
   @Test
-  void aNodeFetchingOnlyAnotherChainsBlobsIsNotThisChainsFirst() {
+  void aNodeIsMovedOnceForEveryChainItIsIn() {
+    // a heads both chains; once moved in one it is last in the other too, whose next node, which
+    // received from a, is not moved, even as the chains' members change.
+    List<AgentLease> amd = List.of(CHAIN.get(0), CHAIN.get(1));
+    for (int second = 0; second <= 30; second++) {
+      Map<String, NodeHoldings> round = chainAt(second);
+      round.get("a").receiving.put(AMD_ONLY, Source.UPSTREAM);
+      round.get("a").received.put(AMD_ONLY, MIB + second * MIB);
+      round.get("c").receiving.put(AMD_ONLY, second < 10 ? Source.peer("a") : Source.UPSTREAM);
+      round.get("c").received.put(AMD_ONLY, second * MIB);
+
+      Set<String> shared = heads.lastInChain(SHARED, CHAIN, round, at(second));
+      Set<String> own = heads.lastInChain(AMD, amd, round, at(second));
+
+      Set<String> expected = second >= 10 ? Set.of("a") : Set.of();
+      assertThat(shared).as("after %d s", second).isEqualTo(expected);
+      assertThat(own).as("after %d s", second).isEqualTo(expected);
+      if (second >= 10) {
+        assertThat(round.get("a").withheld).containsExactlyInAnyOrder(LAYER, NEXT, AMD_ONLY);
+        assertThat(round.get("c").withheld).isEmpty();
+      }
+    }
+    Map<String, NodeHoldings> later = chainAt(40);
+    assertThat(heads.lastInChain(SHARED, List.of(CHAIN.get(0), CHAIN.get(1)), later, at(40)))
+        .as("the chain without its arm64 node")
+        .containsExactly("a");
+  }
+
+  @Test
+  void aFirstNodeFarAheadOfTheLastKeepsItsBlobFromTheRegistryAndHandsOverTheNext() {
+    for (int second = 0; second <= 10; second++) {
+      Map<String, NodeHoldings> round = chainAt(second);
+      // a is 50 MiB into the blob at 2 MiB/s; c has not begun it: a wait of 25 s.
+      round.get("a").received.put(LAYER, 30 * MIB + 2 * MIB * second);
+      round.put("c", receiving(LAYER, Source.peer("b"), 0));
+
+      Set<String> last = heads.lastInChain(SHARED, CHAIN, round, at(second));
+
+      if (second == 10) {
+        assertThat(last).containsExactly("a");
+        assertThat(round.get("a").withheld).containsExactly(NEXT);
+      }
+    }
+    Map<String, NodeHoldings> later = chainAt(30);
+    heads.lastInChain(SHARED, CHAIN, later, at(30));
+    assertThat(later.get("a").withheld).as("for the run").containsExactly(NEXT);
+  }
+
+  @Test
+  void aFirstNodeIsNotMovedWhileItFetchesTwoBlobs() {
     for (int second = 0; second <= 12; second++) {
-      Map<String, NodeHoldings> round = new HashMap<>();
-      round.put("a", receiving(LAYER, Source.peer("b"), second * MIB));
-      round.put("b", receiving(ARM_ONLY, Source.UPSTREAM, second * MIB));
+      Map<String, NodeHoldings> round = chainAt(second);
+      // From second 9 to 11 a fetches the end of one blob and the start of the next.
+      boolean both = second >= 9 && second <= 11;
+      round.get("a").received.put(NEXT, both ? MIB : 0L);
 
       assertThat(heads.lastInChain(SHARED, CHAIN, round, at(second)))
           .as("after %d s", second)
-          .isEmpty();
+          .isEqualTo(second == 12 ? Set.of("a") : Set.of());
     }
   }
 
