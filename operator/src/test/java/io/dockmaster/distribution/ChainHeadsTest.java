@@ -177,6 +177,22 @@ class ChainHeadsTest {
   }
 
   @Test
+  void aNodeMeasuredSlowFarBehindDoesNotKeepTheMovedNodeOnTheRegistry() {
+    // c, measured slow, is last in the chain: the moved node receives from b, just behind it.
+    for (int second = 0; second <= 10; second++) {
+      Map<String, NodeHoldings> round = chainAt(second);
+      round.put("c", receiving(LAYER, Source.peer("b"), 0));
+      round.get("c").measuredSlow = true;
+
+      heads.lastInChain(SHARED, CHAIN, round, at(second));
+
+      if (second == 10) {
+        assertThat(round.get("a").withheld).containsExactlyInAnyOrder(LAYER, NEXT);
+      }
+    }
+  }
+
+  @Test
   void aFirstNodeIsNotMovedWhileItFetchesTwoBlobs() {
     for (int second = 0; second <= 12; second++) {
       Map<String, NodeHoldings> round = chainAt(second);
