@@ -181,6 +181,8 @@ class ChainHeadsTest {
     // c, measured slow, is last in the chain: the moved node receives from b, just behind it.
     for (int second = 0; second <= 10; second++) {
       Map<String, NodeHoldings> round = chainAt(second);
+      round.get("a").received.put(LAYER, 30 * MIB + 2 * MIB * second);
+      round.get("b").received.put(LAYER, 29 * MIB + 2 * MIB * second);
       round.put("c", receiving(LAYER, Source.peer("b"), 0));
       round.get("c").measuredSlow = true;
 
