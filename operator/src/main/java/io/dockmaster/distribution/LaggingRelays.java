@@ -36,14 +36,14 @@ import org.slf4j.LoggerFactory;
  * measured against each other, each over the time its stream was not held back to the pace of the
  * peers relaying the blob from it (a seed whose tree is held to a slow receiver's pace fetches
  * slowly too; agents report how long, see {@link BlobState#heldMillis()}): a seed seen for {@link
- * #SEED_MEASURABLE} or more at under a third of the rate the median seed fetching now got (the
- * fastest other node's seed of the run where fewer than three fetch), held or not, is withheld too
- * (from an agent that does not report holding, only if its node also takes in all its blobs
- * together at under half the median node's rate), and the planner gives its registry stream to
- * another node (see {@link BlobTree}); it then receives the blob from a peer, continuing where it
- * is. The node taking over continues from the bytes it has, so the registry sends again only what
- * the slow seed had beyond them; a seed is measured from the round that first saw it fetching from
- * the registry, not from when it began receiving the blob from a peer, and at most {@link
+ * #SEED_MEASURABLE} or more at under a third of the rate the median other seed fetching now got
+ * (the fastest other node's seed of the run where fewer than three others fetch), held or not, is
+ * withheld too (from an agent that does not report holding, only if its node also takes in all its
+ * blobs together at under half the median node's rate), and the planner gives its registry stream
+ * to another node (see {@link BlobTree}); it then receives the blob from a peer, continuing where
+ * it is. The node taking over continues from the bytes it has, so the registry sends again only
+ * what the slow seed had beyond them; a seed is measured from the round that first saw it fetching
+ * from the registry, not from when it began receiving the blob from a peer, and at most {@link
  * #MAX_SLOW_SEEDS} seeds of a blob are replaced, so a blob the registry itself serves slowly is not
  * handed around for good.
  *
@@ -337,7 +337,7 @@ final class LaggingRelays {
         "%.2f".formatted(rate / 1e6),
         (int) SEED_SLOWER_THAN,
         "%.2f".formatted(yardstick / 1e6),
-        seedRates.describe(),
+        seedRates.describe(node),
         own.isEmpty()
             ? ""
             : ", and takes in all its blobs at %.2f MB/s against the median node's %.2f MB/s"

@@ -21,7 +21,7 @@ class SeedRatesTest {
 
     assertThat(rates.yardstick("b")).as("the fastest, though done").isEqualTo(9.0);
     assertThat(rates.yardstick("a")).as("the fastest other node").isEqualTo(3.0);
-    assertThat(rates.describe()).contains("fastest other node");
+    assertThat(rates.describe("a")).contains("fastest other node");
   }
 
   @Test
@@ -41,8 +41,9 @@ class SeedRatesTest {
     rates.measured(blob(3), "c", 2.0);
     rates.measured(blob(4), "d", 1.0);
 
-    assertThat(rates.yardstick("b")).isEqualTo(3.0);
-    assertThat(rates.describe()).contains("median of the 4 seeds");
+    assertThat(rates.yardstick("e")).as("a node not fetching").isEqualTo(3.0);
+    assertThat(rates.describe("e")).contains("median of the 4 other seeds");
+    assertThat(rates.yardstick("b")).as("the others': 1, 2 and 9").isEqualTo(2.0);
   }
 
   @Test
@@ -54,6 +55,6 @@ class SeedRatesTest {
     rates.measured(blob(4), "d", 0.5);
     rates.stopped(blob(4), "d");
 
-    assertThat(rates.yardstick("b")).isEqualTo(7.0);
+    assertThat(rates.yardstick("e")).isEqualTo(7.0);
   }
 }
