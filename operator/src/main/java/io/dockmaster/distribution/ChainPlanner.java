@@ -176,7 +176,8 @@ public final class ChainPlanner implements DistributionPlanner {
    * (measured slow, or moved by {@link ChainHeads}), it receives from the nearest node before it
    * that may serve and is not measured slow, and waits for that node to catch up: taking from the
    * node that took its stream over would share that node's upload with the node after it. First in
-   * the chain, it goes under the node taking over its stream.
+   * the chain, it goes under the node taking over its stream this round, or, if that happened in an
+   * earlier round, to the source {@link #source} finds.
    */
   private static int replacedSeedSource(
       BlobTree tree,
