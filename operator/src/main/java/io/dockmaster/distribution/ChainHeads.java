@@ -52,10 +52,22 @@ final class ChainHeads {
   private final String mirror;
   private final Map<Set<String>, Head> heads = new HashMap<>();
 
-  /** The nodes moved, each with the units it keeps fetching from the registry. */
-  private final Map<String, Set<Digest>> moved = new HashMap<>();
+  /**
+   * A node moved: the units of the chain that moved it, and those of them it keeps fetching from
+   * the registry. In other chains it is in, it keeps those it has begun.
+   */
+  private record Moved(Set<Digest> chainUnits, Set<Digest> kept) {
+    boolean handsOver(Digest unit, long received) {
+      return chainUnits.contains(unit) ? !kept.contains(unit) : received == 0;
+    }
+  }
 
-  /** The units each node was seen receiving from a peer: there it was judged by its source. */
+  private final Map<String, Moved> moved = new HashMap<>();
+
+  /**
+   * The units each node was seen receiving from a peer that was receiving them too: there it was
+   * judged against its source. Not from a holder: a first node may take an old layer from one.
+   */
   private final Map<String, Set<Digest>> fromPeers = new HashMap<>();
 
   ChainHeads(String mirror) {
@@ -71,17 +83,11 @@ final class ChainHeads {
    */
   Set<String> lastInChain(
       BlobGroup group, List<AgentLease> members, Map<String, NodeHoldings> holdings, Instant now) {
-    Set<Digest> units = new HashSet<>();
-    group.blobs().forEach(blob -> units.add(blob.descriptor().digest()));
+    Map<Digest, Long> units = new HashMap<>();
+    group.blobs().forEach(blob -> units.put(blob.descriptor().digest(), blob.descriptor().size()));
     List<String> names = members.stream().map(AgentLease::node).sorted().toList();
     for (String node : names) {
-      NodeHoldings own = holdings.getOrDefault(node, new NodeHoldings());
-      own.receiving.forEach(
-          (unit, source) -> {
-            if (!source.isUpstream() && own.received.getOrDefault(unit, 0L) > 0) {
-              fromPeers.computeIfAbsent(node, n -> new HashSet<>()).add(unit);
-            }
-          });
+      notePeerSources(node, holdings);
     }
     if (names.size() >= 2) {
       judge(group.platforms(), names, units, holdings, now);
@@ -93,7 +99,10 @@ final class ChainHeads {
       if (own != null) {
         own.receiving.forEach(
             (unit, source) -> {
-              if (source.isUpstream() && units.contains(unit) && !moved.get(node).contains(unit)) {
+              long received = own.received.getOrDefault(unit, 0L);
+              if (source.isUpstream()
+                  && units.containsKey(unit)
+                  && moved.get(node).handsOver(unit, received)) {
                 own.withheld.add(unit);
               }
             });
@@ -102,45 +111,64 @@ final class ChainHeads {
     return last;
   }
 
+  private void notePeerSources(String node, Map<String, NodeHoldings> holdings) {
+    NodeHoldings own = holdings.get(node);
+    if (own == null) {
+      return;
+    }
+    own.receiving.forEach(
+        (unit, source) -> {
+          NodeHoldings peer = source.isUpstream() ? null : holdings.get(source.node());
+          if (peer != null
+              && !peer.complete.contains(unit)
+              && own.received.getOrDefault(unit, 0L) > 0) {
+            fromPeers.computeIfAbsent(node, n -> new HashSet<>()).add(unit);
+          }
+        });
+  }
+
   /** Moves the chain's first node if it is due. */
   private void judge(
       Set<String> group,
       List<String> members,
-      Set<Digest> units,
+      Map<Digest, Long> units,
       Map<String, NodeHoldings> holdings,
       Instant now) {
     String fetching = null;
     for (String node : members) {
       NodeHoldings own = holdings.get(node);
-      if (own != null && !moved.containsKey(node) && fetchesFromRegistry(own, units)) {
+      if (own != null
+          && !own.measuredSlow
+          && !moved.containsKey(node)
+          && fetchesFromRegistry(own, units.keySet())) {
         fetching = node;
         break;
       }
     }
     if (fetching == null
-        || !Collections.disjoint(fromPeers.getOrDefault(fetching, Set.of()), units)) {
+        || !Collections.disjoint(fromPeers.getOrDefault(fetching, Set.of()), units.keySet())) {
       heads.remove(group);
       return;
     }
     NodeHoldings head = holdings.get(fetching);
     Head seen = heads.get(group);
     if (seen == null || !seen.node().equals(fetching)) {
-      heads.put(group, new Head(fetching, now, head.held));
+      heads.put(group, new Head(fetching, now, chainHeld(head, units)));
       return;
     }
     Duration fetched = Duration.between(seen.since(), now);
-    Set<Digest> begun = begunFromRegistry(head, units);
+    Set<Digest> begun = begunFromRegistry(head, units.keySet());
     if (fetched.compareTo(MOVED_AFTER) < 0 || begun.size() > 1) {
       return;
     }
-    double bytesPerSecond = (head.held - seen.held()) / (fetched.toMillis() / 1000.0);
+    double bytesPerSecond = (chainHeld(head, units) - seen.held()) / (fetched.toMillis() / 1000.0);
     long lag = 0;
     for (Digest unit : begun) {
       long has = head.received.get(unit);
       lag = has - furthestBehind(fetching, unit, members, holdings).orElse(has);
     }
     boolean keepsBegun = lag > bytesPerSecond * LONGEST_WAIT.toSeconds();
-    moved.put(fetching, keepsBegun ? begun : Set.of());
+    moved.put(fetching, new Moved(Set.copyOf(units.keySet()), keepsBegun ? begun : Set.of()));
     log.info(
         "mirror {}: node {}, first in its chain, took in {} MB/s over {} s of fetching from the"
             + " registry, the pace of every node after it, which nothing measures: it goes to the"
@@ -154,6 +182,18 @@ final class ChainHeads {
             ? " from the next blob on (the last node is %d MiB behind it in this one)"
                 .formatted(lag >> 20)
             : "");
+  }
+
+  /** Bytes of the chain's units the node holds or has received. */
+  private static long chainHeld(NodeHoldings node, Map<Digest, Long> units) {
+    long held = 0;
+    for (Map.Entry<Digest, Long> unit : units.entrySet()) {
+      held +=
+          node.complete.contains(unit.getKey())
+              ? unit.getValue()
+              : node.received.getOrDefault(unit.getKey(), 0L);
+    }
+    return held;
   }
 
   /**

@@ -70,7 +70,10 @@ final class LaggingRelays {
    */
   static final Duration SEED_MEASURABLE = Duration.ofSeconds(10);
 
-  /** How many times slower than the fastest seed a seed may be before another takes over. */
+  /**
+   * How many times slower than its yardstick ({@link SeedRates}) a seed may be before another takes
+   * over.
+   */
   static final double SEED_SLOWER_THAN = 3.0;
 
   /**

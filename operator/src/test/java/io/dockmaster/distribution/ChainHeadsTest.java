@@ -22,12 +22,13 @@ class ChainHeadsTest {
   private static final Digest NEXT = digest(1);
   private static final Digest ARM_ONLY = digest(2);
   private static final Digest AMD_ONLY = digest(3);
+  private static final Digest AMD_NEXT = digest(4);
   private static final BlobGroup SHARED =
       new BlobGroup(Set.of("linux/amd64", "linux/arm64"), List.of(wanted(LAYER), wanted(NEXT)));
   private static final BlobGroup ARM =
       new BlobGroup(Set.of("linux/arm64"), List.of(wanted(ARM_ONLY)));
   private static final BlobGroup AMD =
-      new BlobGroup(Set.of("linux/amd64"), List.of(wanted(AMD_ONLY)));
+      new BlobGroup(Set.of("linux/amd64"), List.of(wanted(AMD_ONLY), wanted(AMD_NEXT)));
   private static final List<AgentLease> CHAIN =
       List.of(
           FakeAgents.lease("c", "linux/amd64"),
@@ -130,12 +131,15 @@ class ChainHeadsTest {
   @Test
   void aNodeIsMovedOnceForEveryChainItIsIn() {
     // a heads both chains; once moved in one it is last in the other too, whose next node, which
-    // received from a, is not moved, even as the chains' members change.
+    // received from a, is not moved, even as the chains' members change. There a keeps the blob it
+    // has begun from the registry and hands over the next.
     List<AgentLease> amd = List.of(CHAIN.get(0), CHAIN.get(1));
     for (int second = 0; second <= 30; second++) {
       Map<String, NodeHoldings> round = chainAt(second);
       round.get("a").receiving.put(AMD_ONLY, Source.UPSTREAM);
       round.get("a").received.put(AMD_ONLY, MIB + second * MIB);
+      round.get("a").receiving.put(AMD_NEXT, Source.UPSTREAM);
+      round.get("a").received.put(AMD_NEXT, 0L);
       round.get("c").receiving.put(AMD_ONLY, second < 10 ? Source.peer("a") : Source.UPSTREAM);
       round.get("c").received.put(AMD_ONLY, second * MIB);
 
@@ -146,7 +150,7 @@ class ChainHeadsTest {
       assertThat(shared).as("after %d s", second).isEqualTo(expected);
       assertThat(own).as("after %d s", second).isEqualTo(expected);
       if (second >= 10) {
-        assertThat(round.get("a").withheld).containsExactlyInAnyOrder(LAYER, NEXT, AMD_ONLY);
+        assertThat(round.get("a").withheld).containsExactlyInAnyOrder(LAYER, NEXT, AMD_NEXT);
         assertThat(round.get("c").withheld).isEmpty();
       }
     }
@@ -195,12 +199,50 @@ class ChainHeadsTest {
   }
 
   @Test
+  void aFirstNodeThatTookALayerFromAHolderIsStillMoved() {
+    // c held an old layer the chain's blobs include, and a took it from c: no chain judged a.
+    for (int second = 0; second <= 10; second++) {
+      Map<String, NodeHoldings> round = chainAt(second);
+      round.get("a").receiving.put(ARM_ONLY, Source.peer("c"));
+      round.get("a").received.put(ARM_ONLY, MIB);
+      round.get("c").complete.add(ARM_ONLY);
+      BlobGroup withOldLayer =
+          new BlobGroup(SHARED.platforms(), List.of(wanted(LAYER), wanted(NEXT), wanted(ARM_ONLY)));
+
+      assertThat(heads.lastInChain(withOldLayer, CHAIN, round, at(second)))
+          .isEqualTo(second == 10 ? Set.of("a") : Set.of());
+    }
+  }
+
+  @Test
+  void aNodeMeasuredSlowStillFetchingIsNotTakenForTheFirstNode() {
+    // a, measured slow, keeps the registry stream it had begun; b seeds the next blob.
+    for (int second = 0; second <= 10; second++) {
+      Map<String, NodeHoldings> round = new HashMap<>();
+      round.put("a", receiving(LAYER, Source.UPSTREAM, 40 * MIB + second * MIB / 2));
+      round.get("a").measuredSlow = true;
+      round.put("b", receiving(NEXT, Source.UPSTREAM, second * 10 * MIB));
+      round.put("c", receiving(NEXT, Source.peer("b"), second * 10 * MIB));
+
+      assertThat(heads.lastInChain(SHARED, CHAIN, round, at(second)))
+          .as("after %d s", second)
+          .isEqualTo(second == 10 ? Set.of("b") : Set.of());
+      assertThat(round.get("a").withheld).isEmpty();
+    }
+  }
+
+  @Test
   void aFirstNodeIsNotMovedWhileItFetchesTwoBlobs() {
     for (int second = 0; second <= 12; second++) {
       Map<String, NodeHoldings> round = chainAt(second);
-      // From second 9 to 11 a fetches the end of one blob and the start of the next.
-      boolean both = second >= 9 && second <= 11;
-      round.get("a").received.put(NEXT, both ? MIB : 0L);
+      // From second 9 to 11 a fetches the end of one blob and the start of the next; then the
+      // first is complete.
+      round.get("a").received.put(NEXT, second >= 9 ? MIB : 0L);
+      if (second == 12) {
+        round.get("a").receiving.remove(LAYER);
+        round.get("a").received.remove(LAYER);
+        round.get("a").complete.add(LAYER);
+      }
 
       assertThat(heads.lastInChain(SHARED, CHAIN, round, at(second)))
           .as("after %d s", second)
