@@ -165,7 +165,7 @@ class ChainHeadsTest {
     for (int second = 0; second <= 10; second++) {
       Map<String, NodeHoldings> round = chainAt(second);
       // a is 50 MiB into the blob at 2 MiB/s; c has not begun it: a wait of 25 s. a takes in
-      // another mirror's blobs at 100 MiB/s besides, which do not make this chain faster.
+      // another chain's blobs at 100 MiB/s besides, which do not make this chain faster.
       round.get("a").received.put(LAYER, 30 * MIB + 2 * MIB * second);
       round.get("a").held = 100 * MIB * second;
       round.put("c", receiving(LAYER, Source.peer("b"), 0));
