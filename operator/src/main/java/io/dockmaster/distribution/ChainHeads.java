@@ -33,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * the last node at once, which would start it early, and so on up the chain.
  *
  * <p>A node is moved at most once in a run, and only one that has received none of the chain's
- * blobs from a peer in the run: the new first node was judged against the old one before the move,
- * and moving it as well would cost the move again. A node moved is last in every chain it is in.
+ * blobs in the run from a peer that was receiving them too: the new first node was judged against
+ * the old one before the move, and moving it as well would cost the move again. A node moved is
+ * last in every chain it is in, and in the others keeps the blobs it has begun from the registry.
  */
 final class ChainHeads {
 
