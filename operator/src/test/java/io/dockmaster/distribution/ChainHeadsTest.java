@@ -48,7 +48,7 @@ class ChainHeadsTest {
     }
 
     Map<String, NodeHoldings> round = chainAt(10);
-    // It is first in another chain too, which moves its own first node when it is due.
+    // It fetches a blob of another chain from the registry too, which this chain leaves alone.
     round.get("a").receiving.put(ARM_ONLY, Source.UPSTREAM);
     assertThat(heads.lastInChain(SHARED, CHAIN, round, at(10))).containsExactly("a");
     assertThat(round.get("a").withheld)
