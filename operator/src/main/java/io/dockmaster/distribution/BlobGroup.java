@@ -1,5 +1,6 @@
 package io.dockmaster.distribution;
 
+import io.dockmaster.control.AgentLease;
 import io.dockmaster.registry.Digest;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -23,6 +24,18 @@ record BlobGroup(Set<String> platforms, List<WantedBlob> blobs) {
   BlobGroup {
     platforms = Set.copyOf(platforms);
     blobs = List.copyOf(blobs);
+  }
+
+  /**
+   * The agents of this group's platforms with holdings this round: the nodes it is planned over. An
+   * agent whose report did not come is left out, so that whether the group is planned as a chain
+   * and which nodes are judged as a chain's agree.
+   */
+  List<AgentLease> members(Collection<AgentLease> agents, Map<String, NodeHoldings> holdings) {
+    return agents.stream()
+        .filter(agent -> platforms.contains(agent.platform()))
+        .filter(agent -> holdings.containsKey(agent.node()))
+        .toList();
   }
 
   /** The groups for the platforms of the nodes present, in a stable order. */

@@ -141,7 +141,7 @@ final class ChainHeads {
       if (own != null
           && !own.measuredSlow
           && !moved.containsKey(node)
-          && fetchesFromRegistry(own, units.keySet())) {
+          && !fromRegistry(own, units.keySet()).isEmpty()) {
         fetching = node;
         break;
       }
@@ -158,18 +158,21 @@ final class ChainHeads {
       return;
     }
     Duration fetched = Duration.between(seen.since(), now);
-    Set<Digest> begun = begunFromRegistry(head, units.keySet());
+    Map<Digest, Long> begun = fromRegistry(head, units.keySet());
+    begun.values().removeIf(has -> has == 0);
     if (fetched.compareTo(MOVED_AFTER) < 0 || begun.size() > 1) {
       return;
     }
     double bytesPerSecond = (chainHeld(head, units) - seen.held()) / (fetched.toMillis() / 1000.0);
     long lag = 0;
-    for (Digest unit : begun) {
-      long has = head.received.get(unit);
-      lag = has - furthestBehind(fetching, unit, members, holdings).orElse(has);
+    for (Map.Entry<Digest, Long> unit : begun.entrySet()) {
+      long has = unit.getValue();
+      lag = has - furthestBehind(fetching, unit.getKey(), members, holdings).orElse(has);
     }
     boolean keepsBegun = lag > bytesPerSecond * LONGEST_WAIT.toSeconds();
-    moved.put(fetching, new Moved(Set.copyOf(units.keySet()), keepsBegun ? begun : Set.of()));
+    moved.put(
+        fetching,
+        new Moved(Set.copyOf(units.keySet()), keepsBegun ? Set.copyOf(begun.keySet()) : Set.of()));
     log.info(
         "mirror {}: node {}, first in its chain, took in {} MB/s over {} s of fetching from the"
             + " registry, the pace of every node after it, which nothing measures: it goes to the"
@@ -217,26 +220,15 @@ final class ChainHeads {
     return least;
   }
 
-  private static boolean fetchesFromRegistry(NodeHoldings node, Set<Digest> units) {
-    for (Map.Entry<Digest, Source> transfer : node.receiving.entrySet()) {
-      if (transfer.getValue().isUpstream() && units.contains(transfer.getKey())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** The units of the chain the node fetches from the registry and has bytes of. */
-  private static Set<Digest> begunFromRegistry(NodeHoldings node, Set<Digest> units) {
-    Set<Digest> begun = new HashSet<>();
+  /** The units of the chain the node fetches from the registry, with the bytes it has of each. */
+  private static Map<Digest, Long> fromRegistry(NodeHoldings node, Set<Digest> units) {
+    Map<Digest, Long> fetched = new HashMap<>();
     node.receiving.forEach(
         (unit, source) -> {
-          if (source.isUpstream()
-              && units.contains(unit)
-              && node.received.getOrDefault(unit, 0L) > 0) {
-            begun.add(unit);
+          if (source.isUpstream() && units.contains(unit)) {
+            fetched.put(unit, node.received.getOrDefault(unit, 0L));
           }
         });
-    return begun;
+    return fetched;
   }
 }

@@ -36,8 +36,7 @@ final class DistributionRun implements AutoCloseable {
   private final Clock clock;
   private final Instant started;
   private final SuspectSources suspects = new SuspectSources();
-  private final LaggingRelays lagging;
-  private final ChainGaps chainGaps;
+  private final SlowNodes slowNodes;
   private final ChainHeads chainHeads;
   private final RunInventory inventory;
   private final RecentProblems problems;
@@ -66,10 +65,10 @@ final class DistributionRun implements AutoCloseable {
     this.clock = clock;
     this.started = clock.instant();
     this.problems = new RecentProblems(clock);
-    this.lagging =
+    LaggingRelays lagging =
         new LaggingRelays(
             target.name(), metrics, key -> units == null ? key.shortForm() : units.labelOf(key));
-    this.chainGaps = new ChainGaps(target.name());
+    this.slowNodes = new SlowNodes(target.name(), planner, lagging, metrics);
     this.chainHeads = new ChainHeads(target.name());
     this.holdingsReader = new NodeHoldings.Reader(suspects, lagging, metrics, problems);
     this.inventory =
@@ -172,17 +171,7 @@ final class DistributionRun implements AutoCloseable {
       }
     }
     // Judged once every report is in: seeds are measured against each other.
-    holdingsByNode.forEach((node, holdings) -> lagging.observeHeld(node, holdings.held, seen));
-    Set<String> chained = chainedNodes(unitsNow, platforms, byNode);
-    Set<String> behind = chainGaps.judge(holdingsByNode, chained, seen);
-    Set<String> slowNodes = new HashSet<>(lagging.judgeIntakes(behind));
-    slowNodes.addAll(behind);
-    metrics.slowNodes(target.name(), slowNodes.size());
-    holdingsByNode.forEach(
-        (node, holdings) -> {
-          holdings.measuredSlow = slowNodes.contains(node);
-          withholdLagging(node, holdings, chained.contains(node), seen);
-        });
+    slowNodes.judge(unitsNow.groups(platforms), byNode.values(), holdingsByNode, seen);
     retriedFailures = false;
     for (BlobGroup group : unitsNow.groups(platforms)) {
       planned += plan(group, byNode, holdingsByNode, orders, seen);
@@ -235,11 +224,7 @@ final class DistributionRun implements AutoCloseable {
       Map<String, NodeHoldings> holdingsByNode,
       RoundOrders orders,
       Instant now) {
-    List<AgentLease> members =
-        agents.values().stream()
-            .filter(agent -> group.platforms().contains(agent.platform()))
-            .filter(agent -> holdingsByNode.containsKey(agent.node()))
-            .toList();
+    List<AgentLease> members = group.members(agents.values(), holdingsByNode);
     Set<String> lastInChain =
         planner.chains(members.size())
             ? chainHeads.lastInChain(group, members, holdingsByNode, now)
@@ -304,44 +289,6 @@ final class DistributionRun implements AutoCloseable {
       }
     }
     return plan.start().size();
-  }
-
-  /** The nodes of the groups the planner plans as chains this round. */
-  private Set<String> chainedNodes(
-      PlanUnits unitsNow, Set<String> platforms, Map<String, AgentLease> byNode) {
-    Set<String> chained = new HashSet<>();
-    for (BlobGroup group : unitsNow.groups(platforms)) {
-      List<String> members =
-          byNode.values().stream()
-              .filter(agent -> group.platforms().contains(agent.platform()))
-              .map(AgentLease::node)
-              .toList();
-      if (planner.chains(members.size())) {
-        chained.addAll(members);
-      }
-    }
-    return chained;
-  }
-
-  /**
-   * A node measured slow serves nothing it is receiving: its receivers would get each blob at its
-   * pace, and the yardsticks of a slow relay (the blob's first completion) and of a slow seed (10 s
-   * of its registry stream) may be far off; the node may have taken over the stream of a slow seed
-   * just before it was measured. Relays of a chain are not judged against the median: every node of
-   * a chain moves at the chain's pace, and the seed, fed first, would make most of them look slow;
-   * a node slower than the rest shows in its intake of all its blobs, or in how far it falls behind
-   * its source ({@link ChainGaps}).
-   */
-  private void withholdLagging(String node, NodeHoldings holdings, boolean chain, Instant now) {
-    holdings.receiving.forEach(
-        (digest, source) -> {
-          long received = holdings.received.get(digest);
-          boolean judged = source.isUpstream() || !chain;
-          if (holdings.measuredSlow
-              || judged && lagging.isLagging(node, digest, received, source.isUpstream(), now)) {
-            holdings.withheld.add(digest);
-          }
-        });
   }
 
   /**

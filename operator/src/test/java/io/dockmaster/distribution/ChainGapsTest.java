@@ -246,7 +246,10 @@ class ChainGapsTest {
    * A node of a chain with {@code held} bytes of the sequence, receiving the blob it is partway
    * through from {@code source} ("seed" for the registry).
    */
-  private NodeHoldings chainNode(String name, long held, String source) {
+  /**
+   * A node of a chain through the blobs of {@link #SEQUENCE}, holding {@code held} bytes of them.
+   */
+  static NodeHoldings chainNode(String name, long held, String source) {
     NodeHoldings node = new NodeHoldings();
     node.held = held;
     long left = held;
