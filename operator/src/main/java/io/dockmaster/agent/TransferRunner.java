@@ -15,9 +15,7 @@ import io.dockmaster.registry.RegistryException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -63,10 +61,7 @@ final class TransferRunner implements AutoCloseable {
   /** How close to its end a transfer starts those waiting behind it. */
   static final long NEXT_STARTS_BYTES_BEFORE_END = 8L << 20;
 
-  /** Transfers waiting behind another of this node, by the key of the one they wait for. */
-  private final Map<Digest, List<Waiting>> waitingBehind = new HashMap<>();
-
-  private record Waiting(TransferOrder order, TransferUnit unit, Entry entry) {}
+  private final WaitingTransfers waiting;
 
   TransferRunner(
       BlobCache cache,
@@ -86,7 +81,8 @@ final class TransferRunner implements AutoCloseable {
         new SourceCopier(
             new RelayPacing(relayWindowBytes, stallTimeout, metrics), bandwidth, metrics);
     this.kept = new KeptPartials(stallTimeout);
-    ledger.onPeerAsking(this::startNow);
+    this.waiting = new WaitingTransfers(ledger, this::start);
+    ledger.onPeerAsking(waiting::startNow);
     AtomicInteger threads = new AtomicInteger();
     this.workers =
         Executors.newFixedThreadPool(
@@ -116,21 +112,8 @@ final class TransferRunner implements AutoCloseable {
       return;
     }
     Digest key = unit.key();
-    Digest behind = order.after() == null ? null : keyOfUnit(order.after());
-    synchronized (waitingBehind) {
-      if (reorderWaiting(key, order, unit)) {
-        return;
-      }
-      if (behind != null && !behind.equals(key) && ledger.isInFlight(behind)) {
-        Optional<Entry> waiting =
-            ledger.beginWaiting(key, order.source().label(), order.slowReceiver());
-        if (waiting.isPresent()) {
-          waitingBehind
-              .computeIfAbsent(behind, b -> new ArrayList<>())
-              .add(new Waiting(order, unit, waiting.get()));
-          return;
-        }
-      }
+    if (waiting.offer(order, unit)) {
+      return;
     }
     Optional<Entry> entry = ledger.begin(key, order.source().label(), order.slowReceiver());
     if (entry.isPresent()) {
@@ -153,69 +136,9 @@ final class TransferRunner implements AutoCloseable {
             });
   }
 
-  /**
-   * A new order for a transfer that still waits replaces the waiting one, source, pacing and what
-   * it waits for alike; it starts at once if it waits for nothing in flight any more.
-   */
-  private boolean reorderWaiting(Digest key, TransferOrder order, TransferUnit unit) {
-    for (Map.Entry<Digest, List<Waiting>> queue : waitingBehind.entrySet()) {
-      for (Waiting waiting : queue.getValue()) {
-        if (!waiting.unit().key().equals(key)) {
-          continue;
-        }
-        queue.getValue().remove(waiting);
-        ledger.switched(waiting.entry(), order.source().label(), order.slowReceiver());
-        // An order that names nothing to wait behind (one sent again for a node measured slow)
-        // keeps the place of the one it replaces.
-        Digest behind = order.after() == null ? queue.getKey() : keyOfUnit(order.after());
-        if (behind != null && !behind.equals(key) && ledger.isInFlight(behind)) {
-          waitingBehind
-              .computeIfAbsent(behind, b -> new ArrayList<>())
-              .add(new Waiting(order, unit, waiting.entry()));
-        } else {
-          start(new Waiting(order, unit, waiting.entry()));
-        }
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Starts the transfer of {@code key} if it still waits. */
-  private void startNow(Digest key) {
-    Waiting found = null;
-    synchronized (waitingBehind) {
-      for (List<Waiting> queue : waitingBehind.values()) {
-        for (Waiting waiting : queue) {
-          if (waiting.unit().key().equals(key)) {
-            found = waiting;
-          }
-        }
-        if (found != null) {
-          queue.remove(found);
-          break;
-        }
-      }
-    }
-    if (found != null) {
-      start(found);
-    }
-  }
-
-  /** Starts the transfers that waited behind {@code ended}, now that it has. */
-  private void startWaitersBehind(Digest ended) {
-    List<Waiting> released;
-    synchronized (waitingBehind) {
-      released = waitingBehind.remove(ended);
-    }
-    if (released != null) {
-      released.forEach(this::start);
-    }
-  }
-
-  private void start(Waiting waiting) {
-    ledger.started(waiting.entry());
-    workers.execute(() -> run(waiting.order(), waiting.unit(), waiting.entry()));
+  private void start(WaitingTransfers.Waiting waited) {
+    ledger.started(waited.entry());
+    workers.execute(() -> run(waited.order(), waited.unit(), waited.entry()));
   }
 
   /** The key of a unit as orders name it: a piece's name, or a blob's digest. */
@@ -243,7 +166,7 @@ final class TransferRunner implements AutoCloseable {
       ledger.writeStarted(key);
       // The next in line starts a little before this one ends, so the link never idles between
       // them (the source's last bytes are often already in socket buffers).
-      entry.onNearEnd(unit.size() - NEXT_STARTS_BYTES_BEFORE_END, () -> startWaitersBehind(key));
+      entry.onNearEnd(unit.size() - NEXT_STARTS_BYTES_BEFORE_END, () -> waiting.startBehind(key));
       while (true) {
         try {
           transfer(current, unit, entry, partial);
@@ -313,7 +236,7 @@ final class TransferRunner implements AutoCloseable {
         submit(next.waitingBehind(null));
       }
       if (!ledger.isInFlight(key)) {
-        startWaitersBehind(key);
+        waiting.startBehind(key);
       }
     }
   }
