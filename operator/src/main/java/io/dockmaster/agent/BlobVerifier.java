@@ -2,10 +2,11 @@ package io.dockmaster.agent;
 
 import io.dockmaster.cache.BlobCache;
 import io.dockmaster.control.BlobCheck;
+import io.dockmaster.control.BlobVerifications;
+import io.dockmaster.control.ByteRange;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -43,26 +44,46 @@ final class BlobVerifier implements AutoCloseable {
     this.changes = changes;
   }
 
-  /** Checks each digest (joining a check already queued) and completes when all are done. */
-  CompletableFuture<List<BlobCheck>> verify(List<Digest> digests) {
-    Map<Digest, CompletableFuture<BlobCheck.Outcome>> checks = new LinkedHashMap<>();
-    for (Digest digest : digests) {
-      checks.put(
-          digest,
-          pending.computeIfAbsent(
-              digest, d -> CompletableFuture.supplyAsync(() -> check(d), thread)));
+  /**
+   * Checks each digest (joining a check already queued), hashes the ranges asked of those intact,
+   * and completes when all are done.
+   */
+  CompletableFuture<List<BlobCheck>> verify(BlobVerifications request) {
+    List<CompletableFuture<BlobCheck>> checks = new ArrayList<>();
+    for (String name : request.digests()) {
+      Digest digest = Digest.parse(name);
+      List<ByteRange> ranges = request.rangesOf(name);
+      checks.add(
+          pending
+              .computeIfAbsent(digest, d -> CompletableFuture.supplyAsync(() -> check(d), thread))
+              .thenApplyAsync(outcome -> withRanges(digest, outcome, ranges), thread));
     }
-    return CompletableFuture.allOf(checks.values().toArray(CompletableFuture[]::new))
+    return CompletableFuture.allOf(checks.toArray(CompletableFuture[]::new))
         .thenApply(
             done -> {
               List<BlobCheck> outcomes = new ArrayList<>();
-              checks.forEach(
-                  (digest, check) -> {
-                    outcomes.add(new BlobCheck(digest.toString(), check.join()));
-                    log.info("Checked blob {} after a peer's report: {}", digest, check.join());
-                  });
+              for (CompletableFuture<BlobCheck> check : checks) {
+                outcomes.add(check.join());
+                log.info(
+                    "Checked blob {} after a peer's report: {}",
+                    check.join().digest(),
+                    check.join().outcome());
+              }
               return outcomes;
             });
+  }
+
+  /** The ranges are hashed only of a copy that checked out: of another, they would tell nothing. */
+  private BlobCheck withRanges(Digest digest, BlobCheck.Outcome outcome, List<ByteRange> ranges) {
+    if (outcome != BlobCheck.Outcome.INTACT || ranges.isEmpty()) {
+      return new BlobCheck(digest.toString(), outcome);
+    }
+    try {
+      return new BlobCheck(digest.toString(), outcome, cache.rangeDigests(digest, ranges));
+    } catch (IOException e) {
+      log.warn("Could not hash ranges of blob {}: {}", digest, e.toString());
+      return new BlobCheck(digest.toString(), outcome);
+    }
   }
 
   /** Checks one blob as part of a scrub (joining a check already queued). */

@@ -144,8 +144,7 @@ final class ControlHandler {
    * without holding a worker thread while the verifier hashes.
    */
   private CompletionStage<Object> verifications(BlobVerifications request) {
-    List<Digest> digests = request.digests().stream().map(Digest::parse).toList();
-    return verifier.verify(digests).thenApply(BlobChecks::new);
+    return verifier.verify(request).thenApply(BlobChecks::new);
   }
 
   private Object pins(String owner, HttpMethod method, Buffer body) throws IOException {

@@ -1,37 +1,62 @@
 package io.dockmaster.agent;
 
+import io.dockmaster.control.ByteRange;
 import io.dockmaster.registry.Digest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Every source that wrote pieces of each blob being assembled here. A blob is checked only once its
- * last piece is in, so when it does not hash to its digest these are whom the operator can suspect:
- * one of them sent the wrong bytes, and when there was only one, it did.
+ * Every source that wrote each piece of each blob being assembled here. A blob is checked only once
+ * its last piece is in, so when it does not hash to its digest these are whom the operator can
+ * suspect: one of them sent the wrong bytes, and when there was only one, it did. Which one, the
+ * digests of the pieces tell, compared with the senders' own copies.
  */
 final class PieceSenders {
 
-  private final Map<Digest, Set<String>> byBlob = new ConcurrentHashMap<>();
+  /** The sources of a blob's pieces: by piece offset, and all of them. */
+  record Senders(List<String> all, Map<Long, List<String>> byPiece) {
+
+    static final Senders NONE = new Senders(List.of(), Map.of());
+
+    /** The one source that wrote the piece at this offset, or null if several did or none. */
+    String soleSenderOf(long offset) {
+      List<String> sources = byPiece.getOrDefault(offset, List.of());
+      return sources.size() == 1 ? sources.get(0) : null;
+    }
+  }
+
+  private final Map<Digest, Map<Long, Set<String>>> byBlob = new ConcurrentHashMap<>();
 
   /** Noted before the piece is committed, so the commit that completes the blob finds them all. */
-  void wrote(Digest blob, List<String> sources) {
+  void wrote(Digest blob, ByteRange piece, List<String> sources) {
     byBlob.compute(
         blob,
         (b, known) -> {
-          Set<String> all = known == null ? new LinkedHashSet<>() : known;
-          all.addAll(sources);
-          return all;
+          Map<Long, Set<String>> pieces = known == null ? new TreeMap<>() : known;
+          pieces.computeIfAbsent(piece.offset(), o -> new LinkedHashSet<>()).addAll(sources);
+          return pieces;
         });
   }
 
   /** The senders of a blob whose pieces were all discarded; none are kept for it afterwards. */
-  List<String> take(Digest blob) {
-    Set<String> senders = byBlob.remove(blob);
-    return senders == null ? List.of() : new ArrayList<>(senders);
+  Senders take(Digest blob) {
+    Map<Long, Set<String>> pieces = byBlob.remove(blob);
+    if (pieces == null) {
+      return Senders.NONE;
+    }
+    Set<String> all = new LinkedHashSet<>();
+    Map<Long, List<String>> byPiece = new TreeMap<>();
+    pieces.forEach(
+        (offset, sources) -> {
+          all.addAll(sources);
+          byPiece.put(offset, List.copyOf(sources));
+        });
+    return new Senders(new ArrayList<>(all), byPiece);
   }
 
   /** The blob is complete, or its pieces are gone: its senders no longer matter. */

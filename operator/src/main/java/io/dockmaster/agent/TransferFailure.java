@@ -1,6 +1,7 @@
 package io.dockmaster.agent;
 
 import io.dockmaster.cache.DigestMismatchException;
+import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.registry.RegistryException;
 import io.dockmaster.status.ErrorMessages;
@@ -34,25 +35,33 @@ final class TransferFailure extends Exception {
 
   private final Reason reason;
   private final List<String> pieceSources;
+  private final List<ReceivedPiece> receivedPieces;
 
   TransferFailure(Reason reason, String message) {
-    this(reason, message, List.of());
+    this(reason, message, List.of(), List.of());
   }
 
   /**
    * @param pieceSources for a blob assembled from pieces that did not verify: every source that
    *     wrote bytes of it
+   * @param receivedPieces of that blob: what each piece held, and from whom
    */
-  TransferFailure(Reason reason, String message, List<String> pieceSources) {
+  TransferFailure(
+      Reason reason,
+      String message,
+      List<String> pieceSources,
+      List<ReceivedPiece> receivedPieces) {
     super(message);
     this.reason = reason;
     this.pieceSources = List.copyOf(pieceSources);
+    this.receivedPieces = List.copyOf(receivedPieces);
   }
 
   TransferFailure(Reason reason, String message, Throwable cause) {
     super(message, cause);
     this.reason = reason;
     this.pieceSources = List.of();
+    this.receivedPieces = List.of();
   }
 
   Reason reason() {
@@ -62,6 +71,11 @@ final class TransferFailure extends Exception {
   /** Empty unless the failure is of a blob assembled from pieces. */
   List<String> pieceSources() {
     return pieceSources;
+  }
+
+  /** Empty unless the failure is of a blob assembled from pieces. */
+  List<ReceivedPiece> receivedPieces() {
+    return receivedPieces;
   }
 
   /**

@@ -2,6 +2,7 @@ package io.dockmaster.agent;
 
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.registry.Digest;
 import java.util.List;
 import java.util.Map;
@@ -106,7 +107,12 @@ final class TransferLedger {
    * @param pieceSources for a blob assembled from pieces that did not verify, the sources of all
    *     its pieces when {@code source} names none of them
    */
-  record Failure(String source, String reason, String message, List<String> pieceSources) {}
+  record Failure(
+      String source,
+      String reason,
+      String message,
+      List<String> pieceSources,
+      List<ReceivedPiece> receivedPieces) {}
 
   private final Map<Digest, Entry> inFlight = new ConcurrentHashMap<>();
   private final Map<Digest, Failure> failures = new ConcurrentHashMap<>();
@@ -173,12 +179,20 @@ final class TransferLedger {
   }
 
   void failed(Digest digest, String source, String reason, String message) {
-    failed(digest, source, reason, message, List.of());
+    failed(digest, source, reason, message, List.of(), List.of());
   }
 
   void failed(
-      Digest digest, String source, String reason, String message, List<String> pieceSources) {
-    failures.put(digest, new Failure(source, reason, message, List.copyOf(pieceSources)));
+      Digest digest,
+      String source,
+      String reason,
+      String message,
+      List<String> pieceSources,
+      List<ReceivedPiece> receivedPieces) {
+    failures.put(
+        digest,
+        new Failure(
+            source, reason, message, List.copyOf(pieceSources), List.copyOf(receivedPieces)));
     inFlight.remove(digest);
     changes.changed();
   }
@@ -269,7 +283,9 @@ final class TransferLedger {
           failure.reason(),
           failure.message(),
           null,
-          failure.pieceSources().isEmpty() ? null : failure.pieceSources());
+          failure.pieceSources().isEmpty() ? null : failure.pieceSources(),
+          null,
+          failure.receivedPieces().isEmpty() ? null : failure.receivedPieces());
     }
     return BlobState.absent(digest.toString());
   }

@@ -8,6 +8,8 @@ import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheFullException;
 import io.dockmaster.cache.DigestMismatchException;
 import io.dockmaster.control.BlobPiece;
+import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
@@ -294,7 +296,8 @@ final class TransferRunner implements AutoCloseable {
         source,
         failure.reason().name(),
         failure.getMessage(),
-        source.equals(PartialBlob.MIXED_SOURCES) ? failure.pieceSources() : List.of());
+        source.equals(PartialBlob.MIXED_SOURCES) ? failure.pieceSources() : List.of(),
+        source.equals(PartialBlob.MIXED_SOURCES) ? failure.receivedPieces() : List.of());
     metrics.transferFinished(
         upstream, failure.reason().name(), Duration.ofNanos(System.nanoTime() - started));
     log.warn("{} from {} failed: {}", unit.label(), source, failure.getMessage());
@@ -348,7 +351,10 @@ final class TransferRunner implements AutoCloseable {
   private void commit(PartialBlob partial, String source, TransferUnit unit)
       throws TransferFailure {
     if (unit.isPiece()) {
-      senders.wrote(unit.blob(), partial.sources());
+      senders.wrote(
+          unit.blob(),
+          new ByteRange(unit.piece().offset(), unit.piece().length()),
+          partial.sources());
     }
     try {
       partial.write.commit();
@@ -360,17 +366,28 @@ final class TransferRunner implements AutoCloseable {
         throw TransferFailure.ofStream(e, null, source, unit.blob());
       }
       // This piece completed its blob, whose pieces may have come from several sources.
-      List<String> pieceSources = senders.take(unit.blob());
+      PieceSenders.Senders pieceSenders = senders.take(unit.blob());
+      List<ReceivedPiece> received =
+          e.pieces().stream()
+              .map(
+                  piece ->
+                      new ReceivedPiece(
+                          piece.offset(),
+                          piece.length(),
+                          pieceSenders.soleSenderOf(piece.offset()),
+                          piece.digest()))
+              .toList();
       throw new TransferFailure(
           Reason.DigestMismatch,
           "the pieces of blob "
               + unit.blob()
               + " from "
-              + String.join(", ", pieceSources)
+              + String.join(", ", pieceSenders.all())
               + " together hashed to "
               + e.actual()
               + "; every piece of it was discarded",
-          pieceSources);
+          pieceSenders.all(),
+          received);
     } catch (IOException e) {
       throw TransferFailure.ofStream(e, null, source, unit.blob());
     }

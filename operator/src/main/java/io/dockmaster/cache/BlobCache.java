@@ -1,6 +1,8 @@
 package io.dockmaster.cache;
 
 import io.dockmaster.control.BlobPiece;
+import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.RangeDigest;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
@@ -211,6 +213,24 @@ public final class BlobCache implements AutoCloseable {
         actual,
         layout.root());
     return Verification.DISCARDED;
+  }
+
+  /**
+   * The digests of these ranges of the complete blob, as its file holds them now; empty if the blob
+   * is not complete here.
+   *
+   * @throws IOException if the file cannot be read
+   */
+  public List<RangeDigest> rangeDigests(Digest digest, List<ByteRange> ranges) throws IOException {
+    synchronized (lock) {
+      ensureOpen();
+      if (space.complete(digest) == null) {
+        return List.of();
+      }
+    }
+    try (FileChannel channel = FileChannel.open(layout.blob(digest), StandardOpenOption.READ)) {
+      return ContentDigest.ofRanges(channel, ranges, digest);
+    }
   }
 
   /** What {@link #verify} found. */

@@ -1,10 +1,14 @@
 package io.dockmaster.cache;
 
+import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.RangeDigest;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Hashing what a cache file holds, to check it against the digest it is stored under. */
 final class ContentDigest {
@@ -18,20 +22,43 @@ final class ContentDigest {
    * all it has if it is shorter (which then cannot match).
    */
   static Digest of(FileChannel channel, long length, Digest expected) throws IOException {
+    return of(channel, 0, length, expected);
+  }
+
+  /**
+   * The digest, in {@code expected}'s algorithm, of {@code length} bytes of the file from {@code
+   * offset}, or of all it has from there if it is shorter.
+   */
+  static Digest of(FileChannel channel, long offset, long length, Digest expected)
+      throws IOException {
     MessageDigest hasher = expected.newHasher();
     // Direct, so the native SHA-256 reads it without a copy.
     ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
-    long position = 0;
-    while (position < length) {
-      buffer.clear().limit((int) Math.min(BUFFER_BYTES, length - position));
-      int n = channel.read(buffer, position);
+    long read = 0;
+    while (read < length) {
+      buffer.clear().limit((int) Math.min(BUFFER_BYTES, length - read));
+      int n = channel.read(buffer, offset + read);
       if (n < 0) {
         break;
       }
       buffer.flip();
       hasher.update(buffer);
-      position += n;
+      read += n;
     }
     return Digest.of(hasher);
+  }
+
+  /** The digests of these ranges of the file. */
+  static List<RangeDigest> ofRanges(FileChannel channel, List<ByteRange> ranges, Digest blob)
+      throws IOException {
+    List<RangeDigest> digests = new ArrayList<>();
+    for (ByteRange range : ranges) {
+      digests.add(
+          new RangeDigest(
+              range.offset(),
+              range.length(),
+              of(channel, range.offset(), range.length(), blob).toString()));
+    }
+    return digests;
   }
 }

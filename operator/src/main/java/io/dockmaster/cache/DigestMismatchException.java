@@ -1,7 +1,9 @@
 package io.dockmaster.cache;
 
+import io.dockmaster.control.RangeDigest;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
+import java.util.List;
 
 /**
  * Content written to the cache did not match the digest or size it was stored under. The partial
@@ -13,8 +15,18 @@ public final class DigestMismatchException extends IOException {
   private final Digest actual;
   private final long expectedSize;
   private final long actualSize;
+  private final List<RangeDigest> pieces;
 
   DigestMismatchException(Digest expected, Digest actual, long expectedSize, long actualSize) {
+    this(expected, actual, expectedSize, actualSize, List.of());
+  }
+
+  DigestMismatchException(
+      Digest expected,
+      Digest actual,
+      long expectedSize,
+      long actualSize,
+      List<RangeDigest> pieces) {
     super(
         "blob "
             + expected
@@ -30,6 +42,15 @@ public final class DigestMismatchException extends IOException {
     this.actual = actual;
     this.expectedSize = expectedSize;
     this.actualSize = actualSize;
+    this.pieces = List.copyOf(pieces);
+  }
+
+  /**
+   * For a blob filled in pieces, the digest of the bytes written in each piece's range, read before
+   * the file was discarded; empty for a blob written whole.
+   */
+  public List<RangeDigest> pieces() {
+    return pieces;
   }
 
   public Digest expected() {

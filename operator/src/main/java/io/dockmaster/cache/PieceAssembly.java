@@ -1,9 +1,11 @@
 package io.dockmaster.cache;
 
+import io.dockmaster.control.ByteRange;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,6 +85,14 @@ final class PieceAssembly {
   /** The digest of the partial file's content, read from the start. */
   Digest hashContent() throws IOException {
     return ContentDigest.of(channel, blob.size, blob.digest);
+  }
+
+  /** The ranges of the pieces, by offset. */
+  List<ByteRange> pieceRanges() {
+    return pieces.values().stream()
+        .map(piece -> new ByteRange(piece.fileOffset, piece.size))
+        .sorted(Comparator.comparingLong(ByteRange::offset))
+        .toList();
   }
 
   /** The pieces, written or being written, for failing them all at once. */

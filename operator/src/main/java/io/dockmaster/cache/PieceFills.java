@@ -1,6 +1,8 @@
 package io.dockmaster.cache;
 
 import io.dockmaster.control.BlobPiece;
+import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.RangeDigest;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -194,8 +196,29 @@ final class PieceFills {
       throw e;
     }
     cache.countDigestMismatch();
+    List<RangeDigest> pieces = pieceDigests(assembly);
     fail(assembly, "its pieces together do not match the digest");
-    throw new DigestMismatchException(blob.digest, actual, blob.size, blob.size);
+    throw new DigestMismatchException(blob.digest, actual, blob.size, blob.size, pieces);
+  }
+
+  /**
+   * What each piece of a blob that did not verify holds, read before it is discarded, so that the
+   * operator can compare it with the senders' copies; none if the file cannot be read.
+   */
+  private List<RangeDigest> pieceDigests(PieceAssembly assembly) {
+    List<ByteRange> ranges;
+    synchronized (lock) {
+      ranges = assembly.pieceRanges();
+    }
+    try {
+      return ContentDigest.ofRanges(assembly.channel, ranges, assembly.blob.digest);
+    } catch (IOException e) {
+      log.warn(
+          "Could not hash the pieces of blob {}, which did not verify: {}",
+          assembly.blob.digest,
+          e.toString());
+      return List.of();
+    }
   }
 
   /**

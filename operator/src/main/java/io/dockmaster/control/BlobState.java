@@ -19,6 +19,8 @@ import java.util.List;
  *     none); null otherwise and from agents that do not say
  * @param waiting while receiving: true when the transfer has not started, waiting behind the one
  *     its order named ({@link TransferOrder#after()}); null otherwise
+ * @param receivedPieces with {@code pieceSources}: the digest of the bytes received of each piece,
+ *     and from whom; null otherwise and from agents that do not say
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record BlobState(
@@ -30,10 +32,36 @@ public record BlobState(
     String failureMessage,
     Long heldMillis,
     List<String> pieceSources,
-    Boolean waiting) {
+    Boolean waiting,
+    List<ReceivedPiece> receivedPieces) {
 
   public BlobState {
     pieceSources = pieceSources == null ? null : List.copyOf(pieceSources);
+    receivedPieces = receivedPieces == null ? null : List.copyOf(receivedPieces);
+  }
+
+  /** A state that names no received pieces. */
+  public BlobState(
+      String digest,
+      Phase phase,
+      long received,
+      String source,
+      String failureReason,
+      String failureMessage,
+      Long heldMillis,
+      List<String> pieceSources,
+      Boolean waiting) {
+    this(
+        digest,
+        phase,
+        received,
+        source,
+        failureReason,
+        failureMessage,
+        heldMillis,
+        pieceSources,
+        waiting,
+        null);
   }
 
   /** A state of a transfer that is not waiting. */
@@ -104,7 +132,8 @@ public record BlobState(
         failureMessage,
         heldMillis,
         pieceSources,
-        waiting);
+        waiting,
+        receivedPieces);
   }
 
   public static BlobState absent(String digest) {

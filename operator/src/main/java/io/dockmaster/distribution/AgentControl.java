@@ -3,6 +3,7 @@ package io.dockmaster.distribution;
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobCheck;
+import io.dockmaster.control.BlobVerifications;
 import io.dockmaster.control.PinSet;
 import io.dockmaster.control.RuntimeMirrors;
 import io.dockmaster.control.TransferOrder;
@@ -30,10 +31,10 @@ public interface AgentControl {
   void unpin(AgentLease agent, String owner) throws IOException;
 
   /**
-   * Asks the agent to re-hash these complete blobs and drop those that do not match; returns what
-   * it found, once it has checked them all.
+   * Asks the agent to re-hash these complete blobs, drop those that do not match and hash the
+   * ranges asked of those that do; returns what it found, once it has checked them all.
    */
-  List<BlobCheck> verify(AgentLease agent, List<String> digests) throws IOException;
+  List<BlobCheck> verify(AgentLease agent, BlobVerifications request) throws IOException;
 
   void configureRuntime(AgentLease agent, RuntimeMirrors mirrors) throws IOException;
 }

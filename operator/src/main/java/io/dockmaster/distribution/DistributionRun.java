@@ -299,13 +299,13 @@ final class DistributionRun implements AutoCloseable {
     suspects
         .takeVerifications(alive.keySet())
         .forEach(
-            (node, digests) ->
+            (node, request) ->
                 calls.inBackground(
                     alive.get(node),
-                    agent -> calls.control().verify(agent, digests),
+                    agent -> calls.control().verify(agent, request),
                     checks -> suspects.verified(node, checks),
                     (agent, e) -> {
-                      suspects.verificationFailed(node, digests);
+                      suspects.verificationFailed(node, request.digests());
                       problem(
                           node,
                           null,

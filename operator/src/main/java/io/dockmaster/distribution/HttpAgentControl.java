@@ -162,19 +162,21 @@ public final class HttpAgentControl implements AgentControl, AutoCloseable {
   }
 
   @Override
-  public List<BlobCheck> verify(AgentLease agent, List<String> digests) throws IOException {
+  public List<BlobCheck> verify(AgentLease agent, BlobVerifications request) throws IOException {
     byte[] body =
         send(
             longCallClient,
             agent,
             HttpMethod.POST,
             ControlPaths.VERIFICATIONS,
-            new BlobVerifications(digests),
+            request,
             VERIFICATION_TIMEOUT);
     if (body.length == 0) {
       // An agent of the previous release answers 204 once it has checked: what it found shows in
       // its next inventory, so the copies count as gone from this check's point of view.
-      return digests.stream().map(d -> new BlobCheck(d, BlobCheck.Outcome.ABSENT)).toList();
+      return request.digests().stream()
+          .map(d -> new BlobCheck(d, BlobCheck.Outcome.ABSENT))
+          .toList();
     }
     return json.readValue(body, BlobChecks.class).checks();
   }

@@ -4,6 +4,9 @@ import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobCheck;
 import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.BlobState;
+import io.dockmaster.control.BlobVerifications;
+import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.registry.Digest;
 import java.util.ArrayList;
@@ -14,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -34,6 +38,11 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * to. And the strikes must come from at least two receivers, so one receiver with faulty hardware
  * cannot have every healthy source withheld.
  *
+ * <p>A blob assembled from pieces of several senders makes each of them a suspect. Which of them
+ * sent the wrong bytes, the digests of the pieces tell: the receiver reports what it got in each
+ * piece and from whom, each sender's re-check hashes the same ranges of its copy, and a sender
+ * whose intact copy differs from what it sent earns the strike.
+ *
  * <p>Not thread-safe, except {@link #verified} and {@link #verificationFailed}, which agent-call
  * threads report to and which take effect at the next {@link #collect}.
  */
@@ -49,6 +58,9 @@ final class SuspectSources {
   /** Checks asked of a complete copy → the receivers that reported it; gone with the copy. */
   private final Map<NodeBlob, Set<String>> pendingChecks = new HashMap<>();
 
+  /** The same for the pieces a copy sent of a blob whose pieces came from several senders. */
+  private final Map<NodeBlob, List<SentPiece>> pendingPieces = new HashMap<>();
+
   private final Map<NodeBlob, Set<String>> strikeReporters = new HashMap<>();
   private final Map<String, String> lastMismatchSource = new HashMap<>();
   private final Map<String, Set<String>> toVerify = new HashMap<>();
@@ -59,14 +71,17 @@ final class SuspectSources {
 
   private record Checked(String node, BlobCheck check) {}
 
+  /** What a receiver got of a range a sender sent it. */
+  private record SentPiece(String receiver, ByteRange range, String digest) {}
+
   /** A source newly withheld from a blob's plan by {@link #collect}. */
   record Withheld(String node, Digest blob, int strikes) {}
 
   /**
    * Notes the digest mismatches a receiver reports. A receiver repeats its last failure until it
    * gets another order, so only a new failure counts. A blob assembled from pieces of several
-   * senders makes each of them a suspect, to be re-checked like a relay of a corrupt stream, but
-   * earns none of them a strike: only one of them sent the wrong bytes.
+   * senders makes each of them a suspect, to be re-checked like a relay of a corrupt stream; the
+   * one whose copy does not hold what it sent earns the strike.
    */
   void noteReport(AgentReport report) {
     for (BlobState state : report.blobs()) {
@@ -94,6 +109,20 @@ final class SuspectSources {
           pendingChecks.computeIfAbsent(copy, c -> new HashSet<>()).add(report.node());
         }
       }
+      if (!sole && state.receivedPieces() != null) {
+        notePieces(report.node(), blob, state.receivedPieces());
+      }
+    }
+  }
+
+  private void notePieces(String receiver, Digest blob, List<ReceivedPiece> pieces) {
+    for (ReceivedPiece piece : pieces) {
+      String sender = peerOf(piece.source());
+      if (sender != null && piece.digest() != null && !isWithheld(blob, sender)) {
+        pendingPieces
+            .computeIfAbsent(new NodeBlob(sender, blob.toString()), c -> new ArrayList<>())
+            .add(new SentPiece(receiver, piece.range(), piece.digest()));
+      }
     }
   }
 
@@ -107,10 +136,14 @@ final class SuspectSources {
         state.pieceSources() != null
             ? state.pieceSources()
             : state.source() == null ? List.of() : List.of(state.source());
-    return labels.stream()
-        .filter(label -> label.startsWith(TransferSource.PEER_LABEL_PREFIX))
-        .map(label -> label.substring(TransferSource.PEER_LABEL_PREFIX.length()))
-        .toList();
+    return labels.stream().map(SuspectSources::peerOf).filter(Objects::nonNull).toList();
+  }
+
+  /** The node a source label names, or null for the registry, several sources or none. */
+  private static String peerOf(String label) {
+    return label != null && label.startsWith(TransferSource.PEER_LABEL_PREFIX)
+        ? label.substring(TransferSource.PEER_LABEL_PREFIX.length())
+        : null;
   }
 
   /** A piece's failure is reported under the piece's name; suspicion is of copies of its blob. */
@@ -134,6 +167,7 @@ final class SuspectSources {
       nodes.remove(node);
     }
     pendingChecks.remove(new NodeBlob(node, digest.toString()));
+    pendingPieces.remove(new NodeBlob(node, digest.toString()));
     // Its strikes stay: one more report about its next copy withholds it again.
     Set<String> held = withheld.get(digest);
     if (held != null) {
@@ -141,13 +175,23 @@ final class SuspectSources {
     }
   }
 
-  /** The re-checks to ask of these nodes now (node → digests); each is handed out once. */
-  Map<String, List<String>> takeVerifications(Collection<String> alive) {
-    Map<String, List<String>> due = new LinkedHashMap<>();
+  /**
+   * The re-checks to ask of these nodes now, with the ranges of pieces they sent; each is handed
+   * out once.
+   */
+  Map<String, BlobVerifications> takeVerifications(Collection<String> alive) {
+    Map<String, BlobVerifications> due = new LinkedHashMap<>();
     for (String node : alive) {
       Set<String> digests = toVerify.remove(node);
       if (digests != null) {
-        due.put(node, List.copyOf(digests));
+        Map<String, List<ByteRange>> ranges = new HashMap<>();
+        for (String digest : digests) {
+          List<SentPiece> sent = pendingPieces.get(new NodeBlob(node, digest));
+          if (sent != null) {
+            ranges.put(digest, sent.stream().map(SentPiece::range).distinct().toList());
+          }
+        }
+        due.put(node, new BlobVerifications(List.copyOf(digests), ranges));
       }
     }
     return due;
@@ -175,13 +219,21 @@ final class SuspectSources {
       NodeBlob checked = new NodeBlob(done.node(), digest.toString());
       // Null when the copy that sent the bytes is gone since: what was checked is a later one.
       Set<String> reporters = pendingChecks.remove(checked);
+      List<SentPiece> sentPieces = pendingPieces.get(checked);
       copyGone(digest, done.node());
       BlobCheck.Outcome outcome = done.check().outcome();
+      Set<String> struck = new HashSet<>();
       if (reporters != null
           && (outcome == BlobCheck.Outcome.INTACT || outcome == BlobCheck.Outcome.UNREADABLE)) {
+        struck.addAll(reporters);
+      }
+      if (sentPieces != null) {
+        struck.addAll(receiversOfOtherBytes(sentPieces, done.check()));
+      }
+      if (!struck.isEmpty()) {
         int count = strikes.merge(checked, 1, Integer::sum);
         Set<String> from = strikeReporters.computeIfAbsent(checked, c -> new HashSet<>());
-        from.addAll(reporters);
+        from.addAll(struck);
         if (count >= STRIKES
             && from.size() >= 2
             && withheld.computeIfAbsent(digest, d -> new HashSet<>()).add(done.node())) {
@@ -194,5 +246,26 @@ final class SuspectSources {
       toVerify.computeIfAbsent(failed.node(), n -> new LinkedHashSet<>()).add(failed.digest());
     }
     return newlyWithheld;
+  }
+
+  /**
+   * The receivers that got other bytes in a piece than the sender's intact copy holds there: bytes
+   * the sender's memory or network card corrupted on the way. None when the copy did not check out
+   * (a rotten copy is dropped, not struck) or did not hash the ranges (an older agent).
+   */
+  private static Set<String> receiversOfOtherBytes(List<SentPiece> sent, BlobCheck check) {
+    if (check.outcome() != BlobCheck.Outcome.INTACT || check.ranges() == null) {
+      return Set.of();
+    }
+    Map<ByteRange, String> held = new HashMap<>();
+    check.ranges().forEach(range -> held.put(range.range(), range.digest()));
+    Set<String> receivers = new HashSet<>();
+    for (SentPiece piece : sent) {
+      String copy = held.get(piece.range());
+      if (copy != null && !copy.equals(piece.digest())) {
+        receivers.add(piece.receiver());
+      }
+    }
+    return receivers;
   }
 }

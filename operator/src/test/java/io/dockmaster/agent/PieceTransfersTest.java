@@ -6,6 +6,7 @@ import io.dockmaster.cache.BlobCache;
 import io.dockmaster.cache.CacheLimits;
 import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.BlobState;
+import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.registry.BlobFrom;
@@ -191,6 +192,12 @@ class PieceTransfersTest {
     assertThat(failed.pieceSources())
         .as("which piece was wrong is unknown, so every sender of one is named")
         .containsExactlyInAnyOrder("peer/a", "peer/b");
+    assertThat(failed.receivedPieces())
+        .as("what each piece held, and who sent it, for the operator to compare with their copies")
+        .containsExactly(
+            new ReceivedPiece(0, 30_000, "peer/a", sha256(CONTENT, 0)),
+            new ReceivedPiece(30_000, 30_000, "peer/b", sha256(corrupt, 30_000)),
+            new ReceivedPiece(60_000, 30_000, "peer/a", sha256(CONTENT, 60_000)));
     assertThat(failed.failureMessage())
         .contains("every piece of it was discarded")
         .contains("peer/a")
@@ -284,5 +291,9 @@ class PieceTransfersTest {
             throw new IOException("connection reset");
           }
         });
+  }
+
+  private static String sha256(byte[] content, int offset) {
+    return Digest.sha256(Arrays.copyOfRange(content, offset, offset + 30_000)).toString();
   }
 }

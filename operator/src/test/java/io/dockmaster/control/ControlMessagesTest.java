@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /** The control channel's JSON: what the operator writes is what the agent reads. */
@@ -131,7 +132,20 @@ class ControlMessagesTest {
                     "upstream",
                     null,
                     null,
-                    5678L)),
+                    5678L),
+                new BlobState(
+                    "sha256:" + "e".repeat(64) + "@100+100",
+                    BlobState.Phase.FAILED,
+                    0,
+                    "several sources",
+                    "DigestMismatch",
+                    "the pieces of blob ... together hashed to ...",
+                    null,
+                    List.of("peer/node-2", "peer/node-3"),
+                    null,
+                    List.of(
+                        new ReceivedPiece(0, 100, "peer/node-2", "sha256:" + "1".repeat(64)),
+                        new ReceivedPiece(100, 100, null, "sha256:" + "2".repeat(64))))),
             1,
             2,
             3,
@@ -161,8 +175,33 @@ class ControlMessagesTest {
         new BlobChecks(
             List.of(
                 new BlobCheck("sha256:" + "e".repeat(64), BlobCheck.Outcome.INTACT),
-                new BlobCheck("sha256:" + "f".repeat(64), BlobCheck.Outcome.UNREADABLE)));
+                new BlobCheck("sha256:" + "f".repeat(64), BlobCheck.Outcome.UNREADABLE),
+                new BlobCheck(
+                    "sha256:" + "a".repeat(64),
+                    BlobCheck.Outcome.INTACT,
+                    List.of(new RangeDigest(100, 100, "sha256:" + "3".repeat(64))))));
 
     assertThat(json.readValue(json.writeValueAsBytes(checks), BlobChecks.class)).isEqualTo(checks);
+  }
+
+  @Test
+  void verificationsCarryTheRangesToHashAndOlderRequestsNone() throws Exception {
+    String digest = "sha256:" + "a".repeat(64);
+    BlobVerifications withRanges =
+        new BlobVerifications(
+            List.of(digest),
+            Map.of(digest, List.of(new ByteRange(0, 100), new ByteRange(200, 50))));
+
+    assertThat(json.readValue(json.writeValueAsBytes(withRanges), BlobVerifications.class))
+        .isEqualTo(withRanges);
+    assertThat(json.readValue("{\"digests\":[\"" + digest + "\"]}", BlobVerifications.class))
+        .as("as older operators send it")
+        .isEqualTo(new BlobVerifications(List.of(digest)))
+        .extracting(request -> request.rangesOf(digest))
+        .asList()
+        .isEmpty();
+    assertThat(json.writeValueAsString(new BlobVerifications(List.of(digest))))
+        .as("what older agents read")
+        .isEqualTo("{\"digests\":[\"" + digest + "\"]}");
   }
 }

@@ -5,11 +5,16 @@ import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobCheck;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.BlobVerifications;
+import io.dockmaster.control.ByteRange;
 import io.dockmaster.control.PinSet;
+import io.dockmaster.control.RangeDigest;
 import io.dockmaster.control.RuntimeMirrors;
 import io.dockmaster.control.TransferOrder;
+import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.net.ConnectException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -359,8 +364,9 @@ final class FakeAgents implements AgentControl {
   }
 
   @Override
-  public List<BlobCheck> verify(AgentLease agent, List<String> digests) throws IOException {
+  public List<BlobCheck> verify(AgentLease agent, BlobVerifications request) throws IOException {
     check(agent);
+    List<String> digests = request.digests();
     digests.forEach(d -> verifications.add(agent.node() + " " + d));
     try {
       verificationGate.await();
@@ -384,7 +390,15 @@ final class FakeAgents implements AgentControl {
       } else {
         outcome = BlobCheck.Outcome.INTACT;
       }
-      checks.add(new BlobCheck(digest, outcome));
+      List<RangeDigest> ranges =
+          outcome == BlobCheck.Outcome.INTACT && !request.rangesOf(digest).isEmpty()
+              ? request.rangesOf(digest).stream()
+                  .map(
+                      range ->
+                          new RangeDigest(range.offset(), range.length(), truly(digest, range)))
+                  .toList()
+              : null;
+      checks.add(new BlobCheck(digest, outcome, ranges));
     }
     return checks;
   }
@@ -392,5 +406,10 @@ final class FakeAgents implements AgentControl {
   @Override
   public void configureRuntime(AgentLease agent, RuntimeMirrors mirrors) throws IOException {
     check(agent);
+  }
+
+  /** The digest of a range of a blob's true bytes: what an intact copy hashes it to. */
+  static String truly(String blob, ByteRange range) {
+    return Digest.sha256((blob + " " + range).getBytes(StandardCharsets.UTF_8)).toString();
   }
 }

@@ -7,6 +7,8 @@ import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.UpstreamAccess;
 import io.dockmaster.distribution.FakeAgents.Received;
@@ -140,12 +142,7 @@ class PieceDistributionTest {
   @Test
   void theSendersOfPiecesThatDidNotAddUpAreReCheckedAndARottenCopyIsFetchedAgain() {
     DistributionRun run = run();
-    List<BlobPiece> pieces =
-        PieceLayout.of(
-                IMAGE_BLOBS.stream()
-                    .map(b -> new Blob(b.descriptor().digest(), b.descriptor().size()))
-                    .toList())
-            .piecesOf(LARGE.descriptor().digest());
+    List<BlobPiece> pieces = piecesOfLarge();
     // node-00 holds the image, but its copy of the large layer rotted on disk unnoticed.
     for (WantedBlob blob : IMAGE_BLOBS) {
       agents.complete("node-00", digest(blob), blob.descriptor().size());
@@ -221,6 +218,66 @@ class PieceDistributionTest {
         .allMatch(r -> refetchedByNode00.contains(r.order().piece()));
   }
 
+  @Test
+  void theSenderOfAPieceItsOwnIntactCopyDoesNotHoldIsWithheldAfterItsStrikes() {
+    DistributionRun run = run();
+    List<BlobPiece> pieces = piecesOfLarge();
+    for (String holder : List.of("node-00", "node-02")) {
+      for (WantedBlob blob : IMAGE_BLOBS) {
+        agents.complete(holder, digest(blob), blob.descriptor().size());
+      }
+      pieces.forEach(p -> agents.complete(holder, p.name(), p.length()));
+    }
+    List<AgentLease> nodes = nodes(4, true);
+    run.round(nodes);
+    BlobPiece first = pieces.get(0);
+    BlobPiece second = pieces.get(1);
+    BlobPiece last = pieces.get(pieces.size() - 1);
+    String layer = digest(LARGE);
+
+    for (int strike = 1; strike <= SuspectSources.STRIKES; strike++) {
+      // node-01 and node-03 in turn: node-00 sent the first piece as its copy holds it, node-02
+      // the second with bytes its copy does not hold (its memory or network card corrupted them).
+      String receiver = strike % 2 == 0 ? "node-01" : "node-03";
+      agents.set(
+          receiver,
+          last.name(),
+          new BlobState(last.name(), Phase.RECEIVING, 10, "peer/node-00", null, null));
+      run.round(nodes);
+      agents.set(
+          receiver,
+          last.name(),
+          new BlobState(
+              last.name(),
+              Phase.FAILED,
+              0,
+              "several sources",
+              "DigestMismatch",
+              "the pieces of blob ... together hashed to sha256:0000",
+              null,
+              List.of("peer/node-00", "peer/node-02"),
+              null,
+              List.of(
+                  new ReceivedPiece(
+                      first.offset(),
+                      first.length(),
+                      "peer/node-00",
+                      FakeAgents.truly(layer, new ByteRange(first.offset(), first.length()))),
+                  new ReceivedPiece(
+                      second.offset(),
+                      second.length(),
+                      "peer/node-02",
+                      "sha256:" + "0".repeat(64)))));
+      // Both senders are suspects until their re-checks answer; then both copies count again.
+      await().until(() -> run.round(nodes).complete() == 2);
+    }
+
+    assertThat(run.progress().orElseThrow().failures())
+        .filteredOn(problem -> problem.reason().equals("CorruptSource"))
+        .extracting(DistributionProgress.NodeProblem::node)
+        .containsExactly("node-02");
+  }
+
   private DistributionRun run() {
     DistributionTarget target =
         new DistributionTarget(
@@ -259,6 +316,14 @@ class PieceDistributionTest {
           takingPieces ? FakeAgents.leaseTakingPieces(name, AMD64) : FakeAgents.lease(name, AMD64));
     }
     return nodes;
+  }
+
+  private static List<BlobPiece> piecesOfLarge() {
+    return PieceLayout.of(
+            IMAGE_BLOBS.stream()
+                .map(b -> new Blob(b.descriptor().digest(), b.descriptor().size()))
+                .toList())
+        .piecesOf(LARGE.descriptor().digest());
   }
 
   private String digest(WantedBlob blob) {

@@ -8,6 +8,10 @@ import io.dockmaster.control.BlobCheck.Outcome;
 import io.dockmaster.control.BlobPiece;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
+import io.dockmaster.control.BlobVerifications;
+import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.RangeDigest;
+import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.registry.Digest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -36,7 +40,7 @@ class SuspectSourcesTest {
     assertThat(suspects.isSuspect(BLOB, "bad")).isTrue();
     assertThat(suspects.isSuspect(BLOB, "n1")).isFalse();
     assertThat(suspects.takeVerifications(List.of("bad", "n1")))
-        .isEqualTo(Map.of("bad", List.of(BLOB.toString())));
+        .isEqualTo(Map.of("bad", new BlobVerifications(List.of(BLOB.toString()))));
     assertThat(suspects.takeVerifications(List.of("bad"))).as("handed out once").isEmpty();
   }
 
@@ -69,7 +73,7 @@ class SuspectSourcesTest {
   @Test
   void aSuspectIsClearedWhenItsCopyIsGoneAndACheckThatCouldNotBeAskedIsAskedAgain() {
     suspects.noteReport(report("n1", failed("peer/bad", "DigestMismatch")));
-    List<String> digests = suspects.takeVerifications(List.of("bad")).get("bad");
+    List<String> digests = suspects.takeVerifications(List.of("bad")).get("bad").digests();
 
     suspects.verificationFailed("bad", digests);
     assertThat(suspects.takeVerifications(List.of("bad"))).as("not before collect").isEmpty();
@@ -176,7 +180,7 @@ class SuspectSourcesTest {
   }
 
   @Test
-  void everySenderOfPiecesThatDidNotAddUpIsCheckedButNoneEarnsAStrike() {
+  void everySenderOfPiecesThatDidNotAddUpIsCheckedButWithoutTheirDigestsNoneEarnsAStrike() {
     for (int i = 0; i < 2 * SuspectSources.STRIKES; i++) {
       String receiver = "n" + (i % 2);
       suspects.noteReport(
@@ -189,10 +193,15 @@ class SuspectSourcesTest {
       assertThat(suspects.isSuspect(BLOB, "b")).isTrue();
       assertThat(suspects.takeVerifications(List.of("a", "b", "upstream")))
           .as("the blob is re-checked, not a piece")
-          .isEqualTo(Map.of("a", List.of(BLOB.toString()), "b", List.of(BLOB.toString())));
+          .isEqualTo(
+              Map.of(
+                  "a", new BlobVerifications(List.of(BLOB.toString())),
+                  "b", new BlobVerifications(List.of(BLOB.toString()))));
       suspects.verified("a", List.of(new BlobCheck(BLOB.toString(), Outcome.INTACT)));
       suspects.verified("b", List.of(new BlobCheck(BLOB.toString(), Outcome.INTACT)));
-      assertThat(suspects.collect()).as("which one sent the wrong piece is unknown").isEmpty();
+      assertThat(suspects.collect())
+          .as("which one sent the wrong piece, an agent that does not hash pieces cannot tell")
+          .isEmpty();
       assertThat(suspects.isSuspect(BLOB, "a")).isFalse();
     }
     assertThat(suspects.isWithheld(BLOB, "a")).isFalse();
@@ -217,5 +226,128 @@ class SuspectSourcesTest {
       }
     }
     assertThat(suspects.isWithheld(BLOB, "liar")).isTrue();
+  }
+
+  private static final ByteRange FIRST = new ByteRange(0, 32L << 20);
+  private static final ByteRange SECOND = new ByteRange(32L << 20, 32L << 20);
+
+  /** The digest of a range of the blob's true bytes, as a sender's intact copy hashes it. */
+  private static String truly(ByteRange range) {
+    return FakeAgents.truly(BLOB.toString(), range);
+  }
+
+  /** a sent the first piece as its copy holds it; b sent the second wrong. */
+  private void bSentTheSecondPieceWrong(String receiver) {
+    suspects.noteReport(
+        report(receiver, new BlobState(PIECE.name(), Phase.RECEIVING, 10, "peer/a", null, null)));
+    suspects.noteReport(
+        report(
+            receiver,
+            new BlobState(
+                PIECE.name(),
+                Phase.FAILED,
+                0,
+                "several sources",
+                "DigestMismatch",
+                "message",
+                null,
+                List.of("peer/a", "peer/b"),
+                null,
+                List.of(
+                    new ReceivedPiece(0, FIRST.length(), "peer/a", truly(FIRST)),
+                    new ReceivedPiece(
+                        SECOND.offset(), SECOND.length(), "peer/b", "sha256:" + "0".repeat(64))))));
+  }
+
+  private static BlobCheck intactWith(ByteRange... ranges) {
+    return new BlobCheck(
+        BLOB.toString(),
+        Outcome.INTACT,
+        java.util.Arrays.stream(ranges)
+            .map(range -> new RangeDigest(range.offset(), range.length(), truly(range)))
+            .toList());
+  }
+
+  @Test
+  void theSenderOfAPieceItsOwnIntactCopyDoesNotHoldEarnsTheStrikeAndTheOtherSenderNone() {
+    for (int strike = 1; strike <= SuspectSources.STRIKES; strike++) {
+      bSentTheSecondPieceWrong("n" + (strike % 2));
+
+      assertThat(suspects.takeVerifications(List.of("a", "b")))
+          .as("each sender hashes the pieces it sent")
+          .isEqualTo(
+              Map.of(
+                  "a",
+                  new BlobVerifications(
+                      List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(FIRST))),
+                  "b",
+                  new BlobVerifications(
+                      List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(SECOND)))));
+      suspects.verified("a", List.of(intactWith(FIRST)));
+      suspects.verified("b", List.of(intactWith(SECOND)));
+      List<SuspectSources.Withheld> withheld = suspects.collect();
+
+      assertThat(suspects.isSuspect(BLOB, "a")).isFalse();
+      assertThat(suspects.isSuspect(BLOB, "b")).as("its copy checks out").isFalse();
+      if (strike < SuspectSources.STRIKES) {
+        assertThat(withheld).as("strike %d", strike).isEmpty();
+      } else {
+        assertThat(withheld)
+            .containsExactly(new SuspectSources.Withheld("b", BLOB, SuspectSources.STRIKES));
+      }
+    }
+    assertThat(suspects.isWithheld(BLOB, "b")).isTrue();
+    assertThat(suspects.isWithheld(BLOB, "a")).isFalse();
+  }
+
+  @Test
+  void aPieceSenderWhoseCopyWasDroppedOrHashedNoRangesOrIsGoneEarnsNoStrike() {
+    // Each case as often as it would take to withhold b, from two receivers.
+    for (int i = 0; i < 3 * SuspectSources.STRIKES; i++) {
+      int kind = i / SuspectSources.STRIKES;
+      bSentTheSecondPieceWrong("n" + (i % 2));
+      suspects.takeVerifications(List.of("a", "b"));
+      BlobCheck check =
+          switch (kind) {
+            // a rotten copy is dropped, whatever its ranges hash to
+            case 0 ->
+                new BlobCheck(BLOB.toString(), Outcome.DISCARDED, intactWith(SECOND).ranges());
+            // an agent that does not hash ranges
+            case 1 -> new BlobCheck(BLOB.toString(), Outcome.INTACT);
+            // b's copy is gone (it failed too, or was evicted) before its check answered
+            default -> {
+              suspects.copyGone(BLOB, "b");
+              yield intactWith(SECOND);
+            }
+          };
+      suspects.verified("b", List.of(check));
+
+      assertThat(suspects.collect()).as("case %d", kind).isEmpty();
+    }
+    assertThat(suspects.isWithheld(BLOB, "b")).isFalse();
+  }
+
+  @Test
+  void aPieceWhoseSenderIsUnknownOrTheRegistryIsHashedOfNoOne() {
+    suspects.noteReport(
+        report(
+            "n1",
+            new BlobState(
+                PIECE.name(),
+                Phase.FAILED,
+                0,
+                "several sources",
+                "DigestMismatch",
+                "message",
+                null,
+                List.of("peer/a", "upstream"),
+                null,
+                List.of(
+                    new ReceivedPiece(0, FIRST.length(), null, truly(FIRST)),
+                    new ReceivedPiece(
+                        SECOND.offset(), SECOND.length(), "upstream", truly(SECOND))))));
+
+    assertThat(suspects.takeVerifications(List.of("a", "upstream")))
+        .isEqualTo(Map.of("a", new BlobVerifications(List.of(BLOB.toString()))));
   }
 }
