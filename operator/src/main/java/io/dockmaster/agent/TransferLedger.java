@@ -271,7 +271,8 @@ final class TransferLedger {
           null,
           entry.heldMillis(),
           null,
-          entry.waiting ? Boolean.TRUE : null);
+          entry.waiting ? Boolean.TRUE : null,
+          null);
     }
     Failure failure = failures.get(digest);
     if (failure != null) {

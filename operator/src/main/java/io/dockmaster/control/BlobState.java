@@ -40,30 +40,6 @@ public record BlobState(
     receivedPieces = receivedPieces == null ? null : List.copyOf(receivedPieces);
   }
 
-  /** A state that names no received pieces. */
-  public BlobState(
-      String digest,
-      Phase phase,
-      long received,
-      String source,
-      String failureReason,
-      String failureMessage,
-      Long heldMillis,
-      List<String> pieceSources,
-      Boolean waiting) {
-    this(
-        digest,
-        phase,
-        received,
-        source,
-        failureReason,
-        failureMessage,
-        heldMillis,
-        pieceSources,
-        waiting,
-        null);
-  }
-
   /** A state of a transfer that is not waiting. */
   public BlobState(
       String digest,
@@ -83,6 +59,7 @@ public record BlobState(
         failureMessage,
         heldMillis,
         pieceSources,
+        null,
         null);
   }
 

@@ -84,7 +84,8 @@ class ControlMessagesTest {
             null,
             0L,
             null,
-            true);
+            true,
+            null);
 
     assertThat(json.readValue(json.writeValueAsString(order), TransferOrder.class).after())
         .isEqualTo(first);

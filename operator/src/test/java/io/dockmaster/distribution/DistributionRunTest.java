@@ -246,7 +246,9 @@ class DistributionRunTest {
 
   private void waiting(String node, String blob, String source) {
     agents.set(
-        node, blob, new BlobState(blob, Phase.RECEIVING, 0, source, null, null, null, null, true));
+        node,
+        blob,
+        new BlobState(blob, Phase.RECEIVING, 0, source, null, null, null, null, true, null));
   }
 
   @Test

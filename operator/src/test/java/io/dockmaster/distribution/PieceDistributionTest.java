@@ -144,11 +144,8 @@ class PieceDistributionTest {
     DistributionRun run = run();
     List<BlobPiece> pieces = piecesOfLarge();
     // node-00 holds the image, but its copy of the large layer rotted on disk unnoticed.
-    for (WantedBlob blob : IMAGE_BLOBS) {
-      agents.complete("node-00", digest(blob), blob.descriptor().size());
-    }
+    holdsTheImage("node-00", pieces);
     agents.rot("node-00", digest(LARGE), LARGE.descriptor().size());
-    pieces.forEach(p -> agents.complete("node-00", p.name(), p.length()));
     List<AgentLease> nodes = nodes(4, true);
     run.round(nodes);
     assertThat(agents.orders)
@@ -157,18 +154,7 @@ class PieceDistributionTest {
         .isEmpty();
 
     BlobPiece last = pieces.get(pieces.size() - 1);
-    agents.set(
-        "node-01",
-        last.name(),
-        new BlobState(
-            last.name(),
-            Phase.FAILED,
-            0,
-            "several sources",
-            "DigestMismatch",
-            "the pieces of blob ... together hashed to sha256:0000",
-            null,
-            List.of("peer/node-00", "peer/node-02")));
+    agents.set("node-01", last.name(), piecesFailed(last, null));
     // The re-check hashes a large blob: the round does not wait for it.
     agents.holdVerifications();
     DistributionProgress progress = run.round(nodes);
@@ -222,12 +208,8 @@ class PieceDistributionTest {
   void theSenderOfAPieceItsOwnIntactCopyDoesNotHoldIsWithheldAfterItsStrikes() {
     DistributionRun run = run();
     List<BlobPiece> pieces = piecesOfLarge();
-    for (String holder : List.of("node-00", "node-02")) {
-      for (WantedBlob blob : IMAGE_BLOBS) {
-        agents.complete(holder, digest(blob), blob.descriptor().size());
-      }
-      pieces.forEach(p -> agents.complete(holder, p.name(), p.length()));
-    }
+    holdsTheImage("node-00", pieces);
+    holdsTheImage("node-02", pieces);
     List<AgentLease> nodes = nodes(4, true);
     run.round(nodes);
     BlobPiece first = pieces.get(0);
@@ -247,16 +229,8 @@ class PieceDistributionTest {
       agents.set(
           receiver,
           last.name(),
-          new BlobState(
-              last.name(),
-              Phase.FAILED,
-              0,
-              "several sources",
-              "DigestMismatch",
-              "the pieces of blob ... together hashed to sha256:0000",
-              null,
-              List.of("peer/node-00", "peer/node-02"),
-              null,
+          piecesFailed(
+              last,
               List.of(
                   new ReceivedPiece(
                       first.offset(),
@@ -316,6 +290,31 @@ class PieceDistributionTest {
           takingPieces ? FakeAgents.leaseTakingPieces(name, AMD64) : FakeAgents.lease(name, AMD64));
     }
     return nodes;
+  }
+
+  /**
+   * The receiver's assembly of the large layer, whose pieces came from node-00 and node-02, did not
+   * hash to its digest; the last piece's transfer reports it.
+   */
+  private static BlobState piecesFailed(BlobPiece last, List<ReceivedPiece> received) {
+    return new BlobState(
+        last.name(),
+        Phase.FAILED,
+        0,
+        "several sources",
+        "DigestMismatch",
+        "the pieces of blob ... together hashed to sha256:0000",
+        null,
+        List.of("peer/node-00", "peer/node-02"),
+        null,
+        received);
+  }
+
+  private void holdsTheImage(String node, List<BlobPiece> pieces) {
+    for (WantedBlob blob : IMAGE_BLOBS) {
+      agents.complete(node, digest(blob), blob.descriptor().size());
+    }
+    pieces.forEach(p -> agents.complete(node, p.name(), p.length()));
   }
 
   private static List<BlobPiece> piecesOfLarge() {

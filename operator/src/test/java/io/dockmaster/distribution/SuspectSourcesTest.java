@@ -179,6 +179,21 @@ class SuspectSourcesTest {
         PIECE.name(), Phase.FAILED, 0, source, "DigestMismatch", "message", null, pieceSources);
   }
 
+  /** The same from an agent that says what it received in each piece. */
+  private static BlobState piecesFailed(List<String> pieceSources, ReceivedPiece... received) {
+    return new BlobState(
+        PIECE.name(),
+        Phase.FAILED,
+        0,
+        "several sources",
+        "DigestMismatch",
+        "message",
+        null,
+        pieceSources,
+        null,
+        List.of(received));
+  }
+
   @Test
   void everySenderOfPiecesThatDidNotAddUpIsCheckedButWithoutTheirDigestsNoneEarnsAStrike() {
     for (int i = 0; i < 2 * SuspectSources.STRIKES; i++) {
@@ -243,20 +258,11 @@ class SuspectSourcesTest {
     suspects.noteReport(
         report(
             receiver,
-            new BlobState(
-                PIECE.name(),
-                Phase.FAILED,
-                0,
-                "several sources",
-                "DigestMismatch",
-                "message",
-                null,
+            piecesFailed(
                 List.of("peer/a", "peer/b"),
-                null,
-                List.of(
-                    new ReceivedPiece(0, FIRST.length(), "peer/a", truly(FIRST)),
-                    new ReceivedPiece(
-                        SECOND.offset(), SECOND.length(), "peer/b", "sha256:" + "0".repeat(64))))));
+                new ReceivedPiece(0, FIRST.length(), "peer/a", truly(FIRST)),
+                new ReceivedPiece(
+                    SECOND.offset(), SECOND.length(), "peer/b", "sha256:" + "0".repeat(64)))));
   }
 
   private static BlobCheck intactWith(ByteRange... ranges) {
@@ -332,20 +338,10 @@ class SuspectSourcesTest {
     suspects.noteReport(
         report(
             "n1",
-            new BlobState(
-                PIECE.name(),
-                Phase.FAILED,
-                0,
-                "several sources",
-                "DigestMismatch",
-                "message",
-                null,
+            piecesFailed(
                 List.of("peer/a", "upstream"),
-                null,
-                List.of(
-                    new ReceivedPiece(0, FIRST.length(), null, truly(FIRST)),
-                    new ReceivedPiece(
-                        SECOND.offset(), SECOND.length(), "upstream", truly(SECOND))))));
+                new ReceivedPiece(0, FIRST.length(), null, truly(FIRST)),
+                new ReceivedPiece(SECOND.offset(), SECOND.length(), "upstream", truly(SECOND)))));
 
     assertThat(suspects.takeVerifications(List.of("a", "upstream")))
         .isEqualTo(Map.of("a", new BlobVerifications(List.of(BLOB.toString()))));
