@@ -108,6 +108,21 @@ final class AgentMetrics {
     }
   }
 
+  /**
+   * The local container runtime asked for a manifest or blob: a hit is served from this node's
+   * cache, a miss answered 404 at once, so that the runtime pulls it from the registry.
+   */
+  void runtimeLookup(boolean manifest, boolean hit) {
+    Counter.builder("dockmaster.agent.runtime.lookups")
+        .description(
+            "Requests of the local container runtime for a manifest or blob, found in this node's"
+                + " cache (hit) or not (miss, answered 404 so that it pulls from the registry)")
+        .tag("kind", manifest ? "manifest" : "blob")
+        .tag("outcome", hit ? "hit" : "miss")
+        .register(registry)
+        .increment();
+  }
+
   /** A write stopped keeping pace with a peer relaying its blob: it stood still, or was slow. */
   void relayReleased(boolean still) {
     Counter.builder("dockmaster.agent.relay.released")

@@ -100,6 +100,9 @@ final class BlobResponder {
     boolean manifest = m.group(2).equals("manifests");
     Optional<Digest> digest = digestOf(m.group(3), m.group(1), request.getParam("ns"), manifest);
     if (digest.isEmpty()) {
+      if (peer.isEmpty()) {
+        metrics.runtimeLookup(manifest, false);
+      }
       error(
           response,
           404,
@@ -121,6 +124,9 @@ final class BlobResponder {
       // rather than fail the pipeline.
       submit(response, () -> waitThenServe(request, digest.get(), piece, manifest, peer));
       return;
+    }
+    if (peer.isEmpty()) {
+      metrics.runtimeLookup(manifest, found.isPresent());
     }
     serve(request, digest.get(), piece, found, manifest, peer);
   }

@@ -2,8 +2,8 @@ package io.dockmaster.agent;
 
 import io.dockmaster.cache.BlobCache;
 import io.dockmaster.control.BlobCheck;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.BlobVerifications;
-import io.dockmaster.control.ByteRange;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -52,7 +52,7 @@ final class BlobVerifier implements AutoCloseable {
     List<CompletableFuture<BlobCheck>> checks = new ArrayList<>();
     for (String name : request.digests()) {
       Digest digest = Digest.parse(name);
-      List<ByteRange> ranges = request.rangesOf(name);
+      List<BlobRange> ranges = request.rangesOf(name);
       checks.add(
           pending
               .computeIfAbsent(digest, d -> CompletableFuture.supplyAsync(() -> check(d), thread))
@@ -63,18 +63,17 @@ final class BlobVerifier implements AutoCloseable {
             done -> {
               List<BlobCheck> outcomes = new ArrayList<>();
               for (CompletableFuture<BlobCheck> check : checks) {
-                outcomes.add(check.join());
+                BlobCheck found = check.join();
+                outcomes.add(found);
                 log.info(
-                    "Checked blob {} after a peer's report: {}",
-                    check.join().digest(),
-                    check.join().outcome());
+                    "Checked blob {} after a peer's report: {}", found.digest(), found.outcome());
               }
               return outcomes;
             });
   }
 
   /** The ranges are hashed only of a copy that checked out: of another, they would tell nothing. */
-  private BlobCheck withRanges(Digest digest, BlobCheck.Outcome outcome, List<ByteRange> ranges) {
+  private BlobCheck withRanges(Digest digest, BlobCheck.Outcome outcome, List<BlobRange> ranges) {
     if (outcome != BlobCheck.Outcome.INTACT || ranges.isEmpty()) {
       return new BlobCheck(digest.toString(), outcome);
     }

@@ -1,6 +1,8 @@
 package io.dockmaster.agent;
 
-import io.dockmaster.control.ByteRange;
+import io.dockmaster.agent.TransferFailure.Reason;
+import io.dockmaster.cache.DigestMismatchException;
+import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.registry.Digest;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -33,12 +35,12 @@ final class PieceSenders {
   private final Map<Digest, Map<Long, Set<String>>> byBlob = new ConcurrentHashMap<>();
 
   /** Noted before the piece is committed, so the commit that completes the blob finds them all. */
-  void wrote(Digest blob, ByteRange piece, List<String> sources) {
+  void wrote(Digest blob, long pieceOffset, List<String> sources) {
     byBlob.compute(
         blob,
         (b, known) -> {
           Map<Long, Set<String>> pieces = known == null ? new TreeMap<>() : known;
-          pieces.computeIfAbsent(piece.offset(), o -> new LinkedHashSet<>()).addAll(sources);
+          pieces.computeIfAbsent(pieceOffset, o -> new LinkedHashSet<>()).addAll(sources);
           return pieces;
         });
   }
@@ -57,6 +59,35 @@ final class PieceSenders {
           byPiece.put(offset, List.copyOf(sources));
         });
     return new Senders(new ArrayList<>(all), byPiece);
+  }
+
+  /**
+   * The failure of a blob whose pieces did not add up, naming their senders and what each piece
+   * held; none are kept for the blob afterwards.
+   */
+  TransferFailure mismatchOf(Digest blob, DigestMismatchException mismatch) {
+    Senders senders = take(blob);
+    List<ReceivedPiece> received =
+        mismatch.pieces().stream()
+            .map(
+                piece ->
+                    new ReceivedPiece(
+                        piece.offset(),
+                        piece.length(),
+                        senders.soleSenderOf(piece.offset()),
+                        piece.digest()))
+            .toList();
+    return new TransferFailure(
+        Reason.DigestMismatch,
+        "the pieces of blob "
+            + blob
+            + " from "
+            + String.join(", ", senders.all())
+            + " together hashed to "
+            + mismatch.actual()
+            + "; every piece of it was discarded",
+        senders.all(),
+        received);
   }
 
   /** The blob is complete, or its pieces are gone: its senders no longer matter. */

@@ -8,8 +8,6 @@ import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheFullException;
 import io.dockmaster.cache.DigestMismatchException;
 import io.dockmaster.control.BlobPiece;
-import io.dockmaster.control.ByteRange;
-import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.registry.BlobFrom;
 import io.dockmaster.registry.Digest;
@@ -351,10 +349,7 @@ final class TransferRunner implements AutoCloseable {
   private void commit(PartialBlob partial, String source, TransferUnit unit)
       throws TransferFailure {
     if (unit.isPiece()) {
-      senders.wrote(
-          unit.blob(),
-          new ByteRange(unit.piece().offset(), unit.piece().length()),
-          partial.sources());
+      senders.wrote(unit.blob(), unit.piece().offset(), partial.sources());
     }
     try {
       partial.write.commit();
@@ -366,28 +361,7 @@ final class TransferRunner implements AutoCloseable {
         throw TransferFailure.ofStream(e, null, source, unit.blob());
       }
       // This piece completed its blob, whose pieces may have come from several sources.
-      PieceSenders.Senders pieceSenders = senders.take(unit.blob());
-      List<ReceivedPiece> received =
-          e.pieces().stream()
-              .map(
-                  piece ->
-                      new ReceivedPiece(
-                          piece.offset(),
-                          piece.length(),
-                          pieceSenders.soleSenderOf(piece.offset()),
-                          piece.digest()))
-              .toList();
-      throw new TransferFailure(
-          Reason.DigestMismatch,
-          "the pieces of blob "
-              + unit.blob()
-              + " from "
-              + String.join(", ", pieceSenders.all())
-              + " together hashed to "
-              + e.actual()
-              + "; every piece of it was discarded",
-          pieceSenders.all(),
-          received);
+      throw senders.mismatchOf(unit.blob(), e);
     } catch (IOException e) {
       throw TransferFailure.ofStream(e, null, source, unit.blob());
     }

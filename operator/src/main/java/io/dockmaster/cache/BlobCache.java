@@ -1,7 +1,7 @@
 package io.dockmaster.cache;
 
 import io.dockmaster.control.BlobPiece;
-import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.RangeDigest;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -216,20 +216,25 @@ public final class BlobCache implements AutoCloseable {
   }
 
   /**
-   * The digests of these ranges of the complete blob, as its file holds them now; empty if the blob
-   * is not complete here.
+   * The digests of these ranges of the complete blob, as its file holds them now; none if the blob
+   * is not complete here, and none of a range past its end (a receiver's report gone wrong, which
+   * must not look like bytes this copy lacks).
    *
    * @throws IOException if the file cannot be read
    */
-  public List<RangeDigest> rangeDigests(Digest digest, List<ByteRange> ranges) throws IOException {
+  public List<RangeDigest> rangeDigests(Digest digest, List<BlobRange> ranges) throws IOException {
+    CachedBlob blob;
     synchronized (lock) {
       ensureOpen();
-      if (space.complete(digest) == null) {
-        return List.of();
-      }
+      blob = space.complete(digest);
     }
+    if (blob == null) {
+      return List.of();
+    }
+    List<BlobRange> within =
+        ranges.stream().filter(range -> range.offset() + range.length() <= blob.size).toList();
     try (FileChannel channel = FileChannel.open(layout.blob(digest), StandardOpenOption.READ)) {
-      return ContentDigest.ofRanges(channel, ranges, digest);
+      return ContentDigest.ofRanges(channel, within, digest);
     }
   }
 

@@ -1,6 +1,6 @@
 package io.dockmaster.cache;
 
-import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.RangeDigest;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
@@ -49,10 +49,10 @@ final class ContentDigest {
   }
 
   /** The digests of these ranges of the file. */
-  static List<RangeDigest> ofRanges(FileChannel channel, List<ByteRange> ranges, Digest blob)
+  static List<RangeDigest> ofRanges(FileChannel channel, List<BlobRange> ranges, Digest blob)
       throws IOException {
     List<RangeDigest> digests = new ArrayList<>();
-    for (ByteRange range : ranges) {
+    for (BlobRange range : ranges) {
       digests.add(
           new RangeDigest(
               range.offset(),

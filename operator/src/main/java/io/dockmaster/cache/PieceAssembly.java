@@ -1,6 +1,6 @@
 package io.dockmaster.cache;
 
-import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -88,10 +88,10 @@ final class PieceAssembly {
   }
 
   /** The ranges of the pieces, by offset. */
-  List<ByteRange> pieceRanges() {
+  List<BlobRange> pieceRanges() {
     return pieces.values().stream()
-        .map(piece -> new ByteRange(piece.fileOffset, piece.size))
-        .sorted(Comparator.comparingLong(ByteRange::offset))
+        .map(piece -> new BlobRange(piece.fileOffset, piece.size))
+        .sorted(Comparator.comparingLong(BlobRange::offset))
         .toList();
   }
 

@@ -1,7 +1,7 @@
 package io.dockmaster.cache;
 
 import io.dockmaster.control.BlobPiece;
-import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.RangeDigest;
 import io.dockmaster.registry.Digest;
 import java.io.IOException;
@@ -206,7 +206,7 @@ final class PieceFills {
    * operator can compare it with the senders' copies; none if the file cannot be read.
    */
   private List<RangeDigest> pieceDigests(PieceAssembly assembly) {
-    List<ByteRange> ranges;
+    List<BlobRange> ranges;
     synchronized (lock) {
       ranges = assembly.pieceRanges();
     }

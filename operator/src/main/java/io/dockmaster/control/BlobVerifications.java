@@ -13,7 +13,7 @@ import java.util.Map;
  *     sent bytes its copy does not hold; empty when none
  */
 @JsonInclude(JsonInclude.Include.NON_EMPTY)
-public record BlobVerifications(List<String> digests, Map<String, List<ByteRange>> ranges) {
+public record BlobVerifications(List<String> digests, Map<String, List<BlobRange>> ranges) {
 
   public BlobVerifications {
     digests = digests == null ? List.of() : List.copyOf(digests);
@@ -26,7 +26,7 @@ public record BlobVerifications(List<String> digests, Map<String, List<ByteRange
   }
 
   /** The ranges to hash of this blob's copy. */
-  public List<ByteRange> rangesOf(String digest) {
+  public List<BlobRange> rangesOf(String digest) {
     return ranges.getOrDefault(digest, List.of());
   }
 }

@@ -7,7 +7,7 @@ package io.dockmaster.control;
  */
 public record RangeDigest(long offset, long length, String digest) {
 
-  public ByteRange range() {
-    return new ByteRange(offset, length);
+  public BlobRange range() {
+    return new BlobRange(offset, length);
   }
 }

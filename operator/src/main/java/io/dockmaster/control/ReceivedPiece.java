@@ -9,7 +9,7 @@ package io.dockmaster.control;
  */
 public record ReceivedPiece(long offset, long length, String source, String digest) {
 
-  public ByteRange range() {
-    return new ByteRange(offset, length);
+  public BlobRange range() {
+    return new BlobRange(offset, length);
   }
 }

@@ -3,9 +3,10 @@ package io.dockmaster.distribution;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobCheck;
 import io.dockmaster.control.BlobPiece;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobVerifications;
-import io.dockmaster.control.ByteRange;
+import io.dockmaster.control.RangeDigest;
 import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.control.TransferSource;
 import io.dockmaster.registry.Digest;
@@ -71,8 +72,12 @@ final class SuspectSources {
 
   private record Checked(String node, BlobCheck check) {}
 
-  /** What a receiver got of a range a sender sent it. */
-  private record SentPiece(String receiver, ByteRange range, String digest) {}
+  /**
+   * What a receiver got of a range a sender sent it.
+   *
+   * @param asked whether a re-check handed out since asked the sender to hash the range
+   */
+  private record SentPiece(String receiver, BlobRange range, String digest, boolean asked) {}
 
   /** A source newly withheld from a blob's plan by {@link #collect}. */
   record Withheld(String node, Digest blob, int strikes) {}
@@ -118,10 +123,13 @@ final class SuspectSources {
   private void notePieces(String receiver, Digest blob, List<ReceivedPiece> pieces) {
     for (ReceivedPiece piece : pieces) {
       String sender = peerOf(piece.source());
-      if (sender != null && piece.digest() != null && !isWithheld(blob, sender)) {
+      if (sender != null
+          && piece.digest() != null
+          && BlobRange.isValid(piece.offset(), piece.length())
+          && !isWithheld(blob, sender)) {
         pendingPieces
             .computeIfAbsent(new NodeBlob(sender, blob.toString()), c -> new ArrayList<>())
-            .add(new SentPiece(receiver, piece.range(), piece.digest()));
+            .add(new SentPiece(receiver, piece.range(), piece.digest(), false));
       }
     }
   }
@@ -184,11 +192,13 @@ final class SuspectSources {
     for (String node : alive) {
       Set<String> digests = toVerify.remove(node);
       if (digests != null) {
-        Map<String, List<ByteRange>> ranges = new HashMap<>();
+        Map<String, List<BlobRange>> ranges = new HashMap<>();
         for (String digest : digests) {
           List<SentPiece> sent = pendingPieces.get(new NodeBlob(node, digest));
           if (sent != null) {
             ranges.put(digest, sent.stream().map(SentPiece::range).distinct().toList());
+            sent.replaceAll(
+                piece -> new SentPiece(piece.receiver(), piece.range(), piece.digest(), true));
           }
         }
         due.put(node, new BlobVerifications(List.copyOf(digests), ranges));
@@ -228,7 +238,7 @@ final class SuspectSources {
         struck.addAll(reporters);
       }
       if (sentPieces != null) {
-        struck.addAll(receiversOfOtherBytes(sentPieces, done.check()));
+        struck.addAll(receiversOfOtherBytes(sentPieces, hashedRanges(done.check())));
       }
       if (!struck.isEmpty()) {
         int count = strikes.merge(checked, 1, Integer::sum);
@@ -240,6 +250,11 @@ final class SuspectSources {
           newlyWithheld.add(new Withheld(done.node(), digest, count));
         }
       }
+      if (sentPieces != null
+          && outcome == BlobCheck.Outcome.INTACT
+          && !isWithheld(digest, done.node())) {
+        askAgainOfIntactCopy(checked, digest, sentPieces, hashedRanges(done.check()));
+      }
     }
     NodeBlob failed;
     while ((failed = unverified.poll()) != null) {
@@ -249,19 +264,47 @@ final class SuspectSources {
   }
 
   /**
-   * The receivers that got other bytes in a piece than the sender's intact copy holds there: bytes
-   * the sender's memory or network card corrupted on the way. None when the copy did not check out
-   * (a rotten copy is dropped, not struck) or did not hash the ranges (an older agent).
+   * Pieces reported after the copy's re-check was handed out, of ranges it did not hash, make it a
+   * suspect again, to be asked for them next.
    */
-  private static Set<String> receiversOfOtherBytes(List<SentPiece> sent, BlobCheck check) {
-    if (check.outcome() != BlobCheck.Outcome.INTACT || check.ranges() == null) {
-      return Set.of();
+  private void askAgainOfIntactCopy(
+      NodeBlob copy, Digest digest, List<SentPiece> sent, Map<BlobRange, String> hashed) {
+    List<SentPiece> unasked =
+        sent.stream()
+            .filter(piece -> !piece.asked() && !hashed.containsKey(piece.range()))
+            .toList();
+    if (!unasked.isEmpty()) {
+      pendingPieces.put(copy, new ArrayList<>(unasked));
+      suspects.computeIfAbsent(digest, d -> new HashSet<>()).add(copy.node());
+      toVerify.computeIfAbsent(copy.node(), n -> new LinkedHashSet<>()).add(copy.digest());
     }
-    Map<ByteRange, String> held = new HashMap<>();
-    check.ranges().forEach(range -> held.put(range.range(), range.digest()));
+  }
+
+  /**
+   * The digests of the ranges of an intact copy its re-check hashed; none when the copy did not
+   * check out (a rotten copy is dropped, not struck) or hashed no ranges (an older agent).
+   */
+  private static Map<BlobRange, String> hashedRanges(BlobCheck check) {
+    Map<BlobRange, String> hashed = new HashMap<>();
+    if (check.outcome() == BlobCheck.Outcome.INTACT && check.ranges() != null) {
+      for (RangeDigest range : check.ranges()) {
+        if (BlobRange.isValid(range.offset(), range.length())) {
+          hashed.put(range.range(), range.digest());
+        }
+      }
+    }
+    return hashed;
+  }
+
+  /**
+   * The receivers that got other bytes in a piece than the sender's intact copy holds there: bytes
+   * the sender's memory or network card corrupted on the way.
+   */
+  private static Set<String> receiversOfOtherBytes(
+      List<SentPiece> sent, Map<BlobRange, String> hashed) {
     Set<String> receivers = new HashSet<>();
     for (SentPiece piece : sent) {
-      String copy = held.get(piece.range());
+      String copy = hashed.get(piece.range());
       if (copy != null && !copy.equals(piece.digest())) {
         receivers.add(piece.receiver());
       }

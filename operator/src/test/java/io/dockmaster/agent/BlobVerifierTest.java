@@ -7,8 +7,8 @@ import io.dockmaster.cache.BlobWrite;
 import io.dockmaster.cache.CacheLimits;
 import io.dockmaster.control.BlobCheck;
 import io.dockmaster.control.BlobCheck.Outcome;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.BlobVerifications;
-import io.dockmaster.control.ByteRange;
 import io.dockmaster.control.RangeDigest;
 import io.dockmaster.registry.Digest;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -27,8 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Re-checks a peer asks for, over a real cache on disk. */
 class BlobVerifierTest {
 
-  private static final ByteRange FIRST = new ByteRange(0, 30_000);
-  private static final ByteRange LAST = new ByteRange(60_000, 40_000);
+  private static final BlobRange FIRST = new BlobRange(0, 30_000);
+  private static final BlobRange LAST = new BlobRange(60_000, 40_000);
 
   @TempDir Path directory;
 
@@ -66,6 +66,18 @@ class BlobVerifierTest {
   }
 
   @Test
+  void aRangePastTheBlobsEndIsNotHashed() throws Exception {
+    Digest blob = store();
+
+    assertThat(verify(blob, new BlobRange(90_000, 20_000), FIRST))
+        .containsExactly(
+            new BlobCheck(
+                blob.toString(),
+                Outcome.INTACT,
+                List.of(new RangeDigest(0, 30_000, sha256(0, 30_000)))));
+  }
+
+  @Test
   void aCopyThatRottedIsDroppedAndNoRangeHashed() throws Exception {
     Digest blob = store();
     Path file = directory.resolve("blobs/sha256/" + blob.hex());
@@ -94,7 +106,7 @@ class BlobVerifierTest {
             new BlobCheck(absent.toString(), Outcome.ABSENT));
   }
 
-  private List<BlobCheck> verify(Digest blob, ByteRange... ranges) throws Exception {
+  private List<BlobCheck> verify(Digest blob, BlobRange... ranges) throws Exception {
     return verifier
         .verify(
             new BlobVerifications(

@@ -43,6 +43,26 @@ class MirrorBandwidthTest {
     assertThat(completes(() -> bandwidth.acquireDownload("mirror-a", 64 * 1024))).isTrue();
   }
 
+  @Test
+  void theNodesCapsHoldEveryBlobAndEveryMirrorTogether() throws Exception {
+    MirrorBandwidth bandwidth =
+        new MirrorBandwidth(Bandwidth.of(64 * 1024), Bandwidth.of(64 * 1024));
+    bandwidth.set("mirror-a", 0, 0, Set.of(BLOB));
+
+    bandwidth.acquireUpload(BLOB, 64 * 1024);
+    bandwidth.acquireDownload("mirror-a", 64 * 1024);
+
+    assertThat(blocks(() -> bandwidth.acquireUpload(OTHER, 64 * 1024)))
+        .as("the node's upload burst is spent for every blob")
+        .isTrue();
+    assertThat(blocks(() -> bandwidth.acquireDownload("mirror-b", 64 * 1024)))
+        .as("and its download for every mirror")
+        .isTrue();
+    assertThat(blocks(() -> bandwidth.acquireDownload(null, 64 * 1024)))
+        .as("and for transfers of no mirror")
+        .isTrue();
+  }
+
   @FunctionalInterface
   interface Acquire {
     void run() throws InterruptedException;

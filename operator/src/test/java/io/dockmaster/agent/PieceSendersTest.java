@@ -2,7 +2,6 @@ package io.dockmaster.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.dockmaster.control.ByteRange;
 import io.dockmaster.registry.Digest;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -11,8 +10,8 @@ import org.junit.jupiter.api.Test;
 class PieceSendersTest {
 
   private static final Digest BLOB = Digest.sha256("blob".getBytes(StandardCharsets.UTF_8));
-  private static final ByteRange FIRST = new ByteRange(0, 100);
-  private static final ByteRange SECOND = new ByteRange(100, 100);
+  private static final long FIRST = 0;
+  private static final long SECOND = 100;
 
   private final PieceSenders senders = new PieceSenders();
 
@@ -24,8 +23,8 @@ class PieceSendersTest {
     PieceSenders.Senders taken = senders.take(BLOB);
 
     assertThat(taken.all()).containsExactly("peer/a", "peer/b", "peer/c");
-    assertThat(taken.soleSenderOf(FIRST.offset())).isEqualTo("peer/a");
-    assertThat(taken.soleSenderOf(SECOND.offset()))
+    assertThat(taken.soleSenderOf(FIRST)).isEqualTo("peer/a");
+    assertThat(taken.soleSenderOf(SECOND))
         .as("continued from another source: either may have sent the wrong bytes")
         .isNull();
     assertThat(taken.soleSenderOf(200)).as("not written here").isNull();

@@ -191,7 +191,7 @@ class ControlMessagesTest {
     BlobVerifications withRanges =
         new BlobVerifications(
             List.of(digest),
-            Map.of(digest, List.of(new ByteRange(0, 100), new ByteRange(200, 50))));
+            Map.of(digest, List.of(new BlobRange(0, 100), new BlobRange(200, 50))));
 
     assertThat(json.readValue(json.writeValueAsBytes(withRanges), BlobVerifications.class))
         .isEqualTo(withRanges);

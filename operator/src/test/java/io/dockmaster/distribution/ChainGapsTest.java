@@ -243,11 +243,8 @@ class ChainGapsTest {
   }
 
   /**
-   * A node of a chain with {@code held} bytes of the sequence, receiving the blob it is partway
-   * through from {@code source} ("seed" for the registry).
-   */
-  /**
-   * A node of a chain through the blobs of {@link #SEQUENCE}, holding {@code held} bytes of them.
+   * A node of a chain with {@code held} bytes of {@link #SEQUENCE}, receiving the blob it is
+   * partway through from {@code source} ("seed" for the registry).
    */
   static NodeHoldings chainNode(String name, long held, String source) {
     NodeHoldings node = new NodeHoldings();

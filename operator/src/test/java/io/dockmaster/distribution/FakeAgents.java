@@ -3,10 +3,10 @@ package io.dockmaster.distribution;
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobCheck;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
 import io.dockmaster.control.BlobVerifications;
-import io.dockmaster.control.ByteRange;
 import io.dockmaster.control.PinSet;
 import io.dockmaster.control.RangeDigest;
 import io.dockmaster.control.RuntimeMirrors;
@@ -409,7 +409,7 @@ final class FakeAgents implements AgentControl {
   }
 
   /** The digest of a range of a blob's true bytes: what an intact copy hashes it to. */
-  static String truly(String blob, ByteRange range) {
+  static String truly(String blob, BlobRange range) {
     return Digest.sha256((blob + " " + range).getBytes(StandardCharsets.UTF_8)).toString();
   }
 }

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import io.dockmaster.control.AgentLease;
 import io.dockmaster.control.BlobPiece;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
-import io.dockmaster.control.ByteRange;
 import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.control.TransferOrder;
 import io.dockmaster.control.UpstreamAccess;
@@ -236,7 +236,7 @@ class PieceDistributionTest {
                       first.offset(),
                       first.length(),
                       "peer/node-00",
-                      FakeAgents.truly(layer, new ByteRange(first.offset(), first.length()))),
+                      FakeAgents.truly(layer, new BlobRange(first.offset(), first.length()))),
                   new ReceivedPiece(
                       second.offset(),
                       second.length(),

@@ -37,6 +37,7 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -139,6 +140,7 @@ class PrefetchIT {
         .isPositive();
 
     for (NodeAgent agent : agents) {
+      double hitsBefore = runtimeLookups(agent, "blob", "hit");
       for (String layer : layers) {
         HttpResponse<byte[]> blob = fromRuntimePort(agent, "team/app", layer);
         assertThat(blob.statusCode()).isEqualTo(200);
@@ -146,6 +148,9 @@ class PrefetchIT {
             .as("the copy on a node is byte-identical to the registry's")
             .isEqualTo(layer);
       }
+      assertThat(runtimeLookups(agent, "blob", "hit"))
+          .as("each a local hit, counted")
+          .isEqualTo(hitsBefore + layers.size());
     }
     for (String layer : layers) {
       assertThat(blobGets(layer))
@@ -212,6 +217,7 @@ class PrefetchIT {
 
   @Test
   void theRuntimePortAnswersAtOnceForWhatTheNodeDoesNotHave() throws Exception {
+    double missesBefore = runtimeLookups(agents.get(0), "manifest", "miss");
     HttpResponse<String> missing =
         HttpClient.newHttpClient()
             .send(
@@ -225,6 +231,78 @@ class PrefetchIT {
                 HttpResponse.BodyHandlers.ofString());
     assertThat(missing.statusCode()).isEqualTo(404);
     assertThat(missing.body()).contains("MANIFEST_UNKNOWN");
+    assertThat(runtimeLookups(agents.get(0), "manifest", "miss")).isEqualTo(missesBefore + 1);
+  }
+
+  @Test
+  void deletingAMirrorUnpinsItsBlobsOnEveryNode() throws Exception {
+    String reference = registry.host() + "/team/pinned:1";
+    Path layer = TestImages.layer(tmp, Map.of("pinned.bin", random(256 * 1024)));
+    TestImages.anonymous().crane("append", "-f", layer.toString(), "-t", reference);
+    Map<NodeAgent, Double> pinnedBefore = new HashMap<>();
+    for (NodeAgent agent : agents) {
+      pinnedBefore.put(agent, pinnedBytes(agent));
+    }
+
+    client.resource(mirror("pinned", "team/pinned:1")).create();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              for (NodeAgent agent : agents) {
+                assertThat(pinnedBytes(agent))
+                    .as("agent %d pins the image's blobs", agents.indexOf(agent))
+                    .isGreaterThan(pinnedBefore.get(agent));
+              }
+            });
+
+    client.resources(ImageMirror.class).withName("pinned").delete();
+
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(60))
+        .untilAsserted(
+            () -> {
+              assertThat(client.resources(ImageMirror.class).withName("pinned").get()).isNull();
+              for (NodeAgent agent : agents) {
+                assertThat(pinnedBytes(agent))
+                    .as("agent %d: the deleted mirror's pins are gone", agents.indexOf(agent))
+                    .isEqualTo(pinnedBefore.get(agent));
+              }
+            });
+  }
+
+  /** The agent's count of its runtime's lookups of this kind and outcome, from its metrics. */
+  private static double runtimeLookups(NodeAgent agent, String kind, String outcome)
+      throws Exception {
+    Pattern sample =
+        Pattern.compile(
+            "^dockmaster_agent_runtime_lookups_total\\{(?=[^}]*kind=\"%s\")(?=[^}]*outcome=\"%s\")[^}]*\\} (\\S+)$"
+                .formatted(kind, outcome),
+            Pattern.MULTILINE);
+    Matcher found = sample.matcher(metricsOf(agent));
+    return found.find() ? Double.parseDouble(found.group(1)) : 0;
+  }
+
+  private static double pinnedBytes(NodeAgent agent) throws Exception {
+    Matcher found =
+        Pattern.compile("^dockmaster_agent_cache_pinned_bytes (\\S+)$", Pattern.MULTILINE)
+            .matcher(metricsOf(agent));
+    assertThat(found.find()).as("the agent exposes its pinned bytes").isTrue();
+    return Double.parseDouble(found.group(1));
+  }
+
+  private static String metricsOf(NodeAgent agent) throws Exception {
+    HttpResponse<String> metrics =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .build()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + agent.healthPort() + "/metrics"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    return metrics.body();
   }
 
   @Test

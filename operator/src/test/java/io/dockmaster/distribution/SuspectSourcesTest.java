@@ -6,14 +6,15 @@ import io.dockmaster.control.AgentReport;
 import io.dockmaster.control.BlobCheck;
 import io.dockmaster.control.BlobCheck.Outcome;
 import io.dockmaster.control.BlobPiece;
+import io.dockmaster.control.BlobRange;
 import io.dockmaster.control.BlobState;
 import io.dockmaster.control.BlobState.Phase;
 import io.dockmaster.control.BlobVerifications;
-import io.dockmaster.control.ByteRange;
 import io.dockmaster.control.RangeDigest;
 import io.dockmaster.control.ReceivedPiece;
 import io.dockmaster.registry.Digest;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -172,6 +173,8 @@ class SuspectSourcesTest {
   }
 
   private static final BlobPiece PIECE = new BlobPiece(BLOB, 32L << 20, 32L << 20);
+  private static final BlobRange FIRST = new BlobRange(0, 32L << 20);
+  private static final BlobRange SECOND = new BlobRange(32L << 20, 32L << 20);
 
   /** The receiver's assembly of the blob's pieces did not hash to its digest. */
   private static BlobState piecesFailed(String source, List<String> pieceSources) {
@@ -243,11 +246,8 @@ class SuspectSourcesTest {
     assertThat(suspects.isWithheld(BLOB, "liar")).isTrue();
   }
 
-  private static final ByteRange FIRST = new ByteRange(0, 32L << 20);
-  private static final ByteRange SECOND = new ByteRange(32L << 20, 32L << 20);
-
   /** The digest of a range of the blob's true bytes, as a sender's intact copy hashes it. */
-  private static String truly(ByteRange range) {
+  private static String truly(BlobRange range) {
     return FakeAgents.truly(BLOB.toString(), range);
   }
 
@@ -265,11 +265,11 @@ class SuspectSourcesTest {
                     SECOND.offset(), SECOND.length(), "peer/b", "sha256:" + "0".repeat(64)))));
   }
 
-  private static BlobCheck intactWith(ByteRange... ranges) {
+  private static BlobCheck intactWith(BlobRange... ranges) {
     return new BlobCheck(
         BLOB.toString(),
         Outcome.INTACT,
-        java.util.Arrays.stream(ranges)
+        Arrays.stream(ranges)
             .map(range -> new RangeDigest(range.offset(), range.length(), truly(range)))
             .toList());
   }
@@ -307,6 +307,82 @@ class SuspectSourcesTest {
   }
 
   @Test
+  void piecesReportedWhileTheSendersCheckRanAreAskedOfItNextIfItDidNotHashTheirRanges() {
+    bSentTheSecondPieceWrong("n0");
+    suspects.takeVerifications(List.of("a", "b"));
+    // While the checks run: n2 got the first piece from b, wrong, and the second from a; n1 got
+    // the second from b, as n0 did.
+    suspects.noteReport(
+        report(
+            "n2",
+            piecesFailed(
+                List.of("peer/b", "peer/a"),
+                new ReceivedPiece(0, FIRST.length(), "peer/b", "sha256:" + "1".repeat(64)),
+                new ReceivedPiece(SECOND.offset(), SECOND.length(), "peer/a", truly(SECOND)))));
+    bSentTheSecondPieceWrong("n1");
+    suspects.verified("a", List.of(intactWith(FIRST)));
+    suspects.verified("b", List.of(intactWith(SECOND)));
+    assertThat(suspects.collect()).as("strike 1, from n0 and n1").isEmpty();
+
+    assertThat(suspects.isSuspect(BLOB, "b")).as("until n2's piece is checked").isTrue();
+    assertThat(suspects.takeVerifications(List.of("a", "b")))
+        .as("only the ranges not hashed yet")
+        .isEqualTo(
+            Map.of(
+                "a",
+                new BlobVerifications(
+                    List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(SECOND))),
+                "b",
+                new BlobVerifications(
+                    List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(FIRST)))));
+    suspects.verified("a", List.of(intactWith(SECOND)));
+    suspects.verified("b", List.of(intactWith(FIRST)));
+    assertThat(suspects.collect()).as("strike 2, from n2").isEmpty();
+    assertThat(suspects.isSuspect(BLOB, "b")).isFalse();
+    assertThat(suspects.takeVerifications(List.of("a", "b"))).as("all answered").isEmpty();
+
+    bSentTheSecondPieceWrong("n0");
+    suspects.takeVerifications(List.of("a", "b"));
+    suspects.verified("b", List.of(intactWith(SECOND)));
+    assertThat(suspects.collect())
+        .containsExactly(new SuspectSources.Withheld("b", BLOB, SuspectSources.STRIKES));
+  }
+
+  @Test
+  void aCheckNamingARangeThatIsNoRangeIsIgnored() {
+    bSentTheSecondPieceWrong("n0");
+    suspects.takeVerifications(List.of("b"));
+    suspects.verified(
+        "b",
+        List.of(
+            new BlobCheck(
+                BLOB.toString(),
+                Outcome.INTACT,
+                List.of(new RangeDigest(SECOND.offset(), 0, truly(SECOND))))));
+
+    assertThat(suspects.collect()).isEmpty();
+    assertThat(suspects.isSuspect(BLOB, "b")).isFalse();
+  }
+
+  @Test
+  void aReportOfAPieceThatIsNoRangeIsIgnored() {
+    suspects.noteReport(
+        report(
+            "n1",
+            piecesFailed(
+                List.of("peer/a", "peer/b"),
+                new ReceivedPiece(0, 0, "peer/a", truly(FIRST)),
+                new ReceivedPiece(-1, 10, "peer/b", truly(FIRST)))));
+
+    assertThat(suspects.takeVerifications(List.of("a", "b")))
+        .as("both are checked, neither asked for a range")
+        .isEqualTo(
+            Map.of(
+                "a", new BlobVerifications(List.of(BLOB.toString())),
+                "b", new BlobVerifications(List.of(BLOB.toString()))));
+  }
+
+  @Test
   void aPieceSenderWhoseCopyWasDroppedOrHashedNoRangesOrIsGoneEarnsNoStrike() {
     // Each case as often as it would take to withhold b, from two receivers.
     for (int i = 0; i < 3 * SuspectSources.STRIKES; i++) {
@@ -329,6 +405,7 @@ class SuspectSourcesTest {
       suspects.verified("b", List.of(check));
 
       assertThat(suspects.collect()).as("case %d", kind).isEmpty();
+      assertThat(suspects.isSuspect(BLOB, "b")).as("case %d: not asked again", kind).isFalse();
     }
     assertThat(suspects.isWithheld(BLOB, "b")).isFalse();
   }

@@ -142,6 +142,17 @@ class P2PDistributionE2E {
     }
     ImageMirrorStatus done = status("multi");
     assertThat(done.getNodesReady()).isEqualTo(NODES + "/" + NODES);
+    assertThat(done.getImages())
+        .as("per image: its digest, and on how many nodes it is complete")
+        .singleElement()
+        .satisfies(
+            resolved -> {
+              assertThat(resolved.getDigest()).isEqualTo(image.digest());
+              assertThat(resolved.getNodesComplete()).isEqualTo(NODES);
+            });
+    assertThat(done.getBytesFromUpstream())
+        .as("what the agents took from the registry, as they count it")
+        .isBetween(image.layerBytes(), lab.registry().bytesServed());
     assertThat(done.getBytesFromPeers()).isGreaterThanOrEqualTo((NODES - 1) * image.layerBytes());
     for (LabAgent agent : lab.agents()) {
       assertThat(Files.readString(agent.log()))
@@ -152,7 +163,7 @@ class P2PDistributionE2E {
 
   @Test
   @Order(2)
-  void aPeerWithoutACertificateGetsNothing() {
+  void anotherHostWithoutACertificateGetsNothingFromAnAgent() {
     LabHost outsider = lab.agents().get(0).host();
     String peer = lab.agents().get(1).host().address();
 
@@ -172,6 +183,23 @@ class P2PDistributionE2E {
 
     assertThat(result.exitCode()).as("curl fails in the TLS handshake").isNotZero();
     assertThat(result.stdout()).as("no HTTP status, no body").isIn("", "000");
+
+    // The port containerd pulls from, without TLS, listens on the node's loopback alone.
+    LabCommand.Result runtime =
+        outsider.exec(
+            Duration.ofSeconds(20),
+            java.util.List.of(
+                "curl",
+                "-s",
+                "--max-time",
+                "10",
+                "-o",
+                "/dev/stdout",
+                "-w",
+                "%{http_code}",
+                "http://" + peer + ":" + LabAgent.RUNTIME_PORT + "/v2/"));
+    assertThat(runtime.exitCode()).as("curl cannot connect (7)").isEqualTo(7);
+    assertThat(runtime.stdout()).isIn("", "000");
   }
 
   @Test
