@@ -18,6 +18,7 @@ import io.dockmaster.peering.PeerTls;
 import io.dockmaster.registry.Digest;
 import io.dockmaster.status.ConditionSet;
 import io.dockmaster.testing.Crds;
+import io.dockmaster.testing.Metrics;
 import io.dockmaster.testing.OperatorNamespace;
 import io.dockmaster.testing.RegistryServer;
 import io.dockmaster.testing.TestImages;
@@ -292,17 +293,7 @@ class PrefetchIT {
   }
 
   private static String metricsOf(NodeAgent agent) throws Exception {
-    HttpResponse<String> metrics =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .build()
-            .send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + agent.healthPort() + "/metrics"))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-    assertThat(metrics.statusCode()).isEqualTo(200);
-    return metrics.body();
+    return Metrics.scrape(agent.healthPort());
   }
 
   @Test

@@ -168,38 +168,24 @@ class P2PDistributionE2E {
     String peer = lab.agents().get(1).host().address();
 
     LabCommand.Result result =
-        outsider.exec(
-            Duration.ofSeconds(20),
-            java.util.List.of(
-                "curl",
-                "-sk",
-                "--max-time",
-                "10",
-                "-o",
-                "/dev/stdout",
-                "-w",
-                "%{http_code}",
-                "https://" + peer + ":" + LabAgent.PEER_PORT + "/v2/"));
+        getFrom(outsider, "https://" + peer + ":" + LabAgent.PEER_PORT + "/v2/");
 
     assertThat(result.exitCode()).as("curl fails in the TLS handshake").isNotZero();
     assertThat(result.stdout()).as("no HTTP status, no body").isIn("", "000");
 
     // The port containerd pulls from, without TLS, listens on the node's loopback alone.
     LabCommand.Result runtime =
-        outsider.exec(
-            Duration.ofSeconds(20),
-            java.util.List.of(
-                "curl",
-                "-s",
-                "--max-time",
-                "10",
-                "-o",
-                "/dev/stdout",
-                "-w",
-                "%{http_code}",
-                "http://" + peer + ":" + LabAgent.RUNTIME_PORT + "/v2/"));
+        getFrom(outsider, "http://" + peer + ":" + LabAgent.RUNTIME_PORT + "/v2/");
     assertThat(runtime.exitCode()).as("curl cannot connect (7)").isEqualTo(7);
     assertThat(runtime.stdout()).isIn("", "000");
+  }
+
+  /** A GET from the host, trusting any server certificate; prints the body, then the status. */
+  private static LabCommand.Result getFrom(LabHost host, String url) {
+    return host.exec(
+        Duration.ofSeconds(20),
+        java.util.List.of(
+            "curl", "-sk", "--max-time", "10", "-o", "/dev/stdout", "-w", "%{http_code}", url));
   }
 
   @Test
