@@ -43,8 +43,16 @@ final class AgentMetrics {
   private final Map<BlobCheck.Outcome, Counter> scrubBytes = new EnumMap<>(BlobCheck.Outcome.class);
   private final Counter scrubPasses;
 
+  /** By kind (blob, manifest), then outcome (miss, hit). */
+  private final Counter[][] runtimeLookups = new Counter[2][2];
+
   AgentMetrics(MeterRegistry registry, Supplier<Number> activeTransfers) {
     this.registry = registry;
+    for (boolean manifest : new boolean[] {false, true}) {
+      for (boolean hit : new boolean[] {false, true}) {
+        runtimeLookups[manifest ? 1 : 0][hit ? 1 : 0] = runtimeLookups(manifest, hit);
+      }
+    }
     // Registered before any pass, so an alert on passes that stopped has a series to watch.
     for (BlobCheck.Outcome outcome : BlobCheck.Outcome.values()) {
       scrubBytes.put(
@@ -109,18 +117,22 @@ final class AgentMetrics {
   }
 
   /**
-   * The local container runtime asked for a manifest or blob: a hit is served from this node's
-   * cache, a miss answered 404 at once, so that the runtime pulls it from the registry.
+   * The local container runtime asked (GET or HEAD) for a manifest or blob: a hit is served from
+   * this node's cache (a blob still arriving too), a miss answered 404 at once, so that the runtime
+   * pulls it from the registry.
    */
   void runtimeLookup(boolean manifest, boolean hit) {
-    Counter.builder("dockmaster.agent.runtime.lookups")
+    runtimeLookups[manifest ? 1 : 0][hit ? 1 : 0].increment();
+  }
+
+  private Counter runtimeLookups(boolean manifest, boolean hit) {
+    return Counter.builder("dockmaster.agent.runtime.lookups")
         .description(
             "Requests of the local container runtime for a manifest or blob, found in this node's"
                 + " cache (hit) or not (miss, answered 404 so that it pulls from the registry)")
         .tag("kind", manifest ? "manifest" : "blob")
         .tag("outcome", hit ? "hit" : "miss")
-        .register(registry)
-        .increment();
+        .register(registry);
   }
 
   /** A write stopped keeping pace with a peer relaying its blob: it stood still, or was slow. */

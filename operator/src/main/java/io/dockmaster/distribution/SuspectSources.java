@@ -232,13 +232,14 @@ final class SuspectSources {
       List<SentPiece> sentPieces = pendingPieces.get(checked);
       copyGone(digest, done.node());
       BlobCheck.Outcome outcome = done.check().outcome();
+      Map<BlobRange, String> hashed = hashedRanges(done.check());
       Set<String> struck = new HashSet<>();
       if (reporters != null
           && (outcome == BlobCheck.Outcome.INTACT || outcome == BlobCheck.Outcome.UNREADABLE)) {
         struck.addAll(reporters);
       }
       if (sentPieces != null) {
-        struck.addAll(receiversOfOtherBytes(sentPieces, hashedRanges(done.check())));
+        struck.addAll(receiversOfOtherBytes(sentPieces, hashed));
       }
       if (!struck.isEmpty()) {
         int count = strikes.merge(checked, 1, Integer::sum);
@@ -253,7 +254,7 @@ final class SuspectSources {
       if (sentPieces != null
           && outcome == BlobCheck.Outcome.INTACT
           && !isWithheld(digest, done.node())) {
-        askAgainOfIntactCopy(checked, digest, sentPieces, hashedRanges(done.check()));
+        askAgainOfIntactCopy(checked, digest, sentPieces, hashed);
       }
     }
     NodeBlob failed;

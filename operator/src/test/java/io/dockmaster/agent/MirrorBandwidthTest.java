@@ -45,8 +45,8 @@ class MirrorBandwidthTest {
 
   @Test
   void theNodesCapsHoldEveryBlobAndEveryMirrorTogether() throws Exception {
-    MirrorBandwidth bandwidth =
-        new MirrorBandwidth(Bandwidth.of(64 * 1024), Bandwidth.of(64 * 1024));
+    // 64 KiB bursts that take 8 s to refill
+    MirrorBandwidth bandwidth = new MirrorBandwidth(Bandwidth.of(8 * 1024), Bandwidth.of(8 * 1024));
     bandwidth.set("mirror-a", 0, 0, Set.of(BLOB));
 
     bandwidth.acquireUpload(BLOB, 64 * 1024);

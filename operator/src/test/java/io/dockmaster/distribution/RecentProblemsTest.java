@@ -29,7 +29,7 @@ class RecentProblemsTest {
   }
 
   @Test
-  void aProblemRepeatedEveryRoundIsListedOnceAtItsFirstSighting() {
+  void aProblemRepeatedEveryRoundIsListedOnce() {
     problems.add("node-1", "sha256:aa", "CorruptSource", "peers received bytes ...");
     Instant first = clock.instant();
     for (int round = 0; round < 100; round++) {

@@ -58,9 +58,15 @@ public final class ConcurrentPull {
               + " sizes");
     }
     Files.createDirectories(logDir);
+    // Bodies go to stdout, which the shell sends to /dev/null: curl retries a broken download by
+    // truncating its output file, which /dev/null as --output refuses ("Failed to truncate file",
+    // exit 23), while stdout it leaves as it is. The results go to stderr, the log.
     List<String> command =
         new ArrayList<>(
             List.of(
+                "sh",
+                "-c",
+                "exec curl \"$@\" > /dev/null",
                 "curl",
                 "--silent",
                 "--show-error",
@@ -76,9 +82,9 @@ public final class ConcurrentPull {
                 "--parallel-max",
                 Integer.toString(Math.max(1, Math.min(CONTAINERD_PARALLEL_LAYERS, urls.size()))),
                 "--write-out",
-                "%{url} %{http_code} %{size_download}\\n"));
+                "%{stderr}%{url} %{http_code} %{size_download}\\n"));
     for (String url : urls) {
-      command.addAll(List.of("--output", "/dev/null", url));
+      command.addAll(List.of("--output", "-", url));
     }
     List<Process> processes = new ArrayList<>();
     List<CompletableFuture<Long>> exits = new ArrayList<>();
@@ -97,7 +103,7 @@ public final class ConcurrentPull {
       for (Process process : processes) {
         long left = Math.max(0, deadline - System.nanoTime());
         if (!process.waitFor(left, TimeUnit.NANOSECONDS)) {
-          process.destroyForcibly();
+          process.destroyForcibly().waitFor();
         }
       }
     } catch (InterruptedException e) {
