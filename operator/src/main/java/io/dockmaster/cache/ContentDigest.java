@@ -22,18 +22,34 @@ final class ContentDigest {
    * all it has if it is shorter (which then cannot match).
    */
   static Digest of(FileChannel channel, long length, Digest expected) throws IOException {
-    return of(channel, 0, length, expected);
+    return of(channel, 0, length, expected, newBuffer());
+  }
+
+  /** The digests of these ranges of the file, in the blob digest's algorithm. */
+  static List<RangeDigest> ofRanges(FileChannel channel, List<BlobRange> ranges, Digest blob)
+      throws IOException {
+    ByteBuffer buffer = newBuffer();
+    List<RangeDigest> digests = new ArrayList<>();
+    for (BlobRange range : ranges) {
+      Digest digest = of(channel, range.offset(), range.length(), blob, buffer);
+      digests.add(new RangeDigest(range.offset(), range.length(), digest.toString()));
+    }
+    return digests;
+  }
+
+  /** Direct, so the native SHA-256 reads it without a copy. */
+  private static ByteBuffer newBuffer() {
+    return ByteBuffer.allocateDirect(BUFFER_BYTES);
   }
 
   /**
    * The digest, in {@code expected}'s algorithm, of {@code length} bytes of the file from {@code
    * offset}, or of all it has from there if it is shorter.
    */
-  static Digest of(FileChannel channel, long offset, long length, Digest expected)
+  private static Digest of(
+      FileChannel channel, long offset, long length, Digest expected, ByteBuffer buffer)
       throws IOException {
     MessageDigest hasher = expected.newHasher();
-    // Direct, so the native SHA-256 reads it without a copy.
-    ByteBuffer buffer = ByteBuffer.allocateDirect(BUFFER_BYTES);
     long read = 0;
     while (read < length) {
       buffer.clear().limit((int) Math.min(BUFFER_BYTES, length - read));
@@ -46,19 +62,5 @@ final class ContentDigest {
       read += n;
     }
     return Digest.of(hasher);
-  }
-
-  /** The digests of these ranges of the file. */
-  static List<RangeDigest> ofRanges(FileChannel channel, List<BlobRange> ranges, Digest blob)
-      throws IOException {
-    List<RangeDigest> digests = new ArrayList<>();
-    for (BlobRange range : ranges) {
-      digests.add(
-          new RangeDigest(
-              range.offset(),
-              range.length(),
-              of(channel, range.offset(), range.length(), blob).toString()));
-    }
-    return digests;
   }
 }

@@ -265,6 +265,11 @@ class SuspectSourcesTest {
                     SECOND.offset(), SECOND.length(), "peer/b", "sha256:" + "0".repeat(64)))));
   }
 
+  /** A re-check of the blob, asked to hash this range of the copy too. */
+  private static BlobVerifications askedFor(BlobRange range) {
+    return new BlobVerifications(List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(range)));
+  }
+
   private static BlobCheck intactWith(BlobRange... ranges) {
     return new BlobCheck(
         BLOB.toString(),
@@ -281,14 +286,7 @@ class SuspectSourcesTest {
 
       assertThat(suspects.takeVerifications(List.of("a", "b")))
           .as("each sender hashes the pieces it sent")
-          .isEqualTo(
-              Map.of(
-                  "a",
-                  new BlobVerifications(
-                      List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(FIRST))),
-                  "b",
-                  new BlobVerifications(
-                      List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(SECOND)))));
+          .isEqualTo(Map.of("a", askedFor(FIRST), "b", askedFor(SECOND)));
       suspects.verified("a", List.of(intactWith(FIRST)));
       suspects.verified("b", List.of(intactWith(SECOND)));
       List<SuspectSources.Withheld> withheld = suspects.collect();
@@ -327,14 +325,7 @@ class SuspectSourcesTest {
     assertThat(suspects.isSuspect(BLOB, "b")).as("until n2's piece is checked").isTrue();
     assertThat(suspects.takeVerifications(List.of("a", "b")))
         .as("only the ranges not hashed yet")
-        .isEqualTo(
-            Map.of(
-                "a",
-                new BlobVerifications(
-                    List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(SECOND))),
-                "b",
-                new BlobVerifications(
-                    List.of(BLOB.toString()), Map.of(BLOB.toString(), List.of(FIRST)))));
+        .isEqualTo(Map.of("a", askedFor(SECOND), "b", askedFor(FIRST)));
     suspects.verified("a", List.of(intactWith(SECOND)));
     suspects.verified("b", List.of(intactWith(FIRST)));
     assertThat(suspects.collect()).as("strike 2, from n2").isEmpty();
